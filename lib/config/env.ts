@@ -1,0 +1,106 @@
+/**
+ * Server configuration: parsed once from the environment by `loadServerConfig` in each entry point and passed
+ * down. No other module reads `Deno.env`.
+ */
+import { z } from "zod";
+
+const list = z.string().default("").transform((value) =>
+  value.split(",").map((item) => item.trim()).filter((item) => item.length > 0)
+);
+const optionalUrl = z.string().url().optional();
+
+export const ServerConfig = z.object({
+  /** `postgres://…` for PostgreSQL, a file path (or `sqlite:path`) for SQLite. */
+  databaseUrl: z.string().min(1).default("./data/loom.db"),
+  port: z.coerce.number().int().min(0).max(65535).default(8000),
+  hostname: z.string().default("0.0.0.0"),
+  /** Public URL of the dashboard, used in links posted to pull requests. */
+  publicUrl: z.string().url().default("http://localhost:8000"),
+  /** 32+ characters; derives the AES-GCM key that encrypts stored tokens and API keys. */
+  secretKey: z.string().min(32, "must be at least 32 characters").optional(),
+  logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** Concurrent jobs per worker process. */
+  workerConcurrency: z.coerce.number().int().min(1).max(64).default(2),
+  /** Lease length; a job whose worker stops heartbeating is claimable again after this. */
+  jobLeaseMs: z.coerce.number().int().min(1000).default(60_000),
+  jobTimeoutMs: z.coerce.number().int().min(1000).default(300_000),
+  pollIntervalMs: z.coerce.number().int().min(10).default(1000),
+  githubApiUrl: z.string().url().default("https://api.github.com"),
+  githubToken: z.string().optional(),
+  githubAppId: z.string().optional(),
+  githubAppPrivateKey: z.string().optional(),
+  gitlabUrl: z.string().url().default("https://gitlab.com"),
+  gitlabToken: z.string().optional(),
+  giteaUrl: optionalUrl,
+  giteaToken: z.string().optional(),
+  bitbucketUrl: z.string().url().default("https://api.bitbucket.org/2.0"),
+  bitbucketToken: z.string().optional(),
+  azureDevopsUrl: z.string().url().default("https://dev.azure.com"),
+  azureDevopsToken: z.string().optional(),
+  /** Default model used when a repository has no config. */
+  llmProvider: z.enum(["openai", "anthropic", "google"]).default("openai"),
+  llmModel: z.string().default("gpt-4o-mini"),
+  llmBaseUrl: optionalUrl,
+  llmApiKey: z.string().optional(),
+  /** Environment variables a repository config may name in `api_key_env`. */
+  allowedKeyEnvs: list,
+  /** Base URLs (prefixes) a repository config may point a model at. */
+  allowedBaseUrls: list,
+  /** Every environment variable, kept so allowlisted `api_key_env` names can be resolved. */
+  env: z.record(z.string(), z.string()).default({}),
+});
+export type ServerConfig = z.infer<typeof ServerConfig>;
+
+const ENV_NAMES: Record<string, keyof ServerConfig> = {
+  LOOM_DATABASE_URL: "databaseUrl",
+  PORT: "port",
+  LOOM_PORT: "port",
+  LOOM_HOSTNAME: "hostname",
+  LOOM_PUBLIC_URL: "publicUrl",
+  LOOM_SECRET_KEY: "secretKey",
+  LOOM_LOG_LEVEL: "logLevel",
+  LOOM_WORKER_CONCURRENCY: "workerConcurrency",
+  LOOM_JOB_LEASE_MS: "jobLeaseMs",
+  LOOM_JOB_TIMEOUT_MS: "jobTimeoutMs",
+  LOOM_POLL_INTERVAL_MS: "pollIntervalMs",
+  LOOM_GITHUB_API_URL: "githubApiUrl",
+  LOOM_GITHUB_TOKEN: "githubToken",
+  LOOM_GITHUB_APP_ID: "githubAppId",
+  LOOM_GITHUB_APP_PRIVATE_KEY: "githubAppPrivateKey",
+  LOOM_GITLAB_URL: "gitlabUrl",
+  LOOM_GITLAB_TOKEN: "gitlabToken",
+  LOOM_GITEA_URL: "giteaUrl",
+  LOOM_GITEA_TOKEN: "giteaToken",
+  LOOM_BITBUCKET_URL: "bitbucketUrl",
+  LOOM_BITBUCKET_TOKEN: "bitbucketToken",
+  LOOM_AZURE_DEVOPS_URL: "azureDevopsUrl",
+  LOOM_AZURE_DEVOPS_TOKEN: "azureDevopsToken",
+  LOOM_LLM_PROVIDER: "llmProvider",
+  LOOM_LLM_MODEL: "llmModel",
+  LOOM_LLM_BASE_URL: "llmBaseUrl",
+  LOOM_LLM_API_KEY: "llmApiKey",
+  LOOM_ALLOWED_KEY_ENVS: "allowedKeyEnvs",
+  LOOM_ALLOWED_BASE_URLS: "allowedBaseUrls",
+};
+
+/**
+ * Parses server configuration from environment variables.
+ * @throws {TypeError} listing every invalid variable by name
+ */
+export function loadServerConfig(env: Record<string, string | undefined>): ServerConfig {
+  const input: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV_NAMES)) {
+    const value = env[name];
+    if (value !== undefined && value !== "") input[key] = value;
+  }
+  input.env = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
+  const result = ServerConfig.safeParse(input);
+  if (!result.success) {
+    const byKey = Object.fromEntries(Object.entries(ENV_NAMES).map(([name, key]) => [key, name]));
+    const problems = result.error.issues.map((issue) =>
+      `${byKey[String(issue.path[0])] ?? issue.path.join(".")}: ${issue.message}`
+    );
+    throw new TypeError(`Cannot start Loom: invalid environment: ${problems.join("; ")}`);
+  }
+  return Object.freeze(result.data);
+}

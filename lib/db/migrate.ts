@@ -1,0 +1,52 @@
+/**
+ * Applies pending migrations. Safe to run from several processes at once: on PostgreSQL each step holds a
+ * transaction-scoped advisory lock; on SQLite `BEGIN IMMEDIATE` serialises writers. The version row is written
+ * in the migration's own transaction, so a migration is applied exactly once or not at all.
+ */
+import { type Db, sql } from "./mod.ts";
+import { type Migration, MIGRATIONS } from "./migrations.ts";
+
+/** An arbitrary constant shared by every Loom process: the advisory lock that serialises migrations. */
+const MIGRATION_LOCK_ID = 7_231_000_001;
+
+async function lockForMigrations(tx: Db): Promise<void> {
+  if (tx.dialect === "postgres") await tx.query(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`);
+}
+
+/** Applies every migration not yet recorded; returns the names applied by this call. */
+export async function migrate(db: Db, now: () => number = Date.now): Promise<string[]> {
+  await db.transaction(async (tx) => {
+    await lockForMigrations(tx);
+    await tx.execScript(
+      "create table if not exists schema_migrations (version integer primary key, name text not null, applied_at bigint not null)",
+    );
+  });
+  const applied: string[] = [];
+  for (const migration of MIGRATIONS[db.dialect]) {
+    const didApply = await db.transaction(async (tx) => {
+      await lockForMigrations(tx);
+      const existing = await tx.query(sql`select version from schema_migrations where version = ${migration.version}`);
+      if (existing.length > 0) return false;
+      await tx.execScript(migration.text);
+      await tx.exec(
+        sql`insert into schema_migrations (version, name, applied_at) values (${migration.version}, ${migration.name}, ${now()})`,
+      );
+      return true;
+    });
+    if (didApply) applied.push(migration.name);
+  }
+  return applied;
+}
+
+/** Migrations that the database has not applied yet (used by `/readyz`). */
+export async function pendingMigrations(db: Db): Promise<Migration[]> {
+  let versions: Set<number>;
+  try {
+    const rows = await db.query<{ version: number }>(sql`select version from schema_migrations`);
+    versions = new Set(rows.map((row) => Number(row.version)));
+  } catch {
+    // No schema_migrations table yet: every migration is pending.
+    versions = new Set();
+  }
+  return MIGRATIONS[db.dialect].filter((migration) => !versions.has(migration.version));
+}

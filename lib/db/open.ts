@@ -1,0 +1,14 @@
+import { createPostgresDb, type PostgresOptions } from "./postgres.ts";
+import { createSqliteDb } from "./sqlite.ts";
+import type { Db } from "./types.ts";
+
+/** Opens PostgreSQL for `postgres://` / `postgresql://` URLs and SQLite for a path or `sqlite:` URL. */
+export async function openDb(url: string, options: PostgresOptions = {}): Promise<Db> {
+  if (/^postgres(ql)?:\/\//.test(url)) return createPostgresDb(url, options);
+  const path = url.replace(/^sqlite:(\/\/)?/, "");
+  if (path !== ":memory:") {
+    const directory = path.replace(/[^/]*$/, "");
+    if (directory) await Deno.mkdir(directory, { recursive: true });
+  }
+  return createSqliteDb(path);
+}

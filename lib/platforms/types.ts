@@ -1,0 +1,169 @@
+/**
+ * The contract between Loom and a git platform. Each platform lives in its own folder and implements these
+ * small interfaces; optional abilities are separate interfaces detected by type guards.
+ */
+
+/** Every platform Loom can talk to. */
+export type PlatformId = "github" | "gitlab" | "gitea" | "bitbucket" | "azure_devops";
+
+/** Identifies one pull request on one platform. `repo` is the platform's full name ("owner/name", "group/sub/project"). */
+export interface PullRequestRef {
+  platform: PlatformId;
+  repo: string;
+  number: number;
+}
+
+/** What a pull-request webhook means for Loom. */
+export type PullRequestAction = "opened" | "synchronize" | "reopened" | "ready_for_review" | "closed";
+
+/** A pull-request event Loom acts on, normalised across platforms. */
+export interface PullRequestEvent {
+  kind: "pull_request";
+  action: PullRequestAction;
+  deliveryId: string;
+  pr: PullRequestRef;
+  /** Platform-side numeric or string id of the repository, when the payload carries one. */
+  repoId?: string;
+  title: string;
+  author: string;
+  authorIsBot: boolean;
+  draft: boolean;
+  headSha: string;
+  headRef: string;
+  baseSha: string;
+  baseRef: string;
+  /** Head sha before this push, when the platform sends it (GitHub `before`, GitLab `oldrev`). */
+  beforeSha?: string;
+}
+
+/** A comment on a pull request (commands such as `@loom review`). */
+export interface CommentEvent {
+  kind: "comment";
+  deliveryId: string;
+  pr: PullRequestRef;
+  repoId?: string;
+  commentId: string;
+  body: string;
+  author: string;
+  authorIsBot: boolean;
+  /** Whether the platform says the author can write to the repository, when it says so in the payload. */
+  authorCanWrite?: boolean;
+}
+
+export type WebhookEvent = PullRequestEvent | CommentEvent;
+
+/** Pull-request metadata fetched from the platform API. */
+export interface PullRequest {
+  ref: PullRequestRef;
+  title: string;
+  author: string;
+  draft: boolean;
+  state: "open" | "closed" | "merged";
+  headSha: string;
+  headRef: string;
+  baseSha: string;
+  baseRef: string;
+}
+
+/** A comment already on the pull request, as read back for dedupe. */
+export interface ExistingComment {
+  id: string;
+  body: string;
+  author?: string;
+  path?: string;
+  line?: number;
+  /** True for comments anchored to a line of the diff. */
+  inline: boolean;
+}
+
+/** One inline comment, anchored to a line that exists on `side` of the diff. */
+export interface InlineComment {
+  path: string;
+  /** Line number in the file on `side` (new file for RIGHT, old file for LEFT). */
+  line: number;
+  side: "LEFT" | "RIGHT";
+  /** First line of a multi-line range, on the same side and in the same hunk. */
+  startLine?: number;
+  body: string;
+}
+
+/** The overall verdict posted with a review. */
+export type ReviewEvent = "COMMENT" | "APPROVE" | "REQUEST_CHANGES";
+
+/** Everything one review posts: a summary and inline comments, in one batch where the platform allows. */
+export interface ReviewOutput {
+  headSha: string;
+  summary: string;
+  comments: InlineComment[];
+  event: ReviewEvent;
+}
+
+export type CommitState = "pending" | "success" | "failure" | "error";
+
+export interface CommitStatus {
+  sha: string;
+  state: CommitState;
+  description: string;
+  targetUrl?: string;
+  context?: string;
+}
+
+/** The API client every platform implements. */
+export interface PlatformClient {
+  readonly platform: PlatformId;
+  getPullRequest(pr: PullRequestRef): Promise<PullRequest>;
+  /** File content at `ref`, or `null` when the file does not exist there. */
+  getFile(pr: PullRequestRef, path: string, ref: string): Promise<string | null>;
+  /** The pull request's unified diff (`diff --git` format), built from per-file patches when the platform must. */
+  getDiff(pr: PullRequestRef): Promise<string>;
+  listComments(pr: PullRequestRef): Promise<ExistingComment[]>;
+  postReview(pr: PullRequestRef, review: ReviewOutput): Promise<void>;
+  /** Posts a general (non-inline) comment and returns its id. */
+  postComment(pr: PullRequestRef, body: string): Promise<string>;
+  updateComment(pr: PullRequestRef, commentId: string, body: string): Promise<void>;
+  setStatus(pr: PullRequestRef, status: CommitStatus): Promise<void>;
+}
+
+/** Webhook verification and parsing for one platform; pure apart from crypto. */
+export interface WebhookParser {
+  readonly platform: PlatformId;
+  /**
+   * Checks authenticity on the raw body before anything is parsed. Returns false for a missing or wrong
+   * signature. Must compare in constant time.
+   */
+  verify(headers: Headers, rawBody: Uint8Array, secret: string): Promise<boolean>;
+  /** The platform's delivery id for replay protection, or null when the request carries none. */
+  deliveryId(headers: Headers, body: unknown): string | null;
+  /** The repository full name a payload is about (to look up its secret before verifying), or null. */
+  repoName(headers: Headers, body: unknown): string | null;
+  /** The event Loom acts on, or null for events it ignores. Throws `TypeError` for a malformed payload. */
+  parse(headers: Headers, body: unknown): WebhookEvent | null;
+}
+
+/** Optional ability: mark outdated bot threads resolved. */
+export interface ResolvesThreads {
+  resolveThreads(pr: PullRequestRef, commentIds: string[]): Promise<void>;
+}
+
+export function canResolveThreads(client: PlatformClient): client is PlatformClient & ResolvesThreads {
+  return typeof (client as Partial<ResolvesThreads>).resolveThreads === "function";
+}
+
+/** An error from a platform API; `retryable` tells the queue whether to try again. */
+export class PlatformError extends Error {
+  readonly platform: PlatformId;
+  readonly status?: number;
+  readonly retryable: boolean;
+  constructor(
+    message: string,
+    options: { platform: PlatformId; status?: number; retryable?: boolean; cause?: unknown },
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "PlatformError";
+    this.platform = options.platform;
+    this.status = options.status;
+    this.retryable = options.retryable ??
+      (options.status === undefined || options.status === 408 || options.status === 409 ||
+        options.status === 429 || options.status >= 500);
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * The SQL job queue: the only code that touches `jobs`. States: pending → in_progress → completed | failed |
+ * cancelled. See DESIGN.md "Queue semantics".
+ */
+export { type Job, type JobStatus, type JobType, PermanentJobError, type TaskPayloads } from "./job.ts";
+export { enqueue, type EnqueueOptions, type EnqueueResult } from "./enqueue.ts";
+export { claim, type ClaimOptions } from "./claim.ts";
+export { cancel, cancelGroup, complete, describeError, fail, type FailOutcome, heartbeat } from "./settle.ts";
+export { getJob, prune, queueStats, type QueueStats, reapExpired } from "./maintenance.ts";
+export { retryDelayMs } from "./backoff.ts";
+export { createWakeup, JOBS_CHANNEL, type Wakeup } from "./wakeup.ts";

@@ -1,0 +1,114 @@
+/**
+ * Ending a claimed job. Every update is guarded by `locked_by`, so a worker whose lease expired (and whose job
+ * another worker took over) cannot overwrite the new owner's result.
+ */
+import { type Db, sql } from "../db/mod.ts";
+import { retryDelayMs } from "./backoff.ts";
+import { type Job, PermanentJobError } from "./job.ts";
+
+export interface SettleOptions {
+  now?: () => number;
+  random?: () => number;
+  /** Base of the exponential retry delay. */
+  retryBaseMs?: number;
+}
+
+/** Extends the lease; false when the job is no longer this worker's (lease lost or job cancelled). */
+export async function heartbeat(
+  db: Db,
+  job: Pick<Job, "id">,
+  workerId: string,
+  options: { leaseMs: number; now?: () => number },
+): Promise<boolean> {
+  const now = (options.now ?? Date.now)();
+  const changed = await db.exec(sql`
+    update jobs set locked_until = ${now + options.leaseMs}, updated_at = ${now}
+    where id = ${job.id} and locked_by = ${workerId} and status = 'in_progress'`);
+  return changed === 1;
+}
+
+/** Marks the job completed; false when this worker no longer owns it. */
+export async function complete(
+  db: Db,
+  job: Pick<Job, "id">,
+  workerId: string,
+  options: SettleOptions = {},
+): Promise<boolean> {
+  const now = (options.now ?? Date.now)();
+  const changed = await db.exec(sql`
+    update jobs set status = 'completed', locked_by = null, locked_until = null, error = null,
+      updated_at = ${now}, finished_at = ${now}
+    where id = ${job.id} and locked_by = ${workerId} and status = 'in_progress'`);
+  return changed === 1;
+}
+
+export type FailOutcome = "retry" | "failed" | "lost";
+
+/**
+ * Records a failure. Retryable errors go back to `pending` with exponential backoff and jitter until
+ * `max_attempts`; `PermanentJobError` and errors with `retryable: false` fail at once.
+ */
+export async function fail(
+  db: Db,
+  job: Pick<Job, "id" | "attempts" | "maxAttempts">,
+  workerId: string,
+  error: unknown,
+  options: SettleOptions = {},
+): Promise<FailOutcome> {
+  const now = (options.now ?? Date.now)();
+  const message = describeError(error);
+  const permanent = error instanceof PermanentJobError ||
+    (typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === false);
+  if (!permanent && job.attempts < job.maxAttempts) {
+    const runAt = now + retryDelayMs(job.attempts, { baseMs: options.retryBaseMs, random: options.random });
+    const changed = await db.exec(sql`
+      update jobs set status = 'pending', run_at = ${runAt}, locked_by = null, locked_until = null,
+        error = ${message}, updated_at = ${now}
+      where id = ${job.id} and locked_by = ${workerId} and status = 'in_progress'`);
+    return changed === 1 ? "retry" : "lost";
+  }
+  const changed = await db.exec(sql`
+    update jobs set status = 'failed', locked_by = null, locked_until = null, error = ${message},
+      updated_at = ${now}, finished_at = ${now}
+    where id = ${job.id} and locked_by = ${workerId} and status = 'in_progress'`);
+  return changed === 1 ? "failed" : "lost";
+}
+
+/** Cancels a pending or in-progress job; an in-progress job's worker sees it at its next heartbeat. */
+export async function cancel(db: Db, jobId: number, reason: string, now: () => number = Date.now): Promise<boolean> {
+  const at = now();
+  const changed = await db.exec(sql`
+    update jobs set status = 'cancelled', error = ${reason}, locked_by = null, locked_until = null,
+      updated_at = ${at}, finished_at = ${at}
+    where id = ${jobId} and status in ('pending', 'in_progress')`);
+  return changed === 1;
+}
+
+/**
+ * Cancels every live job of `groupKey` except `keepJobId`: a new push to a pull request supersedes the review of
+ * its older head. Returns the ids cancelled.
+ */
+export async function cancelGroup(
+  db: Db,
+  groupKey: string,
+  options: { keepJobId?: number; reason: string; now?: () => number },
+): Promise<number[]> {
+  const at = (options.now ?? Date.now)();
+  const rows = await db.query<{ id: number }>(sql`
+    update jobs set status = 'cancelled', error = ${options.reason}, locked_by = null, locked_until = null,
+      updated_at = ${at}, finished_at = ${at}
+    where group_key = ${groupKey} and status in ('pending', 'in_progress') and id <> ${options.keepJobId ?? -1}
+    returning id`);
+  return rows.map((row) => Number(row.id));
+}
+
+/** Turns an error into the text kept in `jobs.error`: the message chain, never a stack. */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    parts.push(current instanceof Error ? current.message : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(": caused by: ").slice(0, 4000);
+}
