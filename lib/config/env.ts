@@ -29,6 +29,8 @@ export const ServerConfig = z.object({
   githubToken: z.string().optional(),
   githubAppId: z.string().optional(),
   githubAppPrivateKey: z.string().optional(),
+  /** A GitHub App's webhook secret, shared by all its installations (per-repository secrets need no setting). */
+  githubWebhookSecret: z.string().optional(),
   gitlabUrl: z.string().url().default("https://gitlab.com"),
   gitlabToken: z.string().optional(),
   giteaUrl: optionalUrl,
@@ -67,6 +69,7 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_GITHUB_TOKEN: "githubToken",
   LOOM_GITHUB_APP_ID: "githubAppId",
   LOOM_GITHUB_APP_PRIVATE_KEY: "githubAppPrivateKey",
+  LOOM_GITHUB_WEBHOOK_SECRET: "githubWebhookSecret",
   LOOM_GITLAB_URL: "gitlabUrl",
   LOOM_GITLAB_TOKEN: "gitlabToken",
   LOOM_GITEA_URL: "giteaUrl",

@@ -19,7 +19,9 @@ Deno.test("sql() renders numbered placeholders for PostgreSQL and ? for SQLite",
 
 dbTest("Db.query() returns camelCase rows and keeps values exact", async ({ db }) => {
   const now = 1_764_000_000_123;
-  await db.exec(sql`insert into organizations (name, slug, created_at) values (${"Acme"}, ${"acme"}, ${now})`);
+  await db.exec(
+    sql`insert into organizations (name, slug, created_at) values (${"Acme"}, ${"acme"}, ${now})`,
+  );
   const rows = await db.query<{ id: number; createdAt: number; name: string }>(
     sql`select id, name, created_at from organizations where slug = ${"acme"}`,
   );

@@ -25,7 +25,9 @@ export async function migrate(db: Db, now: () => number = Date.now): Promise<str
   for (const migration of MIGRATIONS[db.dialect]) {
     const didApply = await db.transaction(async (tx) => {
       await lockForMigrations(tx);
-      const existing = await tx.query(sql`select version from schema_migrations where version = ${migration.version}`);
+      const existing = await tx.query(
+        sql`select version from schema_migrations where version = ${migration.version}`,
+      );
       if (existing.length > 0) return false;
       await tx.execScript(migration.text);
       await tx.exec(

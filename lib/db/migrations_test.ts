@@ -13,7 +13,9 @@ Deno.test("migrations have the same numbered list in both dialects", async () =>
   const postgres = await listSql("postgres");
   const sqlite = await listSql("sqlite");
   assert.deepEqual(sqlite, postgres);
-  for (const [index, name] of postgres.entries()) assert.match(name, new RegExp(`^${String(index + 1).padStart(4, "0")}_[a-z0-9_]+$`));
+  for (const [index, name] of postgres.entries()) {
+    assert.match(name, new RegExp(`^${String(index + 1).padStart(4, "0")}_[a-z0-9_]+$`));
+  }
 });
 
 Deno.test("MIGRATIONS lists every migration file of each dialect in order", async () => {

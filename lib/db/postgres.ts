@@ -17,7 +17,9 @@ type Sql = postgres.Sql<Record<string, never>>;
 function toPostgresValue(value: unknown): unknown {
   if (value === undefined) return null;
   if (value instanceof Date) return value.getTime();
-  if (value !== null && typeof value === "object" && !(value instanceof Uint8Array)) return JSON.stringify(value);
+  if (value !== null && typeof value === "object" && !(value instanceof Uint8Array)) {
+    return JSON.stringify(value);
+  }
   return value;
 }
 
@@ -26,12 +28,18 @@ function wrap(client: Sql | postgres.TransactionSql<Record<string, never>>, root
     dialect: "postgres",
     async query<T = Row>(statement: SqlStatement): Promise<T[]> {
       const { text, values } = statement.render("postgres");
-      const rows = await client.unsafe(text, values.map(toPostgresValue) as postgres.ParameterOrJSON<never>[]);
+      const rows = await client.unsafe(
+        text,
+        values.map(toPostgresValue) as postgres.ParameterOrJSON<never>[],
+      );
       return rows.map((row) => camelCaseRow(row as Record<string, unknown>)) as T[];
     },
     async exec(statement: SqlStatement): Promise<number> {
       const { text, values } = statement.render("postgres");
-      const result = await client.unsafe(text, values.map(toPostgresValue) as postgres.ParameterOrJSON<never>[]);
+      const result = await client.unsafe(
+        text,
+        values.map(toPostgresValue) as postgres.ParameterOrJSON<never>[],
+      );
       return result.count;
     },
     transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {

@@ -13,7 +13,8 @@ export interface SqliteOptions {
 
 function isBusy(error: unknown): boolean {
   const code = (error as { errcode?: number }).errcode;
-  return code === 5 || code === 6 || (error instanceof Error && /database is (locked|busy)/.test(error.message));
+  return code === 5 || code === 6 ||
+    (error instanceof Error && /database is (locked|busy)/.test(error.message));
 }
 
 /**

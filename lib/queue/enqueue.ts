@@ -37,7 +37,9 @@ export async function enqueue<T extends JobType>(
   const inserted = await db.query<{ id: number }>(sql`
     insert into jobs (type, payload, priority, run_at, max_attempts, dedupe_key, group_key, created_at, updated_at)
     values (${type}, ${JSON.stringify(payload)}, ${options.priority ?? 0}, ${options.runAt ?? now},
-            ${options.maxAttempts ?? 5}, ${options.dedupeKey ?? null}, ${options.groupKey ?? null}, ${now}, ${now})
+            ${options.maxAttempts ?? 5}, ${options.dedupeKey ?? null}, ${
+    options.groupKey ?? null
+  }, ${now}, ${now})
     on conflict (dedupe_key) where status in ('pending', 'in_progress') do nothing
     returning id`);
   if (inserted[0]) {
@@ -45,7 +47,9 @@ export async function enqueue<T extends JobType>(
     return { id: Number(inserted[0].id), created: true };
   }
   const existing = await db.query<{ id: number }>(
-    sql`select id from jobs where dedupe_key = ${options.dedupeKey ?? null} and status in ('pending', 'in_progress')`,
+    sql`select id from jobs where dedupe_key = ${
+      options.dedupeKey ?? null
+    } and status in ('pending', 'in_progress')`,
   );
   if (!existing[0]) {
     // The live duplicate finished between the insert and this read; the delivery is still a duplicate of it.

@@ -5,7 +5,16 @@
 export { type Job, type JobStatus, type JobType, PermanentJobError, type TaskPayloads } from "./job.ts";
 export { enqueue, type EnqueueOptions, type EnqueueResult } from "./enqueue.ts";
 export { claim, type ClaimOptions } from "./claim.ts";
-export { cancel, cancelGroup, complete, describeError, fail, type FailOutcome, heartbeat } from "./settle.ts";
-export { getJob, prune, queueStats, type QueueStats, reapExpired } from "./maintenance.ts";
+export {
+  cancel,
+  cancelGroup,
+  complete,
+  describeError,
+  fail,
+  type FailOutcome,
+  heartbeat,
+  release,
+} from "./settle.ts";
+export { getJob, prune, type QueueStats, queueStats, reapExpired } from "./maintenance.ts";
 export { retryDelayMs } from "./backoff.ts";
 export { createWakeup, JOBS_CHANNEL, type Wakeup } from "./wakeup.ts";

@@ -42,12 +42,18 @@ const clock = (start: number) => {
 };
 
 dbTest("enqueue() with a live dedupe key creates no second job", async ({ db }) => {
-  const first = await enqueue(db, "review_pull_request", payload(1), { dedupeKey: "github:octo/hello#1@abc" });
-  const second = await enqueue(db, "review_pull_request", payload(1), { dedupeKey: "github:octo/hello#1@abc" });
+  const first = await enqueue(db, "review_pull_request", payload(1), {
+    dedupeKey: "github:octo/hello#1@abc",
+  });
+  const second = await enqueue(db, "review_pull_request", payload(1), {
+    dedupeKey: "github:octo/hello#1@abc",
+  });
   assert.equal(first.created, true);
   assert.deepEqual(second, { id: first.id, created: false });
   const [job] = await claim(db, "w1", { leaseMs: 60_000 });
-  const third = await enqueue(db, "review_pull_request", payload(1), { dedupeKey: "github:octo/hello#1@abc" });
+  const third = await enqueue(db, "review_pull_request", payload(1), {
+    dedupeKey: "github:octo/hello#1@abc",
+  });
   assert.deepEqual(third, { id: first.id, created: false }, "an in-progress job still dedupes");
   await complete(db, job!, "w1");
   const count = await db.query<{ count: number }>(sql`select count(*) as count from jobs`);
@@ -83,12 +89,20 @@ dbTest("a job whose worker died is claimed again after its lease and completes o
   const { id } = await enqueue(db, "review_pull_request", payload(7), { now: time.now });
   const [first] = await claim(db, "dead-worker", { leaseMs: 30_000, now: time.now });
   assert.equal(first?.id, id);
-  assert.deepEqual(await claim(db, "live-worker", { leaseMs: 30_000, now: time.now }), [], "lease still held");
+  assert.deepEqual(
+    await claim(db, "live-worker", { leaseMs: 30_000, now: time.now }),
+    [],
+    "lease still held",
+  );
   time.advance(30_001);
   const [again] = await claim(db, "live-worker", { leaseMs: 30_000, now: time.now });
   assert.equal(again?.id, id);
   assert.equal(again?.attempts, 2);
-  assert.equal(await complete(db, first!, "dead-worker", { now: time.now }), false, "the old owner cannot settle");
+  assert.equal(
+    await complete(db, first!, "dead-worker", { now: time.now }),
+    false,
+    "the old owner cannot settle",
+  );
   assert.equal(await heartbeat(db, first!, "dead-worker", { leaseMs: 1, now: time.now }), false);
   assert.equal(await complete(db, again!, "live-worker", { now: time.now }), true);
   assert.equal((await getJob(db, id))?.status, "completed");
@@ -119,7 +133,11 @@ dbTest("fail() retries with growing backoff, then fails permanently after max at
     const stored = await getJob(db, id);
     if (attempt < 3) {
       delays.push(stored!.runAt - time.now());
-      assert.deepEqual(await claim(db, "w", { leaseMs: 60_000, now: time.now }), [], "not due before backoff");
+      assert.deepEqual(
+        await claim(db, "w", { leaseMs: 60_000, now: time.now }),
+        [],
+        "not due before backoff",
+      );
       time.advance(stored!.runAt - time.now());
     } else {
       assert.equal(stored?.status, "failed");
@@ -132,7 +150,12 @@ dbTest("fail() retries with growing backoff, then fails permanently after max at
 dbTest("fail() with a permanent error fails at once and keeps the error", async ({ db }) => {
   const { id } = await enqueue(db, "review_pull_request", payload(1));
   const [job] = await claim(db, "w", { leaseMs: 60_000 });
-  const outcome = await fail(db, job!, "w", new PermanentJobError("Pull request #1 not found", { cause: 404 }));
+  const outcome = await fail(
+    db,
+    job!,
+    "w",
+    new PermanentJobError("Pull request #1 not found", { cause: 404 }),
+  );
   assert.equal(outcome, "failed");
   const stored = await getJob(db, id);
   assert.equal(stored?.status, "failed");
@@ -158,7 +181,10 @@ dbTest("cancel() stops a pending job and tells the running worker at its heartbe
 });
 
 dbTest("cancelGroup() supersedes older reviews of the same pull request only", async ({ db }) => {
-  const old = await enqueue(db, "review_pull_request", payload(1, "old"), { dedupeKey: "pr1@old", groupKey: "pr1" });
+  const old = await enqueue(db, "review_pull_request", payload(1, "old"), {
+    dedupeKey: "pr1@old",
+    groupKey: "pr1",
+  });
   const other = await enqueue(db, "review_pull_request", payload(2), { dedupeKey: "pr2@x", groupKey: "pr2" });
   const newer = await enqueue(db, "review_pull_request", payload(1, "new"), {
     dedupeKey: "pr1@new",
@@ -196,22 +222,25 @@ dbTest("prune() removes only finished jobs and deliveries older than the cutoff"
   assert.equal(stats.oldestPendingAgeMs, 10_000);
 });
 
-dbTest("createWakeup() is woken by an enqueue from another connection on PostgreSQL", async ({ db, connect, dialect }) => {
-  const wakeup = await createWakeup(db);
-  try {
-    const woken = wakeup.wait(60_000).then(() => "woken" as const);
-    if (dialect === "sqlite") {
-      // SQLite has no cross-connection notifications; the embedded worker is woken in-process instead.
-      wakeup.wake();
-    } else {
-      await enqueue(connect(), "review_pull_request", payload(1));
+dbTest(
+  "createWakeup() is woken by an enqueue from another connection on PostgreSQL",
+  async ({ db, connect, dialect }) => {
+    const wakeup = await createWakeup(db);
+    try {
+      const woken = wakeup.wait(60_000).then(() => "woken" as const);
+      if (dialect === "sqlite") {
+        // SQLite has no cross-connection notifications; the embedded worker is woken in-process instead.
+        wakeup.wake();
+      } else {
+        await enqueue(connect(), "review_pull_request", payload(1));
+      }
+      const guard = new Promise<"stuck">((resolve) => {
+        const timer = setTimeout(() => resolve("stuck"), 15_000);
+        woken.then(() => clearTimeout(timer));
+      });
+      assert.equal(await Promise.race([woken, guard]), "woken");
+    } finally {
+      await wakeup.close();
     }
-    const guard = new Promise<"stuck">((resolve) => {
-      const timer = setTimeout(() => resolve("stuck"), 15_000);
-      woken.then(() => clearTimeout(timer));
-    });
-    assert.equal(await Promise.race([woken, guard]), "woken");
-  } finally {
-    await wakeup.close();
-  }
-});
+  },
+);

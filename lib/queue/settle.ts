@@ -75,7 +75,12 @@ export async function fail(
 }
 
 /** Cancels a pending or in-progress job; an in-progress job's worker sees it at its next heartbeat. */
-export async function cancel(db: Db, jobId: number, reason: string, now: () => number = Date.now): Promise<boolean> {
+export async function cancel(
+  db: Db,
+  jobId: number,
+  reason: string,
+  now: () => number = Date.now,
+): Promise<boolean> {
   const at = now();
   const changed = await db.exec(sql`
     update jobs set status = 'cancelled', error = ${reason}, locked_by = null, locked_until = null,
@@ -97,7 +102,9 @@ export async function cancelGroup(
   const rows = await db.query<{ id: number }>(sql`
     update jobs set status = 'cancelled', error = ${options.reason}, locked_by = null, locked_until = null,
       updated_at = ${at}, finished_at = ${at}
-    where group_key = ${groupKey} and status in ('pending', 'in_progress') and id <> ${options.keepJobId ?? -1}
+    where group_key = ${groupKey} and status in ('pending', 'in_progress') and id <> ${
+    options.keepJobId ?? -1
+  }
     returning id`);
   return rows.map((row) => Number(row.id));
 }
@@ -111,4 +118,22 @@ export function describeError(error: unknown): string {
     current = current instanceof Error ? current.cause : undefined;
   }
   return parts.join(": caused by: ").slice(0, 4000);
+}
+
+/**
+ * Gives a claimed job back without counting the attempt: a worker shutting down hands its unfinished job to
+ * the next worker straight away instead of waiting for the lease to run out.
+ */
+export async function release(
+  db: Db,
+  job: Pick<Job, "id">,
+  workerId: string,
+  now: () => number = Date.now,
+): Promise<boolean> {
+  const at = now();
+  const changed = await db.exec(sql`
+    update jobs set status = 'pending', locked_by = null, locked_until = null, run_at = ${at},
+      attempts = case when attempts > 0 then attempts - 1 else 0 end, updated_at = ${at}
+    where id = ${job.id} and locked_by = ${workerId} and status = 'in_progress'`);
+  return changed === 1;
 }

@@ -1,0 +1,41 @@
+/**
+ * `createApp(deps)`: the Hono application with every file route mounted. No I/O happens here; `main.ts` opens the
+ * database and passes it in, tests pass their own.
+ */
+import { Hono } from "hono";
+import { routes } from "./routes.gen.ts";
+import type { AppDeps, AppEnv, Method } from "./lib/http/define.ts";
+import { handleError } from "./lib/http/errors.ts";
+import { serveStatic } from "./lib/http/static.ts";
+
+const METHODS: Method[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(async (c, next) => {
+    const requestId = c.req.header("x-request-id")?.slice(0, 64) || crypto.randomUUID();
+    c.set("deps", deps);
+    c.set("requestId", requestId);
+    c.set("log", deps.log.child({ requestId }));
+    const started = performance.now();
+    await next();
+    c.header("x-request-id", requestId);
+    deps.log.debug("Request", {
+      requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    });
+  });
+  app.get("/static/*", serveStatic(deps.staticDir ?? new URL("./static/", import.meta.url).pathname));
+  for (const { pattern, module } of routes) {
+    for (const method of METHODS) {
+      const handler = module.handler[method];
+      if (handler) app.on(method, pattern, handler);
+    }
+  }
+  app.notFound((c) => c.json({ error: `Not found: ${c.req.path}` }, 404));
+  app.onError(handleError);
+  return app;
+}

@@ -1,0 +1,200 @@
+import type { Finding } from "../review/findings.ts";
+import { type Db, sql } from "./mod.ts";
+
+export type ReviewStatus = "running" | "completed" | "failed" | "skipped" | "cancelled";
+
+export interface ReviewRecord {
+  id: number;
+  repoId: number;
+  repoFullName?: string;
+  platform?: string;
+  prNumber: number;
+  headSha: string;
+  baseSha: string | null;
+  title: string;
+  author: string;
+  status: ReviewStatus;
+  verdict: string | null;
+  summary: string | null;
+  findingsCount: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  jobId: number | null;
+  error: string | null;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+export interface ReviewStepRecord {
+  name: string;
+  provider: string | null;
+  model: string | null;
+  status: "completed" | "failed" | "skipped";
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  cached: boolean;
+  durationMs: number;
+  error: string | null;
+}
+
+export interface StoredFinding extends Finding {
+  fingerprint: string;
+  placement: "inline" | "summary" | "duplicate";
+}
+
+function toReview(row: Record<string, unknown>): ReviewRecord {
+  const numberOrNull = (value: unknown) => value === null || value === undefined ? null : Number(value);
+  return {
+    ...(row as unknown as ReviewRecord),
+    id: Number(row.id),
+    repoId: Number(row.repoId),
+    prNumber: Number(row.prNumber),
+    findingsCount: Number(row.findingsCount),
+    inputTokens: Number(row.inputTokens),
+    outputTokens: Number(row.outputTokens),
+    costUsd: Number(row.costUsd),
+    jobId: numberOrNull(row.jobId),
+    startedAt: Number(row.startedAt),
+    finishedAt: numberOrNull(row.finishedAt),
+  };
+}
+
+/**
+ * Starts (or restarts, on a retried job) the review of one head commit. A restart clears the previous attempt's
+ * steps and findings so the record describes the attempt that finished.
+ */
+export async function startReview(
+  db: Db,
+  input: {
+    repoId: number;
+    prNumber: number;
+    headSha: string;
+    baseSha?: string;
+    title: string;
+    author: string;
+    jobId?: number;
+  },
+  now: () => number = Date.now,
+): Promise<number> {
+  return await db.transaction(async (tx) => {
+    const rows = await tx.query<{ id: number }>(sql`
+      insert into reviews (repo_id, pr_number, head_sha, base_sha, title, author, status, job_id, started_at)
+      values (${input.repoId}, ${input.prNumber}, ${input.headSha}, ${input.baseSha ?? null}, ${input.title},
+              ${input.author}, 'running', ${input.jobId ?? null}, ${now()})
+      on conflict (repo_id, pr_number, head_sha) do update set status = 'running', job_id = excluded.job_id,
+        started_at = excluded.started_at, finished_at = null, error = null
+      returning id`);
+    const id = Number(rows[0]!.id);
+    await tx.exec(sql`delete from review_steps where review_id = ${id}`);
+    await tx.exec(sql`delete from comments where review_id = ${id}`);
+    return id;
+  });
+}
+
+export async function recordReviewStep(
+  db: Db,
+  reviewId: number,
+  step: ReviewStepRecord,
+  now: () => number = Date.now,
+): Promise<void> {
+  await db.exec(sql`
+    insert into review_steps (review_id, name, provider, model, status, input_tokens, output_tokens, cost_usd,
+      cached, duration_ms, error, created_at)
+    values (${reviewId}, ${step.name}, ${step.provider}, ${step.model}, ${step.status}, ${step.inputTokens},
+      ${step.outputTokens}, ${step.costUsd}, ${step.cached}, ${
+    Math.round(step.durationMs)
+  }, ${step.error}, ${now()})`);
+}
+
+export async function recordFindings(
+  db: Db,
+  reviewId: number,
+  findings: StoredFinding[],
+  now: () => number = Date.now,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const finding of findings) {
+      await tx.exec(sql`
+        insert into comments (review_id, step, path, line, end_line, side, severity, title, body, suggestion,
+          fingerprint, placement, created_at)
+        values (${reviewId}, ${finding.step}, ${finding.path}, ${finding.line}, ${finding.endLine ?? null},
+          ${finding.side}, ${finding.severity}, ${finding.title}, ${finding.body}, ${
+        finding.suggestion ?? null
+      },
+          ${finding.fingerprint}, ${finding.placement}, ${now()})`);
+    }
+  });
+}
+
+export async function finishReview(
+  db: Db,
+  id: number,
+  result: {
+    status: Exclude<ReviewStatus, "running">;
+    verdict?: string;
+    summary?: string;
+    error?: string;
+  },
+  now: () => number = Date.now,
+): Promise<void> {
+  await db.exec(sql`
+    update reviews set status = ${result.status}, verdict = ${result.verdict ?? null},
+      summary = ${result.summary ?? null}, error = ${result.error ?? null}, finished_at = ${now()},
+      findings_count = (select count(*) from comments where review_id = ${id} and placement <> 'duplicate'),
+      input_tokens = coalesce((select sum(input_tokens) from review_steps where review_id = ${id}), 0),
+      output_tokens = coalesce((select sum(output_tokens) from review_steps where review_id = ${id}), 0),
+      cost_usd = coalesce((select sum(cost_usd) from review_steps where review_id = ${id}), 0)
+    where id = ${id}`);
+}
+
+export async function listRecentReviews(
+  db: Db,
+  options: { limit?: number; repoId?: number; organizationId?: number } = {},
+): Promise<ReviewRecord[]> {
+  const repoFilter = options.repoId === undefined ? sql`` : sql`and r.repo_id = ${options.repoId}`;
+  const orgFilter = options.organizationId === undefined
+    ? sql``
+    : sql`and p.organization_id = ${options.organizationId}`;
+  const rows = await db.query(sql`
+    select r.*, p.full_name as repo_full_name, p.platform from reviews r join repos p on p.id = r.repo_id
+    where 1 = 1 ${repoFilter} ${orgFilter}
+    order by r.started_at desc, r.id desc limit ${options.limit ?? 50}`);
+  return rows.map(toReview);
+}
+
+export async function getReview(
+  db: Db,
+  id: number,
+): Promise<{ review: ReviewRecord; steps: ReviewStepRecord[]; findings: StoredFinding[] } | null> {
+  const rows = await db.query(sql`
+    select r.*, p.full_name as repo_full_name, p.platform from reviews r join repos p on p.id = r.repo_id
+    where r.id = ${id}`);
+  if (!rows[0]) return null;
+  const steps = await db.query<ReviewStepRecord>(
+    sql`select name, provider, model, status, input_tokens, output_tokens, cost_usd, cached, duration_ms, error
+        from review_steps where review_id = ${id} order by id`,
+  );
+  const findings = await db.query<StoredFinding>(
+    sql`select step, path, line, end_line, side, severity, title, body, suggestion, fingerprint, placement
+        from comments where review_id = ${id} order by id`,
+  );
+  return {
+    review: toReview(rows[0]),
+    steps: steps.map((step) => ({
+      ...step,
+      inputTokens: Number(step.inputTokens),
+      outputTokens: Number(step.outputTokens),
+      costUsd: Number(step.costUsd),
+      durationMs: Number(step.durationMs),
+      cached: Boolean(step.cached),
+    })),
+    findings: findings.map((finding) => ({
+      ...finding,
+      line: Number(finding.line),
+      endLine: finding.endLine === null ? undefined : Number(finding.endLine),
+      suggestion: finding.suggestion ?? undefined,
+    })),
+  };
+}

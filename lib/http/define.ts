@@ -1,0 +1,38 @@
+/**
+ * The route module contract (Fresh's shape on Hono): a route file exports `handler`, an object keyed by HTTP
+ * method. Dependencies reach handlers as typed Hono variables (`c.var.deps`), set once by `createApp`.
+ */
+import type { Context } from "hono";
+import type { Db } from "../db/mod.ts";
+import type { Logger } from "../log.ts";
+import type { ServerConfig } from "../config/env.ts";
+import type { SecretBox } from "../auth/secret_box.ts";
+import type { PlatformId, WebhookParser } from "../platforms/types.ts";
+
+export interface AppDeps {
+  db: Db;
+  config: ServerConfig;
+  log: Logger;
+  secretBox: SecretBox;
+  parsers: Partial<Record<PlatformId, WebhookParser>>;
+  /** Wakes the embedded worker when a job is enqueued (single-process mode). */
+  onEnqueued?: () => void;
+  now?: () => number;
+  /** Directory that holds the built islands (`static/`). */
+  staticDir?: string;
+}
+
+export type AppEnv = { Variables: { deps: AppDeps; requestId: string; log: Logger } };
+
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+export type RouteHandler = (c: Context<AppEnv>) => Response | Promise<Response>;
+export type RouteHandlers = Partial<Record<Method, RouteHandler>>;
+
+export interface RouteModule {
+  handler: RouteHandlers;
+}
+
+/** Declares a route's handlers with full typing of `c`. */
+export function defineHandlers(handlers: RouteHandlers): RouteHandlers {
+  return handlers;
+}

@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { sign } from "@octokit/webhooks-methods";
+import examples from "@octokit/webhooks-examples" with { type: "json" };
+import { dbTest, type TestDatabase } from "../db/testing.ts";
+import { sql } from "../db/mod.ts";
+import { createRepo } from "../db/repos.ts";
+import { githubWebhook } from "../platforms/github/webhook.ts";
+import { createApp } from "../../app.ts";
+import { createTestDeps } from "../../tests/support/app_server.ts";
+import { getJob } from "../queue/mod.ts";
+
+const SECRET = "webhook-secret-for-tests";
+// deno-lint-ignore no-explicit-any
+type Payload = Record<string, any>;
+
+function example(name: string, action: string): Payload {
+  const definition = (examples as unknown as { name: string; examples: Payload[] }[]).find((item) => item.name === name);
+  const found = definition?.examples.find((item) => item.action === action);
+  assert.ok(found, `@octokit/webhooks-examples has a ${name}.${action} example`);
+  return structuredClone(found);
+}
+
+async function setup(database: TestDatabase, options: { paused?: boolean } = {}) {
+  const deps = await createTestDeps(database.db, { parsers: { github: githubWebhook } });
+  let wakeups = 0;
+  deps.onEnqueued = () => wakeups++;
+  const payload = example("pull_request", "opened");
+  const repo = await createRepo(database.db, {
+    platform: "github",
+    fullName: payload.repository.full_name,
+    webhookSecret: await deps.secretBox.encrypt(SECRET),
+  });
+  if (options.paused) await database.db.exec(sql`update repos set paused = ${true} where id = ${repo.id}`);
+  const app = createApp(deps);
+  const post = async (
+    body: string,
+    headers: Record<string, string>,
+    query = `?repo=${repo.id}`,
+  ) => {
+    const response = await app.request(`/api/webhooks/github${query}`, { method: "POST", body, headers });
+    return { status: response.status, body: await response.json() };
+  };
+  const signed = async (payloadObject: unknown, event: string, deliveryId: string, secret = SECRET) => {
+    const body = JSON.stringify(payloadObject);
+    return {
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": event,
+        "x-github-delivery": deliveryId,
+        "x-hub-signature-256": await sign(secret, body),
+      },
+    };
+  };
+  const counts = async () => {
+    const [jobs] = await database.db.query<{ count: number }>(sql`select count(*) as count from jobs`);
+    const [deliveries] = await database.db.query<{ count: number }>(sql`select count(*) as count from webhook_deliveries`);
+    return { jobs: Number(jobs!.count), deliveries: Number(deliveries!.count) };
+  };
+  return { repo, post, signed, counts, payload, wakeups: () => wakeups };
+}
+
+dbTest("POST /api/webhooks/github enqueues one review job for an opened pull request", async (database) => {
+  const { post, signed, counts, payload, wakeups, repo } = await setup(database);
+  const request = await signed(payload, "pull_request", "delivery-1");
+  const response = await post(request.body, request.headers);
+  assert.equal(response.status, 202);
+  assert.equal(response.body.outcome, "enqueued");
+  const job = await getJob(database.db, response.body.jobId);
+  assert.equal(job?.type, "review_pull_request");
+  assert.equal(job?.payload.repoId, repo.id);
+  assert.equal(job?.payload.number, payload.number);
+  assert.equal(job?.payload.headSha, payload.pull_request.head.sha);
+  assert.deepEqual(await counts(), { jobs: 1, deliveries: 1 });
+  assert.equal(wakeups(), 1);
+});
+
+dbTest("POST /api/webhooks/github ignores a replayed delivery and dedupes a redelivery", async (database) => {
+  const { post, signed, counts, payload } = await setup(database);
+  const request = await signed(payload, "pull_request", "delivery-1");
+  assert.equal((await post(request.body, request.headers)).status, 202);
+  const replay = await post(request.body, request.headers);
+  assert.equal(replay.status, 200);
+  assert.equal(replay.body.status, "duplicate");
+  // GitHub's "redeliver" and a reopened + synchronize pair for the same head carry new delivery ids.
+  const again = await signed(payload, "pull_request", "delivery-2");
+  const redelivered = await post(again.body, again.headers);
+  assert.equal(redelivered.body.outcome, "duplicate_job");
+  assert.deepEqual(await counts(), { jobs: 1, deliveries: 2 });
+});
+
+dbTest("POST /api/webhooks/github rejects bad signatures and unknown repositories with 401, writing nothing", async (database) => {
+  const { post, signed, counts, payload, repo } = await setup(database);
+  const wrongSecret = await signed(payload, "pull_request", "d1", "not-the-secret");
+  assert.equal((await post(wrongSecret.body, wrongSecret.headers)).status, 401);
+  const good = await signed(payload, "pull_request", "d2");
+  const { "x-hub-signature-256": _, ...unsigned } = good.headers;
+  assert.equal((await post(good.body, unsigned)).status, 401);
+  const tampered = good.body.replace('"opened"', '"closed"');
+  assert.equal((await post(tampered, good.headers)).status, 401);
+  assert.equal((await post(good.body, good.headers, "?repo=99999")).status, 401);
+  assert.equal((await post(good.body, good.headers, "")).status, 401);
+  const otherRepo = structuredClone(payload);
+  otherRepo.repository.full_name = "someone/else";
+  const forged = await signed(otherRepo, "pull_request", "d3");
+  assert.equal((await post(forged.body, forged.headers, `?repo=${repo.id}`)).status, 401);
+  assert.deepEqual(await counts(), { jobs: 0, deliveries: 0 });
+});
+
+dbTest("POST /api/webhooks/github answers 400 for a malformed body and 202 with nothing enqueued for ignored events", async (database) => {
+  const { post, signed, counts, payload } = await setup(database);
+  const notJson = "{not json";
+  const headers = (await signed({}, "pull_request", "x")).headers;
+  headers["x-hub-signature-256"] = await sign(SECRET, notJson);
+  assert.equal((await post(notJson, headers)).status, 400);
+  const missingFields = await signed({ action: "opened", repository: payload.repository }, "pull_request", "d0");
+  assert.equal((await post(missingFields.body, missingFields.headers)).status, 400);
+  for (const [event, body] of [
+    ["pull_request", example("pull_request", "labeled")],
+    ["pull_request", example("pull_request", "assigned")],
+    ["issues", example("issues", "opened")],
+  ] as const) {
+    const request = await signed(body, event, `ignored-${event}-${body.action}`);
+    const response = await post(request.body, request.headers);
+    assert.equal(response.status, 202, `${event}.${body.action}`);
+    assert.equal(response.body.outcome, "ignored");
+  }
+  assert.equal((await counts()).jobs, 0);
+});
+
+dbTest("POST /api/webhooks/github supersedes the review of an older head and cancels on close", async (database) => {
+  const { post, signed, payload } = await setup(database);
+  const first = await post(...Object.values(await signed(payload, "pull_request", "d1")) as [string, Record<string, string>]);
+  const pushed = example("pull_request", "synchronize");
+  pushed.repository = payload.repository;
+  pushed.number = payload.number;
+  pushed.pull_request.number = payload.number;
+  pushed.pull_request.head.sha = "f".repeat(40);
+  const second = await post(...Object.values(await signed(pushed, "pull_request", "d2")) as [string, Record<string, string>]);
+  assert.equal(second.body.outcome, "enqueued");
+  assert.equal((await getJob(database.db, first.body.jobId))?.status, "cancelled");
+  const closed = example("pull_request", "closed");
+  closed.repository = payload.repository;
+  closed.number = payload.number;
+  closed.pull_request.number = payload.number;
+  const close = await post(...Object.values(await signed(closed, "pull_request", "d3")) as [string, Record<string, string>]);
+  assert.equal(close.body.outcome, "cancelled");
+  assert.equal((await getJob(database.db, second.body.jobId))?.status, "cancelled");
+});
+
+dbTest("POST /api/webhooks/github records but does not enqueue for a paused repository", async (database) => {
+  const { post, signed, counts, payload } = await setup(database, { paused: true });
+  const response = await post(...Object.values(await signed(payload, "pull_request", "d1")) as [string, Record<string, string>]);
+  assert.equal(response.body.outcome, "paused");
+  assert.deepEqual(await counts(), { jobs: 0, deliveries: 1 });
+});

@@ -1,0 +1,28 @@
+import { defineHandlers } from "../../../lib/http/define.ts";
+import { receiveWebhook } from "../../../lib/webhooks/receive.ts";
+
+export const handler = defineHandlers({
+  async POST(c) {
+    const deps = c.var.deps;
+    const result = await receiveWebhook(
+      {
+        db: deps.db,
+        secretBox: deps.secretBox,
+        parsers: deps.parsers,
+        platformSecrets: { github: deps.config.githubWebhookSecret },
+        now: deps.now,
+        onEnqueued: deps.onEnqueued,
+      },
+      {
+        platform: c.req.param("platform") ?? "",
+        headers: c.req.raw.headers,
+        rawBody: new Uint8Array(await c.req.arrayBuffer()),
+        repoId: c.req.query("repo"),
+      },
+    );
+    if (result.status >= 400) {
+      c.var.log.warn("Webhook rejected", { status: result.status, reason: result.body.message });
+    }
+    return c.json(result.body, result.status);
+  },
+});

@@ -1,0 +1,30 @@
+/** Serves `createApp` on a free localhost port for browser and HTTP tests. */
+import { createApp } from "../../app.ts";
+import type { AppDeps } from "../../lib/http/define.ts";
+import { createSecretBox } from "../../lib/auth/secret_box.ts";
+import { loadServerConfig } from "../../lib/config/env.ts";
+import { silentLogger } from "../../lib/log.ts";
+import type { Db } from "../../lib/db/mod.ts";
+
+export const TEST_SECRET_KEY = "test-secret-key-test-secret-key-0123456789";
+
+export async function createTestDeps(db: Db, overrides: Partial<AppDeps> = {}): Promise<AppDeps> {
+  return {
+    db,
+    config: loadServerConfig({ LOOM_SECRET_KEY: TEST_SECRET_KEY }),
+    log: silentLogger,
+    secretBox: await createSecretBox(TEST_SECRET_KEY),
+    parsers: {},
+    ...overrides,
+  };
+}
+
+export function serveApp(deps: AppDeps): { url: string } & AsyncDisposable {
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, createApp(deps).fetch);
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    async [Symbol.asyncDispose]() {
+      await server.shutdown();
+    },
+  };
+}

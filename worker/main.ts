@@ -1,0 +1,32 @@
+/** Worker process entry (`deno task worker`): runs review jobs from the shared database until SIGTERM. */
+import { loadServerConfig } from "../lib/config/env.ts";
+import { createLogger } from "../lib/log.ts";
+import { createReviewDeps, openRuntime } from "../lib/runtime.ts";
+import { createWakeup } from "../lib/queue/mod.ts";
+import { runWorker } from "./run_worker.ts";
+import { createTasks } from "./tasks/mod.ts";
+
+const config = loadServerConfig(Deno.env.toObject());
+const log = createLogger({ level: config.logLevel });
+const runtime = await openRuntime(config, log);
+const wakeup = await createWakeup(runtime.db);
+const stop = new AbortController();
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.addSignalListener(signal, () => {
+    log.info("Shutting down", { signal });
+    stop.abort();
+  });
+}
+await runWorker({
+  db: runtime.db,
+  log,
+  tasks: createTasks(createReviewDeps(config, runtime.db, log)),
+  concurrency: config.workerConcurrency,
+  leaseMs: config.jobLeaseMs,
+  jobTimeoutMs: config.jobTimeoutMs,
+  pollIntervalMs: config.pollIntervalMs,
+  wakeup,
+  signal: stop.signal,
+});
+await wakeup.close();
+await runtime.close();

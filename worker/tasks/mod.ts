@@ -1,0 +1,16 @@
+/** The task registry: one thin handler per job type, checked against `TaskPayloads`. */
+import type { TaskRegistry } from "../run_worker.ts";
+import { type ReviewDeps, reviewPullRequest } from "../../lib/review/review_pull_request.ts";
+
+export function createTasks(deps: Omit<ReviewDeps, "db" | "log"> & { db: ReviewDeps["db"] }): TaskRegistry {
+  return {
+    review_pull_request: async (job, context) => {
+      const outcome = await reviewPullRequest(
+        { ...deps, db: context.db, log: context.log },
+        job,
+        context.signal,
+      );
+      if (outcome.status === "skipped") context.log.info("Review skipped", { reason: outcome.reason });
+    },
+  };
+}
