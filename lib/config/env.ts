@@ -44,6 +44,10 @@ export const ServerConfig = z.object({
   llmModel: z.string().default("gpt-4o-mini"),
   llmBaseUrl: optionalUrl,
   llmApiKey: z.string().optional(),
+  /** LLM calls in flight at once across this process, so a burst of pull requests cannot trip rate limits. */
+  llmConcurrency: z.coerce.number().int().min(1).max(256).default(8),
+  /** How long identical LLM requests are answered from the cache (0 turns the cache off). */
+  llmCacheTtlMs: z.coerce.number().int().min(0).default(7 * 24 * 3_600_000),
   /** Environment variables a repository config may name in `api_key_env`. */
   allowedKeyEnvs: list,
   /** Base URLs (prefixes) a repository config may point a model at. */
@@ -82,6 +86,8 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_LLM_MODEL: "llmModel",
   LOOM_LLM_BASE_URL: "llmBaseUrl",
   LOOM_LLM_API_KEY: "llmApiKey",
+  LOOM_LLM_CONCURRENCY: "llmConcurrency",
+  LOOM_LLM_CACHE_TTL_MS: "llmCacheTtlMs",
   LOOM_ALLOWED_KEY_ENVS: "allowedKeyEnvs",
   LOOM_ALLOWED_BASE_URLS: "allowedBaseUrls",
 };

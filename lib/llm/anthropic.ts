@@ -1,0 +1,173 @@
+/**
+ * Anthropic Messages API through the official `@anthropic-ai/sdk`. Structured output forces a tool call whose
+ * `input_schema` is the answer's schema; the tool input is the answer.
+ */
+import Anthropic from "@anthropic-ai/sdk";
+import {
+  DEFAULT_MAX_TOKENS,
+  DEFAULT_TIMEOUT_MS,
+  type LlmProviderOptions,
+  openCallScope,
+  type ProviderFailure,
+  toJsonSchema,
+  toRequestName,
+  toSdkLogger,
+} from "./_call.ts";
+import { silentLogger } from "@/lib/log.ts";
+import { resolveStructured, schemaInstruction } from "./structured.ts";
+import type { ChatMessage, ChatOptions, LlmClient, TokenUsage } from "./types.ts";
+
+const ANTHROPIC_BASE_URL = "https://api.anthropic.com";
+
+type MessageCreateParams = Anthropic.Messages.MessageCreateParamsNonStreaming;
+
+/**
+ * Creates a client for Anthropic's Messages API.
+ * @param options model, `apiKey` (required) and defaults; `temperature` is not sent because the current
+ *   Messages API has no such parameter
+ * @throws {TypeError} when `apiKey` is missing
+ */
+export function createAnthropicClient(options: LlmProviderOptions): LlmClient {
+  const model = options.model;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!options.apiKey) {
+    // Without a key the SDK would search the environment and profile files; Loom passes keys explicitly.
+    throw new TypeError(`Cannot create anthropic model "${model}": "apiKey" is missing`);
+  }
+  const sdk = new Anthropic({
+    apiKey: options.apiKey,
+    baseURL: options.baseUrl ?? ANTHROPIC_BASE_URL,
+    webhookKey: null,
+    fetch: options.fetch,
+    // withRetry() is the only retry layer.
+    maxRetries: 0,
+    // Our own deadline (openCallScope) must fire first so the error says "timed out after N ms".
+    timeout: timeoutMs + 1000,
+    defaultHeaders: options.headers,
+    logger: toSdkLogger(options.log ?? silentLogger),
+  });
+
+  function buildBody(messages: ChatMessage[], callOptions: ChatOptions): MessageCreateParams {
+    const system: string[] = [];
+    const conversation: Anthropic.Messages.MessageParam[] = [];
+    for (const message of messages) {
+      if (message.role === "system") system.push(message.content);
+      else conversation.push({ role: message.role, content: message.content });
+    }
+    const body: MessageCreateParams = {
+      model,
+      max_tokens: callOptions.maxTokens ?? options.maxOutputTokens ?? DEFAULT_MAX_TOKENS,
+      messages: conversation,
+    };
+    if (callOptions.schema) {
+      const name = toRequestName(callOptions.schemaName);
+      const jsonSchema = toJsonSchema(callOptions.schema);
+      if ((options.structuredOutput ?? "json_schema") === "json_schema") {
+        if (jsonSchema.type !== "object") {
+          throw new TypeError(
+            `Cannot use schema "${name}" with anthropic model "${model}": a tool input must be an object schema`,
+          );
+        }
+        body.tools = [{
+          name,
+          description: `Report the answer as "${name}".`,
+          input_schema: jsonSchema as Anthropic.Messages.Tool.InputSchema,
+        }];
+        body.tool_choice = { type: "tool", name };
+      } else {
+        // Anthropic has no JSON mode, so "json_object" falls back to describing the schema in the prompt.
+        system.push(schemaInstruction(name, jsonSchema));
+      }
+    }
+    if (system.length > 0) body.system = system.join("\n\n");
+    return body;
+  }
+
+  async function complete(
+    messages: ChatMessage[],
+    callOptions: ChatOptions,
+  ): Promise<{ text: string; usage: TokenUsage; model: string }> {
+    const scope = openCallScope({
+      provider: "anthropic",
+      model,
+      timeoutMs,
+      signal: callOptions.signal,
+      toFailure,
+    });
+    try {
+      const body = buildBody(messages, callOptions);
+      const message = await sdk.messages.create(body, { signal: scope.signal });
+      const forced = body.tool_choice?.type === "tool" ? body.tool_choice.name : undefined;
+      const toolUse = message.content.find((block) => block.type === "tool_use" && block.name === forced);
+      const text = toolUse?.type === "tool_use"
+        ? JSON.stringify(toolUse.input)
+        : message.content.map((block) => block.type === "text" ? block.text : "").join("");
+      return {
+        text,
+        usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
+        model: message.model || model,
+      };
+    } catch (error) {
+      throw scope.fail(error);
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  return {
+    provider: "anthropic",
+    model,
+    async chat(messages, callOptions = {}) {
+      const first = await complete(messages, callOptions);
+      const schema = callOptions.schema;
+      if (!schema) return first;
+      const resolved = await resolveStructured({
+        provider: "anthropic",
+        model,
+        schema,
+        schemaName: callOptions.schemaName ?? "response",
+        messages,
+        first,
+        request: (repairMessages) => complete(repairMessages, callOptions),
+      });
+      return { ...resolved, model: first.model };
+    },
+    async *stream(messages, callOptions = {}) {
+      const scope = openCallScope({
+        provider: "anthropic",
+        model,
+        timeoutMs,
+        signal: callOptions.signal,
+        toFailure,
+      });
+      try {
+        const events = await sdk.messages.create({ ...buildBody(messages, callOptions), stream: true }, {
+          signal: scope.signal,
+        });
+        const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+        for await (const event of events) {
+          if (event.type === "message_start") {
+            usage.inputTokens = event.message.usage.input_tokens;
+            usage.outputTokens = event.message.usage.output_tokens;
+          } else if (event.type === "content_block_delta" && event.delta.type === "text_delta") {
+            yield event.delta.text;
+          } else if (event.type === "message_delta") {
+            // message_delta usage is cumulative for the whole message.
+            usage.outputTokens = event.usage.output_tokens;
+          }
+        }
+        return usage;
+      } catch (error) {
+        throw scope.fail(error);
+      } finally {
+        scope.dispose();
+      }
+    },
+  };
+}
+
+function toFailure(error: unknown): ProviderFailure | null {
+  if (!(error instanceof Anthropic.APIError)) return null;
+  if (error.status === undefined) return { message: error.message };
+  return { status: error.status, headers: error.headers, message: error.apiMessage ?? error.message };
+}

@@ -1,0 +1,130 @@
+/**
+ * Response cache so an identical re-review costs nothing. The key is a SHA-256 of everything that shapes the
+ * answer; the store is an interface so a database-backed store can replace the in-memory one.
+ */
+import { z } from "zod";
+import { toJsonSchema } from "./_call.ts";
+import { validateStructured } from "./structured.ts";
+import type { ChatMessage, ChatOptions, ChatResult, LlmClient, TokenUsage } from "./types.ts";
+
+/** What a store keeps per key. `text` is the raw answer (the JSON text for structured calls). */
+export interface CachedEntry {
+  text: string;
+  model: string;
+  /** Usage of the original call, kept for reporting what the cache saved. */
+  usage: TokenUsage;
+  createdAt: number;
+}
+
+/** Storage for cached answers; entries older than their `ttlMs` must read as missing. */
+export interface LlmCacheStore {
+  get(key: string): Promise<CachedEntry | null>;
+  set(key: string, entry: CachedEntry, ttlMs: number): Promise<void>;
+}
+
+/** Options for `createMemoryCacheStore`. */
+export interface MemoryCacheStoreOptions {
+  /** Entries kept before the least recently used is dropped; default 500. */
+  maxEntries?: number;
+  now?: () => number;
+}
+
+/** A bounded LRU store in process memory; each worker process has its own. */
+export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): LlmCacheStore & {
+  readonly size: number;
+} {
+  const maxEntries = options.maxEntries ?? 500;
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw new RangeError(`Cannot create cache store: "maxEntries" must be a positive integer: ${maxEntries}`);
+  }
+  const now = options.now ?? Date.now;
+  // A Map iterates in insertion order, so re-inserting on read keeps the least recently used first.
+  const entries = new Map<string, { entry: CachedEntry; expiresAt: number }>();
+  return {
+    get size() {
+      return entries.size;
+    },
+    get(key) {
+      const found = entries.get(key);
+      if (!found) return Promise.resolve(null);
+      entries.delete(key);
+      if (found.expiresAt <= now()) return Promise.resolve(null);
+      entries.set(key, found);
+      return Promise.resolve(found.entry);
+    },
+    set(key, entry, ttlMs) {
+      entries.delete(key);
+      entries.set(key, { entry, expiresAt: now() + ttlMs });
+      while (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Options for `withCache`. */
+export interface CacheOptions {
+  /** How long an answer stays valid; default one week. */
+  ttlMs?: number;
+  now?: () => number;
+}
+
+/**
+ * The cache key: SHA-256 (hex) over provider, model, messages, schema name and JSON Schema, temperature and
+ * output limit.
+ */
+export async function cacheKey(
+  client: LlmClient,
+  messages: ChatMessage[],
+  options: ChatOptions = {},
+): Promise<string> {
+  const material = JSON.stringify({
+    provider: client.provider,
+    model: client.model,
+    messages: messages.map((message) => [message.role, message.content]),
+    schemaName: options.schemaName ?? null,
+    schema: options.schema ? toJsonSchema(options.schema) : null,
+    temperature: options.temperature ?? null,
+    maxTokens: options.maxTokens ?? null,
+  });
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(material));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Answers repeated identical `chat` calls from `store`: a hit reports zero usage and `cached: true`.
+ * Structured hits are re-validated with the caller's schema, and one that no longer validates is a miss.
+ * Streams are not cached.
+ */
+export function withCache(client: LlmClient, store: LlmCacheStore, options: CacheOptions = {}): LlmClient {
+  const ttlMs = options.ttlMs ?? 7 * 24 * 60 * 60 * 1000;
+  const now = options.now ?? Date.now;
+  return {
+    provider: client.provider,
+    model: client.model,
+    async chat<T>(messages: ChatMessage[], callOptions: ChatOptions<T> = {}): Promise<ChatResult<T>> {
+      const key = await cacheKey(client, messages, callOptions as ChatOptions);
+      const hit = await store.get(key);
+      if (hit) {
+        const answer: ChatResult<T> = {
+          text: hit.text,
+          usage: { inputTokens: 0, outputTokens: 0 },
+          model: hit.model,
+          cached: true,
+        };
+        if (!callOptions.schema) return answer;
+        const validated = validateStructured(hit.text, callOptions.schema as z.ZodType<T>);
+        if (validated.ok) return { ...answer, parsed: validated.value };
+      }
+      const result = await client.chat(messages, callOptions);
+      await store.set(
+        key,
+        { text: result.text, model: result.model, usage: result.usage, createdAt: now() },
+        ttlMs,
+      );
+      return result;
+    },
+    stream(messages, callOptions) {
+      return client.stream(messages, callOptions);
+    },
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * OpenAI Chat Completions through the official `openai` SDK. The same wire protocol serves Azure OpenAI
+ * (`/openai/v1` endpoint), Ollama, vLLM, Together, Groq and OpenRouter, so they differ only in `baseUrl`.
+ */
+import OpenAI from "openai";
+import {
+  DEFAULT_MAX_TOKENS,
+  DEFAULT_TIMEOUT_MS,
+  isStrictCompatible,
+  type LlmProviderOptions,
+  openCallScope,
+  type ProviderFailure,
+  toJsonSchema,
+  toRequestName,
+  toSdkLogger,
+  withSystemInstruction,
+} from "./_call.ts";
+import { silentLogger } from "@/lib/log.ts";
+import { resolveStructured, schemaInstruction } from "./structured.ts";
+import { type ChatMessage, type ChatOptions, type LlmClient, LlmError, type TokenUsage } from "./types.ts";
+
+const OPENAI_BASE_URL = "https://api.openai.com/v1";
+
+type ChatCompletionCreateParamsNonStreaming = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
+
+/**
+ * Creates a client for any OpenAI-compatible Chat Completions server.
+ * @param options model, credentials and defaults; `apiKey` may be omitted for local servers
+ */
+export function createOpenAICompatibleClient(options: LlmProviderOptions): LlmClient {
+  const model = options.model;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const sdk = new OpenAI({
+    // Local servers (Ollama, vLLM) ignore the key, but the SDK refuses to start without one.
+    apiKey: options.apiKey ?? "unused",
+    baseURL: options.baseUrl ?? OPENAI_BASE_URL,
+    // Explicit nulls keep the SDK from filling these from OPENAI_* variables: only ServerConfig configures Loom.
+    organization: null,
+    project: null,
+    webhookSecret: null,
+    fetch: options.fetch,
+    // withRetry() is the only retry layer.
+    maxRetries: 0,
+    // Our own deadline (openCallScope) must fire first so the error says "timed out after N ms".
+    timeout: timeoutMs + 1000,
+    defaultHeaders: options.headers,
+    logger: toSdkLogger(options.log ?? silentLogger),
+  });
+
+  function buildBody(
+    messages: ChatMessage[],
+    callOptions: ChatOptions,
+  ): ChatCompletionCreateParamsNonStreaming {
+    const temperature = callOptions.temperature ?? options.temperature;
+    const maxTokens = callOptions.maxTokens ?? options.maxOutputTokens ?? DEFAULT_MAX_TOKENS;
+    const body: ChatCompletionCreateParamsNonStreaming = { model, messages };
+    // Reasoning models reject `max_tokens` and any temperature but the default.
+    if (isReasoningModel(model)) body.max_completion_tokens = maxTokens;
+    else {
+      body.max_tokens = maxTokens;
+      if (temperature !== undefined) body.temperature = temperature;
+    }
+    if (callOptions.schema) {
+      const name = toRequestName(callOptions.schemaName);
+      const jsonSchema = toJsonSchema(callOptions.schema);
+      const mode = options.structuredOutput ?? "json_schema";
+      if (mode === "json_schema") {
+        body.response_format = {
+          type: "json_schema",
+          json_schema: { name, schema: jsonSchema, strict: isStrictCompatible(jsonSchema) },
+        };
+      } else {
+        body.messages = withSystemInstruction(messages, schemaInstruction(name, jsonSchema));
+        if (mode === "json_object") body.response_format = { type: "json_object" };
+      }
+    }
+    return body;
+  }
+
+  async function complete(
+    messages: ChatMessage[],
+    callOptions: ChatOptions,
+  ): Promise<{ text: string; usage: TokenUsage; model: string }> {
+    const scope = openCallScope({
+      provider: "openai",
+      model,
+      timeoutMs,
+      signal: callOptions.signal,
+      toFailure,
+    });
+    try {
+      const completion = await sdk.chat.completions.create(buildBody(messages, callOptions), {
+        signal: scope.signal,
+      });
+      const message = completion.choices[0]?.message;
+      if (message?.refusal) {
+        throw new LlmError(`Cannot use the answer of openai model "${model}": refused: ${message.refusal}`, {
+          provider: "openai",
+          retryable: false,
+        });
+      }
+      return {
+        text: message?.content ?? "",
+        usage: {
+          inputTokens: completion.usage?.prompt_tokens ?? 0,
+          outputTokens: completion.usage?.completion_tokens ?? 0,
+        },
+        model: completion.model || model,
+      };
+    } catch (error) {
+      throw scope.fail(error);
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  return {
+    provider: "openai",
+    model,
+    async chat(messages, callOptions = {}) {
+      const first = await complete(messages, callOptions);
+      const schema = callOptions.schema;
+      if (!schema) return first;
+      const resolved = await resolveStructured({
+        provider: "openai",
+        model,
+        schema,
+        schemaName: callOptions.schemaName ?? "response",
+        messages,
+        first,
+        request: (repairMessages) => complete(repairMessages, callOptions),
+      });
+      return { ...resolved, model: first.model };
+    },
+    async *stream(messages, callOptions = {}) {
+      const scope = openCallScope({
+        provider: "openai",
+        model,
+        timeoutMs,
+        signal: callOptions.signal,
+        toFailure,
+      });
+      try {
+        const stream = await sdk.chat.completions.create(
+          { ...buildBody(messages, callOptions), stream: true, stream_options: { include_usage: true } },
+          { signal: scope.signal },
+        );
+        const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+        for await (const chunk of stream) {
+          const delta = chunk.choices[0]?.delta?.content;
+          if (delta) yield delta;
+          if (chunk.usage) {
+            usage.inputTokens = chunk.usage.prompt_tokens;
+            usage.outputTokens = chunk.usage.completion_tokens;
+          }
+        }
+        return usage;
+      } catch (error) {
+        throw scope.fail(error);
+      } finally {
+        scope.dispose();
+      }
+    },
+  };
+}
+
+/** o1/o3/o4 and gpt-5 models take `max_completion_tokens` and no temperature. */
+function isReasoningModel(model: string): boolean {
+  return /^(o\d|gpt-5)/.test(model.replace(/^openai\//, ""));
+}
+
+function toFailure(error: unknown): ProviderFailure | null {
+  if (!(error instanceof OpenAI.APIError)) return null;
+  if (error instanceof OpenAI.APIUserAbortError) return { message: "request aborted" };
+  if (error.status === undefined) return { message: error.message };
+  return { status: error.status, headers: error.headers, message: error.message };
+}

@@ -1,0 +1,361 @@
+/**
+ * Gitea/Forgejo REST client on `gitea-js`, sending through an injectable `fetch`.
+ * Reference: platforms.md §5.2; Gitea `routers/api/v1/repo/pull_review.go`, `pull.go`, `issue_comment.go`.
+ */
+import { giteaApi } from "gitea-js";
+import parseDiff from "parse-diff";
+import { z } from "zod";
+import {
+  type ExistingComment,
+  type InlineComment,
+  type PlatformClient,
+  PlatformError,
+  type PullRequest,
+  type PullRequestRef,
+  type ReviewEvent,
+  type ReviewOutput,
+} from "../types.ts";
+
+/** Hidden marker in the body of Loom's review, so readers (and Loom) can tell its summary apart. */
+export const GITEA_SUMMARY_MARKER = "<!-- loom:summary -->";
+
+/** Options for {@linkcode createGiteaClient}. */
+export interface GiteaClientOptions {
+  /** Instance root such as `https://gitea.example.com` (a trailing `/api/v1` is accepted too). */
+  baseUrl: string;
+  /** Access token with `write:repository` (reviews, statuses) and `write:issue` (comments). */
+  token: string;
+  fetch?: typeof fetch;
+  /**
+   * Page size for list endpoints. Gitea silently caps pages at `[api] MAX_RESPONSE_ITEMS` (50 by default), so
+   * Loom pages by the total count the server reports rather than by short pages.
+   */
+  pageSize?: number;
+}
+
+const User = z.object({ "login": z.string() }).nullish();
+
+const PullRequestBody = z.object({
+  "number": z.number(),
+  "title": z.string(),
+  "state": z.string(),
+  "merged": z.boolean().nullish(),
+  "draft": z.boolean().nullish(),
+  "user": User,
+  "head": z.object({ "ref": z.string(), "sha": z.string() }),
+  "base": z.object({ "ref": z.string(), "sha": z.string() }),
+  "merge_base": z.string().nullish(),
+});
+
+const IssueComment = z.object({ "id": z.number(), "body": z.string().nullish(), "user": User });
+const Review = z.object({ "id": z.number(), "comments_count": z.number().nullish() });
+const ReviewComment = z.object({
+  "id": z.number(),
+  "body": z.string().nullish(),
+  "user": User,
+  "path": z.string().nullish(),
+  // Gitea names the new-file line `position` and the old-file line `original_position` in responses.
+  "position": z.number().nullish(),
+  "original_position": z.number().nullish(),
+});
+
+const REVIEW_EVENTS: Record<ReviewEvent, "COMMENT" | "APPROVED" | "REQUEST_CHANGES"> = {
+  COMMENT: "COMMENT",
+  APPROVE: "APPROVED",
+  REQUEST_CHANGES: "REQUEST_CHANGES",
+};
+
+const WIP_PREFIX = /^\s*(WIP:|\[WIP\])/i;
+
+/** One comment of `POST /repos/{owner}/{repo}/pulls/{index}/reviews`, with file line numbers. */
+export interface GiteaReviewComment {
+  path: string;
+  body: string;
+  new_position: number;
+  old_position: number;
+}
+
+function normalizeBaseUrl(baseUrl: string): string {
+  return baseUrl.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
+}
+
+function splitRepo(repo: string): [string, string] {
+  const slash = repo.indexOf("/");
+  if (slash <= 0 || slash === repo.length - 1) {
+    throw new TypeError(`Cannot use Gitea repository "${repo}": expected "owner/name"`);
+  }
+  return [encodeURIComponent(repo.slice(0, slash)), encodeURIComponent(repo.slice(slash + 1))];
+}
+
+function encodePath(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
+
+function describe(pr: PullRequestRef): string {
+  return `${pr.repo}#${pr.number}`;
+}
+
+/** gitea-js throws the failed `Response` (with the parsed error body in `.error`); fetch failures are TypeErrors. */
+function wrap(message: string, error: unknown): PlatformError {
+  if (error instanceof PlatformError) {
+    return new PlatformError(`${message}: ${error.message}`, {
+      platform: "gitea",
+      status: error.status,
+      retryable: error.retryable,
+      cause: error,
+    });
+  }
+  if (error instanceof Response) {
+    const body = (error as Response & { error?: unknown }).error;
+    const detail = (body as { message?: string } | null)?.message ?? error.statusText;
+    const retryAfter = error.headers.get("retry-after");
+    return new PlatformError(
+      `${message}: Gitea answered ${error.status}: ${detail}${
+        retryAfter ? ` (retry after ${retryAfter} s)` : ""
+      }`,
+      { platform: "gitea", status: error.status, cause: error },
+    );
+  }
+  if (error instanceof z.ZodError) {
+    const issue = error.issues[0];
+    return new PlatformError(
+      `${message}: unexpected response: "${issue?.path.join(".")}" ${issue?.message}`,
+      {
+        platform: "gitea",
+        retryable: false,
+        cause: error,
+      },
+    );
+  }
+  return new PlatformError(`${message}: ${(error as Error)?.message ?? String(error)}`, {
+    platform: "gitea",
+    cause: error,
+  });
+}
+
+/** Lines that can carry a review comment: new-file lines for RIGHT, old-file lines for LEFT. */
+function commentableLines(diff: string): Map<string, { right: Set<number>; left: Set<number> }> {
+  const result = new Map<string, { right: Set<number>; left: Set<number> }>();
+  for (const file of parseDiff(diff)) {
+    const lines = { right: new Set<number>(), left: new Set<number>() };
+    for (const change of file.chunks.flatMap((chunk) => chunk.changes)) {
+      if (change.type === "add") lines.right.add(change.ln);
+      else if (change.type === "del") lines.left.add(change.ln);
+      else {
+        lines.left.add(change.ln1);
+        lines.right.add(change.ln2);
+      }
+    }
+    const path = file.to && file.to !== "/dev/null" ? file.to : file.from;
+    if (path) result.set(path, lines);
+  }
+  return result;
+}
+
+/** Maps an inline comment to Gitea's model: the file line on its side, 0 for the other (no ranges). */
+export function toReviewComment(comment: InlineComment): GiteaReviewComment {
+  return {
+    path: comment.path,
+    body: comment.body,
+    new_position: comment.side === "RIGHT" ? comment.line : 0,
+    old_position: comment.side === "LEFT" ? comment.line : 0,
+  };
+}
+
+function appendUnanchored(summary: string, comments: readonly InlineComment[]): string {
+  if (comments.length === 0) return summary;
+  const items = comments.map((comment) => `- \`${comment.path}:${comment.line}\`\n\n${comment.body}`);
+  return `${summary}\n\n### Comments on lines outside the diff\n\n${items.join("\n\n")}`;
+}
+
+/**
+ * Creates a `PlatformClient` for Gitea or Forgejo (Gitea 1.20+ / Forgejo 1.20+ API).
+ * @param options instance URL, token and optional `fetch`
+ * @returns a client whose errors are all `PlatformError`
+ */
+export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
+  const api = giteaApi(normalizeBaseUrl(options.baseUrl), {
+    token: options.token,
+    customFetch: options.fetch ?? fetch,
+  });
+  const pageSize = options.pageSize ?? 50;
+
+  async function getDiffText(pr: PullRequestRef): Promise<string> {
+    const [owner, name] = splitRepo(pr.repo);
+    const response = await api.repos.repoDownloadPullDiffOrPatch(owner, name, pr.number, "diff", {
+      binary: false,
+    }, { format: "text" });
+    return response.data;
+  }
+
+  async function listReviews(pr: PullRequestRef): Promise<z.infer<typeof Review>[]> {
+    const [owner, name] = splitRepo(pr.repo);
+    const reviews: z.infer<typeof Review>[] = [];
+    for (let page = 1;; page += 1) {
+      const response = await api.repos.repoListPullReviews(owner, name, pr.number, { page, limit: pageSize });
+      const items = z.array(Review).parse(response.data);
+      reviews.push(...items);
+      // A short page does not mean the end: the server may cap `limit` below what was asked.
+      const total = Number(response.headers.get("x-total-count") ?? NaN);
+      if (items.length === 0 || (Number.isFinite(total) && reviews.length >= total)) return reviews;
+    }
+  }
+
+  return {
+    platform: "gitea",
+
+    async getPullRequest(pr) {
+      try {
+        const [owner, name] = splitRepo(pr.repo);
+        const data = PullRequestBody.parse((await api.repos.repoGetPullRequest(owner, name, pr.number)).data);
+        const state: PullRequest["state"] = data.merged
+          ? "merged"
+          : data.state === "closed"
+          ? "closed"
+          : "open";
+        return {
+          ref: pr,
+          title: data.title,
+          author: data.user?.login ?? "",
+          draft: data.draft ?? WIP_PREFIX.test(data.title),
+          state,
+          headSha: data.head.sha,
+          headRef: data.head.ref,
+          baseSha: data.merge_base || data.base.sha,
+          baseRef: data.base.ref,
+        };
+      } catch (error) {
+        throw wrap(`Cannot get pull request "${describe(pr)}"`, error);
+      }
+    },
+
+    async getFile(pr, path, ref) {
+      try {
+        const [owner, name] = splitRepo(pr.repo);
+        const response = await api.repos.repoGetRawFile(owner, name, encodePath(path), { ref }, {
+          format: "text",
+        });
+        return response.data as unknown as string;
+      } catch (error) {
+        if (error instanceof Response && error.status === 404) return null;
+        throw wrap(`Cannot read "${path}" at "${ref}" in "${pr.repo}"`, error);
+      }
+    },
+
+    async getDiff(pr) {
+      try {
+        return await getDiffText(pr);
+      } catch (error) {
+        throw wrap(`Cannot get the diff of pull request "${describe(pr)}"`, error);
+      }
+    },
+
+    async listComments(pr) {
+      try {
+        const [owner, name] = splitRepo(pr.repo);
+        const issueComments = z.array(IssueComment).parse(
+          (await api.repos.issueGetComments(owner, name, pr.number)).data,
+        );
+        const comments: ExistingComment[] = issueComments.map((comment) => ({
+          id: String(comment.id),
+          body: comment.body ?? "",
+          author: comment.user?.login,
+          inline: false,
+        }));
+        // Code comments live under reviews; the issue comments endpoint does not return them.
+        for (const review of await listReviews(pr)) {
+          if (review.comments_count === 0) continue;
+          const response = await api.repos.repoGetPullReviewComments(owner, name, pr.number, review.id);
+          for (const comment of z.array(ReviewComment).parse(response.data)) {
+            comments.push({
+              id: String(comment.id),
+              body: comment.body ?? "",
+              author: comment.user?.login,
+              path: comment.path ?? undefined,
+              line: comment.position || comment.original_position || undefined,
+              inline: true,
+            });
+          }
+        }
+        return comments;
+      } catch (error) {
+        throw wrap(`Cannot list comments of pull request "${describe(pr)}"`, error);
+      }
+    },
+
+    async postReview(pr, review: ReviewOutput) {
+      try {
+        const [owner, name] = splitRepo(pr.repo);
+        // Gitea stores comments on lines outside the diff without showing them in the review; those go to the summary.
+        const lines = review.comments.length > 0 ? commentableLines(await getDiffText(pr)) : new Map();
+        const anchored: GiteaReviewComment[] = [];
+        const unanchored: InlineComment[] = [];
+        for (const comment of review.comments) {
+          const file = lines.get(comment.path);
+          const ok = comment.side === "RIGHT" ? file?.right.has(comment.line) : file?.left.has(comment.line);
+          if (ok) anchored.push(toReviewComment(comment));
+          else unanchored.push(comment);
+        }
+        const body = `${appendUnanchored(review.summary, unanchored)}\n\n${GITEA_SUMMARY_MARKER}`;
+        const create = (event: "COMMENT" | "APPROVED" | "REQUEST_CHANGES") =>
+          api.repos.repoCreatePullReview(owner, name, pr.number, {
+            event,
+            body,
+            commit_id: review.headSha,
+            comments: anchored,
+          });
+        const event = REVIEW_EVENTS[review.event];
+        try {
+          await create(event);
+        } catch (error) {
+          // Gitea refuses to approve or reject your own pull request (422); the review itself still matters.
+          if (event === "COMMENT" || !(error instanceof Response) || error.status !== 422) throw error;
+          await create("COMMENT");
+        }
+      } catch (error) {
+        throw wrap(`Cannot post review on pull request "${describe(pr)}"`, error);
+      }
+    },
+
+    async postComment(pr, body) {
+      try {
+        const [owner, name] = splitRepo(pr.repo);
+        const response = await api.repos.issueCreateComment(owner, name, pr.number, { body });
+        return String(IssueComment.parse(response.data).id);
+      } catch (error) {
+        throw wrap(`Cannot comment on pull request "${describe(pr)}"`, error);
+      }
+    },
+
+    async updateComment(pr, commentId, body) {
+      try {
+        const [owner, name] = splitRepo(pr.repo);
+        const response = await api.repos.issueEditComment(owner, name, Number(commentId), { body });
+        // Older Gitea answers 204 without editing comments that are not plain issue comments.
+        if (response.status === 204) {
+          throw new PlatformError("Gitea answered 204 and did not edit the comment", {
+            platform: "gitea",
+            status: 204,
+            retryable: false,
+          });
+        }
+      } catch (error) {
+        throw wrap(`Cannot update comment "${commentId}" on pull request "${describe(pr)}"`, error);
+      }
+    },
+
+    async setStatus(pr, status) {
+      try {
+        const [owner, name] = splitRepo(pr.repo);
+        await api.repos.repoCreateStatus(owner, name, status.sha, {
+          state: status.state,
+          description: status.description,
+          target_url: status.targetUrl,
+          context: status.context ?? "loom",
+        });
+      } catch (error) {
+        throw wrap(`Cannot set status "${status.state}" on "${status.sha}" in "${pr.repo}"`, error);
+      }
+    },
+  };
+}

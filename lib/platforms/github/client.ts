@@ -1,0 +1,388 @@
+/** The GitHub REST client behind `PlatformClient`, for github.com and GitHub Enterprise (platforms.md §2.2). */
+import { Octokit } from "@octokit/rest";
+import { createAppAuth } from "@octokit/auth-app";
+import { createLogger, type Logger } from "../../log.ts";
+import {
+  type CommitStatus,
+  type ExistingComment,
+  type InlineComment,
+  type PlatformClient,
+  PlatformError,
+  type PullRequest,
+  type PullRequestRef,
+  type ReviewOutput,
+} from "../types.ts";
+
+/** A GitHub App installation: the app signs a JWT and exchanges it for an installation token. */
+export interface GitHubAppCredentials {
+  appId: string;
+  /** PEM, PKCS#1 (`BEGIN RSA PRIVATE KEY`, as GitHub hands it out) or PKCS#8. */
+  privateKey: string;
+  installationId: number;
+}
+
+export interface GitHubClientOptions {
+  /** `https://api.github.com` (default) or `https://HOST/api/v3` for GitHub Enterprise Server. */
+  baseUrl?: string;
+  /** A personal access token; exactly one of `token` and `app` is required. */
+  token?: string;
+  app?: GitHubAppCredentials;
+  fetch?: typeof fetch;
+  userAgent?: string;
+  log?: Logger;
+}
+
+// The files API stops listing there (platforms.md §2.2), so asking for more pages is pointless.
+const MAX_LISTED_FILES = 3000;
+// GitHub answers 422 for longer commit status descriptions.
+const MAX_STATUS_DESCRIPTION = 140;
+
+interface DiffEntry {
+  filename: string;
+  status: string;
+  changes?: number;
+  patch?: string;
+  "previous_filename"?: string;
+}
+
+function splitRepo(pr: PullRequestRef): { owner: string; repo: string } {
+  const parts = pr.repo.split("/");
+  if (parts.length !== 2 || parts[0] === "" || parts[1] === "") {
+    throw new TypeError(`Cannot use GitHub repository "${pr.repo}": expected "owner/name"`);
+  }
+  return { owner: parts[0]!, repo: parts[1]! };
+}
+
+function describe(pr: PullRequestRef): string {
+  return `"${pr.repo}#${pr.number}"`;
+}
+
+// Octokit's RequestError (name "HttpError") comes from a transitive package; matching its shape avoids
+// depending on that package's identity.
+function isRequestError(
+  error: unknown,
+): error is Error & { status: number; response?: { headers: Record<string, string | undefined> } } {
+  return error instanceof Error && error.name === "HttpError" &&
+    typeof (error as { status?: unknown }).status === "number";
+}
+
+function statusOf(error: unknown): number | undefined {
+  return isRequestError(error) ? error.status : undefined;
+}
+
+function toPlatformError(error: unknown, action: string): PlatformError {
+  if (error instanceof PlatformError) return error;
+  if (!isRequestError(error)) {
+    const message = error instanceof Error ? error.message : String(error);
+    return new PlatformError(`Cannot ${action}: ${message}`, {
+      platform: "github",
+      retryable: false,
+      cause: error,
+    });
+  }
+  const headers = error.response?.headers ?? {};
+  const status = error.status;
+  let retryable: boolean | undefined;
+  // A 403 is a rate limit only when GitHub says so; otherwise it is a permission problem that will not heal.
+  if (status === 403) {
+    retryable = headers["x-ratelimit-remaining"] === "0" || headers["retry-after"] !== undefined;
+  }
+  // @octokit/request reports a failed connection as status 500 without a response.
+  const answered = error.response === undefined ? "request failed" : `GitHub answered ${status}`;
+  return new PlatformError(`Cannot ${action}: ${answered}: ${error.message}`, {
+    platform: "github",
+    status,
+    retryable,
+    cause: error,
+  });
+}
+
+function decodeBase64(content: string): string {
+  const binary = atob(content.replace(/\s/g, ""));
+  const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
+  return new TextDecoder().decode(bytes);
+}
+
+function asText(data: unknown): string {
+  if (typeof data === "string") return data;
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return new TextDecoder().decode(data);
+  throw new TypeError(`Cannot read GitHub response as text: got ${typeof data}`);
+}
+
+/** Rebuilds one file of a unified diff from a files-API entry, whose `patch` holds only the hunks. */
+function formatDiffEntry(file: DiffEntry): string {
+  const renamed = file.status === "renamed" || file.status === "copied";
+  const oldName = renamed && file.previous_filename !== undefined ? file.previous_filename : file.filename;
+  const lines = [`diff --git a/${oldName} b/${file.filename}`];
+  // The files API does not report modes; git's markers still tell diff parsers a file was added or removed,
+  // which matters most for binary entries that have no `---`/`+++` lines.
+  if (file.status === "added") lines.push("new file mode 100644");
+  if (file.status === "removed") lines.push("deleted file mode 100644");
+  if (renamed && oldName !== file.filename) {
+    const verb = file.status === "renamed" ? "rename" : "copy";
+    lines.push(`${verb} from ${oldName}`, `${verb} to ${file.filename}`);
+  }
+  const oldLabel = file.status === "added" ? "/dev/null" : `a/${oldName}`;
+  const newLabel = file.status === "removed" ? "/dev/null" : `b/${file.filename}`;
+  if (file.patch !== undefined && file.patch !== "") {
+    lines.push(`--- ${oldLabel}`, `+++ ${newLabel}`, file.patch.replace(/\n$/, ""));
+  } else if (
+    !(renamed && (file.changes ?? 0) === 0) && file.status !== "changed" && file.status !== "unchanged"
+  ) {
+    // GitHub omits `patch` for binary files and for text diffs too large to show; neither can be reviewed.
+    lines.push(`Binary files ${oldLabel} and ${newLabel} differ`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function toReviewComment(comment: InlineComment) {
+  const base = { path: comment.path, line: comment.line, side: comment.side, body: comment.body };
+  // GitHub rejects a range whose start equals its end; that is a single-line comment.
+  if (comment.startLine === undefined || comment.startLine === comment.line) return base;
+  return { ...base, "start_line": comment.startLine, "start_side": comment.side };
+}
+
+function truncate(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
+}
+
+function createOctokit(options: GitHubClientOptions, log: Logger): Octokit {
+  if ((options.token === undefined) === (options.app === undefined)) {
+    throw new TypeError("Cannot create GitHub client: give exactly one of `token` and `app`");
+  }
+  const octokitLog = {
+    debug: (message: string) => log.debug(message),
+    info: (message: string) => log.info(message),
+    warn: (message: string) => log.warn(message),
+    error: (message: string) => log.error(message),
+  };
+  const common = {
+    baseUrl: (options.baseUrl ?? "https://api.github.com").replace(/\/+$/, ""),
+    userAgent: options.userAgent ?? "loom",
+    log: octokitLog,
+    request: { ...(options.fetch === undefined ? {} : { fetch: options.fetch }), log: octokitLog },
+  };
+  if (options.app !== undefined) {
+    return new Octokit({
+      ...common,
+      authStrategy: createAppAuth,
+      auth: {
+        appId: options.app.appId,
+        privateKey: options.app.privateKey,
+        installationId: options.app.installationId,
+      },
+    });
+  }
+  return new Octokit({ ...common, auth: options.token });
+}
+
+/**
+ * Creates a GitHub client. Nothing is requested until a method is called.
+ * @param options auth (token or app), base URL, fetch and logger
+ * @throws {TypeError} when neither or both of `token` and `app` are given
+ */
+export function createGitHubClient(options: GitHubClientOptions): PlatformClient {
+  const log = options.log ?? createLogger();
+  const octokit = createOctokit(options, log);
+
+  async function call<T>(action: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toPlatformError(error, action);
+    }
+  }
+
+  async function diffFromFiles(pr: PullRequestRef): Promise<string> {
+    const { owner, repo } = splitRepo(pr);
+    const parts: string[] = [];
+    const pages = octokit.paginate.iterator(octokit.rest.pulls.listFiles, {
+      owner,
+      repo,
+      "pull_number": pr.number,
+      "per_page": 100,
+    });
+    for await (const page of pages) {
+      for (const file of page.data) {
+        if (parts.length >= MAX_LISTED_FILES) break;
+        parts.push(formatDiffEntry(file));
+      }
+      if (parts.length >= MAX_LISTED_FILES) break;
+    }
+    return parts.join("");
+  }
+
+  return {
+    platform: "github",
+
+    async getPullRequest(pr: PullRequestRef): Promise<PullRequest> {
+      const { owner, repo } = splitRepo(pr);
+      return await call(`get pull request ${describe(pr)}`, async () => {
+        const { data } = await octokit.rest.pulls.get({ owner, repo, "pull_number": pr.number });
+        return {
+          ref: pr,
+          title: data.title,
+          author: data.user?.login ?? "ghost",
+          draft: data.draft ?? false,
+          state: data.merged === true || (data.merged_at ?? null) !== null
+            ? "merged"
+            : data.state === "closed"
+            ? "closed"
+            : "open",
+          headSha: data.head.sha,
+          headRef: data.head.ref,
+          baseSha: data.base.sha,
+          baseRef: data.base.ref,
+        };
+      });
+    },
+
+    async getFile(pr: PullRequestRef, path: string, ref: string): Promise<string | null> {
+      const { owner, repo } = splitRepo(pr);
+      const action = `read "${path}" at "${ref}" in "${pr.repo}"`;
+      return await call(action, async () => {
+        let data;
+        try {
+          ({ data } = await octokit.rest.repos.getContent({ owner, repo, path, ref }));
+        } catch (error) {
+          if (statusOf(error) === 404) return null;
+          throw error;
+        }
+        if (Array.isArray(data) || data.type !== "file") {
+          const kind = Array.isArray(data) ? "dir" : data.type;
+          throw new PlatformError(`Cannot ${action}: it is a ${kind}, not a file`, {
+            platform: "github",
+            retryable: false,
+          });
+        }
+        if (data.encoding === "base64") return decodeBase64(data.content);
+        // Files of 1–100 MB come back with encoding "none" and no content; only the raw media type has them.
+        const raw = await octokit.rest.repos.getContent({
+          owner,
+          repo,
+          path,
+          ref,
+          mediaType: { format: "raw" },
+        });
+        return asText(raw.data);
+      });
+    },
+
+    async getDiff(pr: PullRequestRef): Promise<string> {
+      const { owner, repo } = splitRepo(pr);
+      return await call(`get the diff of ${describe(pr)}`, async () => {
+        try {
+          const response = await octokit.rest.pulls.get({
+            owner,
+            repo,
+            "pull_number": pr.number,
+            mediaType: { format: "diff" },
+          });
+          return asText(response.data);
+        } catch (error) {
+          // 406 too_large: more than 300 files or 20,000 lines. The files API still lists up to 3,000 files.
+          if (statusOf(error) !== 406) throw error;
+          log.info("GitHub diff too large, building it from the files API", {
+            repo: pr.repo,
+            number: pr.number,
+          });
+          return await diffFromFiles(pr);
+        }
+      });
+    },
+
+    async listComments(pr: PullRequestRef): Promise<ExistingComment[]> {
+      const { owner, repo } = splitRepo(pr);
+      return await call(`list comments of ${describe(pr)}`, async () => {
+        const [issueComments, reviewComments] = await Promise.all([
+          octokit.paginate(octokit.rest.issues.listComments, {
+            owner,
+            repo,
+            "issue_number": pr.number,
+            "per_page": 100,
+          }),
+          octokit.paginate(octokit.rest.pulls.listReviewComments, {
+            owner,
+            repo,
+            "pull_number": pr.number,
+            "per_page": 100,
+          }),
+        ]);
+        const comments: ExistingComment[] = [];
+        for (const comment of issueComments) {
+          const existing: ExistingComment = {
+            id: String(comment.id),
+            body: comment.body ?? "",
+            inline: false,
+          };
+          if (comment.user?.login !== undefined) existing.author = comment.user.login;
+          comments.push(existing);
+        }
+        for (const comment of reviewComments) {
+          const existing: ExistingComment = { id: String(comment.id), body: comment.body, inline: true };
+          if (comment.user?.login !== undefined) existing.author = comment.user.login;
+          existing.path = comment.path;
+          const line = comment.line ?? comment.original_line;
+          if (line !== undefined && line !== null) existing.line = line;
+          comments.push(existing);
+        }
+        return comments;
+      });
+    },
+
+    async postReview(pr: PullRequestRef, review: ReviewOutput): Promise<void> {
+      const { owner, repo } = splitRepo(pr);
+      return await call(`post a review on ${describe(pr)}`, async () => {
+        // One request: GitHub validates every anchor and rejects the whole review (422) if any is off the diff.
+        await octokit.rest.pulls.createReview({
+          owner,
+          repo,
+          "pull_number": pr.number,
+          "commit_id": review.headSha,
+          event: review.event,
+          body: review.summary,
+          comments: review.comments.map(toReviewComment),
+        });
+      });
+    },
+
+    async postComment(pr: PullRequestRef, body: string): Promise<string> {
+      const { owner, repo } = splitRepo(pr);
+      return await call(`post a comment on ${describe(pr)}`, async () => {
+        const { data } = await octokit.rest.issues.createComment({
+          owner,
+          repo,
+          "issue_number": pr.number,
+          body,
+        });
+        return String(data.id);
+      });
+    },
+
+    async updateComment(pr: PullRequestRef, commentId: string, body: string): Promise<void> {
+      const { owner, repo } = splitRepo(pr);
+      const id = Number(commentId);
+      if (!Number.isSafeInteger(id) || id <= 0) {
+        throw new TypeError(`Cannot update GitHub comment "${commentId}": expected a numeric id`);
+      }
+      return await call(`update comment "${commentId}" on ${describe(pr)}`, async () => {
+        await octokit.rest.issues.updateComment({ owner, repo, "comment_id": id, body });
+      });
+    },
+
+    async setStatus(pr: PullRequestRef, status: CommitStatus): Promise<void> {
+      const { owner, repo } = splitRepo(pr);
+      return await call(`set the status of "${status.sha}" in "${pr.repo}"`, async () => {
+        await octokit.rest.repos.createCommitStatus({
+          owner,
+          repo,
+          sha: status.sha,
+          state: status.state,
+          description: truncate(status.description, MAX_STATUS_DESCRIPTION),
+          "target_url": status.targetUrl,
+          context: status.context ?? "loom",
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/** Verifies and parses GitHub webhook deliveries (platforms.md §2.1). */
+import { verify } from "@octokit/webhooks-methods";
+import type { z } from "zod";
+import type {
+  CommentEvent,
+  PullRequestAction,
+  PullRequestEvent,
+  WebhookEvent,
+  WebhookParser,
+} from "../types.ts";
+import {
+  GitHubActionPayload,
+  GitHubIssueCommentPayload,
+  GitHubPullRequestPayload,
+  GitHubReviewCommentPayload,
+} from "./schema.ts";
+
+const SIGNATURE_PATTERN = /^sha256=[0-9a-f]{64}$/;
+const ACTED_ON: ReadonlySet<string> = new Set<PullRequestAction>([
+  "opened",
+  "synchronize",
+  "reopened",
+  "ready_for_review",
+  "closed",
+]);
+const WRITE_ASSOCIATIONS: ReadonlySet<string> = new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
+
+function readPayload<T>(schema: z.ZodType<T>, event: string, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.join(".") : "body";
+    return `${path}: ${issue.message}`;
+  });
+  throw new TypeError(`Cannot parse GitHub "${event}" webhook: ${problems.join("; ")}`);
+}
+
+function isBot(user: { type?: string } | undefined): boolean {
+  return user?.type === "Bot";
+}
+
+function canWrite(association: string | undefined): boolean | undefined {
+  return association === undefined ? undefined : WRITE_ASSOCIATIONS.has(association);
+}
+
+function parsePullRequest(
+  deliveryId: string,
+  body: unknown,
+  action: PullRequestAction,
+): PullRequestEvent {
+  const payload = readPayload(GitHubPullRequestPayload, "pull_request", body);
+  const pullRequest = payload.pull_request;
+  const event: PullRequestEvent = {
+    kind: "pull_request",
+    action,
+    deliveryId,
+    pr: { platform: "github", repo: payload.repository.full_name, number: pullRequest.number },
+    title: pullRequest.title,
+    author: pullRequest.user.login,
+    authorIsBot: isBot(payload.sender) || isBot(pullRequest.user),
+    draft: pullRequest.draft ?? false,
+    headSha: pullRequest.head.sha,
+    headRef: pullRequest.head.ref,
+    baseSha: pullRequest.base.sha,
+    baseRef: pullRequest.base.ref,
+  };
+  if (payload.repository.id !== undefined) event.repoId = String(payload.repository.id);
+  if (action === "synchronize" && payload.before !== undefined) event.beforeSha = payload.before;
+  return event;
+}
+
+function parseComment(
+  deliveryId: string,
+  number: number,
+  payload: GitHubIssueCommentPayload | GitHubReviewCommentPayload,
+): CommentEvent {
+  const event: CommentEvent = {
+    kind: "comment",
+    deliveryId,
+    pr: { platform: "github", repo: payload.repository.full_name, number },
+    commentId: String(payload.comment.id),
+    body: payload.comment.body,
+    author: payload.comment.user.login,
+    authorIsBot: isBot(payload.comment.user) || isBot(payload.sender),
+  };
+  if (payload.repository.id !== undefined) event.repoId = String(payload.repository.id);
+  const authorCanWrite = canWrite(payload.comment.author_association);
+  if (authorCanWrite !== undefined) event.authorCanWrite = authorCanWrite;
+  return event;
+}
+
+function parseEvent(headers: Headers, body: unknown): WebhookEvent | null {
+  const name = headers.get("x-github-event");
+  if (name !== "pull_request" && name !== "issue_comment" && name !== "pull_request_review_comment") {
+    return null;
+  }
+  const first = readPayload(GitHubActionPayload, name, body);
+  const deliveryId = headers.get("x-github-delivery") ?? "";
+  if (name === "pull_request") {
+    if (ACTED_ON.has(first.action)) {
+      return parsePullRequest(deliveryId, body, first.action as PullRequestAction);
+    }
+    // A changed base branch changes the diff, so it is reviewed like a push.
+    if (first.action === "edited" && first.changes?.base !== undefined) {
+      return parsePullRequest(deliveryId, body, "synchronize");
+    }
+    return null;
+  }
+  if (first.action !== "created") return null;
+  if (name === "issue_comment") {
+    // Plain issues share this event; only comments on pull requests carry `issue.pull_request`.
+    if (first.issue?.pull_request === undefined || first.issue.pull_request === null) return null;
+    const payload = readPayload(GitHubIssueCommentPayload, name, body);
+    return parseComment(deliveryId, payload.issue.number, payload);
+  }
+  const payload = readPayload(GitHubReviewCommentPayload, name, body);
+  return parseComment(deliveryId, payload.pull_request.number, payload);
+}
+
+function readRepoName(body: unknown): string | null {
+  if (typeof body !== "object" || body === null) return null;
+  const repository = (body as { repository?: unknown }).repository;
+  if (typeof repository !== "object" || repository === null) return null;
+  const fullName = (repository as { full_name?: unknown }).full_name;
+  return typeof fullName === "string" && fullName.length > 0 ? fullName : null;
+}
+
+async function verifySignature(headers: Headers, rawBody: Uint8Array, secret: string): Promise<boolean> {
+  const signature = headers.get("x-hub-signature-256");
+  if (signature === null || !SIGNATURE_PATTERN.test(signature) || secret.length === 0) return false;
+  if (rawBody.length === 0) return false;
+  try {
+    // The HMAC covers the exact bytes GitHub sent; the library wants them as a string.
+    return await verify(secret, new TextDecoder().decode(rawBody), signature);
+  } catch {
+    // verify() throws only for arguments it considers empty; that is a failed check, not an error.
+    return false;
+  }
+}
+
+/** Webhook verification and parsing for GitHub and GitHub Enterprise. */
+export const githubWebhook: WebhookParser = {
+  platform: "github",
+  verify: verifySignature,
+  deliveryId(headers) {
+    const id = headers.get("x-github-delivery");
+    return id === null || id.length === 0 ? null : id;
+  },
+  repoName(_headers, body) {
+    return readRepoName(body);
+  },
+  parse: parseEvent,
+};

@@ -1,0 +1,110 @@
+/**
+ * GitLab returns a merge request's changes as one entry per file with only the hunks in `diff`. These helpers
+ * rebuild a `diff --git` unified diff from those entries and walk hunks with GitLab's own line counters, which
+ * inline positions and `line_code`s are built from.
+ */
+import { z } from "zod";
+
+/** One entry of `GET /projects/:id/merge_requests/:iid/diffs` (fields Loom reads). */
+export const GitLabDiffFile = z.object({
+  "old_path": z.string(),
+  "new_path": z.string(),
+  "a_mode": z.string().nullish(),
+  "b_mode": z.string().nullish(),
+  "new_file": z.boolean(),
+  "renamed_file": z.boolean(),
+  "deleted_file": z.boolean(),
+  "diff": z.string().nullish(),
+  "too_large": z.boolean().nullish(),
+  "collapsed": z.boolean().nullish(),
+});
+export type GitLabDiffFile = z.infer<typeof GitLabDiffFile>;
+
+/** True when GitLab withheld the file's patch because it is over the instance diff limits. */
+export function isWithheld(file: GitLabDiffFile): boolean {
+  return !file.diff && (file.too_large === true || file.collapsed === true);
+}
+
+function fileDiff(file: GitLabDiffFile): string {
+  const oldPath = file.old_path;
+  const newPath = file.new_path;
+  const lines = [`diff --git a/${oldPath} b/${newPath}`];
+  if (file.new_file) lines.push(`new file mode ${file.b_mode ?? "100644"}`);
+  else if (file.deleted_file) lines.push(`deleted file mode ${file.a_mode ?? "100644"}`);
+  else if (file.a_mode && file.b_mode && file.a_mode !== file.b_mode) {
+    lines.push(`old mode ${file.a_mode}`, `new mode ${file.b_mode}`);
+  }
+  if (file.renamed_file) lines.push(`rename from ${oldPath}`, `rename to ${newPath}`);
+  // Over-limit files come back with an empty `diff`. A binary-style line keeps the file visible in the diff
+  // while telling the review engine there is no patch text to review for it.
+  if (isWithheld(file)) {
+    lines.push(`Binary files a/${oldPath} and b/${newPath} differ`);
+    return lines.join("\n") + "\n";
+  }
+  const body = file.diff ?? "";
+  if (body === "") return lines.join("\n") + "\n";
+  // `unidiff=true` (GitLab 16.5+) and binary entries already carry their own header lines.
+  if (!body.startsWith("--- ") && !body.startsWith("Binary files")) {
+    lines.push(file.new_file ? "--- /dev/null" : `--- a/${oldPath}`);
+    lines.push(file.deleted_file ? "+++ /dev/null" : `+++ b/${newPath}`);
+  }
+  return lines.join("\n") + "\n" + (body.endsWith("\n") ? body : `${body}\n`);
+}
+
+/** Joins GitLab's per-file entries into one `diff --git` unified diff. */
+export function toUnifiedDiff(files: readonly GitLabDiffFile[]): string {
+  return files.map(fileDiff).join("");
+}
+
+/** One line of a hunk with GitLab's counters: `type` is "new" (added), "old" (removed) or null (context). */
+export interface HunkLine {
+  type: "new" | "old" | null;
+  /** The old-file counter at this line (for an added line, the number of the next old line, as GitLab counts). */
+  oldLine: number;
+  /** The new-file counter at this line (for a removed line, the number of the next new line). */
+  newLine: number;
+}
+
+const HUNK_HEADER = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/;
+
+/** Walks the hunks of one file's patch the way GitLab's `Gitlab::Diff::Parser` numbers lines. */
+export function walkHunks(diff: string): HunkLine[] {
+  const result: HunkLine[] = [];
+  let oldLine = 0;
+  let newLine = 0;
+  let inHunk = false;
+  // Dropping the final newline first keeps `split` from producing a phantom empty context line.
+  const body = diff.endsWith("\n") ? diff.slice(0, -1) : diff;
+  for (const text of body.split("\n")) {
+    const header = HUNK_HEADER.exec(text);
+    if (header) {
+      oldLine = Number(header[1]);
+      newLine = Number(header[2]);
+      inHunk = true;
+      continue;
+    }
+    if (!inHunk || text.startsWith("\\")) continue;
+    if (text.startsWith("+")) {
+      result.push({ type: "new", oldLine, newLine });
+      newLine += 1;
+    } else if (text.startsWith("-")) {
+      result.push({ type: "old", oldLine, newLine });
+      oldLine += 1;
+    } else if (text.startsWith(" ") || text === "") {
+      // Some tools strip the leading space of blank context lines.
+      result.push({ type: null, oldLine, newLine });
+      oldLine += 1;
+      newLine += 1;
+    } else {
+      inHunk = false;
+    }
+  }
+  return result;
+}
+
+/** GitLab's `line_code`: sha1 of the file path, then the old and new counters (`lib/gitlab/git.rb`). */
+export async function lineCode(path: string, line: HunkLine): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(path));
+  const hex = Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex}_${line.oldLine}_${line.newLine}`;
+}

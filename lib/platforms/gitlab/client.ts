@@ -1,0 +1,380 @@
+/**
+ * GitLab REST client on `@gitbeaker/rest`, sending through an injectable `fetch`.
+ * Reference: platforms.md §3.2; GitLab `lib/api/merge_requests.rb`, `lib/api/entities/diff.rb`.
+ */
+import { Gitlab } from "@gitbeaker/rest";
+import { z } from "zod";
+import {
+  type CommitState,
+  type CommitStatus,
+  type ExistingComment,
+  type InlineComment,
+  type PlatformClient,
+  PlatformError,
+  type PullRequest,
+  type PullRequestRef,
+  type ReviewOutput,
+} from "../types.ts";
+import { createFetchRequester } from "./_requester.ts";
+import { GitLabDiffFile, type HunkLine, isWithheld, lineCode, toUnifiedDiff, walkHunks } from "./_diff.ts";
+
+/** Hidden marker that identifies Loom's summary note so a later review edits it instead of adding another. */
+export const GITLAB_SUMMARY_MARKER = "<!-- loom:summary -->";
+
+/** Options for {@linkcode createGitLabClient}. */
+export interface GitLabClientOptions {
+  /** Instance root such as `https://gitlab.com` (a trailing `/api/v4` is accepted too). */
+  baseUrl: string;
+  /** Personal, project or group access token with the `api` scope. */
+  token: string;
+  fetch?: typeof fetch;
+  /**
+   * Pauses between re-reads of a merge request whose `diff_refs` is still null because GitLab is generating its
+   * diff. One re-read per entry; defaults to 0.5, 1, 2 and 4 seconds.
+   */
+  diffRefsRetryDelaysMs?: readonly number[];
+}
+
+const DiffRefs = z.object({ "base_sha": z.string(), "start_sha": z.string(), "head_sha": z.string() });
+type DiffRefs = z.infer<typeof DiffRefs>;
+
+const MergeRequest = z.object({
+  "iid": z.number(),
+  "title": z.string(),
+  "state": z.string(),
+  "draft": z.boolean().optional(),
+  "work_in_progress": z.boolean().optional(),
+  "sha": z.string().nullish(),
+  "source_branch": z.string(),
+  "target_branch": z.string(),
+  "author": z.object({ "username": z.string() }),
+  "diff_refs": DiffRefs.nullish(),
+});
+type MergeRequest = z.infer<typeof MergeRequest>;
+
+const Note = z.object({
+  "id": z.number(),
+  "body": z.string(),
+  "system": z.boolean().nullish(),
+  "type": z.string().nullish(),
+  "author": z.object({ "username": z.string() }).nullish(),
+  "position": z.object({
+    "new_path": z.string().nullish(),
+    "old_path": z.string().nullish(),
+    "new_line": z.number().nullish(),
+    "old_line": z.number().nullish(),
+  }).nullish(),
+});
+
+const Discussion = z.object({ "id": z.string(), "notes": z.array(Note) });
+
+type PositionOption = NonNullable<
+  Parameters<InstanceType<typeof Gitlab>["MergeRequestDiscussions"]["create"]>[3]
+>[
+  "position"
+];
+
+const DEFAULT_DIFF_REFS_DELAYS_MS = [500, 1000, 2000, 4000];
+
+/** GitLab has no `error` commit state; both failure kinds show as `failed`. */
+const COMMIT_STATES: Record<CommitState, "pending" | "success" | "failed"> = {
+  pending: "pending",
+  success: "success",
+  failure: "failed",
+  error: "failed",
+};
+
+/** A GitLab `position` for one discussion; see platforms.md §3.2 for the rules on `old_line`/`new_line`. */
+export interface GitLabPosition {
+  position_type: "text";
+  base_sha: string;
+  start_sha: string;
+  head_sha: string;
+  old_path: string;
+  new_path: string;
+  new_line?: number;
+  old_line?: number;
+  line_range?: {
+    start: GitLabLineRangeEnd;
+    end: GitLabLineRangeEnd;
+  };
+}
+
+/** One end of a multi-line `line_range`. */
+export interface GitLabLineRangeEnd {
+  line_code: string;
+  type: "new" | "old";
+  new_line?: number;
+  old_line?: number;
+}
+
+function normalizeBaseUrl(baseUrl: string): string {
+  return baseUrl.replace(/\/+$/, "").replace(/\/api\/v4$/, "");
+}
+
+function describe(pr: PullRequestRef): string {
+  return `${pr.repo}!${pr.number}`;
+}
+
+/** Adds what Loom was doing to an error from the requester, keeping its status and retry decision. */
+function wrap(message: string, error: unknown): PlatformError {
+  if (error instanceof PlatformError) {
+    return new PlatformError(`${message}: ${error.message}`, {
+      platform: "gitlab",
+      status: error.status,
+      retryable: error.retryable,
+      cause: error,
+    });
+  }
+  if (error instanceof z.ZodError) {
+    const issue = error.issues[0];
+    return new PlatformError(
+      `${message}: unexpected response: "${issue?.path.join(".")}" ${issue?.message}`,
+      {
+        platform: "gitlab",
+        retryable: false,
+        cause: error,
+      },
+    );
+  }
+  return new PlatformError(`${message}: ${(error as Error)?.message ?? String(error)}`, {
+    platform: "gitlab",
+    cause: error,
+  });
+}
+
+function lineFields(line: HunkLine): { new_line?: number; old_line?: number } {
+  // Added lines take only `new_line`, removed lines only `old_line`, unchanged lines need both.
+  if (line.type === "new") return { new_line: line.newLine };
+  if (line.type === "old") return { old_line: line.oldLine };
+  return { old_line: line.oldLine, new_line: line.newLine };
+}
+
+function findLine(lines: readonly HunkLine[], side: "LEFT" | "RIGHT", number: number): HunkLine | undefined {
+  return side === "RIGHT"
+    ? lines.find((line) => line.type !== "old" && line.newLine === number)
+    : lines.find((line) => line.type !== "new" && line.oldLine === number);
+}
+
+/** Builds the discussion position for `comment`, or null when its lines are not in the merge request's diff. */
+export async function buildPosition(
+  comment: InlineComment,
+  file: GitLabDiffFile,
+  diffRefs: DiffRefs,
+): Promise<GitLabPosition | null> {
+  if (isWithheld(file) || !file.diff) return null;
+  const lines = walkHunks(file.diff);
+  const end = findLine(lines, comment.side, comment.line);
+  if (!end) return null;
+  const position: GitLabPosition = {
+    position_type: "text",
+    base_sha: diffRefs.base_sha,
+    start_sha: diffRefs.start_sha,
+    head_sha: diffRefs.head_sha,
+    old_path: file.old_path,
+    new_path: file.new_path,
+    ...lineFields(end),
+  };
+  if (comment.startLine !== undefined && comment.startLine < comment.line) {
+    const start = findLine(lines, comment.side, comment.startLine);
+    if (start) {
+      const rangeEnd = async (line: HunkLine): Promise<GitLabLineRangeEnd> => ({
+        line_code: await lineCode(file.new_path, line),
+        type: line.type === "new" ? "new" : "old",
+        ...lineFields(line),
+      });
+      position.line_range = { start: await rangeEnd(start), end: await rangeEnd(end) };
+    }
+  }
+  return position;
+}
+
+function withMarker(summary: string): string {
+  return summary.includes(GITLAB_SUMMARY_MARKER) ? summary : `${summary}\n\n${GITLAB_SUMMARY_MARKER}`;
+}
+
+function appendUnanchored(summary: string, comments: readonly InlineComment[]): string {
+  if (comments.length === 0) return summary;
+  const items = comments.map((comment) => `- \`${comment.path}:${comment.line}\`\n\n${comment.body}`);
+  return `${summary}\n\n### Comments on lines outside the diff\n\n${items.join("\n\n")}`;
+}
+
+/**
+ * Creates a `PlatformClient` for GitLab.com or a self-managed GitLab (15.7+ for the `/diffs` endpoint).
+ * @param options instance URL, token and optional `fetch`
+ * @returns a client whose errors are all `PlatformError`
+ */
+export function createGitLabClient(options: GitLabClientOptions): PlatformClient {
+  const api = new Gitlab({
+    host: normalizeBaseUrl(options.baseUrl),
+    token: options.token,
+    requesterFn: createFetchRequester(options.fetch ?? fetch),
+    // Per-request timers would outlive short jobs; the worker's job timeout bounds every call instead.
+    queryTimeout: null,
+  });
+  const delays = options.diffRefsRetryDelaysMs ?? DEFAULT_DIFF_REFS_DELAYS_MS;
+
+  async function loadMergeRequest(pr: PullRequestRef): Promise<MergeRequest & { diff_refs: DiffRefs }> {
+    for (let attempt = 0;; attempt += 1) {
+      const mergeRequest = MergeRequest.parse(await api.MergeRequests.show(pr.repo, pr.number));
+      if (mergeRequest.diff_refs) return { ...mergeRequest, diff_refs: mergeRequest.diff_refs };
+      // Right after creation or a push GitLab computes the diff asynchronously and reports `diff_refs: null`.
+      if (attempt >= delays.length) {
+        throw new PlatformError(`"diff_refs" is still null after ${attempt + 1} reads`, {
+          platform: "gitlab",
+          retryable: true,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+    }
+  }
+
+  async function loadDiffFiles(pr: PullRequestRef): Promise<GitLabDiffFile[]> {
+    const files = await api.MergeRequests.allDiffs(pr.repo, pr.number, { perPage: 100 });
+    return z.array(GitLabDiffFile).parse(files);
+  }
+
+  async function findSummaryNote(pr: PullRequestRef): Promise<number | null> {
+    const notes = z.array(Note).parse(await api.MergeRequestNotes.all(pr.repo, pr.number, { perPage: 100 }));
+    const note = notes.find((candidate) =>
+      !candidate.system && candidate.body.includes(GITLAB_SUMMARY_MARKER)
+    );
+    return note ? note.id : null;
+  }
+
+  return {
+    platform: "gitlab",
+
+    async getPullRequest(pr) {
+      try {
+        const mergeRequest = await loadMergeRequest(pr);
+        const state: PullRequest["state"] = mergeRequest.state === "merged"
+          ? "merged"
+          : mergeRequest.state === "closed"
+          ? "closed"
+          : "open";
+        return {
+          ref: pr,
+          title: mergeRequest.title,
+          author: mergeRequest.author.username,
+          draft: mergeRequest.draft ?? mergeRequest.work_in_progress ?? false,
+          state,
+          headSha: mergeRequest.diff_refs.head_sha,
+          headRef: mergeRequest.source_branch,
+          // The merge base, which diffs and inline positions are relative to (not the target branch tip).
+          baseSha: mergeRequest.diff_refs.base_sha,
+          baseRef: mergeRequest.target_branch,
+        };
+      } catch (error) {
+        throw wrap(`Cannot get merge request "${describe(pr)}"`, error);
+      }
+    },
+
+    async getFile(pr, path, ref) {
+      try {
+        const content = await api.RepositoryFiles.showRaw(pr.repo, path, ref);
+        return typeof content === "string" ? content : await (content as Blob).text();
+      } catch (error) {
+        if (error instanceof PlatformError && error.status === 404) return null;
+        throw wrap(`Cannot read "${path}" at "${ref}" in "${pr.repo}"`, error);
+      }
+    },
+
+    async getDiff(pr) {
+      try {
+        return toUnifiedDiff(await loadDiffFiles(pr));
+      } catch (error) {
+        throw wrap(`Cannot get the diff of merge request "${describe(pr)}"`, error);
+      }
+    },
+
+    async listComments(pr) {
+      try {
+        const discussions = z.array(Discussion).parse(
+          await api.MergeRequestDiscussions.all(pr.repo, pr.number, { perPage: 100 }),
+        );
+        const comments: ExistingComment[] = [];
+        for (const discussion of discussions) {
+          for (const note of discussion.notes) {
+            if (note.system) continue;
+            const position = note.position;
+            comments.push({
+              id: String(note.id),
+              body: note.body,
+              author: note.author?.username,
+              path: position?.new_path ?? position?.old_path ?? undefined,
+              line: position?.new_line ?? position?.old_line ?? undefined,
+              inline: note.type === "DiffNote",
+            });
+          }
+        }
+        return comments;
+      } catch (error) {
+        throw wrap(`Cannot list comments of merge request "${describe(pr)}"`, error);
+      }
+    },
+
+    async postReview(pr, review: ReviewOutput) {
+      try {
+        const mergeRequest = await loadMergeRequest(pr);
+        if (mergeRequest.diff_refs.head_sha !== review.headSha) {
+          // Positions computed for an older head would point at the wrong lines; the newer push gets its own review.
+          throw new PlatformError(
+            `head moved from "${review.headSha}" to "${mergeRequest.diff_refs.head_sha}"`,
+            { platform: "gitlab", retryable: false },
+          );
+        }
+        const files = review.comments.length > 0 ? await loadDiffFiles(pr) : [];
+        const unanchored: InlineComment[] = [];
+        for (const comment of review.comments) {
+          const file = files.find((candidate) => candidate.new_path === comment.path) ??
+            files.find((candidate) => candidate.old_path === comment.path);
+          const position = file ? await buildPosition(comment, file, mergeRequest.diff_refs) : null;
+          if (!position) {
+            unanchored.push(comment);
+            continue;
+          }
+          // gitbeaker types `position` in camelCase but decamelizes it, so GitLab's own names pass through as-is.
+          await api.MergeRequestDiscussions.create(pr.repo, pr.number, comment.body, {
+            position: position as unknown as PositionOption,
+          });
+        }
+        const body = withMarker(appendUnanchored(review.summary, unanchored));
+        const existing = await findSummaryNote(pr);
+        if (existing === null) await api.MergeRequestNotes.create(pr.repo, pr.number, body);
+        else await api.MergeRequestNotes.edit(pr.repo, pr.number, existing, { body });
+      } catch (error) {
+        throw wrap(`Cannot post review on merge request "${describe(pr)}"`, error);
+      }
+    },
+
+    async postComment(pr, body) {
+      try {
+        const note = Note.parse(await api.MergeRequestNotes.create(pr.repo, pr.number, body));
+        return String(note.id);
+      } catch (error) {
+        throw wrap(`Cannot comment on merge request "${describe(pr)}"`, error);
+      }
+    },
+
+    async updateComment(pr, commentId, body) {
+      try {
+        await api.MergeRequestNotes.edit(pr.repo, pr.number, Number(commentId), { body });
+      } catch (error) {
+        throw wrap(`Cannot update note "${commentId}" on merge request "${describe(pr)}"`, error);
+      }
+    },
+
+    async setStatus(pr, status: CommitStatus) {
+      try {
+        await api.Commits.editStatus(pr.repo, status.sha, COMMIT_STATES[status.state], {
+          name: status.context ?? "loom",
+          description: status.description,
+          targetUrl: status.targetUrl,
+        });
+      } catch (error) {
+        throw wrap(`Cannot set status "${status.state}" on "${status.sha}" in "${pr.repo}"`, error);
+      }
+    },
+  };
+}

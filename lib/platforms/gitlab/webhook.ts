@@ -1,0 +1,225 @@
+/**
+ * GitLab webhooks: the plain `X-Gitlab-Token` shared secret, or the opt-in signing token (`whsec_…`, Standard
+ * Webhooks `webhook-signature`), delivery ids, and the merge-request and note events Loom acts on.
+ * Reference: platforms.md §3.1; GitLab `app/services/web_hook_service.rb`, `lib/gitlab/data_builder/note.rb`.
+ */
+import { timingSafeEqual } from "node:crypto";
+import { Webhook } from "standardwebhooks";
+import { z } from "zod";
+import type { CommentEvent, PullRequestAction, PullRequestEvent, WebhookParser } from "../types.ts";
+
+/** Prefix of a GitLab signing token; a secret in this form switches verification to signatures. */
+export const SIGNING_TOKEN_PREFIX = "whsec_";
+
+const Project = z.object({
+  "id": z.number().optional(),
+  "path_with_namespace": z.string(),
+});
+
+const User = z.object({ "username": z.string() });
+
+const MergeRequestHook = z.object({
+  "object_kind": z.literal("merge_request"),
+  "user": User,
+  "project": Project,
+  "object_attributes": z.object({
+    "iid": z.number().int().positive(),
+    "title": z.string(),
+    "action": z.string().optional(),
+    "source_branch": z.string(),
+    "target_branch": z.string(),
+    "target_project_id": z.number().optional(),
+    "draft": z.boolean().optional(),
+    "work_in_progress": z.boolean().optional(),
+    "oldrev": z.string().nullish(),
+    "last_commit": z.object({ "id": z.string() }),
+  }),
+  "changes": z.object({
+    "draft": z.object({ "previous": z.boolean().nullish(), "current": z.boolean().nullish() }).optional(),
+  }).optional(),
+});
+
+const NoteHook = z.object({
+  "object_kind": z.literal("note"),
+  "user": User,
+  "project_id": z.number().optional(),
+  "project": Project,
+  "object_attributes": z.object({
+    "id": z.number(),
+    "note": z.string(),
+    "noteable_type": z.string(),
+    // Payloads from GitLab before 16.x carry no `action`; those notes were always creations.
+    "action": z.string().optional(),
+    "system": z.boolean().nullish(),
+  }),
+  "merge_request": z.object({ "iid": z.number().int().positive() }).optional(),
+});
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+/** Compares two secrets in constant time; hashing first makes the comparison independent of their lengths. */
+async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([sha256(given), sha256(expected)]);
+  return timingSafeEqual(a, b);
+}
+
+function verifySignature(headers: Headers, rawBody: Uint8Array, secret: string): boolean {
+  const id = headers.get("webhook-id");
+  const timestamp = headers.get("webhook-timestamp");
+  const signature = headers.get("webhook-signature");
+  if (!id || !timestamp || !signature) return false;
+  try {
+    // The library checks the five-minute timestamp window and compares signatures in constant time.
+    new Webhook(secret).verify(new TextDecoder().decode(rawBody), {
+      "webhook-id": id,
+      "webhook-timestamp": timestamp,
+      "webhook-signature": signature,
+    });
+    return true;
+  } catch {
+    // A wrong, stale or malformed signature, or a signing token that is not valid base64: all mean "reject".
+    return false;
+  }
+}
+
+/** GitLab project and group access tokens act through users named `project_<id>_bot_<hash>`/`group_<id>_bot_…`. */
+function isBotUsername(username: string): boolean {
+  return /^(project|group)_\d+_bot(_|$)/.test(username) || /\[bot\]$|-bot$/.test(username);
+}
+
+function requireObject(body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw new TypeError(
+      `Cannot parse GitLab webhook: body must be a JSON object: current value is ${typeof body}`,
+    );
+  }
+  return body as Record<string, unknown>;
+}
+
+function parseWith<T>(schema: z.ZodType<T>, body: unknown, kind: string): T {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new TypeError(
+      `Cannot parse GitLab "${kind}" webhook: "${issue?.path.join(".")}" ${issue?.message ?? "is invalid"}`,
+      { cause: result.error },
+    );
+  }
+  return result.data;
+}
+
+function mergeRequestAction(hook: z.infer<typeof MergeRequestHook>): PullRequestAction | null {
+  const attributes = hook.object_attributes;
+  switch (attributes.action) {
+    case "open":
+      return "opened";
+    case "reopen":
+      return "reopened";
+    case "close":
+    case "merge":
+      return "closed";
+    case "update":
+      // Only pushes set `oldrev`; title, label and draft edits arrive as `update` without it.
+      if (attributes.oldrev) return "synchronize";
+      if (hook.changes?.draft?.previous === true && hook.changes.draft.current === false) {
+        return "ready_for_review";
+      }
+      return null;
+    default:
+      return null;
+  }
+}
+
+function parseMergeRequest(deliveryId: string, body: unknown): PullRequestEvent | null {
+  const hook = parseWith(MergeRequestHook, body, "merge_request");
+  const action = mergeRequestAction(hook);
+  if (action === null) return null;
+  const attributes = hook.object_attributes;
+  const projectId = hook.project.id ?? attributes.target_project_id;
+  return {
+    kind: "pull_request",
+    action,
+    deliveryId,
+    pr: { platform: "gitlab", repo: hook.project.path_with_namespace, number: attributes.iid },
+    repoId: projectId === undefined ? undefined : String(projectId),
+    title: attributes.title,
+    // Merge request hooks carry only `author_id`; `user` is whoever triggered the hook (the author for `open`).
+    author: hook.user.username,
+    authorIsBot: isBotUsername(hook.user.username),
+    draft: attributes.draft ?? attributes.work_in_progress ?? false,
+    headSha: attributes.last_commit.id,
+    headRef: attributes.source_branch,
+    // The payload has no base SHA; consumers read `baseSha` from `getPullRequest` (`diff_refs.base_sha`).
+    baseSha: "",
+    baseRef: attributes.target_branch,
+    beforeSha: attributes.oldrev ?? undefined,
+  };
+}
+
+function parseNote(deliveryId: string, body: unknown): CommentEvent | null {
+  const hook = parseWith(NoteHook, body, "note");
+  const attributes = hook.object_attributes;
+  if (attributes.noteable_type !== "MergeRequest") return null;
+  // Edits are ignored so that Loom updating its own notes never triggers it again.
+  if ((attributes.action ?? "create") !== "create" || attributes.system === true) return null;
+  if (!hook.merge_request) {
+    throw new TypeError(
+      `Cannot parse GitLab "note" webhook: "merge_request" is missing on a merge request note`,
+    );
+  }
+  const projectId = hook.project.id ?? hook.project_id;
+  return {
+    kind: "comment",
+    deliveryId,
+    pr: { platform: "gitlab", repo: hook.project.path_with_namespace, number: hook.merge_request.iid },
+    repoId: projectId === undefined ? undefined : String(projectId),
+    commentId: String(attributes.id),
+    body: attributes.note,
+    author: hook.user.username,
+    authorIsBot: isBotUsername(hook.user.username),
+  };
+}
+
+function deliveryIdOf(headers: Headers): string | null {
+  // `Idempotency-Key` survives manual resends (GitLab 17.4+); the webhook UUID is new on every request.
+  return headers.get("idempotency-key") || headers.get("webhook-id") ||
+    headers.get("x-gitlab-webhook-uuid") ||
+    null;
+}
+
+/** Verifies and parses GitLab project webhooks (merge request and note events; everything else is ignored). */
+export const gitlabWebhook: WebhookParser = {
+  platform: "gitlab",
+
+  async verify(headers, rawBody, secret) {
+    if (!secret) return false;
+    if (secret.startsWith(SIGNING_TOKEN_PREFIX)) return verifySignature(headers, rawBody, secret);
+    const token = headers.get("x-gitlab-token");
+    if (!token) return false;
+    return await sameSecret(token, secret);
+  },
+
+  deliveryId(headers) {
+    return deliveryIdOf(headers);
+  },
+
+  repoName(_headers, body) {
+    const project = Project.safeParse((body as { project?: unknown } | null)?.project);
+    return project.success ? project.data.path_with_namespace : null;
+  },
+
+  parse(headers, body) {
+    const object = requireObject(body);
+    const deliveryId = deliveryIdOf(headers) ?? "";
+    switch (object.object_kind) {
+      case "merge_request":
+        return parseMergeRequest(deliveryId, body);
+      case "note":
+        return parseNote(deliveryId, body);
+      default:
+        return null;
+    }
+  },
+};

@@ -1,0 +1,87 @@
+/**
+ * Git platform adapters: the contract every platform implements and the explicit registry that picks one.
+ * Adding a platform is one folder plus one line in each map below. Must not import `lib/db`, `lib/queue` or
+ * `lib/review`.
+ */
+import type { ServerConfig } from "../config/env.ts";
+import type { Logger } from "../log.ts";
+import { createGitHubClientFromConfig, githubWebhook } from "./github/mod.ts";
+import { createGitLabClientFromConfig, gitlabWebhook } from "./gitlab/mod.ts";
+import { createGiteaClientFromConfig, giteaWebhook } from "./gitea/mod.ts";
+import { bitbucketWebhook, createBitbucketClientFromConfig } from "./bitbucket/mod.ts";
+import { azureDevopsWebhook, createAzureDevopsClientFromConfig } from "./azure_devops/mod.ts";
+import type { PlatformClient, PlatformId, WebhookParser } from "./types.ts";
+
+export {
+  canResolveThreads,
+  type CommentEvent,
+  type CommitState,
+  type CommitStatus,
+  type ExistingComment,
+  type InlineComment,
+  type PlatformClient,
+  PlatformError,
+  type PlatformId,
+  type PullRequest,
+  type PullRequestAction,
+  type PullRequestEvent,
+  type PullRequestRef,
+  type ResolvesThreads,
+  type ReviewEvent,
+  type ReviewOutput,
+  type WebhookEvent,
+  type WebhookParser,
+} from "./types.ts";
+
+/** Options for `createPlatformClient` beyond what `ServerConfig` holds. */
+export interface PlatformClientOptions {
+  fetch?: typeof fetch;
+  /** A token to use instead of the configured one. */
+  token?: string;
+  /** GitHub App installation id from the webhook; GitHub uses App auth when it is given and the App is configured. */
+  installationId?: number;
+  log?: Logger;
+}
+
+/** Builds one platform's client from server configuration. */
+export type PlatformClientFactory = (config: ServerConfig, options: PlatformClientOptions) => PlatformClient;
+
+/** Webhook verification and parsing, by platform. */
+export const WEBHOOK_PARSERS: Partial<Record<PlatformId, WebhookParser>> = {
+  github: githubWebhook,
+  gitlab: gitlabWebhook,
+  gitea: giteaWebhook,
+  bitbucket: bitbucketWebhook,
+  azure_devops: azureDevopsWebhook,
+};
+
+/** API client factories, by platform. */
+export const PLATFORM_CLIENTS: Partial<Record<PlatformId, PlatformClientFactory>> = {
+  github: createGitHubClientFromConfig,
+  gitlab: createGitLabClientFromConfig,
+  gitea: createGiteaClientFromConfig,
+  bitbucket: createBitbucketClientFromConfig,
+  azure_devops: createAzureDevopsClientFromConfig,
+};
+
+/**
+ * Creates the API client for `platform` from server configuration.
+ * @param platform which platform
+ * @param config server configuration with that platform's URL and credentials
+ * @param options fetch, token override, GitHub installation id and logger
+ * @throws {Error} when the platform is not registered yet or has no credentials configured
+ */
+export function createPlatformClient(
+  platform: PlatformId,
+  config: ServerConfig,
+  options: PlatformClientOptions = {},
+): PlatformClient {
+  const factory = PLATFORM_CLIENTS[platform];
+  if (factory === undefined) {
+    const known = Object.keys(PLATFORM_CLIENTS).map((id) => `"${id}"`).join(", ");
+    throw new Error(
+      `Cannot create a client for platform "${platform}": not supported yet: supported are ${known}`,
+    );
+  }
+  return factory(config, options);
+}

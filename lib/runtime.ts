@@ -1,0 +1,64 @@
+/**
+ * Wiring shared by `main.ts` and `worker/main.ts`: opens the database, migrates it, builds the secret box and the
+ * factories the review task needs. Everything comes from the `ServerConfig` passed in.
+ */
+import type { ServerConfig } from "./config/env.ts";
+import { type Db, openDb } from "./db/mod.ts";
+import { migrate } from "./db/migrate.ts";
+import { createSecretBox, type SecretBox } from "./auth/secret_box.ts";
+import { loadOrCreateSecretKey } from "./auth/secret_key_file.ts";
+import type { Logger } from "./log.ts";
+import { createPlatformClient } from "./platforms/mod.ts";
+import { createLimiter, createLlmClient, createMemoryCacheStore } from "./llm/mod.ts";
+import { createPriceTable, parsePriceOverrides } from "./llm/pricing.ts";
+import { createConfigCache } from "./config/load.ts";
+import type { ReviewDeps } from "./review/review_pull_request.ts";
+
+export interface Runtime {
+  db: Db;
+  secretBox: SecretBox;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(config: ServerConfig, log: Logger): Promise<Runtime> {
+  const db = await openDb(config.databaseUrl, {
+    onNotice: (notice) => log.debug("PostgreSQL notice", { notice }),
+  });
+  const applied = await migrate(db);
+  if (applied.length > 0) log.info("Applied migrations", { migrations: applied });
+  let secretKey = config.secretKey;
+  if (!secretKey) {
+    if (db.dialect === "postgres") {
+      throw new TypeError(
+        "Cannot start Loom: LOOM_SECRET_KEY must be set when several processes share PostgreSQL",
+      );
+    }
+    const directory = config.databaseUrl.replace(/^sqlite:(\/\/)?/, "").replace(/[^/]*$/, "") || "./";
+    secretKey = await loadOrCreateSecretKey(`${directory}secret.key`);
+  }
+  return { db, secretBox: await createSecretBox(secretKey), close: () => db.close() };
+}
+
+/** The review task's dependencies for a real deployment. */
+export function createReviewDeps(config: ServerConfig, db: Db, log: Logger): ReviewDeps {
+  // One deployment-wide limit and one cache shared by every review this process runs.
+  const limiter = createLimiter(config.llmConcurrency);
+  const cache = createMemoryCacheStore({ maxEntries: 500 });
+  const prices = createPriceTable(config.env.LOOM_LLM_PRICES ? parsePriceOverrides(config.env.LOOM_LLM_PRICES) : {});
+  return {
+    db,
+    server: config,
+    log,
+    createClient: (repo) =>
+      createPlatformClient(repo.platform, config, { installationId: repo.installationId ?? undefined }),
+    createLlm: (model) =>
+      createLlmClient(model, {
+        limiter,
+        cache: config.llmCacheTtlMs > 0 ? { store: cache, ttlMs: config.llmCacheTtlMs } : undefined,
+        fallback: model.fallback ? createLlmClient(model.fallback, { limiter, log }) : undefined,
+        log,
+      }),
+    costOf: (provider, model, usage) => prices.costOf(provider, model, usage).usd,
+    configCache: createConfigCache({ ttlMs: 60_000 }),
+  };
+}
