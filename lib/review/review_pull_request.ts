@@ -16,7 +16,6 @@ import {
   hasCompletedReview,
   recordFindings,
   recordReviewStep,
-  type ReviewStepRecord,
   startReview,
   type StoredFinding,
 } from "../db/reviews.ts";
@@ -26,27 +25,16 @@ import { parseDiff } from "../diff/parse.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
 import { CONFIG_ERROR_MARKER, ConfigError } from "../config/errors.ts";
 import { type ConfigCache, loadRepoConfig } from "../config/load.ts";
-import {
-  capSeverity,
-  decideReviewEvent,
-  meetsMinimumSeverity,
-  pathInstructionsFor,
-  type PipelineStep,
-  pipelineSteps,
-  type ResolvedModel,
-  resolveModel,
-  stepAppliesTo,
-} from "../config/repo_config.ts";
+import { decideReviewEvent, type ResolvedModel } from "../config/repo_config.ts";
 import { evaluateTriggers } from "../config/triggers.ts";
 import type { LlmClient, LlmProviderId, TokenUsage } from "../llm/types.ts";
 import type { PlatformClient, PullRequestRef } from "../platforms/types.ts";
 import { PermanentJobError, type TaskPayloads } from "../queue/mod.ts";
 import { anchorFindings } from "./anchor.ts";
-import { fingerprint, fingerprintMarker, mergeDuplicateFindings, readFingerprints } from "./fingerprint.ts";
+import { runPipeline, throwIfAborted } from "./engine.ts";
+import { fingerprint, fingerprintMarker, readFingerprints } from "./fingerprint.ts";
 import { type Finding, SEVERITY_RANK } from "./findings.ts";
 import { readSummaryHeads, renderInlineBody, renderSummary } from "./format.ts";
-import { skipReason } from "./skip.ts";
-import { runLlmStep } from "./steps/llm.ts";
 
 export interface ReviewDeps {
   db: Db;
@@ -65,29 +53,6 @@ export interface ReviewDeps {
 export type ReviewOutcome =
   | { status: "completed"; reviewId: number; posted: boolean; inline: number; summaryFindings: number }
   | { status: "skipped"; reason: string; reviewId?: number };
-
-interface StepRun {
-  record: ReviewStepRecord;
-  findings: Finding[];
-}
-
-function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw signal.reason ?? new Error("Review cancelled");
-}
-
-/** Runs `tasks` with at most `limit` in flight, keeping results in order. */
-async function mapBounded<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]!);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}
 
 export async function reviewPullRequest(
   deps: ReviewDeps,
@@ -204,24 +169,17 @@ async function reviewFiles(input: {
   const { deps, client, ref, reviewId, loaded, signal } = input;
   const now = deps.now ?? Date.now;
   const { config } = loaded;
-  const skippedFiles: { path: string; reason: string }[] = [];
-  const reviewable = input.files.filter((file) => {
-    const reason = skipReason(file);
-    if (reason) skippedFiles.push({ path: filePath(file), reason });
-    return reason === null;
+  const { runs, findings: merged, reviewable, skippedFiles } = await runPipeline({
+    loaded,
+    files: input.files,
+    title: input.title,
+    server: deps.server,
+    createLlm: deps.createLlm,
+    costOf: deps.costOf,
+    stepConcurrency: deps.stepConcurrency,
+    signal,
+    onStep: (record) => recordReviewStep(deps.db, reviewId, record, now),
   });
-
-  const steps = pipelineSteps(config);
-  const runs = await mapBounded(steps, deps.stepConcurrency ?? 3, async (step): Promise<StepRun> => {
-    throwIfAborted(signal);
-    const run = await runStep(deps, step, loaded, reviewable, input.title, signal);
-    await recordReviewStep(deps.db, reviewId, run.record, now);
-    return run;
-  });
-  throwIfAborted(signal);
-
-  const merged = mergeDuplicateFindings(runs.flatMap((run) => run.findings))
-    .filter((finding) => meetsMinimumSeverity(config.output, finding.severity));
   const { inline: anchored, unanchored } = anchorFindings(merged, input.files);
 
   const existing = await client.listComments(ref);
@@ -311,85 +269,4 @@ async function reviewFiles(input: {
     inline: inline.length,
     summaryFindings: summaryFindings.length,
   };
-}
-
-async function runStep(
-  deps: ReviewDeps,
-  step: PipelineStep,
-  loaded: Awaited<ReturnType<typeof loadRepoConfig>>,
-  files: DiffFile[],
-  title: string,
-  signal: AbortSignal,
-): Promise<StepRun> {
-  const started = performance.now();
-  const base: ReviewStepRecord = {
-    name: step.name,
-    provider: null,
-    model: null,
-    status: "skipped",
-    inputTokens: 0,
-    outputTokens: 0,
-    costUsd: 0,
-    cached: false,
-    durationMs: 0,
-    error: null,
-  };
-  const stepFiles = files.filter((file) => stepAppliesTo(step, filePath(file)));
-  if (step.type !== "llm") {
-    return { record: { ...base, error: "Script steps are not supported by this server" }, findings: [] };
-  }
-  const prompt = loaded.prompts.get(step.name);
-  if (prompt === undefined) {
-    return {
-      record: { ...base, error: `Prompt ${loaded.promptRefs.get(step.name) ?? ""} is not available` },
-      findings: [],
-    };
-  }
-  if (stepFiles.length === 0) return { record: { ...base, error: null }, findings: [] };
-  const model = resolveModel(loaded.config, step.model, deps.server);
-  const record = { ...base, provider: model.provider, model: model.model };
-  try {
-    const result = await runLlmStep({
-      name: step.name,
-      client: deps.createLlm(model),
-      prompt,
-      persona: loaded.personas.get(step.name),
-      instructions: [
-        ...new Set(stepFiles.flatMap((file) => pathInstructionsFor(loaded.config, filePath(file)))),
-      ],
-      title,
-      files: stepFiles,
-      maxTokens: model.maxOutputTokens,
-      temperature: model.temperature,
-      signal,
-    });
-    return {
-      record: {
-        ...record,
-        status: "completed",
-        inputTokens: result.usage.inputTokens,
-        outputTokens: result.usage.outputTokens,
-        costUsd: deps.costOf?.(model.provider, model.model, result.usage) ?? 0,
-        cached: result.cached,
-        durationMs: performance.now() - started,
-      },
-      findings: result.findings.map((finding) => ({
-        ...finding,
-        severity: capSeverity(step, finding.severity),
-      })),
-    };
-  } catch (error) {
-    if (signal.aborted) throw error;
-    // One failing step does not sink the review: the summary says which step failed and why.
-    if ((error as { retryable?: boolean }).retryable === true) throw error;
-    return {
-      record: {
-        ...record,
-        status: "failed",
-        error: (error as Error).message,
-        durationMs: performance.now() - started,
-      },
-      findings: [],
-    };
-  }
 }

@@ -732,27 +732,30 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       comments,
     };
     state.reviews.push(review);
+    return json(200, reviewJson(review, now));
+  };
+
+  const reviewJson = (review: FakeReview, submittedAt: string) => {
     const states = {
       APPROVE: "APPROVED",
       REQUEST_CHANGES: "CHANGES_REQUESTED",
       COMMENT: "COMMENTED",
     } as const;
-    const htmlUrl =
-      `https://github.com/${pullRequest.repo}/pull/${pullRequest.number}#pullrequestreview-${reviewId}`;
-    const pullRequestUrl = `${origin}${basePath}/repos/${pullRequest.repo}/pulls/${pullRequest.number}`;
-    return json(200, {
-      id: reviewId,
-      "node_id": `PRR_${fakeSha(String(reviewId)).slice(0, 12)}`,
-      user: user(reviewer.login, reviewer.type),
-      body: text,
+    const htmlUrl = `https://github.com/${review.repo}/pull/${review.number}#pullrequestreview-${review.id}`;
+    const pullRequestUrl = `${origin}${basePath}/repos/${review.repo}/pulls/${review.number}`;
+    return {
+      id: review.id,
+      "node_id": `PRR_${fakeSha(String(review.id)).slice(0, 12)}`,
+      user: user(review.user.login, review.user.type),
+      body: review.body,
       state: review.event === undefined ? "PENDING" : states[review.event],
       "html_url": htmlUrl,
       "pull_request_url": pullRequestUrl,
       "author_association": "NONE",
       _links: { html: { href: htmlUrl }, "pull_request": { href: pullRequestUrl } },
-      "submitted_at": review.event === undefined ? undefined : now,
-      "commit_id": commitId,
-    });
+      "submitted_at": review.event === undefined ? undefined : submittedAt,
+      "commit_id": review.commitId,
+    };
   };
 
   const getContent = (repo: string, path: string, url: URL, headers: Headers) => {
@@ -886,6 +889,12 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
         item.repo === repo && item.number === pullRequest.number
       );
       const page = paginate(url, comments.map(reviewCommentJson));
+      return json(200, page.items, page.headers);
+    }
+    if (method === "GET" && (match = /^\/pulls\/(\d+)\/reviews$/.exec(rest))) {
+      const pullRequest = findPullRequest(repo, match[1]!);
+      const reviews = state.reviews.filter((item) => item.repo === repo && item.number === pullRequest.number);
+      const page = paginate(url, reviews.map((review) => reviewJson(review, new Date().toISOString())));
       return json(200, page.items, page.headers);
     }
     if (method === "POST" && (match = /^\/pulls\/(\d+)\/reviews$/.exec(rest))) {

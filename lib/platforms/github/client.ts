@@ -294,7 +294,8 @@ export function createGitHubClient(options: GitHubClientOptions): PlatformClient
     async listComments(pr: PullRequestRef): Promise<ExistingComment[]> {
       const { owner, repo } = splitRepo(pr);
       return await call(`list comments of ${describe(pr)}`, async () => {
-        const [issueComments, reviewComments] = await Promise.all([
+        // Review bodies hold Loom's summaries; a retried job must see them to avoid posting a second one.
+        const [issueComments, reviewComments, reviews] = await Promise.all([
           octokit.paginate(octokit.rest.issues.listComments, {
             owner,
             repo,
@@ -302,6 +303,12 @@ export function createGitHubClient(options: GitHubClientOptions): PlatformClient
             "per_page": 100,
           }),
           octokit.paginate(octokit.rest.pulls.listReviewComments, {
+            owner,
+            repo,
+            "pull_number": pr.number,
+            "per_page": 100,
+          }),
+          octokit.paginate(octokit.rest.pulls.listReviews, {
             owner,
             repo,
             "pull_number": pr.number,
@@ -316,6 +323,12 @@ export function createGitHubClient(options: GitHubClientOptions): PlatformClient
             inline: false,
           };
           if (comment.user?.login !== undefined) existing.author = comment.user.login;
+          comments.push(existing);
+        }
+        for (const review of reviews) {
+          if (!review.body) continue;
+          const existing: ExistingComment = { id: `review:${review.id}`, body: review.body, inline: false };
+          if (review.user?.login !== undefined) existing.author = review.user.login;
           comments.push(existing);
         }
         for (const comment of reviewComments) {

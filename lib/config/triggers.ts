@@ -1,0 +1,111 @@
+/** Whether a pull-request event should be reviewed, decided from `triggers` alone: a pure function. */
+import picomatchUntyped from "picomatch";
+import type { RepoConfig } from "./repo_config.ts";
+
+interface PicomatchOptions {
+  dot?: boolean;
+  nocase?: boolean;
+}
+// picomatch ships no type declarations; this is the one call shape Loom uses.
+const picomatch = picomatchUntyped as (
+  glob: string,
+  options?: PicomatchOptions,
+) => (input: string) => boolean;
+
+/** A compiled glob list: `true` when the input is selected. */
+export type GlobMatcher = (input: string) => boolean;
+
+/**
+ * Compiles an ordered glob list where a leading `!` negates and the last matching pattern wins, as in
+ * `.gitignore`. A list that starts with a negation starts from "everything", so `["!docs/**"]` means
+ * "all but docs". An empty list matches nothing.
+ * @param patterns picomatch globs, optionally prefixed with `!`
+ * @param options `nocase` for case-insensitive names such as logins
+ */
+export function compileGlobs(patterns: readonly string[], options: { nocase?: boolean } = {}): GlobMatcher {
+  const compiled = patterns.map((pattern) => {
+    const negated = pattern.startsWith("!");
+    return {
+      negated,
+      test: picomatch(negated ? pattern.slice(1) : pattern, { dot: true, nocase: options.nocase }),
+    };
+  });
+  const initial = compiled.length > 0 && compiled[0].negated;
+  return (input) => {
+    let selected = initial;
+    for (const { negated, test } of compiled) {
+      if (selected === negated && test(input)) selected = !negated;
+    }
+    return selected;
+  };
+}
+
+/** An include/exclude pair: selected when included and not excluded. */
+export function compileFilter(
+  filter: { include: readonly string[]; exclude: readonly string[] },
+  options: { nocase?: boolean } = {},
+): GlobMatcher {
+  const include = compileGlobs(filter.include, options);
+  const exclude = compileGlobs(filter.exclude, options);
+  return (input) => include(input) && !exclude(input);
+}
+
+/** The pull-request events a configuration can react to. */
+export type TriggerEventName = "opened" | "synchronize" | "reopened" | "ready_for_review";
+
+/** What `evaluateTriggers` needs to know about the event. */
+export interface TriggerInput {
+  event: TriggerEventName;
+  /** The target branch name, without `refs/heads/`. */
+  baseRef: string;
+  author: string;
+  authorIsBot: boolean;
+  draft: boolean;
+  /** Paths of every file the pull request changes (new path for renames). */
+  changedPaths: string[];
+}
+
+/** Either run the review, or skip it with a reason fit for a log line or a status description. */
+export type TriggerDecision = { run: true } | { run: false; reason: string };
+
+/**
+ * Decides from the repository's `triggers` whether to review. Checks run cheapest first; the first failing
+ * check gives the reason.
+ * @param triggers the parsed `triggers` section
+ * @param input facts about the event
+ */
+export function evaluateTriggers(triggers: RepoConfig["triggers"], input: TriggerInput): TriggerDecision {
+  if (!triggers.events.includes(input.event)) {
+    return { run: false, reason: `Event "${input.event}" is not in triggers.events` };
+  }
+  const baseRef = input.baseRef.replace(/^refs\/heads\//, "");
+  if (!compileFilter(triggers.branches)(baseRef)) {
+    return { run: false, reason: `Base branch "${baseRef}" does not match triggers.branches` };
+  }
+  if (input.draft && !triggers.drafts) {
+    return { run: false, reason: "Pull request is a draft and triggers.drafts is false" };
+  }
+  const authorIncluded = triggers.authors.include.length === 0 ||
+    compileGlobs(triggers.authors.include, { nocase: true })(input.author);
+  if (!authorIncluded) {
+    return { run: false, reason: `Author "${input.author}" does not match triggers.authors.include` };
+  }
+  if (compileGlobs(triggers.authors.exclude, { nocase: true })(input.author)) {
+    return { run: false, reason: `Author "${input.author}" matches triggers.authors.exclude` };
+  }
+  // A bot named explicitly in `authors.include` is wanted even when bots in general are not.
+  const botNamed = triggers.authors.include.length > 0 && authorIncluded;
+  if (input.authorIsBot && !triggers.authors.bots && !botNamed) {
+    return { run: false, reason: `Author "${input.author}" is a bot and triggers.authors.bots is false` };
+  }
+  const pathSelected = compileFilter(triggers.paths);
+  if (!input.changedPaths.some((path) => pathSelected(path))) {
+    return {
+      run: false,
+      reason: input.changedPaths.length === 0
+        ? "Pull request changes no files"
+        : `None of the ${input.changedPaths.length} changed paths match triggers.paths`,
+    };
+  }
+  return { run: true };
+}

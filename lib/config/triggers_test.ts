@@ -1,0 +1,227 @@
+import assert from "node:assert/strict";
+import { parseRepoConfig } from "./repo_config.ts";
+import { compileFilter, compileGlobs, evaluateTriggers, type TriggerInput } from "./triggers.ts";
+
+const BASE: TriggerInput = {
+  event: "opened",
+  baseRef: "main",
+  author: "alice",
+  authorIsBot: false,
+  draft: false,
+  changedPaths: ["src/app.ts"],
+};
+
+function triggersFrom(yaml: string) {
+  return parseRepoConfig(yaml).triggers;
+}
+
+Deno.test("compileGlobs() applies negation with last match winning", async (t) => {
+  const cases: { patterns: string[]; input: string; expected: boolean }[] = [
+    { patterns: [], input: "a.ts", expected: false },
+    { patterns: ["**"], input: "a.ts", expected: true },
+    { patterns: ["**"], input: ".github/workflows/ci.yml", expected: true },
+    { patterns: ["src/**"], input: "docs/a.md", expected: false },
+    { patterns: ["src/**", "!src/gen/**"], input: "src/gen/a.ts", expected: false },
+    { patterns: ["src/**", "!src/gen/**"], input: "src/a.ts", expected: true },
+    { patterns: ["src/**", "!src/gen/**", "src/gen/keep.ts"], input: "src/gen/keep.ts", expected: true },
+    { patterns: ["!docs/**"], input: "src/a.ts", expected: true },
+    { patterns: ["!docs/**"], input: "docs/a.md", expected: false },
+    { patterns: ["*.{ts,tsx}"], input: "App.tsx", expected: true },
+    { patterns: ["*.ts"], input: "src/a.ts", expected: false },
+  ];
+  for (const { patterns, input, expected } of cases) {
+    await t.step(`${JSON.stringify(patterns)} on "${input}" is ${expected}`, () => {
+      assert.equal(compileGlobs(patterns)(input), expected);
+    });
+  }
+});
+
+Deno.test("compileGlobs() ignores case only when asked", () => {
+  assert.equal(compileGlobs(["Dependabot*"])("dependabot[bot]"), false);
+  assert.equal(compileGlobs(["Dependabot*"], { nocase: true })("dependabot[bot]"), true);
+});
+
+Deno.test("compileFilter() excludes what exclude matches even when included", () => {
+  const filter = compileFilter({ include: ["**"], exclude: ["**/*.lock", "vendor/**"] });
+  assert.equal(filter("src/a.ts"), true);
+  assert.equal(filter("deno.lock"), false);
+  assert.equal(filter("vendor/lib/a.ts"), false);
+});
+
+Deno.test("evaluateTriggers() runs for the default triggers", () => {
+  assert.deepEqual(evaluateTriggers(triggersFrom(""), BASE), { run: true });
+});
+
+Deno.test("evaluateTriggers() decides from events, branches, drafts, authors, bots and paths", async (t) => {
+  const cases: {
+    name: string;
+    yaml: string;
+    input: Partial<TriggerInput>;
+    run: boolean;
+    reason?: RegExp;
+  }[] = [
+    { name: "every default event runs", yaml: "", input: { event: "ready_for_review" }, run: true },
+    {
+      name: "an event left out of events is skipped",
+      yaml: "triggers: { events: [opened] }",
+      input: { event: "synchronize" },
+      run: false,
+      reason: /Event "synchronize" is not in triggers.events/,
+    },
+    {
+      name: "an empty events list turns reviews off",
+      yaml: "triggers: { events: [] }",
+      input: {},
+      run: false,
+      reason: /not in triggers.events/,
+    },
+    {
+      name: "a branch glob matches nested release branches",
+      yaml: "triggers: { branches: { include: [main, 'release/**'] } }",
+      input: { baseRef: "release/2024/1" },
+      run: true,
+    },
+    {
+      name: "a base branch outside include is skipped",
+      yaml: "triggers: { branches: { include: [main] } }",
+      input: { baseRef: "develop" },
+      run: false,
+      reason: /Base branch "develop" does not match triggers.branches/,
+    },
+    {
+      name: "a refs/heads/ prefix is ignored",
+      yaml: "triggers: { branches: { include: [main] } }",
+      input: { baseRef: "refs/heads/main" },
+      run: true,
+    },
+    {
+      name: "a negated branch pattern skips",
+      yaml: "triggers: { branches: { include: ['**', '!experimental/**'] } }",
+      input: { baseRef: "experimental/x" },
+      run: false,
+      reason: /does not match triggers.branches/,
+    },
+    {
+      name: "branch exclude wins over include",
+      yaml: "triggers: { branches: { exclude: ['gh-pages'] } }",
+      input: { baseRef: "gh-pages" },
+      run: false,
+      reason: /does not match triggers.branches/,
+    },
+    {
+      name: "drafts are skipped by default",
+      yaml: "",
+      input: { draft: true },
+      run: false,
+      reason: /draft and triggers.drafts is false/,
+    },
+    {
+      name: "drafts run when enabled",
+      yaml: "triggers: { drafts: true }",
+      input: { draft: true },
+      run: true,
+    },
+    {
+      name: "an author outside a non-empty include is skipped",
+      yaml: "triggers: { authors: { include: [alice] } }",
+      input: { author: "bob" },
+      run: false,
+      reason: /Author "bob" does not match triggers.authors.include/,
+    },
+    {
+      name: "author include is case-insensitive",
+      yaml: "triggers: { authors: { include: [Alice] } }",
+      input: { author: "alice" },
+      run: true,
+    },
+    {
+      name: "an excluded author is skipped",
+      yaml: "triggers: { authors: { exclude: ['intern-*'] } }",
+      input: { author: "intern-7" },
+      run: false,
+      reason: /Author "intern-7" matches triggers.authors.exclude/,
+    },
+    {
+      name: "bots are skipped by default",
+      yaml: "",
+      input: { author: "dependabot[bot]", authorIsBot: true },
+      run: false,
+      reason: /is a bot and triggers.authors.bots is false/,
+    },
+    {
+      name: "bots run when enabled",
+      yaml: "triggers: { authors: { bots: true } }",
+      input: { author: "dependabot[bot]", authorIsBot: true },
+      run: true,
+    },
+    {
+      name: "a bot named in include runs even with bots off",
+      yaml: "triggers: { authors: { include: ['renovate*'] } }",
+      input: { author: "renovate[bot]", authorIsBot: true },
+      run: true,
+    },
+    {
+      name: "an excluded bot is skipped even with bots on",
+      yaml: "triggers: { authors: { bots: true, exclude: ['dependabot*'] } }",
+      input: { author: "dependabot[bot]", authorIsBot: true },
+      run: false,
+      reason: /matches triggers.authors.exclude/,
+    },
+    {
+      name: "one matching changed path is enough",
+      yaml: "triggers: { paths: { include: ['src/**'] } }",
+      input: { changedPaths: ["README.md", "src/a.ts"] },
+      run: true,
+    },
+    {
+      name: "no matching changed path skips",
+      yaml: "triggers: { paths: { include: ['src/**'] } }",
+      input: { changedPaths: ["README.md", "docs/a.md"] },
+      run: false,
+      reason: /None of the 2 changed paths match triggers.paths/,
+    },
+    {
+      name: "a negated path pattern skips docs-only changes",
+      yaml: "triggers: { paths: { include: ['!**/*.md'] } }",
+      input: { changedPaths: ["README.md", "docs/guide.md"] },
+      run: false,
+      reason: /match triggers.paths/,
+    },
+    {
+      name: "a negated path pattern keeps code changes",
+      yaml: "triggers: { paths: { include: ['!**/*.md'] } }",
+      input: { changedPaths: ["README.md", "main.go"] },
+      run: true,
+    },
+    {
+      name: "path exclude removes lock files",
+      yaml: "triggers: { paths: { exclude: ['**/*.lock', 'package-lock.json'] } }",
+      input: { changedPaths: ["package-lock.json", "deno.lock"] },
+      run: false,
+      reason: /match triggers.paths/,
+    },
+    {
+      name: "a pull request without changed files is skipped",
+      yaml: "",
+      input: { changedPaths: [] },
+      run: false,
+      reason: /changes no files/,
+    },
+  ];
+  for (const { name, yaml, input, run, reason } of cases) {
+    await t.step(name, () => {
+      const decision = evaluateTriggers(triggersFrom(yaml), { ...BASE, ...input });
+      assert.equal(decision.run, run);
+      if (!decision.run) assert.match(decision.reason, reason!);
+    });
+  }
+});
+
+Deno.test("evaluateTriggers() does not modify its inputs", () => {
+  const triggers = triggersFrom("triggers: { paths: { include: ['src/**'] } }");
+  const before = structuredClone(triggers);
+  const input = { ...BASE, changedPaths: ["src/a.ts"] };
+  evaluateTriggers(triggers, input);
+  assert.deepEqual(triggers, before);
+  assert.deepEqual(input.changedPaths, ["src/a.ts"]);
+});
