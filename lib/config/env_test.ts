@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { loadServerConfig } from "./env.ts";
+
+Deno.test("loadServerConfig() applies defaults for an empty environment", () => {
+  const config = loadServerConfig({});
+  assert.equal(config.databaseUrl, "./data/loom.db");
+  assert.equal(config.port, 8000);
+  assert.equal(config.llmProvider, "openai");
+  assert.deepEqual(config.allowedKeyEnvs, []);
+  assert.ok(Object.isFrozen(config));
+});
+
+Deno.test("loadServerConfig() parses numbers and comma lists", () => {
+  const config = loadServerConfig({
+    LOOM_PORT: "9000",
+    LOOM_ALLOWED_KEY_ENVS: "OPENAI_API_KEY, ANTHROPIC_API_KEY,",
+    LOOM_DATABASE_URL: "postgres://loom@db/loom",
+  });
+  assert.equal(config.port, 9000);
+  assert.deepEqual(config.allowedKeyEnvs, ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]);
+  assert.equal(config.databaseUrl, "postgres://loom@db/loom");
+  assert.equal(config.env.LOOM_PORT, "9000");
+});
+
+Deno.test("loadServerConfig() names every invalid variable", () => {
+  assert.throws(
+    () => loadServerConfig({ LOOM_PORT: "eighty", LOOM_SECRET_KEY: "short", LOOM_LLM_PROVIDER: "acme" }),
+    (error: Error) =>
+      error instanceof TypeError && /LOOM_PORT/.test(error.message) && /LOOM_SECRET_KEY/.test(error.message) &&
+      /LOOM_LLM_PROVIDER/.test(error.message),
+  );
+});

@@ -1,0 +1,142 @@
+/**
+ * Stable identities for findings. Every posted comment carries `<!-- loom:fp=… -->`; a retried or repeated review
+ * reads the markers back and skips findings already posted. The identity leaves out line numbers so a finding
+ * that moved because of new commits above it is still recognised.
+ */
+import { createHash } from "node:crypto";
+import { type Finding, SEVERITY_RANK } from "./findings.ts";
+
+// "line 42", "lines 10-12", "L42", "#L10-L20", "ln 7", "lines 3 to 5": the number is where, not what.
+const LINE_REFERENCE = /\b(?:lines?|ln|l)\s*#?\s*\d+(?:\s*(?:-|–|—|\.\.|to|and)\s*l?\d+)?\b/g;
+// "app.ts:42" or "app.ts:42:7".
+const FILE_POSITION = /:\d+(?::\d+)?\b/g;
+const QUOTES = /[`"'\u2018\u2019\u201c\u201d]/g;
+const MARKER = /<!--\s*loom:fp=([0-9a-fA-F]{8,64})\s*-->/g;
+const FINGERPRINT = /^[0-9a-f]{8,64}$/;
+
+/**
+ * The title as fingerprints compare it: lowercase, quotes dropped, line references reduced to the word "line",
+ * whitespace collapsed and trailing punctuation removed.
+ */
+export function normaliseTitle(title: string): string {
+  return title
+    .toLowerCase()
+    .replace(QUOTES, "")
+    .replace(LINE_REFERENCE, "line")
+    .replace(FILE_POSITION, "")
+    .replace(/\s+/g, " ")
+    .trim()
+    .replace(/[.!:;,]+$/, "");
+}
+
+/**
+ * A short stable hash of the finding's step, path and normalised title: the first 16 hex characters of SHA-256.
+ * Line numbers, severity and body do not take part.
+ */
+export function fingerprint(finding: Finding): string {
+  return createHash("sha256")
+    .update(`${finding.step}\u0000${finding.path}\u0000${normaliseTitle(finding.title)}`)
+    .digest("hex")
+    .slice(0, 16);
+}
+
+/**
+ * The hidden HTML comment that carries a fingerprint in a posted comment body.
+ *
+ * @throws {TypeError} when `fp` is not 8 to 64 lowercase hex characters, which also keeps `-->` out of it.
+ */
+export function fingerprintMarker(fp: string): string {
+  if (!FINGERPRINT.test(fp)) {
+    throw new TypeError(
+      `Cannot build a fingerprint marker from "${fp}": expected 8 to 64 lowercase hex characters`,
+    );
+  }
+  return `<!-- loom:fp=${fp} -->`;
+}
+
+/** Every fingerprint marked in `body`, lowercased, without repeats, in order of appearance. */
+export function readFingerprints(body: string): string[] {
+  const found = new Set<string>();
+  for (const match of body.matchAll(MARKER)) found.add(match[1].toLowerCase());
+  return [...found];
+}
+
+function words(title: string): string[] {
+  return title.split(/[^\p{L}\p{N}_]+/u).filter((word) => word !== "");
+}
+
+/**
+ * Dice similarity over word multisets. Words rather than characters: "unused variable `a`" and "unused variable
+ * `b`" differ by one character but are different findings.
+ */
+function similarTitles(a: string[], b: string[]): boolean {
+  if (a.length === 0 || b.length === 0) return a.length === b.length;
+  const counts = new Map<string, number>();
+  for (const word of a) counts.set(word, (counts.get(word) ?? 0) + 1);
+  let shared = 0;
+  for (const word of b) {
+    const count = counts.get(word) ?? 0;
+    if (count > 0) {
+      shared++;
+      counts.set(word, count - 1);
+    }
+  }
+  return (2 * shared) / (a.length + b.length) >= 0.8;
+}
+
+/** Whether the two line ranges overlap or are at most 2 lines apart. */
+function nearLines(a: Finding, b: Finding): boolean {
+  const aEnd = Math.max(a.line, a.endLine ?? a.line);
+  const bEnd = Math.max(b.line, b.endLine ?? b.line);
+  return Math.max(a.line, b.line) - Math.min(aEnd, bEnd) <= 2;
+}
+
+interface Group {
+  members: Finding[];
+  words: string[][];
+  steps: Set<string>;
+}
+
+/**
+ * Merges findings from different steps that describe the same issue: same path and side, line ranges overlapping
+ * or within 2 lines, and near-identical normalised titles (at least 80% of their words shared). Each group keeps
+ * its most severe finding (the earliest on a tie), whose body then names the other steps. Findings from the same
+ * step are never merged with each other.
+ *
+ * @returns one finding per group, in the order each group first appeared.
+ */
+export function mergeDuplicateFindings(findings: Finding[]): Finding[] {
+  const groups: Group[] = [];
+  const byLocation = new Map<string, Group[]>();
+  for (const finding of findings) {
+    const key = `${finding.side}\u0000${finding.path}`;
+    const titleWords = words(normaliseTitle(finding.title));
+    const candidates = byLocation.get(key) ?? [];
+    const group = candidates.find((candidate) =>
+      !candidate.steps.has(finding.step) &&
+      candidate.members.some((member, index) =>
+        nearLines(member, finding) && similarTitles(candidate.words[index], titleWords)
+      )
+    );
+    if (group !== undefined) {
+      group.members.push(finding);
+      group.words.push(titleWords);
+      group.steps.add(finding.step);
+      continue;
+    }
+    const created: Group = { members: [finding], words: [titleWords], steps: new Set([finding.step]) };
+    groups.push(created);
+    candidates.push(created);
+    byLocation.set(key, candidates);
+  }
+  return groups.map(({ members }) => {
+    let kept = members[0];
+    for (const member of members) {
+      if (SEVERITY_RANK[member.severity] < SEVERITY_RANK[kept.severity]) kept = member;
+    }
+    const others = [...new Set(members.map((member) => member.step))].filter((step) => step !== kept.step);
+    if (others.length === 0) return kept;
+    const names = others.map((step) => `\`${step}\``).join(", ");
+    return { ...kept, body: `${kept.body}\n\nAlso reported by ${names}.` };
+  });
+}
