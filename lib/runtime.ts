@@ -44,7 +44,9 @@ export function createReviewDeps(config: ServerConfig, db: Db, log: Logger): Rev
   // One deployment-wide limit and one cache shared by every review this process runs.
   const limiter = createLimiter(config.llmConcurrency);
   const cache = createMemoryCacheStore({ maxEntries: 500 });
-  const prices = createPriceTable(config.env.LOOM_LLM_PRICES ? parsePriceOverrides(config.env.LOOM_LLM_PRICES) : {});
+  const prices = createPriceTable(
+    config.env.LOOM_LLM_PRICES ? parsePriceOverrides(config.env.LOOM_LLM_PRICES) : {},
+  );
   return {
     db,
     server: config,

@@ -26,7 +26,8 @@ Deno.test("loadServerConfig() names every invalid variable", () => {
   assert.throws(
     () => loadServerConfig({ LOOM_PORT: "eighty", LOOM_SECRET_KEY: "short", LOOM_LLM_PROVIDER: "acme" }),
     (error: Error) =>
-      error instanceof TypeError && /LOOM_PORT/.test(error.message) && /LOOM_SECRET_KEY/.test(error.message) &&
+      error instanceof TypeError && /LOOM_PORT/.test(error.message) &&
+      /LOOM_SECRET_KEY/.test(error.message) &&
       /LOOM_LLM_PROVIDER/.test(error.message),
   );
 });

@@ -199,7 +199,12 @@ export async function getReview(
   };
 }
 
-export async function hasCompletedReview(db: Db, repoId: number, prNumber: number, headSha: string): Promise<boolean> {
+export async function hasCompletedReview(
+  db: Db,
+  repoId: number,
+  prNumber: number,
+  headSha: string,
+): Promise<boolean> {
   const rows = await db.query(sql`
     select id from reviews
     where repo_id = ${repoId} and pr_number = ${prNumber} and head_sha = ${headSha} and status = 'completed'`);

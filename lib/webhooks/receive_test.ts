@@ -14,7 +14,9 @@ const SECRET = "webhook-secret-for-tests";
 type Payload = Record<string, any>;
 
 function example(name: string, action: string): Payload {
-  const definition = (examples as unknown as { name: string; examples: Payload[] }[]).find((item) => item.name === name);
+  const definition = (examples as unknown as { name: string; examples: Payload[] }[]).find((item) =>
+    item.name === name
+  );
   const found = definition?.examples.find((item) => item.action === action);
   assert.ok(found, `@octokit/webhooks-examples has a ${name}.${action} example`);
   return structuredClone(found);
@@ -54,7 +56,9 @@ async function setup(database: TestDatabase, options: { paused?: boolean } = {})
   };
   const counts = async () => {
     const [jobs] = await database.db.query<{ count: number }>(sql`select count(*) as count from jobs`);
-    const [deliveries] = await database.db.query<{ count: number }>(sql`select count(*) as count from webhook_deliveries`);
+    const [deliveries] = await database.db.query<{ count: number }>(
+      sql`select count(*) as count from webhook_deliveries`,
+    );
     return { jobs: Number(jobs!.count), deliveries: Number(deliveries!.count) };
   };
   return { repo, post, signed, counts, payload, wakeups: () => wakeups };
@@ -89,68 +93,91 @@ dbTest("POST /api/webhooks/github ignores a replayed delivery and dedupes a rede
   assert.deepEqual(await counts(), { jobs: 1, deliveries: 2 });
 });
 
-dbTest("POST /api/webhooks/github rejects bad signatures and unknown repositories with 401, writing nothing", async (database) => {
-  const { post, signed, counts, payload, repo } = await setup(database);
-  const wrongSecret = await signed(payload, "pull_request", "d1", "not-the-secret");
-  assert.equal((await post(wrongSecret.body, wrongSecret.headers)).status, 401);
-  const good = await signed(payload, "pull_request", "d2");
-  const { "x-hub-signature-256": _, ...unsigned } = good.headers;
-  assert.equal((await post(good.body, unsigned)).status, 401);
-  const tampered = good.body.replace('"opened"', '"closed"');
-  assert.equal((await post(tampered, good.headers)).status, 401);
-  assert.equal((await post(good.body, good.headers, "?repo=99999")).status, 401);
-  assert.equal((await post(good.body, good.headers, "")).status, 401);
-  const otherRepo = structuredClone(payload);
-  otherRepo.repository.full_name = "someone/else";
-  const forged = await signed(otherRepo, "pull_request", "d3");
-  assert.equal((await post(forged.body, forged.headers, `?repo=${repo.id}`)).status, 401);
-  assert.deepEqual(await counts(), { jobs: 0, deliveries: 0 });
-});
+dbTest(
+  "POST /api/webhooks/github rejects bad signatures and unknown repositories with 401, writing nothing",
+  async (database) => {
+    const { post, signed, counts, payload, repo } = await setup(database);
+    const wrongSecret = await signed(payload, "pull_request", "d1", "not-the-secret");
+    assert.equal((await post(wrongSecret.body, wrongSecret.headers)).status, 401);
+    const good = await signed(payload, "pull_request", "d2");
+    const { "x-hub-signature-256": _, ...unsigned } = good.headers;
+    assert.equal((await post(good.body, unsigned)).status, 401);
+    const tampered = good.body.replace('"opened"', '"closed"');
+    assert.equal((await post(tampered, good.headers)).status, 401);
+    assert.equal((await post(good.body, good.headers, "?repo=99999")).status, 401);
+    assert.equal((await post(good.body, good.headers, "")).status, 401);
+    const otherRepo = structuredClone(payload);
+    otherRepo.repository.full_name = "someone/else";
+    const forged = await signed(otherRepo, "pull_request", "d3");
+    assert.equal((await post(forged.body, forged.headers, `?repo=${repo.id}`)).status, 401);
+    assert.deepEqual(await counts(), { jobs: 0, deliveries: 0 });
+  },
+);
 
-dbTest("POST /api/webhooks/github answers 400 for a malformed body and 202 with nothing enqueued for ignored events", async (database) => {
-  const { post, signed, counts, payload } = await setup(database);
-  const notJson = "{not json";
-  const headers = (await signed({}, "pull_request", "x")).headers;
-  headers["x-hub-signature-256"] = await sign(SECRET, notJson);
-  assert.equal((await post(notJson, headers)).status, 400);
-  const missingFields = await signed({ action: "opened", repository: payload.repository }, "pull_request", "d0");
-  assert.equal((await post(missingFields.body, missingFields.headers)).status, 400);
-  for (const [event, body] of [
-    ["pull_request", example("pull_request", "labeled")],
-    ["pull_request", example("pull_request", "assigned")],
-    ["issues", example("issues", "opened")],
-  ] as const) {
-    const request = await signed(body, event, `ignored-${event}-${body.action}`);
-    const response = await post(request.body, request.headers);
-    assert.equal(response.status, 202, `${event}.${body.action}`);
-    assert.equal(response.body.outcome, "ignored");
-  }
-  assert.equal((await counts()).jobs, 0);
-});
+dbTest(
+  "POST /api/webhooks/github answers 400 for a malformed body and 202 with nothing enqueued for ignored events",
+  async (database) => {
+    const { post, signed, counts, payload } = await setup(database);
+    const notJson = "{not json";
+    const headers = (await signed({}, "pull_request", "x")).headers;
+    headers["x-hub-signature-256"] = await sign(SECRET, notJson);
+    assert.equal((await post(notJson, headers)).status, 400);
+    const missingFields = await signed(
+      { action: "opened", repository: payload.repository },
+      "pull_request",
+      "d0",
+    );
+    assert.equal((await post(missingFields.body, missingFields.headers)).status, 400);
+    for (
+      const [event, body] of [
+        ["pull_request", example("pull_request", "labeled")],
+        ["pull_request", example("pull_request", "assigned")],
+        ["issues", example("issues", "opened")],
+      ] as const
+    ) {
+      const request = await signed(body, event, `ignored-${event}-${body.action}`);
+      const response = await post(request.body, request.headers);
+      assert.equal(response.status, 202, `${event}.${body.action}`);
+      assert.equal(response.body.outcome, "ignored");
+    }
+    assert.equal((await counts()).jobs, 0);
+  },
+);
 
-dbTest("POST /api/webhooks/github supersedes the review of an older head and cancels on close", async (database) => {
-  const { post, signed, payload } = await setup(database);
-  const first = await post(...Object.values(await signed(payload, "pull_request", "d1")) as [string, Record<string, string>]);
-  const pushed = example("pull_request", "synchronize");
-  pushed.repository = payload.repository;
-  pushed.number = payload.number;
-  pushed.pull_request.number = payload.number;
-  pushed.pull_request.head.sha = "f".repeat(40);
-  const second = await post(...Object.values(await signed(pushed, "pull_request", "d2")) as [string, Record<string, string>]);
-  assert.equal(second.body.outcome, "enqueued");
-  assert.equal((await getJob(database.db, first.body.jobId))?.status, "cancelled");
-  const closed = example("pull_request", "closed");
-  closed.repository = payload.repository;
-  closed.number = payload.number;
-  closed.pull_request.number = payload.number;
-  const close = await post(...Object.values(await signed(closed, "pull_request", "d3")) as [string, Record<string, string>]);
-  assert.equal(close.body.outcome, "cancelled");
-  assert.equal((await getJob(database.db, second.body.jobId))?.status, "cancelled");
-});
+dbTest(
+  "POST /api/webhooks/github supersedes the review of an older head and cancels on close",
+  async (database) => {
+    const { post, signed, payload } = await setup(database);
+    const first = await post(
+      ...Object.values(await signed(payload, "pull_request", "d1")) as [string, Record<string, string>],
+    );
+    const pushed = example("pull_request", "synchronize");
+    pushed.repository = payload.repository;
+    pushed.number = payload.number;
+    pushed.pull_request.number = payload.number;
+    pushed.pull_request.head.sha = "f".repeat(40);
+    const second = await post(
+      ...Object.values(await signed(pushed, "pull_request", "d2")) as [string, Record<string, string>],
+    );
+    assert.equal(second.body.outcome, "enqueued");
+    assert.equal((await getJob(database.db, first.body.jobId))?.status, "cancelled");
+    const closed = example("pull_request", "closed");
+    closed.repository = payload.repository;
+    closed.number = payload.number;
+    closed.pull_request.number = payload.number;
+    const close = await post(
+      ...Object.values(await signed(closed, "pull_request", "d3")) as [string, Record<string, string>],
+    );
+    assert.equal(close.body.outcome, "cancelled");
+    assert.equal((await getJob(database.db, second.body.jobId))?.status, "cancelled");
+  },
+);
 
 dbTest("POST /api/webhooks/github records but does not enqueue for a paused repository", async (database) => {
   const { post, signed, counts, payload } = await setup(database, { paused: true });
-  const response = await post(...Object.values(await signed(payload, "pull_request", "d1")) as [string, Record<string, string>]);
+  const response = await post(
+    ...Object.values(await signed(payload, "pull_request", "d1")) as [string, Record<string, string>],
+  );
   assert.equal(response.body.outcome, "paused");
   assert.deepEqual(await counts(), { jobs: 0, deliveries: 1 });
 });
