@@ -13,11 +13,43 @@ import { createLimiter, createLlmClient, createMemoryCacheStore } from "./llm/mo
 import { createPriceTable, parsePriceOverrides } from "./llm/pricing.ts";
 import { createConfigCache } from "./config/load.ts";
 import type { ReviewDeps } from "./review/review_pull_request.ts";
+import { prune } from "./queue/mod.ts";
+import { createLoomMetrics, instrumentLlm, type LoomMetrics } from "./metrics.ts";
 
 export interface Runtime {
   db: Db;
   secretBox: SecretBox;
+  /** This process's Prometheus metrics; queue gauges are read from `db` at each scrape. */
+  metrics: LoomMetrics;
   close(): Promise<void>;
+}
+
+const PRUNE_INTERVAL_MS = 3_600_000;
+
+/**
+ * Deletes finished jobs and webhook deliveries older than the retention, now and then every `intervalMs`.
+ * Every process may run it: the deletes are idempotent. Returns the function that stops it.
+ */
+export function startPruning(
+  db: Db,
+  options: { retentionMs: number; log: Logger; intervalMs?: number; now?: () => number },
+): () => void {
+  let running: Promise<void> | undefined;
+  const run = () => {
+    running ??= prune(db, { olderThanMs: options.retentionMs, now: options.now })
+      .then((removed) => {
+        if (removed.jobs + removed.deliveries > 0) {
+          options.log.info("Pruned old jobs and deliveries", removed);
+        }
+      })
+      .catch((error) => options.log.warn("Cannot prune old jobs and deliveries", { error }))
+      .finally(() => (running = undefined));
+  };
+  run();
+  const timer = setInterval(run, options.intervalMs ?? PRUNE_INTERVAL_MS);
+  // Pruning alone must never keep a process alive.
+  Deno.unrefTimer(timer);
+  return () => clearInterval(timer);
 }
 
 export async function openRuntime(config: ServerConfig, log: Logger): Promise<Runtime> {
@@ -36,11 +68,25 @@ export async function openRuntime(config: ServerConfig, log: Logger): Promise<Ru
     const directory = config.databaseUrl.replace(/^sqlite:(\/\/)?/, "").replace(/[^/]*$/, "") || "./";
     secretKey = await loadOrCreateSecretKey(`${directory}secret.key`);
   }
-  return { db, secretBox: await createSecretBox(secretKey), close: () => db.close() };
+  const stopPruning = startPruning(db, { retentionMs: config.retentionDays * 86_400_000, log });
+  return {
+    db,
+    secretBox: await createSecretBox(secretKey),
+    metrics: createLoomMetrics({ db }),
+    close: () => {
+      stopPruning();
+      return db.close();
+    },
+  };
 }
 
 /** The review task's dependencies for a real deployment. */
-export function createReviewDeps(config: ServerConfig, db: Db, log: Logger): ReviewDeps {
+export function createReviewDeps(
+  config: ServerConfig,
+  db: Db,
+  log: Logger,
+  options: { metrics?: LoomMetrics } = {},
+): ReviewDeps {
   // One deployment-wide limit and one cache shared by every review this process runs.
   const limiter = createLimiter(config.llmConcurrency);
   const cache = createMemoryCacheStore({ maxEntries: 500 });
@@ -52,14 +98,16 @@ export function createReviewDeps(config: ServerConfig, db: Db, log: Logger): Rev
     server: config,
     log,
     createClient: (repo) =>
-      createPlatformClient(repo.platform, config, { installationId: repo.installationId ?? undefined }),
-    createLlm: (model) =>
-      createLlmClient(model, {
+      createPlatformClient(repo.platform, config, { installationId: repo.installationId ?? undefined, log }),
+    createLlm: (model) => {
+      const client = createLlmClient(model, {
         limiter,
         cache: config.llmCacheTtlMs > 0 ? { store: cache, ttlMs: config.llmCacheTtlMs } : undefined,
         fallback: model.fallback ? createLlmClient(model.fallback, { limiter, log }) : undefined,
         log,
-      }),
+      });
+      return options.metrics ? instrumentLlm(client, options.metrics) : client;
+    },
     costOf: (provider, model, usage) => prices.costOf(provider, model, usage).usd,
     configCache: createConfigCache({ ttlMs: 60_000 }),
   };

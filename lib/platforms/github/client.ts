@@ -154,7 +154,9 @@ function createOctokit(options: GitHubClientOptions, log: Logger): Octokit {
     debug: (message: string) => log.debug(message),
     info: (message: string) => log.info(message),
     warn: (message: string) => log.warn(message),
-    error: (message: string) => log.error(message),
+    // Octokit reports every failed request here, including expected ones (a 404 for a missing
+    // `.loom/config.yaml`); failures reach callers as PlatformError, which decide whether they are errors.
+    error: (message: string) => log.debug(message),
   };
   const common = {
     baseUrl: (options.baseUrl ?? "https://api.github.com").replace(/\/+$/, ""),
