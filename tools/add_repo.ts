@@ -25,7 +25,10 @@ try {
     Deno.exit(1);
   }
   const installationFlag = Deno.args.indexOf("--installation");
-  const secret = randomSecret();
+  // Azure DevOps service hooks carry no signature; Loom checks a custom header set on the subscription instead.
+  const secret = platform === "azure_devops"
+    ? `header:X-Loom-Webhook-Secret:${randomSecret()}`
+    : randomSecret();
   const repo = await createRepo(runtime.db, {
     platform: platform as PlatformId,
     fullName,
@@ -37,6 +40,9 @@ try {
     `Webhook URL:    ${config.publicUrl.replace(/\/$/, "")}/api/webhooks/${platform}?repo=${repo.id}`,
   );
   await write(`Webhook secret: ${secret}`);
+  if (platform === "azure_devops") {
+    await write(`On each service hook subscription, add the HTTP header: ${secret.slice("header:".length)}`);
+  }
 } finally {
   await runtime.close();
 }

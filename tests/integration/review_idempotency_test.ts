@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { dbTest, type TestDatabase } from "../../lib/db/testing.ts";
+import { sql } from "../../lib/db/mod.ts";
 import { createRepo } from "../../lib/db/repos.ts";
 import { getReview } from "../../lib/db/reviews.ts";
 import { loadServerConfig } from "../../lib/config/env.ts";
@@ -102,13 +103,9 @@ dbTest("reviewPullRequest() retried after posting does not post a second review"
     "REQUEST_CHANGES",
     "a blocker requests changes by default",
   );
-  // The same job again, as after a crash between "posted" and "completed" (a manual re-run bypasses the
-  // already-reviewed shortcut and exercises the marker check).
-  const again = await reviewPullRequest(
-    context.deps,
-    { id: 1, payload: { ...context.payload, action: "manual" } },
-    signal,
-  );
+  // The same job again, as after a crash between "posted" and "completed": the review row is still running.
+  await database.db.exec(sql`update reviews set status = 'running', finished_at = null`);
+  const again = await reviewPullRequest(context.deps, { id: 1, payload: context.payload }, signal);
   assert.equal(again.status, "completed");
   assert.equal(again.status === "completed" && again.posted, false);
   assert.equal(context.github.state.reviews.length, 1, "still one review");

@@ -48,7 +48,12 @@ const PullRequestBody = z.object({
 });
 
 const IssueComment = z.object({ "id": z.number(), "body": z.string().nullish(), "user": User });
-const Review = z.object({ "id": z.number(), "comments_count": z.number().nullish() });
+const Review = z.object({
+  "id": z.number(),
+  "body": z.string().nullish(),
+  "user": User.nullish(),
+  "comments_count": z.number().nullish(),
+});
 const ReviewComment = z.object({
   "id": z.number(),
   "body": z.string().nullish(),
@@ -264,6 +269,15 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
         }));
         // Code comments live under reviews; the issue comments endpoint does not return them.
         for (const review of await listReviews(pr)) {
+          // Review bodies hold Loom's summaries; a retried job must see them to avoid posting a second review.
+          if (review.body) {
+            comments.push({
+              id: `review:${review.id}`,
+              body: review.body,
+              author: review.user?.login,
+              inline: false,
+            });
+          }
           if (review.comments_count === 0) continue;
           const response = await api.repos.repoGetPullReviewComments(owner, name, pr.number, review.id);
           for (const comment of z.array(ReviewComment).parse(response.data)) {
@@ -296,7 +310,10 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
           if (ok) anchored.push(toReviewComment(comment));
           else unanchored.push(comment);
         }
-        const body = `${appendUnanchored(review.summary, unanchored)}\n\n${GITEA_SUMMARY_MARKER}`;
+        const summary = appendUnanchored(review.summary, unanchored);
+        const body = summary.includes(GITEA_SUMMARY_MARKER)
+          ? summary
+          : `${summary}\n\n${GITEA_SUMMARY_MARKER}`;
         const create = (event: "COMMENT" | "APPROVED" | "REQUEST_CHANGES") =>
           api.repos.repoCreatePullReview(owner, name, pr.number, {
             event,

@@ -147,7 +147,7 @@ Deno.test("createGiteaClient() postReview falls back to COMMENT when Gitea refus
   assert.equal(server.state.reviews[0].event, "COMMENT");
 });
 
-Deno.test("createGiteaClient() listComments pages past the server's silent page-size cap", async () => {
+Deno.test("createGiteaClient() listComments pages past the server's silent page-size cap and reads review bodies", async () => {
   const { server, client } = setup({}, { maxResponseItems: 5 });
   await using _ = server;
   for (let index = 0; index < 12; index += 1) server.state.addReview({ repo: PR.repo, number: PR.number });
@@ -165,9 +165,12 @@ Deno.test("createGiteaClient() listComments pages past the server's silent page-
   const comments = await pageSizeClient.listComments(PR);
   assert.deepEqual(comments.map(({ id: _, ...rest }) => rest), [
     { body: "@loom review", author: "alice", inline: false },
+    // The review body, where Loom's summary lives, so a retried job sees its own summary.
+    { body: `s\n\n${GITEA_SUMMARY_MARKER}`, author: "loom-bot", inline: false },
     { body: "new side", author: "loom-bot", path: "src/app.ts", line: 3, inline: true },
     { body: "old side", author: "loom-bot", path: "src/app.ts", line: 2, inline: true },
   ]);
+  assert.equal(comments[1]!.id, `review:${server.state.reviews.at(-1)!.id}`);
   const pages = server.state.requests
     .filter((request) => request.path.endsWith("/reviews") && request.method === "GET")
     .map((request) => request.query.page);
