@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { generateManifest } from "./gen_routes.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const SOURCE_DIRS = ["lib", "routes", "islands", "components", "worker", "tools", "tests", "bench"];
+const SOURCE_DIRS = ["lib", "routes", "islands", "components", "worker", "tools", "tests", "bench", "cli"];
 const problems: string[] = [];
 
 async function walk(directory: string): Promise<string[]> {
@@ -19,7 +19,9 @@ async function walk(directory: string): Promise<string[]> {
   try {
     for await (const entry of Deno.readDir(directory)) {
       const path = join(directory, entry.name);
-      if (entry.isDirectory && entry.name !== "testdata") files.push(...await walk(path));
+      if (entry.isDirectory && entry.name !== "testdata" && entry.name !== "node_modules") {
+        files.push(...await walk(path));
+      }
       else if (entry.isFile) files.push(path);
     }
   } catch (error) {

@@ -1,0 +1,343 @@
+/**
+ * `deno task eval`: runs a review pipeline over a labelled dataset of diffs and reports precision, recall, F1,
+ * comments, tokens and cost per pull request, so a team can compare prompts, configurations and models on the
+ * same cases. The model comes from the `LOOM_LLM_*` variables, the pipeline from `--config` (default: Loom's
+ * built-in configuration).
+ */
+import { dirname, isAbsolute, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { loadServerConfig, type ServerConfig } from "@/lib/config/env.ts";
+import { ConfigError } from "@/lib/config/errors.ts";
+import { type LoadedConfig, resolveRepoConfig } from "@/lib/config/load.ts";
+import { parseDiff } from "@/lib/diff/mod.ts";
+import { runPipeline } from "@/lib/review/engine.ts";
+import { type CliModels, type CommandIo, createCliModels, processIo, stderrLogger } from "./io.ts";
+import {
+  type CaseResult,
+  type EvalCase,
+  type EvalSummary,
+  matchFindings,
+  parseDataset,
+  summarize,
+} from "./metrics.ts";
+
+/** The dataset shipped with Loom, relative to the repository root. */
+export const DEFAULT_DATASET = "evals/reviews.jsonl";
+
+const SHIPPED_DATASET = fileURLToPath(new URL(`../${DEFAULT_DATASET}`, import.meta.url));
+
+export const EVAL_USAGE = `Usage: deno task eval [options]
+
+Runs the review pipeline over a labelled dataset and scores it. The model comes from LOOM_LLM_PROVIDER,
+LOOM_LLM_MODEL, LOOM_LLM_BASE_URL and LOOM_LLM_API_KEY, as for the server.
+
+  --dataset <file>        JSON lines of cases (default: ${DEFAULT_DATASET})
+  --config <file>         a .loom/config.yaml whose default pipeline runs (default: Loom's built-in one)
+  --category <step=name>  score a step's findings as another category (repeatable)
+  --tolerance <lines>     line distance that still matches (default: 3)
+  --only <id,id>          run only these cases
+  --concurrency <n>       cases reviewed at once (default: 2)
+  --json                  print the results as JSON instead of tables
+  -q, --quiet             no progress lines on stderr
+  -h, --help              this text`;
+
+/** Parsed `eval` arguments. */
+export interface EvalArgs {
+  dataset: string;
+  config?: string;
+  categories: Record<string, string>;
+  tolerance: number;
+  only?: string[];
+  concurrency: number;
+  json: boolean;
+  quiet: boolean;
+  help: boolean;
+}
+
+/**
+ * Parses `eval` arguments.
+ * @throws {TypeError} for unknown options or invalid values
+ */
+export function parseEvalArgs(argv: string[]): EvalArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        dataset: { type: "string", default: DEFAULT_DATASET },
+        config: { type: "string" },
+        category: { type: "string", multiple: true, default: [] },
+        tolerance: { type: "string", default: "3" },
+        only: { type: "string" },
+        concurrency: { type: "string", default: "2" },
+        json: { type: "boolean", default: false },
+        quiet: { type: "boolean", short: "q", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    throw new TypeError(`Cannot parse arguments: ${(error as Error).message}`, { cause: error });
+  }
+  const categories: Record<string, string> = {};
+  for (const entry of values.category) {
+    const match = /^([^=]+)=(.+)$/.exec(entry);
+    if (match === null) throw new TypeError(`Cannot parse --category "${entry}": expected <step>=<category>`);
+    categories[match[1]!.trim()] = match[2]!.trim();
+  }
+  return {
+    dataset: values.dataset,
+    ...(values.config === undefined ? {} : { config: values.config }),
+    categories,
+    tolerance: integer("--tolerance", values.tolerance, 0),
+    ...(values.only === undefined ? {} : { only: values.only.split(",").map((id) => id.trim()) }),
+    concurrency: integer("--concurrency", values.concurrency, 1),
+    json: values.json,
+    quiet: values.quiet,
+    help: values.help,
+  };
+}
+
+function integer(name: string, text: string, minimum: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < minimum) {
+    throw new RangeError(`Cannot use ${name} "${text}": expected an integer of at least ${minimum}`);
+  }
+  return value;
+}
+
+/** Options for `evaluate`. */
+export interface EvaluateOptions extends CliModels {
+  cases: EvalCase[];
+  loaded: LoadedConfig;
+  server: ServerConfig;
+  /** Step name → category; unmapped steps are their own category. */
+  categories?: Record<string, string>;
+  tolerance?: number;
+  concurrency?: number;
+  signal?: AbortSignal;
+  onCase?(result: CaseResult): void;
+}
+
+/** Scores of a whole run. */
+export interface EvalReport {
+  results: CaseResult[];
+  summary: EvalSummary;
+}
+
+/** Reviews every case with the pipeline and scores the findings against the expected ones. */
+export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
+  const signal = options.signal ?? new AbortController().signal;
+  const categoryOf = (step: string) => options.categories?.[step] ?? step;
+  const results: CaseResult[] = new Array(options.cases.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(options.concurrency ?? 2, options.cases.length) }, async () => {
+    while (next < options.cases.length) {
+      const index = next++;
+      const item = options.cases[index]!;
+      const run = await runPipeline({
+        loaded: options.loaded,
+        files: parseDiff(item.diff),
+        title: item.title,
+        server: options.server,
+        createLlm: options.createLlm,
+        costOf: options.costOf,
+        signal,
+      });
+      const found = run.findings.map((finding) => ({ ...finding, category: categoryOf(finding.step) }));
+      const match = matchFindings(item.expected, found, { tolerance: options.tolerance });
+      const matched = new Set(match.matches.map((pair) => pair.expected));
+      const records = run.runs.map((step) => step.record);
+      const result: CaseResult = {
+        id: item.id,
+        expected: item.expected.length,
+        found: found.length,
+        truePositives: match.matches.length,
+        falsePositives: match.falsePositives.length,
+        falseNegatives: match.falseNegatives.length,
+        categories: item.expected.map((want, wantIndex) => ({
+          category: want.category,
+          matched: matched.has(wantIndex),
+        })),
+        inputTokens: records.reduce((sum, record) => sum + record.inputTokens, 0),
+        outputTokens: records.reduce((sum, record) => sum + record.outputTokens, 0),
+        costUsd: records.reduce((sum, record) => sum + record.costUsd, 0),
+        failedSteps: records.filter((record) => record.status === "failed" || record.error !== null)
+          .map((record) => ({ name: record.name, error: record.error ?? "failed" })),
+      };
+      results[index] = result;
+      options.onCase?.(result);
+    }
+  });
+  await Promise.all(lanes);
+  return { results, summary: summarize(results) };
+}
+
+/** Renders the per-case table, the summary and the per-category recall as plain text. */
+export function renderEvalTables(report: EvalReport, header: string): string {
+  const { summary } = report;
+  const caseRows = report.results.map((result) => [
+    result.id,
+    String(result.expected),
+    String(result.found),
+    String(result.truePositives),
+    String(result.falsePositives),
+    String(result.falseNegatives),
+    String(result.inputTokens + result.outputTokens),
+    `$${result.costUsd.toFixed(4)}`,
+    result.failedSteps.length === 0
+      ? ""
+      : `failed: ${result.failedSteps.map((step) => step.name).join(", ")}`,
+  ]);
+  const summaryRows = [
+    ["precision", summary.precision.toFixed(3)],
+    ["recall", summary.recall.toFixed(3)],
+    ["F1", summary.f1.toFixed(3)],
+    ["comments/PR", summary.commentsPerPr.toFixed(2)],
+    [
+      "tokens/PR",
+      `${summary.tokensPerPr.toFixed(0)} (${summary.inputTokensPerPr.toFixed(0)} in / ${
+        summary.outputTokensPerPr.toFixed(0)
+      } out)`,
+    ],
+    ["cost/PR", `$${summary.costPerPr.toFixed(4)}`],
+    ["TP / FP / FN", `${summary.truePositives} / ${summary.falsePositives} / ${summary.falseNegatives}`],
+  ];
+  const categoryRows = summary.byCategory.map((score) => [
+    score.category,
+    String(score.expected),
+    String(score.matched),
+    score.recall.toFixed(3),
+  ]);
+  return [
+    header,
+    "",
+    table(["case", "expected", "found", "TP", "FP", "FN", "tokens", "cost", ""], caseRows),
+    "",
+    table(["metric", "value"], summaryRows),
+    "",
+    table(["category", "expected", "matched", "recall"], categoryRows),
+    ...(summary.failedSteps > 0
+      ? ["", `${summary.failedSteps} step run(s) failed; their findings are missing.`]
+      : []),
+  ].join("\n") + "\n";
+}
+
+function table(headings: string[], rows: string[][]): string {
+  const widths = headings.map((heading, column) =>
+    Math.max(heading.length, ...rows.map((row) => row[column]!.length))
+  );
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))
+      .join("  ").trimEnd();
+  return [line(headings), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n");
+}
+
+/** Loads a configuration file for the evaluation; prompt files resolve from its repository root. */
+async function loadEvalConfig(
+  path: string | undefined,
+  server: ServerConfig,
+  io: CommandIo,
+): Promise<LoadedConfig> {
+  if (path === undefined) {
+    return await resolveRepoConfig(null, () => Promise.resolve(null), { ref: "(built-in)", server });
+  }
+  const readOrNull = async (file: string) => {
+    try {
+      return await io.readTextFile(file);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return null;
+      throw error;
+    }
+  };
+  const text = await readOrNull(path);
+  if (text === null) throw new Deno.errors.NotFound(`Cannot read "${path}": the file does not exist`);
+  const folder = dirname(path);
+  const root = folder.split(/[\\/]/).at(-1) === ".loom" ? dirname(folder) : folder;
+  return await resolveRepoConfig(text, (file) => readOrNull(join(root, file)), {
+    ref: "(local)",
+    server,
+    file: path,
+    location: `in ${root}`,
+  });
+}
+
+/** Runs the eval command and returns its exit code: 0 when it ran, 2 on an error. */
+export async function runEvalCommand(io: CommandIo): Promise<number> {
+  let args: EvalArgs;
+  try {
+    args = parseEvalArgs(io.args);
+  } catch (error) {
+    await io.stderr.write(`${(error as Error).message}\n\n${EVAL_USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    await io.stdout.write(`${EVAL_USAGE}\n`);
+    return 0;
+  }
+  // `deno task` runs in Loom's folder and passes the caller's folder as INIT_CWD; the shipped dataset lives here.
+  const invokedIn = io.env.INIT_CWD || io.cwd;
+  const resolve = (path: string) =>
+    path === DEFAULT_DATASET ? SHIPPED_DATASET : isAbsolute(path) ? path : join(invokedIn, path);
+  try {
+    const server = loadServerConfig(io.env);
+    const datasetPath = resolve(args.dataset);
+    let cases = parseDataset(await io.readTextFile(datasetPath), args.dataset);
+    if (args.only !== undefined) {
+      const unknown = args.only.filter((id) => !cases.some((item) => item.id === id));
+      if (unknown.length > 0) throw new RangeError(`Cannot find case "${unknown[0]}" in "${args.dataset}"`);
+      cases = cases.filter((item) => args.only!.includes(item.id));
+    }
+    const loaded = await loadEvalConfig(
+      args.config === undefined ? undefined : resolve(args.config),
+      server,
+      io,
+    );
+    const pending: Promise<void>[] = [];
+    let done = 0;
+    const report = await evaluate({
+      ...createCliModels(server, stderrLogger(io)),
+      cases,
+      loaded,
+      server,
+      categories: args.categories,
+      tolerance: args.tolerance,
+      concurrency: args.concurrency,
+      signal: io.signal,
+      onCase: (result) => {
+        done++;
+        if (args.quiet) return;
+        pending.push(io.stderr.write(
+          `  [${done}/${cases.length}] ${result.id}: ${result.truePositives} TP, ${result.falsePositives} FP, ` +
+            `${result.falseNegatives} FN\n`,
+        ));
+      },
+    });
+    await Promise.all(pending);
+    const model = `${server.llmProvider}/${server.llmModel}`;
+    const configName = args.config ?? "built-in default";
+    if (args.json) {
+      await io.stdout.write(
+        JSON.stringify(
+          { dataset: args.dataset, config: configName, model, tolerance: args.tolerance, ...report },
+          null,
+          2,
+        ) + "\n",
+      );
+    } else {
+      await io.stdout.write(renderEvalTables(
+        report,
+        `Dataset ${args.dataset} · ${cases.length} cases · default model ${model} · config ${configName}`,
+      ));
+    }
+    return 0;
+  } catch (error) {
+    const message = error instanceof ConfigError ? error.toText() : (error as Error).message;
+    await io.stderr.write(`loom eval: ${message}\n`);
+    return 2;
+  }
+}
+
+if (import.meta.main) Deno.exit(await runEvalCommand(processIo()));

@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { BUILTIN_PROMPTS } from "@/lib/config/load.ts";
+import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "@/tests/fakes/openai.ts";
+import { runEvalCommand } from "./eval.ts";
+import { recordingIo } from "./testing.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CASES = [
+  "ts-pagination-off-by-one",
+  "py-sql-injection-search",
+  "go-concurrent-map-write",
+  "ts-clean-rename",
+];
+const USAGE = { inputTokens: 1000, outputTokens: 100 };
+
+function finding(path: string, line: number, title: string) {
+  return { path, line, side: "RIGHT", severity: "warning", title, body: "Explained." };
+}
+
+/**
+ * A model with known answers on four shipped cases (expected: pagination bugs@12, SQL security@15, map writes
+ * bugs@19 and bugs@17, clean rename nothing):
+ * - pagination: bugs answers line 13 (within 3: TP); performance answers line 5 (FP);
+ * - SQL: security stays silent (FN); bugs answers line 15 (wrong category: FP);
+ * - map writes: bugs answers 19 (TP) and 30 (too far: FP); bugs@17 is missed (FN);
+ * - rename: nothing.
+ * TP 2, FP 3, FN 2.
+ */
+function scripted(request: FakeLlmRequest): FakeReply {
+  const system = request.messages[0]!.content;
+  const step = (["bugs", "security", "performance"] as const).find((name) =>
+    system.includes(BUILTIN_PROMPTS[name])
+  );
+  const diff = request.messages.at(-1)!.content;
+  const findings = [];
+  if (diff.includes("src/orders/list_orders.ts")) {
+    if (step === "bugs") {
+      findings.push(finding("src/orders/list_orders.ts", 13, "Offset skips the first page"));
+    }
+    if (step === "performance") findings.push(finding("src/orders/list_orders.ts", 5, "Unindexed sort"));
+  }
+  if (diff.includes("app/users/repository.py") && step === "bugs") {
+    findings.push(finding("app/users/repository.py", 15, "LIKE wildcards in the term are not escaped"));
+  }
+  if (diff.includes("pricing/fetch.go") && step === "bugs") {
+    findings.push(finding("pricing/fetch.go", 19, "Concurrent map writes"));
+    findings.push(finding("pricing/fetch.go", 30, "Unused context"));
+  }
+  return { json: { findings }, usage: USAGE };
+}
+
+function env(url: string): Record<string, string> {
+  return {
+    LOOM_LLM_PROVIDER: "openai",
+    LOOM_LLM_MODEL: "eval-model",
+    LOOM_LLM_BASE_URL: url,
+    LOOM_LLM_API_KEY: "sk-test",
+    LOOM_LLM_PRICES: JSON.stringify({ "openai/eval-model": { input: 1, output: 2 } }),
+  };
+}
+
+Deno.test("runEvalCommand() --json scores a scripted model with exact precision, recall and usage", async () => {
+  await using openai = await startFakeOpenAI({ reply: scripted });
+  const io = recordingIo({ args: ["--json", "--only", CASES.join(",")], env: env(openai.url), cwd: ROOT });
+  assert.equal(await runEvalCommand(io), 0, io.output.stderr);
+  const report = JSON.parse(io.output.stdout);
+  assert.equal(report.model, "openai/eval-model");
+  assert.deepEqual(
+    report.results.map((
+      item: Record<string, number>,
+    ) => [item.id, item.truePositives, item.falsePositives, item.falseNegatives]),
+    [
+      ["ts-pagination-off-by-one", 1, 1, 0],
+      ["py-sql-injection-search", 0, 1, 1],
+      ["go-concurrent-map-write", 1, 1, 1],
+      ["ts-clean-rename", 0, 0, 0],
+    ],
+  );
+  const summary = report.summary;
+  assert.deepEqual(
+    [summary.truePositives, summary.falsePositives, summary.falseNegatives, summary.expected, summary.found],
+    [2, 3, 2, 4, 5],
+  );
+  assert.equal(summary.precision, 0.4);
+  assert.equal(summary.recall, 0.5);
+  assert.equal(summary.f1.toFixed(6), (0.4 / 0.9).toFixed(6));
+  assert.equal(summary.commentsPerPr, 1.25);
+  // Three steps per case, 1000 + 100 tokens per call, priced at $1 / $2 per million.
+  assert.equal(summary.inputTokensPerPr, 3000);
+  assert.equal(summary.outputTokensPerPr, 300);
+  assert.equal(summary.tokensPerPr, 3300);
+  assert.equal(summary.costPerPr.toFixed(8), "0.00360000");
+  assert.deepEqual(summary.byCategory, [
+    { category: "bugs", expected: 3, matched: 2, recall: 2 / 3 },
+    { category: "security", expected: 1, matched: 0, recall: 0 },
+  ]);
+  assert.equal(openai.requests.length, 12);
+  assert.match(io.output.stderr, /^ {2}\[4\/4\] /m);
+});
+
+Deno.test("runEvalCommand() prints tables, and --category scores a step as another category", async () => {
+  await using openai = await startFakeOpenAI({ reply: scripted });
+  const io = recordingIo({
+    args: ["--only", "py-sql-injection-search", "--category", "bugs=security", "-q"],
+    env: env(openai.url),
+    cwd: ROOT,
+  });
+  assert.equal(await runEvalCommand(io), 0, io.output.stderr);
+  assert.equal(io.output.stderr, "");
+  const text = io.output.stdout;
+  assert.match(
+    text,
+    /^Dataset evals\/reviews\.jsonl · 1 cases · default model openai\/eval-model · config built-in default$/m,
+  );
+  assert.match(text, /^py-sql-injection-search\s+1\s+1\s+1\s+0\s+0\s+3300\s+\$0\.0036$/m);
+  assert.match(text, /^precision\s+1\.000$/m);
+  assert.match(text, /^recall\s+1\.000$/m);
+  assert.match(text, /^F1\s+1\.000$/m);
+  assert.match(text, /^comments\/PR\s+1\.00$/m);
+  assert.match(text, /^tokens\/PR\s+3300 \(3000 in \/ 300 out\)$/m);
+  assert.match(text, /^cost\/PR\s+\$0\.0036$/m);
+  assert.match(text, /^security\s+1\s+1\s+1\.000$/m);
+});
+
+Deno.test("runEvalCommand() runs the pipeline of --config and reports failed steps", async () => {
+  await using openai = await startFakeOpenAI({
+    reply: (request) =>
+      request.messages[0]!.content.includes("Find nothing") ? { status: 400 } : scripted(request),
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/.loom/prompts`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/.loom/prompts/broken.md`, "Find nothing.");
+    await Deno.writeTextFile(
+      `${dir}/.loom/config.yaml`,
+      "pipelines:\n  default:\n    - name: bugs\n    - name: broken\n      prompt_file: .loom/prompts/broken.md\n",
+    );
+    const io = recordingIo({
+      args: ["--json", "-q", "--only", "ts-pagination-off-by-one", "--config", `${dir}/.loom/config.yaml`],
+      env: env(openai.url),
+      cwd: ROOT,
+    });
+    assert.equal(await runEvalCommand(io), 0, io.output.stderr);
+    const report = JSON.parse(io.output.stdout);
+    assert.deepEqual(report.results[0].failedSteps.map((step: { name: string }) => step.name), ["broken"]);
+    assert.equal(report.summary.failedSteps, 1);
+    assert.equal(report.summary.truePositives, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runEvalCommand() exits 2 for a missing dataset, an unknown case or a bad option", async (t) => {
+  await using openai = await startFakeOpenAI();
+  const run = async (args: string[]) => {
+    const io = recordingIo({ args, env: env(openai.url), cwd: ROOT });
+    return { code: await runEvalCommand(io), stderr: io.output.stderr };
+  };
+  await t.step("missing dataset", async () => {
+    const { code, stderr } = await run(["--dataset", "evals/none.jsonl"]);
+    assert.equal(code, 2);
+    assert.match(stderr, /none\.jsonl/);
+  });
+  await t.step("unknown case", async () => {
+    const { code, stderr } = await run(["--only", "nope"]);
+    assert.equal(code, 2);
+    assert.match(stderr, /^loom eval: Cannot find case "nope" in "evals\/reviews\.jsonl"$/m);
+  });
+  await t.step("bad tolerance", async () => {
+    const { code, stderr } = await run(["--tolerance=-1"]);
+    assert.equal(code, 2);
+    assert.match(stderr, /Cannot use --tolerance "-1"/);
+  });
+  assert.equal(openai.requests.length, 0);
+});

@@ -1,0 +1,98 @@
+/**
+ * What the command-line entry points share: their view of the process (arguments, environment, streams) so
+ * tests can run them in-process, and the model wiring the server also uses (limits, fallback, prices).
+ */
+import type { ServerConfig } from "@/lib/config/env.ts";
+import type { ResolvedModel } from "@/lib/config/repo_config.ts";
+import {
+  createLimiter,
+  createLlmClient,
+  createPriceTable,
+  type LlmClient,
+  parsePriceOverrides,
+} from "@/lib/llm/mod.ts";
+import type { LlmProviderId, TokenUsage } from "@/lib/llm/mod.ts";
+import { createLogger, type Logger } from "@/lib/log.ts";
+
+/** A stream that text is written to. */
+export interface TextSink {
+  write(text: string): Promise<void>;
+}
+
+/** The process as a command sees it. */
+export interface CommandIo {
+  args: string[];
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Results. */
+  stdout: TextSink;
+  /** Progress and errors. */
+  stderr: TextSink;
+  /** Whether stdout is a terminal (colours are used only then, and only without `NO_COLOR`). */
+  stdoutIsTerminal: boolean;
+  readTextFile(path: string): Promise<string>;
+  signal?: AbortSignal;
+  /** Passed to platform clients; the global `fetch` when absent. */
+  fetch?: typeof fetch;
+}
+
+const ENCODER = new TextEncoder();
+
+function sink(stream: { write(data: Uint8Array): Promise<number> }): TextSink {
+  return {
+    async write(text) {
+      const bytes = ENCODER.encode(text);
+      let written = 0;
+      while (written < bytes.length) written += await stream.write(bytes.subarray(written));
+    },
+  };
+}
+
+/** The real process: `Deno.args`, `Deno.env`, standard streams. Only entry points call it. */
+export function processIo(): CommandIo {
+  return {
+    args: Deno.args,
+    env: Deno.env.toObject(),
+    cwd: Deno.cwd(),
+    stdout: sink(Deno.stdout),
+    stderr: sink(Deno.stderr),
+    stdoutIsTerminal: Deno.stdout.isTerminal(),
+    readTextFile: (path) => Deno.readTextFile(path),
+  };
+}
+
+/** Whether to colour stdout: a terminal, and `NO_COLOR` unset or empty (https://no-color.org). */
+export function wantsColor(io: Pick<CommandIo, "env" | "stdoutIsTerminal">): boolean {
+  return io.stdoutIsTerminal && !io.env.NO_COLOR;
+}
+
+/** A logger whose lines (warnings and errors: retries, fallbacks) go to stderr as JSON. */
+export function stderrLogger(io: Pick<CommandIo, "stderr">, level: "warn" | "debug" = "warn"): Logger {
+  return createLogger({ level, write: (line) => void io.stderr.write(`${line}\n`) });
+}
+
+/** Model factories for one command run. */
+export interface CliModels {
+  createLlm(model: ResolvedModel): LlmClient;
+  costOf(provider: LlmProviderId, model: string, usage: TokenUsage): number;
+}
+
+/**
+ * The worker's model wiring without its cache: one concurrency limit for the run, a client per resolved model
+ * with its fallback, and prices with `LOOM_LLM_PRICES` overrides.
+ */
+export function createCliModels(server: ServerConfig, log: Logger): CliModels {
+  const limiter = createLimiter(server.llmConcurrency);
+  const prices = createPriceTable(
+    server.env.LOOM_LLM_PRICES ? parsePriceOverrides(server.env.LOOM_LLM_PRICES) : {},
+  );
+  return {
+    createLlm: (model) =>
+      createLlmClient(model, {
+        limiter,
+        fallback: model.fallback ? createLlmClient(model.fallback, { limiter, log }) : undefined,
+        log,
+      }),
+    costOf: (provider, model, usage) => prices.costOf(provider, model, usage).usd,
+  };
+}
