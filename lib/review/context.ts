@@ -1,0 +1,361 @@
+/**
+ * What each LLM call sees: token counting, risk ordering, a per-step token budget, chunks of whole files (or of
+ * hunks when one file alone is too big), and extra context lines around each hunk read from the file at head.
+ *
+ * Big pull requests: files are ordered by risk (security-sensitive paths, then source code before config, tests
+ * and docs, then more changed lines); they are packed into chunks of at most `chunkTokens` until the step's
+ * `stepTokens` are spent; what does not fit is skipped and named in the summary with the reason.
+ */
+import { countTokens as countOpenAITokens } from "gpt-tokenizer";
+import { type DiffFile, type DiffLine, filePath, type Hunk } from "../diff/types.ts";
+import type { LlmProviderId } from "../llm/types.ts";
+import { type PromptFile, renderFileDiff, renderHunk } from "./prompt.ts";
+
+/** Counts the tokens a model would see for `text`. */
+export type TokenCounter = (text: string) => number;
+
+/** Diff tokens one LLM call may carry unless configured otherwise. */
+export const DEFAULT_CHUNK_TOKENS = 24_000;
+/** Diff tokens one step may spend on a pull request, over all its chunks, unless configured otherwise. */
+export const DEFAULT_STEP_TOKENS = 240_000;
+/** Lines of the head file shown above and below each hunk, beyond git's own three. */
+export const DEFAULT_CONTEXT_LINES = 5;
+/** Files whose head version is read for extra context, riskiest first; the rest keep git's context. */
+export const DEFAULT_CONTEXT_FILES = 50;
+
+const NO_SPECIAL_TOKENS = { disallowedSpecial: new Set<string>() };
+
+/**
+ * A token counter for a provider: OpenAI's o200k tokenizer (`gpt-tokenizer`) for OpenAI-compatible models, and
+ * an estimate of one token per 3.5 characters for Anthropic and Google, whose tokenizers are not published.
+ * The estimate errs high for code, so budgets hold.
+ */
+export function createTokenCounter(provider: LlmProviderId): TokenCounter {
+  if (provider === "openai") return (text) => countOpenAITokens(text, NO_SPECIAL_TOKENS);
+  return estimateTokens;
+}
+
+/** One token per 3.5 characters, rounded up. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 3.5);
+}
+
+/** How much a file's review matters when the budget cannot cover everything. */
+export interface FileRisk {
+  /** The path names something security-sensitive (auth, crypto, sql, secrets, permissions…). */
+  sensitive: boolean;
+  category: "source" | "config" | "test" | "docs";
+  changedLines: number;
+}
+
+const SENSITIVE =
+  /(auth|crypt|cipher|secret|password|passwd|token|session|permission|acl|oauth|jwt|login|credential|security|sanitiz|escape|sql|query|migration|payment|billing|admin|webhook|signature|csrf|cors|sandbox)/i;
+const TEST_PATH =
+  /(^|\/)(tests?|__tests__|spec|specs|testdata|fixtures)\/|([._-](test|spec))\.\w+$|_test\.\w+$/i;
+const DOCS_PATH =
+  /(^|\/)docs?\/|\.(md|mdx|markdown|rst|txt|adoc|org)$|(^|\/)(README|CHANGELOG|LICENSE|NOTICE)[^/]*$/i;
+const CONFIG_PATH =
+  /\.(json|ya?ml|toml|ini|cfg|conf|properties|env|lock|xml|plist|gradle)$|(^|\/)(Dockerfile|Makefile|\.[\w.-]+rc)$/i;
+
+/** The risk signals of one file. */
+export function fileRisk(file: DiffFile): FileRisk {
+  const path = filePath(file);
+  const category = TEST_PATH.test(path)
+    ? "test"
+    : DOCS_PATH.test(path)
+    ? "docs"
+    : CONFIG_PATH.test(path)
+    ? "config"
+    : "source";
+  return {
+    sensitive: category !== "docs" && SENSITIVE.test(path),
+    category,
+    changedLines: file.additions + file.deletions,
+  };
+}
+
+const CATEGORY_RANK: Record<FileRisk["category"], number> = { source: 0, config: 1, test: 2, docs: 3 };
+
+/** Sorts riskiest first: sensitive paths, then source before config, tests and docs, then more changed lines. */
+export function compareRisk(a: DiffFile, b: DiffFile): number {
+  const left = fileRisk(a);
+  const right = fileRisk(b);
+  return Number(right.sensitive) - Number(left.sensitive) ||
+    CATEGORY_RANK[left.category] - CATEGORY_RANK[right.category] ||
+    right.changedLines - left.changedLines ||
+    (filePath(a) < filePath(b) ? -1 : filePath(a) > filePath(b) ? 1 : 0);
+}
+
+/** One LLM call's share of the diff. */
+export interface ReviewChunk {
+  files: PromptFile[];
+  /** Tokens of the rendered diff text in this chunk. */
+  tokens: number;
+}
+
+/** A file, or part of one, that a step leaves out, with the reason the summary shows. */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+export interface ChunkPlan {
+  chunks: ReviewChunk[];
+  skipped: SkippedFile[];
+  /** Diff tokens over all chunks. */
+  tokens: number;
+}
+
+export interface PlanOptions {
+  countTokens: TokenCounter;
+  /** Most diff tokens in one chunk (one LLM call). */
+  chunkTokens?: number;
+  /** Most diff tokens over all chunks of the step. */
+  stepTokens?: number;
+}
+
+interface Piece {
+  file: DiffFile;
+  tokens: number;
+}
+
+/**
+ * Splits `files` into chunks for one step. Files go in risk order; whole files share chunks (first fit) while
+ * they fit `chunkTokens`; a file larger than that is split at hunk boundaries (and a single oversized hunk at
+ * line boundaries), each part its own chunk. Once `stepTokens` are spent, the remaining files — or the remaining
+ * hunks of a file — are skipped.
+ */
+export function planChunks(files: DiffFile[], options: PlanOptions): ChunkPlan {
+  const chunkTokens = Math.max(1, options.chunkTokens ?? DEFAULT_CHUNK_TOKENS);
+  const stepTokens = options.stepTokens ?? DEFAULT_STEP_TOKENS;
+  const count = options.countTokens;
+  const chunks: ReviewChunk[] = [];
+  const skipped: SkippedFile[] = [];
+  let spent = 0;
+  const overBudget =
+    `not reviewed: the step's budget of ${stepTokens} diff tokens was spent on riskier files`;
+
+  for (const file of [...files].sort(compareRisk)) {
+    const tokens = count(renderFileDiff({ file }));
+    if (spent + tokens <= stepTokens && tokens <= chunkTokens) {
+      const open = chunks.find((chunk) =>
+        chunk.tokens + tokens <= chunkTokens && chunk.files.every((entry) => entry.part === undefined)
+      );
+      if (open) {
+        open.files.push({ file });
+        open.tokens += tokens;
+      } else chunks.push({ files: [{ file }], tokens });
+      spent += tokens;
+      continue;
+    }
+    const pieces = splitFile(file, chunkTokens, count);
+    const taken: Piece[] = [];
+    for (const piece of pieces) {
+      if (spent + piece.tokens > stepTokens) break;
+      taken.push(piece);
+      spent += piece.tokens;
+    }
+    if (taken.length === 0) {
+      skipped.push({ path: filePath(file), reason: overBudget });
+      continue;
+    }
+    if (taken.length < pieces.length) {
+      const left = pieces.slice(taken.length).reduce((sum, piece) => sum + piece.file.hunks.length, 0);
+      skipped.push({
+        path: filePath(file),
+        reason: `partly reviewed: ${left} hunk(s) over the step's budget of ${stepTokens} diff tokens`,
+      });
+    }
+    taken.forEach((piece, index) => {
+      const part = pieces.length > 1 ? { index: index + 1, count: pieces.length } : undefined;
+      chunks.push({ files: [{ file: piece.file, ...(part ? { part } : {}) }], tokens: piece.tokens });
+    });
+  }
+  return { chunks, skipped, tokens: spent };
+}
+
+/** Groups a file's hunks into pieces of at most `limit` tokens. */
+function splitFile(file: DiffFile, limit: number, count: TokenCounter): Piece[] {
+  const header = count(renderFileDiff({ file: { ...file, hunks: [] } }));
+  const budget = Math.max(1, limit - header);
+  const pieces: Piece[] = [];
+  let current: Hunk[] = [];
+  let currentTokens = 0;
+  const flush = () => {
+    if (current.length === 0) return;
+    pieces.push({ file: { ...file, hunks: current }, tokens: header + currentTokens });
+    current = [];
+    currentTokens = 0;
+  };
+  for (const hunk of file.hunks) {
+    for (const part of splitHunk(hunk, budget, count)) {
+      const tokens = count(renderHunk(part));
+      if (currentTokens + tokens > budget) flush();
+      current.push(part);
+      currentTokens += tokens;
+    }
+  }
+  flush();
+  return pieces;
+}
+
+/** Splits one hunk at line boundaries when it alone exceeds `limit` tokens. */
+function splitHunk(hunk: Hunk, limit: number, count: TokenCounter): Hunk[] {
+  if (count(renderHunk(hunk)) <= limit) return [hunk];
+  const parts: Hunk[] = [];
+  let lines: DiffLine[] = [];
+  let tokens = 0;
+  for (const line of hunk.lines) {
+    const lineTokens = count(line.content) + 3;
+    if (lines.length > 0 && tokens + lineTokens > limit) {
+      parts.push(subHunk(hunk, lines));
+      lines = [];
+      tokens = 0;
+    }
+    lines.push(line);
+    tokens += lineTokens;
+  }
+  if (lines.length > 0) parts.push(subHunk(hunk, lines));
+  return parts;
+}
+
+/** A hunk holding `lines` of `hunk`, with a header that matches them. */
+function subHunk(hunk: Hunk, lines: DiffLine[]): Hunk {
+  const oldNumbers = lines.flatMap((line) => line.oldLine === undefined ? [] : [line.oldLine]);
+  const newNumbers = lines.flatMap((line) => line.newLine === undefined ? [] : [line.newLine]);
+  return {
+    oldStart: oldNumbers[0] ?? hunk.oldStart,
+    oldLines: oldNumbers.length,
+    newStart: newNumbers[0] ?? hunk.newStart,
+    newLines: newNumbers.length,
+    header: hunk.header,
+    lines,
+  };
+}
+
+export interface ExpandOptions {
+  /** The file at the pull request's head, or null when it cannot be read. */
+  readFile(path: string): Promise<string | null>;
+  /** Lines added above and below each hunk. */
+  lines?: number;
+  /** Most files read, riskiest first. */
+  maxFiles?: number;
+  /** Reads at once. */
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Widens each hunk of modified and renamed files with up to `lines` unchanged lines above and below, read from
+ * the file at head, never overlapping the neighbouring hunk. A file that cannot be read, or whose content does
+ * not match the diff, keeps git's context. Returns new file objects in the input order; the input is untouched,
+ * so anchoring still uses the real diff.
+ */
+export async function expandContext(files: DiffFile[], options: ExpandOptions): Promise<DiffFile[]> {
+  const lines = options.lines ?? DEFAULT_CONTEXT_LINES;
+  if (lines <= 0) return files;
+  const candidates = files
+    .filter((file) =>
+      !file.binary && file.newPath !== null && file.hunks.length > 0 &&
+      (file.status === "modified" || file.status === "renamed")
+    )
+    .sort(compareRisk)
+    .slice(0, options.maxFiles ?? DEFAULT_CONTEXT_FILES);
+  const expanded = new Map<DiffFile, DiffFile>();
+  await mapBounded(candidates, options.concurrency ?? 8, async (file) => {
+    if (options.signal?.aborted) return;
+    let content: string | null;
+    try {
+      content = await options.readFile(file.newPath!);
+    } catch {
+      // Context is a nicety: a file the platform cannot serve is reviewed with git's context.
+      return;
+    }
+    if (content === null) return;
+    const result = widenHunks(file, content, lines);
+    if (result) expanded.set(file, result);
+  });
+  return files.map((file) => expanded.get(file) ?? file);
+}
+
+/** `file` with widened hunks, or null when `content` does not match the diff. */
+export function widenHunks(file: DiffFile, content: string, lines: number): DiffFile | null {
+  const text = content.split("\n").map((line) => line.endsWith("\r") ? line.slice(0, -1) : line);
+  if (text.at(-1) === "") text.pop();
+  for (const hunk of file.hunks) {
+    for (const line of hunk.lines) {
+      if (line.newLine !== undefined && text[line.newLine - 1] !== line.content) return null;
+    }
+  }
+  const hunks: Hunk[] = [];
+  // Unchanged lines before the first hunk have the same number on both sides; each hunk shifts the rest.
+  let offset = 0;
+  let lastShown = 0;
+  file.hunks.forEach((hunk, index) => {
+    const first = hunk.newLines === 0 ? hunk.newStart + 1 : hunk.newStart;
+    const last = hunk.newLines === 0 ? hunk.newStart : hunk.newStart + hunk.newLines - 1;
+    const next = file.hunks[index + 1];
+    const nextFirst = next === undefined
+      ? text.length + 1
+      : next.newLines === 0
+      ? next.newStart + 1
+      : next.newStart;
+    const before: DiffLine[] = [];
+    for (let number = Math.max(lastShown + 1, first - lines); number < first; number++) {
+      before.push({
+        kind: "context",
+        content: text[number - 1] ?? "",
+        oldLine: number + offset,
+        newLine: number,
+      });
+    }
+    const offsetAfter = offset + hunk.oldLines - hunk.newLines;
+    const after: DiffLine[] = [];
+    const endsWithoutNewline = hunk.lines.at(-1)?.kind === "no_newline";
+    const stop = Math.min(last + lines, nextFirst - 1, text.length);
+    for (let number = last + 1; !endsWithoutNewline && number <= stop; number++) {
+      after.push({
+        kind: "context",
+        content: text[number - 1]!,
+        oldLine: number + offsetAfter,
+        newLine: number,
+      });
+    }
+    lastShown = after.at(-1)?.newLine ?? last;
+    hunks.push({
+      oldStart: before.length > 0 ? before[0]!.oldLine! : hunk.oldStart,
+      oldLines: hunk.oldLines + before.length + after.length,
+      newStart: before.length > 0 ? before[0]!.newLine! : hunk.newStart,
+      newLines: hunk.newLines + before.length + after.length,
+      header: hunk.header,
+      lines: [...before, ...hunk.lines, ...after],
+    });
+    offset = offsetAfter;
+  });
+  return { ...file, hunks };
+}
+
+/** Runs `task` over `items` with at most `limit` in flight, keeping results in order; stops at the first failure. */
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    // After a failure the result is lost anyway, so the other lanes stop taking work.
+    while (next < items.length && !failed) {
+      const index = next++;
+      try {
+        results[index] = await task(items[index]!, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
