@@ -20,6 +20,19 @@ export interface TaskPayloads {
     action: "opened" | "synchronize" | "reopened" | "ready_for_review" | "manual";
     deliveryId?: string;
   };
+  /** A `@loom …` command in a pull-request comment (`lib/commands`). */
+  pull_request_command: {
+    platform: PlatformId;
+    repoId: number;
+    repo: string;
+    number: number;
+    commentId: string;
+    body: string;
+    author: string;
+    /** The webhook's word on the author's write access, when it had one. */
+    authorCanWrite?: boolean;
+    deliveryId: string;
+  };
 }
 
 export type JobType = keyof TaskPayloads;

@@ -1,7 +1,9 @@
 /**
- * The platform-independent review pipeline: leaves out files nobody wants reviewed, runs the configured steps
- * with bounded parallelism, caps each step's severities, merges findings that several steps reported, and drops
- * findings below the configured minimum. The worker (`review_pull_request.ts`) and the command line share it.
+ * The platform-independent review pipeline: leaves out files nobody wants reviewed, widens hunks with context
+ * from the head version of each file, runs the configured steps with bounded parallelism — an llm step's files
+ * split into token-budgeted chunks, one LLM call per chunk, also bounded — caps each step's severities, merges
+ * findings that several steps reported, and drops findings below the configured minimum. The worker
+ * (`review_pull_request.ts`) and the command line share it.
  */
 import type { ServerConfig } from "../config/env.ts";
 import type { LoadedConfig } from "../config/load.ts";
@@ -18,10 +20,22 @@ import {
 import type { ReviewStepRecord } from "../db/reviews.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
 import type { LlmClient, LlmProviderId, TokenUsage } from "../llm/types.ts";
+import {
+  createTokenCounter,
+  DEFAULT_CONTEXT_FILES,
+  DEFAULT_CONTEXT_LINES,
+  expandContext,
+  mapBounded,
+  planChunks,
+  type SkippedFile,
+  type TokenCounter,
+} from "./context.ts";
 import { mergeDuplicateFindings } from "./fingerprint.ts";
 import type { Finding } from "./findings.ts";
 import { skipReason } from "./skip.ts";
+import { addRedactionCounts, type RedactionResult } from "./redact.ts";
 import { runLlmStep } from "./steps/llm.ts";
+import { runScriptStepRecord, type ScriptStepContext } from "./steps/script.ts";
 
 export interface PipelineInput {
   loaded: LoadedConfig;
@@ -36,6 +50,22 @@ export interface PipelineInput {
   signal: AbortSignal;
   /** Called as each step finishes (progress, accounting). */
   onStep?(record: ReviewStepRecord): Promise<void> | void;
+  /** Script steps: the head commit, how to read its files for the checkout, and sandbox limits. */
+  headSha?: ScriptStepContext["headSha"];
+  readHeadFile?: ScriptStepContext["readHeadFile"];
+  scriptLimits?: ScriptStepContext["scriptLimits"];
+  /** Unchanged lines of the head file (`readHeadFile`) added above and below each hunk for llm steps; default 5. */
+  contextLines?: number;
+  /** Most files read for extra context, riskiest first; default 50. */
+  contextFiles?: number;
+  /** Most diff tokens in one LLM call; default 24,000. */
+  chunkTokens?: number;
+  /** Most diff tokens one llm step spends on the pull request; default 240,000. */
+  stepTokens?: number;
+  /** LLM calls of one step in flight at once (the LLM client's deployment limiter applies on top); default 4. */
+  chunkConcurrency?: number;
+  /** Token counting per provider; default `createTokenCounter`. */
+  tokenCounter?(provider: LlmProviderId): TokenCounter;
 }
 
 export interface PipelineResult {
@@ -43,7 +73,10 @@ export interface PipelineResult {
   /** Merged findings at or above the configured minimum severity, not yet anchored. */
   findings: Finding[];
   reviewable: DiffFile[];
-  skippedFiles: { path: string; reason: string }[];
+  /** Files no step reviewed (lockfiles, generated…) and files or hunks a step's token budget left out. */
+  skippedFiles: SkippedFile[];
+  /** Secret-looking values replaced before any text went to a model, by kind, over all calls. */
+  redactions: RedactionResult["counts"];
 }
 
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
@@ -54,16 +87,85 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     if (reason) skippedFiles.push({ path: filePath(file), reason });
     return reason === null;
   });
+  // Script checkouts and context lines read the same head files; read each once.
+  const readHeadFile = input.readHeadFile ? memoize(input.readHeadFile) : undefined;
+  const shared: PipelineInput = readHeadFile ? { ...input, readHeadFile } : input;
+  const withContext = readHeadFile
+    ? await expandContext(reviewable, {
+      readFile: readHeadFile,
+      lines: input.contextLines ?? DEFAULT_CONTEXT_LINES,
+      maxFiles: input.contextFiles ?? DEFAULT_CONTEXT_FILES,
+      signal: input.signal,
+    })
+    : reviewable;
   const runs = await mapBounded(pipelineSteps(config), input.stepConcurrency ?? 3, async (step) => {
     throwIfAborted(input.signal);
-    const run = await runStep(input, step, reviewable);
+    const run = await runStep(shared, step, step.type === "llm" ? withContext : reviewable);
     await input.onStep?.(run.record);
     return run;
   });
   throwIfAborted(input.signal);
   const findings = mergeDuplicateFindings(runs.flatMap((run) => run.findings))
     .filter((finding) => meetsMinimumSeverity(config.output, finding.severity));
-  return { runs, findings, reviewable, skippedFiles };
+  const redactions: RedactionResult["counts"] = {};
+  // Steps with the same budget skip the same files; one line per file and reason names all of them.
+  const budgetSkips = new Map<string, { path: string; reason: string; steps: string[] }>();
+  for (const run of runs) {
+    addRedactionCounts(redactions, run.redactions ?? {});
+    for (const skip of run.skipped ?? []) {
+      const key = `${skip.path}\u0000${skip.reason}`;
+      const entry = budgetSkips.get(key) ?? { ...skip, steps: [] };
+      entry.steps.push(run.record.name);
+      budgetSkips.set(key, entry);
+    }
+  }
+  for (const { path, reason, steps } of budgetSkips.values()) {
+    skippedFiles.push({
+      path,
+      reason: `${reason} (${steps.length === 1 ? "step" : "steps"} ${steps.join(", ")})`,
+    });
+  }
+  return { runs, findings, reviewable, skippedFiles, redactions };
+}
+
+// Steps of one review count the same file texts; counting once per provider and text saves most tokenizer time.
+const countCaches = new WeakMap<PipelineInput, Map<LlmProviderId, TokenCounter>>();
+
+function counterFor(input: PipelineInput, provider: LlmProviderId): TokenCounter {
+  let byProvider = countCaches.get(input);
+  if (byProvider === undefined) {
+    byProvider = new Map();
+    countCaches.set(input, byProvider);
+  }
+  let counter = byProvider.get(provider);
+  if (counter === undefined) {
+    const count = (input.tokenCounter ?? createTokenCounter)(provider);
+    const seen = new Map<string, number>();
+    counter = (text) => {
+      let tokens = seen.get(text);
+      if (tokens === undefined) {
+        tokens = count(text);
+        seen.set(text, tokens);
+      }
+      return tokens;
+    };
+    byProvider.set(provider, counter);
+  }
+  return counter;
+}
+
+function memoize(read: (path: string) => Promise<string | null>): (path: string) => Promise<string | null> {
+  const seen = new Map<string, Promise<string | null>>();
+  return (path) => {
+    let pending = seen.get(path);
+    if (pending === undefined) {
+      pending = read(path);
+      seen.set(path, pending);
+      // A failed read may succeed later; only answers are kept.
+      pending.catch(() => seen.delete(path));
+    }
+    return pending;
+  };
 }
 
 export function throwIfAborted(signal: AbortSignal): void {
@@ -73,20 +175,11 @@ export function throwIfAborted(signal: AbortSignal): void {
 export interface StepRun {
   record: ReviewStepRecord;
   findings: Finding[];
-}
-
-/** Runs `tasks` with at most `limit` in flight, keeping results in order. */
-async function mapBounded<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]!);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
+  /** LLM calls the step made (one per chunk). */
+  chunks?: number;
+  /** Files or hunks the step's token budget left out. */
+  skipped?: SkippedFile[];
+  redactions?: RedactionResult["counts"];
 }
 
 async function runStep(input: PipelineInput, step: PipelineStep, files: DiffFile[]): Promise<StepRun> {
@@ -105,9 +198,7 @@ async function runStep(input: PipelineInput, step: PipelineStep, files: DiffFile
     error: null,
   };
   const stepFiles = files.filter((file) => stepAppliesTo(step, filePath(file)));
-  if (step.type !== "llm") {
-    return { record: { ...base, error: "Script steps are not supported by this server" }, findings: [] };
-  }
+  if (step.type === "script") return await runScriptStepRecord(input, step, stepFiles, base);
   const prompt = loaded.prompts.get(step.name);
   if (prompt === undefined) {
     return {
@@ -118,35 +209,60 @@ async function runStep(input: PipelineInput, step: PipelineStep, files: DiffFile
   if (stepFiles.length === 0) return { record: { ...base, error: null }, findings: [] };
   const model = resolveModel(loaded.config, step.model, input.server);
   const record = { ...base, provider: model.provider, model: model.model };
+  const plan = planChunks(stepFiles, {
+    countTokens: counterFor(input, model.provider),
+    chunkTokens: input.chunkTokens,
+    stepTokens: input.stepTokens,
+  });
+  if (plan.chunks.length === 0) {
+    return {
+      record: { ...record, durationMs: performance.now() - started },
+      findings: [],
+      skipped: plan.skipped,
+    };
+  }
+  const client = input.createLlm(model);
   try {
-    const result = await runLlmStep({
-      name: step.name,
-      client: input.createLlm(model),
-      prompt,
-      persona: loaded.personas.get(step.name),
-      instructions: [
-        ...new Set(stepFiles.flatMap((file) => pathInstructionsFor(loaded.config, filePath(file)))),
-      ],
-      title,
-      files: stepFiles,
-      maxTokens: model.maxOutputTokens,
-      temperature: model.temperature,
-      signal,
+    const results = await mapBounded(plan.chunks, input.chunkConcurrency ?? 4, async (chunk) => {
+      throwIfAborted(signal);
+      const paths = chunk.files.map((entry) => filePath(entry.file));
+      return await runLlmStep({
+        name: step.name,
+        client,
+        prompt,
+        persona: loaded.personas.get(step.name),
+        instructions: [...new Set(paths.flatMap((path) => pathInstructionsFor(loaded.config, path)))],
+        title,
+        files: chunk.files,
+        maxTokens: model.maxOutputTokens,
+        temperature: model.temperature,
+        signal,
+      });
     });
+    const usage = { inputTokens: 0, outputTokens: 0 };
+    const redactions: RedactionResult["counts"] = {};
+    for (const result of results) {
+      usage.inputTokens += result.usage.inputTokens;
+      usage.outputTokens += result.usage.outputTokens;
+      addRedactionCounts(redactions, result.redactions);
+    }
     return {
       record: {
         ...record,
         status: "completed",
-        inputTokens: result.usage.inputTokens,
-        outputTokens: result.usage.outputTokens,
-        costUsd: input.costOf?.(model.provider, model.model, result.usage) ?? 0,
-        cached: result.cached,
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        costUsd: input.costOf?.(model.provider, model.model, usage) ?? 0,
+        cached: results.every((result) => result.cached),
         durationMs: performance.now() - started,
       },
-      findings: result.findings.map((finding) => ({
+      findings: results.flatMap((result) => result.findings).map((finding) => ({
         ...finding,
         severity: capSeverity(step, finding.severity),
       })),
+      chunks: plan.chunks.length,
+      skipped: plan.skipped,
+      redactions,
     };
   } catch (error) {
     if (signal.aborted) throw error;

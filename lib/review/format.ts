@@ -8,25 +8,31 @@ const SEVERITY_LABEL: Record<Severity, string> = {
   info: "💡 Info",
 };
 
-/** Marks Loom's summary of one head commit, so a retried job finds it instead of posting another. */
+/**
+ * Marks Loom's summary of one head commit, so a retried job finds it instead of posting another. The plain
+ * `<!-- loom:summary -->` is what every adapter looks for to edit its summary in place; the head goes separately.
+ */
 export function summaryMarker(headSha: string): string {
-  return `<!-- loom:summary head=${headSha} -->`;
+  return `<!-- loom:summary -->\n<!-- loom:head=${headSha} -->`;
 }
 
 export function readSummaryHeads(body: string): string[] {
-  return Array.from(body.matchAll(/<!-- loom:summary head=([0-9a-zA-Z]+) -->/g), (match) => match[1]!);
+  // The combined `loom:summary head=` form is what summaries posted before the split carry.
+  return Array.from(body.matchAll(/<!-- loom:(?:summary )?head=([0-9a-zA-Z]+) -->/g), (match) => match[1]!);
 }
 
 /**
  * A replacement in the platform's own syntax (platforms.md §7): GitHub's `suggestion` block, GitLab's
- * `suggestion:-0+N`, and a plain `diff` block where the platform has none.
+ * `suggestion:-N+0` (the comment sits on the range's last line), and a `diff` block of the original lines
+ * against the replacement where the platform has none (Bitbucket, Gitea, Azure DevOps) or for the LEFT side.
  */
 export function renderSuggestion(platform: PlatformId, finding: Finding, originalLines?: string[]): string {
   const replacement = finding.suggestion ?? "";
   const lineCount = (finding.endLine ?? finding.line) - finding.line;
   if (finding.side === "RIGHT" && platform === "github") return "```suggestion\n" + replacement + "\n```";
-  if (finding.side === "RIGHT" && platform === "gitlab") {
-    return "```suggestion:-0+" + lineCount + "\n" + replacement + "\n```";
+  if (finding.side === "RIGHT" && platform === "gitlab" && lineCount <= 100) {
+    // A range is posted on its last line, so the replaced lines are the ones above it.
+    return "```suggestion:-" + lineCount + "+0\n" + replacement + "\n```";
   }
   const removed = (originalLines ?? []).map((line) => `-${line}`);
   const added = replacement.split("\n").map((line) => `+${line}`);
@@ -45,66 +51,140 @@ export function renderInlineBody(
   return parts.filter((part) => part.length > 0).join("\n\n");
 }
 
+export interface SummaryStep {
+  name: string;
+  model?: string;
+  inputTokens: number;
+  outputTokens: number;
+  error?: string;
+  /** LLM calls the step made (chunks of the diff). */
+  calls?: number;
+  costUsd?: number;
+}
+
 export interface SummaryInput {
   headSha: string;
   filesReviewed: number;
   inline: Finding[];
-  /** Findings that could not be anchored to a line of the diff. */
+  /** Findings that could not be anchored to a line of the diff, or that did not fit `max_comments`. */
   unanchored: Finding[];
   /** Findings already posted by an earlier review of this pull request. */
   alreadyPosted: number;
   skippedFiles: { path: string; reason: string }[];
-  steps: { name: string; model?: string; inputTokens: number; outputTokens: number; error?: string }[];
+  steps: SummaryStep[];
   costUsd: number;
+  /** How the summary lists its findings (`output.grouping`); default "file". */
+  grouping?: "file" | "severity" | "step";
+  /** Secret-looking values redacted before the diff went to a model, by kind. */
+  redactions?: Partial<Record<string, number>>;
+  /** Set when only the commits since an earlier reviewed head were reviewed. */
+  incrementalFrom?: string;
 }
 
 function escapeCell(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll("\n", " ");
 }
 
+function bySeverity(a: Finding, b: Finding): number {
+  return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity];
+}
+
+const MAX_SKIPPED_PATHS = 20;
+
+/**
+ * The review summary: counts, a table of findings per file and step, the findings that are not inline (grouped
+ * by file, severity or step), redacted secrets, skipped files with the reason, failed steps, and per-step calls,
+ * tokens and cost. Ends with the head's summary marker.
+ */
 export function renderSummary(input: SummaryInput): string {
   const all = [...input.inline, ...input.unanchored];
   const counts = { blocker: 0, warning: 0, info: 0 };
   for (const finding of all) counts[finding.severity]++;
+  const plural = input.filesReviewed === 1 ? "" : "s";
   const lines = [`## Loom review`, ""];
   lines.push(
     all.length === 0
-      ? `No new problems found in ${input.filesReviewed} file${input.filesReviewed === 1 ? "" : "s"}.`
-      : `Reviewed ${input.filesReviewed} file${input.filesReviewed === 1 ? "" : "s"}: ` +
+      ? `No new problems found in ${input.filesReviewed} file${plural}.`
+      : `Reviewed ${input.filesReviewed} file${plural}: ` +
         `${counts.blocker} blocker, ${counts.warning} warning, ${counts.info} info.`,
   );
+  if (input.incrementalFrom !== undefined) {
+    lines.push(
+      `Only the changes since the last reviewed commit ${input.incrementalFrom.slice(0, 12)} were reviewed.`,
+    );
+  }
   if (input.alreadyPosted > 0) {
     lines.push(`${input.alreadyPosted} finding(s) from an earlier review are not repeated.`);
   }
+  if (all.length > 0) lines.push("", ...renderFileTable(all));
   if (input.unanchored.length > 0) {
-    lines.push(
-      "",
-      "### Findings outside the diff",
-      "",
-      "| Severity | File | Line | Finding |",
-      "| --- | --- | --- | --- |",
-    );
-    for (
-      const finding of [...input.unanchored].sort((a, b) =>
-        SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]
-      )
-    ) {
+    lines.push("", "### Findings not posted inline");
+    for (const [heading, findings] of groupFindings(input.unanchored, input.grouping ?? "file")) {
       lines.push(
-        `| ${finding.severity} | \`${escapeCell(finding.path)}\` | ${finding.line} | **${
-          escapeCell(finding.title)
-        }** — ${escapeCell(finding.body)} |`,
+        "",
+        `#### ${heading}`,
+        "",
+        "| Severity | File | Line | Step | Finding |",
+        "| --- | --- | --- | --- | --- |",
       );
+      for (const finding of findings) {
+        lines.push(
+          `| ${SEVERITY_LABEL[finding.severity]} | \`${escapeCell(finding.path)}\` | ${finding.line} | ${
+            escapeCell(finding.step)
+          } | **${escapeCell(finding.title)}** — ${escapeCell(finding.body)} |`,
+        );
+      }
     }
   }
+  const redacted = Object.entries(input.redactions ?? {}).filter(([, count]) => (count ?? 0) > 0);
+  if (redacted.length > 0) {
+    const total = redacted.reduce((sum, [, count]) => sum + (count ?? 0), 0);
+    lines.push(
+      "",
+      `### Possible secrets`,
+      "",
+      `${total} value(s) that look like credentials (${
+        redacted.map(([kind, count]) => `${kind} ×${count}`).join(", ")
+      }) were redacted before the diff was sent to a model. If they are real, rotate them.`,
+    );
+  }
   if (input.skippedFiles.length > 0) {
-    lines.push("", "<details><summary>Skipped files</summary>", "");
-    for (const file of input.skippedFiles) lines.push(`- \`${file.path}\`: ${file.reason}`);
+    const byReason = new Map<string, string[]>();
+    for (const file of input.skippedFiles) {
+      byReason.set(file.reason, [...(byReason.get(file.reason) ?? []), file.path]);
+    }
+    lines.push("", `<details><summary>Skipped files (${input.skippedFiles.length})</summary>`, "");
+    for (const [reason, paths] of byReason) {
+      const shown = paths.slice(0, MAX_SKIPPED_PATHS).map((path) => `\`${path}\``).join(", ");
+      const more = paths.length > MAX_SKIPPED_PATHS ? ` and ${paths.length - MAX_SKIPPED_PATHS} more` : "";
+      lines.push(`- ${reason}: ${shown}${more}`);
+    }
     lines.push("", "</details>");
   }
   const failed = input.steps.filter((step) => step.error);
   if (failed.length > 0) {
     lines.push("", "### Steps that failed", "");
     for (const step of failed) lines.push(`- **${step.name}**: ${step.error}`);
+  }
+  if (input.steps.length > 0) {
+    lines.push(
+      "",
+      "<details><summary>Steps, tokens and cost</summary>",
+      "",
+      "| Step | Model | Calls | Findings | Tokens in | Tokens out | Cost |",
+      "| --- | --- | --- | --- | --- | --- | --- |",
+    );
+    for (const step of input.steps) {
+      const found = all.filter((finding) => finding.step === step.name).length;
+      lines.push(
+        `| ${escapeCell(step.name)} | ${escapeCell(step.model ?? "—")} | ${
+          step.calls ?? "—"
+        } | ${found} | ${step.inputTokens} | ${step.outputTokens} | ${
+          step.costUsd === undefined ? "—" : `$${step.costUsd.toFixed(4)}`
+        } |`,
+      );
+    }
+    lines.push("", "</details>");
   }
   const tokensIn = input.steps.reduce((sum, step) => sum + step.inputTokens, 0);
   const tokensOut = input.steps.reduce((sum, step) => sum + step.outputTokens, 0);
@@ -116,4 +196,42 @@ export function renderSummary(input: SummaryInput): string {
     summaryMarker(input.headSha),
   );
   return lines.join("\n");
+}
+
+/** Findings per file: counts by severity and the steps that reported them, files with blockers first. */
+function renderFileTable(findings: Finding[]): string[] {
+  const rows = new Map<string, { blocker: number; warning: number; info: number; steps: Set<string> }>();
+  for (const finding of findings) {
+    const row = rows.get(finding.path) ?? { blocker: 0, warning: 0, info: 0, steps: new Set<string>() };
+    row[finding.severity]++;
+    row.steps.add(finding.step);
+    rows.set(finding.path, row);
+  }
+  const sorted = [...rows].sort(([pathA, a], [pathB, b]) =>
+    b.blocker - a.blocker || b.warning - a.warning || b.info - a.info || (pathA < pathB ? -1 : 1)
+  );
+  return [
+    "| File | Blocker | Warning | Info | Steps |",
+    "| --- | --- | --- | --- | --- |",
+    ...sorted.map(([path, row]) =>
+      `| \`${escapeCell(path)}\` | ${row.blocker} | ${row.warning} | ${row.info} | ${
+        [...row.steps].map(escapeCell).join(", ")
+      } |`
+    ),
+  ];
+}
+
+/** Findings grouped for the summary, most severe first within and across groups. */
+function groupFindings(findings: Finding[], grouping: "file" | "severity" | "step"): [string, Finding[]][] {
+  const sorted = [...findings].sort(bySeverity);
+  const groups = new Map<string, Finding[]>();
+  for (const finding of sorted) {
+    const key = grouping === "severity"
+      ? SEVERITY_LABEL[finding.severity]
+      : grouping === "step"
+      ? `Step \`${finding.step}\``
+      : `\`${finding.path}\``;
+    groups.set(key, [...(groups.get(key) ?? []), finding]);
+  }
+  return [...groups];
 }

@@ -5,12 +5,16 @@
  *    permanent failure;
  * 3. fetch and parse the diff, apply the trigger rules, leave out lockfiles, generated and binary files;
  * 4. run the pipeline's steps with bounded parallelism, recording tokens and cost per step;
+ *    On a push after an earlier review, only the hunks the new commits touched are reviewed (when the platform
+ *    can compare commits and history allows);
  * 5. merge duplicates, anchor findings to diff lines, skip what an earlier review already posted (hidden
- *    fingerprints), cap inline comments, and post everything as one review.
+ *    fingerprints), cap inline comments, and post everything as one review; resolve Loom's threads the push made
+ *    outdated where the platform can.
  * A job retried after a crash between "posted" and "completed" finds its own summary marker and posts nothing.
  */
 import type { Db } from "../db/mod.ts";
 import { getRepo, type Repo } from "../db/repos.ts";
+import { withLibraryPrompts } from "../db/prompts.ts";
 import {
   finishReview,
   hasCompletedReview,
@@ -28,13 +32,16 @@ import { type ConfigCache, loadRepoConfig } from "../config/load.ts";
 import { decideReviewEvent, type ResolvedModel } from "../config/repo_config.ts";
 import { evaluateTriggers } from "../config/triggers.ts";
 import type { LlmClient, LlmProviderId, TokenUsage } from "../llm/types.ts";
-import type { PlatformClient, PullRequestRef } from "../platforms/types.ts";
+import { canResolveThreads, type PlatformClient, type PullRequestRef } from "../platforms/types.ts";
 import { PermanentJobError, type TaskPayloads } from "../queue/mod.ts";
 import { anchorFindings } from "./anchor.ts";
-import { runPipeline, throwIfAborted } from "./engine.ts";
+import { ignoredFingerprints, isPullRequestPaused, lastReviewJobId } from "../db/pull_requests.ts";
+import { type ReviewProgress, startReviewProgress } from "./progress.ts";
+import { type PipelineInput, runPipeline, throwIfAborted } from "./engine.ts";
 import { fingerprint, fingerprintMarker, readFingerprints } from "./fingerprint.ts";
 import { type Finding, SEVERITY_RANK } from "./findings.ts";
 import { readSummaryHeads, renderInlineBody, renderSummary } from "./format.ts";
+import { type IncrementalPlan, outdatedThreads, planIncremental } from "./incremental.ts";
 
 export interface ReviewDeps {
   db: Db;
@@ -47,6 +54,11 @@ export interface ReviewDeps {
   configCache?: ConfigCache;
   /** Steps run at once for one review. */
   stepConcurrency?: number;
+  /** Token budgets, chunk parallelism and context lines for the engine; its defaults when absent. */
+  engine?: Pick<
+    PipelineInput,
+    "chunkTokens" | "stepTokens" | "chunkConcurrency" | "contextLines" | "contextFiles" | "tokenCounter"
+  >;
   now?: () => number;
 }
 
@@ -77,6 +89,13 @@ export async function reviewPullRequest(
       reason: `Superseded: the head moved from ${payload.headSha} to ${pr.headSha}`,
     };
   }
+  // `@loom pause` stops automatic reviews of this pull request; `@loom review` ("manual") still runs.
+  if (
+    payload.action !== "manual" &&
+    await isPullRequestPaused(deps.db, { repoId: repo.id, prNumber: payload.number })
+  ) {
+    return { status: "skipped", reason: "Automatic reviews of this pull request are paused" };
+  }
 
   let loaded;
   try {
@@ -90,6 +109,8 @@ export async function reviewPullRequest(
     await postConfigErrorOnce(client, ref, error);
     throw new PermanentJobError(error.message, { cause: error });
   }
+  // Steps with `prompt: library:<name>` use the organization's newest version from the dashboard's library.
+  loaded = await withLibraryPrompts(deps.db, repo.organizationId, loaded);
   const { config } = loaded;
   throwIfAborted(signal);
 
@@ -108,6 +129,9 @@ export async function reviewPullRequest(
     // An edit of the title or reviewers re-sends the same head; it was reviewed already.
     return { status: "skipped", reason: `Head ${pr.headSha} was already reviewed` };
   }
+  // `@loom review` of a head that has a summary posts a new one; the same job retried after posting does not.
+  const repostSummary = payload.action === "manual" &&
+    await lastReviewJobId(deps.db, { repoId: repo.id, prNumber: payload.number }, pr.headSha) !== job.id;
   const reviewId = await startReview(deps.db, {
     repoId: repo.id,
     prNumber: payload.number,
@@ -117,8 +141,20 @@ export async function reviewPullRequest(
     author: pr.author,
     jobId: job.id,
   }, now);
+  const progress = await startReviewProgress({
+    client,
+    ref,
+    headSha: pr.headSha,
+    reviewId,
+    publicUrl: deps.server.publicUrl,
+    log: deps.log,
+    config,
+    files,
+  });
   try {
     return await reviewFiles({
+      progress,
+      repostSummary,
       deps,
       client,
       ref,
@@ -128,6 +164,7 @@ export async function reviewPullRequest(
       loaded,
       headSha: pr.headSha,
       title: pr.title,
+      incremental: payload.action === "synchronize",
       signal,
     });
   } catch (error) {
@@ -135,6 +172,14 @@ export async function reviewPullRequest(
       status: signal.aborted ? "cancelled" : "failed",
       error: error instanceof Error ? error.message : String(error),
     }, now);
+    await progress.abandon({
+      reason: signal.aborted
+        ? "Review cancelled or superseded"
+        : error instanceof Error
+        ? error.message
+        : String(error),
+      cancelled: signal.aborted,
+    });
     throw error;
   }
 }
@@ -155,6 +200,9 @@ async function postConfigErrorOnce(
 }
 
 async function reviewFiles(input: {
+  progress: ReviewProgress;
+  /** `@loom review`: post a new summary even when this head has one. */
+  repostSummary: boolean;
   deps: ReviewDeps;
   client: PlatformClient;
   ref: PullRequestRef;
@@ -164,29 +212,61 @@ async function reviewFiles(input: {
   loaded: Awaited<ReturnType<typeof loadRepoConfig>>;
   headSha: string;
   title: string;
+  /** A push to a reviewed pull request: review only what changed since the last reviewed head, when possible. */
+  incremental: boolean;
   signal: AbortSignal;
 }): Promise<ReviewOutcome> {
   const { deps, client, ref, reviewId, loaded, signal } = input;
   const now = deps.now ?? Date.now;
   const { config } = loaded;
-  const { runs, findings: merged, reviewable, skippedFiles } = await runPipeline({
+  const existing = await client.listComments(ref);
+  let plan: IncrementalPlan | null = null;
+  if (input.incremental) {
+    try {
+      plan = await planIncremental(client, ref, {
+        prFiles: input.files,
+        comments: existing,
+        headSha: input.headSha,
+      });
+    } catch (error) {
+      // The comparison only saves tokens; without it the whole pull request is reviewed.
+      deps.log.warn("Cannot compare with the last reviewed head, reviewing everything", {
+        reviewId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  const { runs, findings: merged, reviewable, skippedFiles, redactions } = await runPipeline({
+    ...deps.engine,
     loaded,
-    files: input.files,
+    files: plan?.files ?? input.files,
     title: input.title,
     server: deps.server,
     createLlm: deps.createLlm,
     costOf: deps.costOf,
     stepConcurrency: deps.stepConcurrency,
     signal,
-    onStep: (record) => recordReviewStep(deps.db, reviewId, record, now),
+    onStep: async (record) => {
+      await recordReviewStep(deps.db, reviewId, record, now);
+      await input.progress.stepFinished(record);
+    },
+    headSha: input.headSha,
+    readHeadFile: (path) => client.getFile(ref, path, input.headSha),
   });
+  // Anchored against the whole pull request: an incremental review's hunks are exact pull-request hunks.
   const { inline: anchored, unanchored } = anchorFindings(merged, input.files);
 
-  const existing = await client.listComments(ref);
-  const postedFingerprints = new Set(existing.flatMap((comment) => readFingerprints(comment.body)));
-  const alreadySummarised = existing.some((comment) =>
-    readSummaryHeads(comment.body).includes(input.headSha)
+  // Only comments outside Loom's summaries count as posted: GitLab, Bitbucket and Azure DevOps replace the summary
+  // with the next one, so a finding that lived only there would vanish if it were left out as "already posted".
+  const postedFingerprints = new Set(
+    existing.filter((comment) => readSummaryHeads(comment.body).length === 0)
+      .flatMap((comment) => readFingerprints(comment.body)),
   );
+  for (const ignored of await ignoredFingerprints(deps.db, { repoId: input.repo.id, prNumber: ref.number })) {
+    postedFingerprints.add(ignored);
+  }
+  const alreadySummarised = !input.repostSummary &&
+    existing.some((comment) => readSummaryHeads(comment.body).includes(input.headSha));
   const isNew = (finding: Finding) => !postedFingerprints.has(fingerprint(finding));
   const newInline = config.output.inline_comments ? anchored.filter(isNew) : [];
   const movedToSummary = config.output.inline_comments ? [] : anchored.filter(isNew);
@@ -214,8 +294,13 @@ async function reviewFiles(input: {
       inputTokens: run.record.inputTokens,
       outputTokens: run.record.outputTokens,
       error: run.record.error ?? undefined,
+      calls: run.chunks,
+      costUsd: run.record.costUsd,
     })),
     costUsd,
+    grouping: config.output.grouping,
+    redactions,
+    incrementalFrom: plan?.fromSha,
   }) + summaryFindings.map((finding) => "\n" + fingerprintMarker(fingerprint(finding))).join("");
   const event = decideReviewEvent(
     config.output,
@@ -250,11 +335,35 @@ async function reviewFiles(input: {
           ? finding.line
           : undefined,
         side: finding.side,
-        body: renderInlineBody(ref.platform, finding, fingerprintMarker(fingerprint(finding))),
+        body: renderInlineBody(
+          ref.platform,
+          finding,
+          fingerprintMarker(fingerprint(finding)),
+          originalLines(input.files, finding),
+        ),
       })),
     });
   }
+  // Only after an incremental review is it known which threads the push touched.
+  if (plan !== null && canResolveThreads(client)) {
+    const outdated = outdatedThreads(existing, {
+      prFiles: input.files,
+      reviewed: plan.files,
+      reported: new Set(merged.map(fingerprint)),
+    });
+    if (outdated.length > 0) {
+      try {
+        await client.resolveThreads(ref, outdated);
+      } catch (error) {
+        deps.log.warn("Cannot resolve outdated review threads", {
+          reviewId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+  }
   await finishReview(deps.db, reviewId, { status: "completed", verdict: event ?? undefined, summary }, now);
+  await input.progress.finish({ summary, event, findings: [...inline, ...summaryFindings] });
   deps.log.info("Review finished", {
     reviewId,
     posted: shouldPost,
@@ -269,4 +378,18 @@ async function reviewFiles(input: {
     inline: inline.length,
     summaryFindings: summaryFindings.length,
   };
+}
+
+/** The diff's text of `finding.line..endLine` on its side, for platforms that show a replacement as a diff. */
+function originalLines(files: DiffFile[], finding: Finding): string[] {
+  const file = files.find((candidate) => filePath(candidate) === finding.path);
+  const end = finding.endLine ?? finding.line;
+  const found = new Map<number, string>();
+  for (const hunk of file?.hunks ?? []) {
+    for (const line of hunk.lines) {
+      const number = finding.side === "RIGHT" ? line.newLine : line.oldLine;
+      if (number !== undefined && number >= finding.line && number <= end) found.set(number, line.content);
+    }
+  }
+  return [...found.keys()].sort((a, b) => a - b).map((number) => found.get(number)!);
 }

@@ -156,11 +156,24 @@ export interface FakeGitHubState {
     number: number,
     comment: { path: string; line: number; side?: "LEFT" | "RIGHT"; body: string; user?: FakeUser },
   ): FakeReviewComment;
+  /** Sets what `GET /repos/{repo}/collaborators/{login}/permission` answers; unknown users get 404. */
+  setPermission(repo: string, login: string, permission: "admin" | "write" | "read" | "none"): void;
   /**
    * Answers the next request whose path (without the Enterprise prefix) contains `pathPattern` (or matches it)
    * with `status` and `headers`, once.
    */
   failNext(pathPattern: string | RegExp, status: number, headers?: Record<string, string>): void;
+  /**
+   * Serves `GET /compare/{base}...{head}`: `diff` for the diff media type, `status` ("ahead" unless given) in the
+   * JSON answer. Unknown comparisons answer 404, as GitHub does for a sha it does not have.
+   */
+  addComparison(
+    repo: string,
+    base: string,
+    head: string,
+    diff: string,
+    status?: "ahead" | "behind" | "diverged" | "identical",
+  ): void;
 }
 
 export interface FakeGitHubApp {
@@ -343,7 +356,9 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
   const maxContentBytes = options.maxContentBytes ?? 1_000_000;
   const blobs = new Map<string, Map<string, string>>();
   const failures: ScriptedFailure[] = [];
+  const comparisons = new Map<string, { diff: string; status: string }>();
   const requests: RecordedRequest[] = [];
+  const permissions = new Map<string, "admin" | "write" | "read" | "none">();
   let nextId = 1000;
   let origin = "";
 
@@ -415,8 +430,14 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       state.reviewComments.push(comment);
       return comment;
     },
+    setPermission(repo, login, permission) {
+      permissions.set(`${repo}:${login.toLowerCase()}`, permission);
+    },
     failNext(pathPattern, status, headers = {}) {
       failures.push({ pattern: pathPattern, status, headers });
+    },
+    addComparison(repo, base, head, diff, status = "ahead") {
+      comparisons.set(`${repo}@${base}...${head}`, { diff, status });
     },
   };
 
@@ -938,8 +959,43 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       state.edits.push({ repo, commentId: comment.id, body: text });
       return json(200, issueCommentJson(comment));
     }
+    if (method === "GET" && (match = /^\/compare\/([^/.]+)\.\.\.([^/.]+)$/.exec(rest))) {
+      const comparison = comparisons.get(`${repo}@${match[1]}...${match[2]}`);
+      if (comparison === undefined) throw new RouteError(404, `No commit found for SHA: ${match[1]}`);
+      if (/application\/vnd\.github(\.v3)?\.diff/.test(request.headers.get("accept") ?? "")) {
+        return new Response(comparison.diff, {
+          headers: { "content-type": "application/vnd.github.diff; charset=utf-8", ...rateHeaders() },
+        });
+      }
+      return json(200, {
+        url: `${origin}${basePath}/repos/${repo}/compare/${match[1]}...${match[2]}`,
+        status: comparison.status,
+        "ahead_by": comparison.status === "identical" ? 0 : 1,
+        "behind_by": comparison.status === "diverged" || comparison.status === "behind" ? 1 : 0,
+        "total_commits": comparison.status === "identical" ? 0 : 1,
+        commits: [],
+        files: parseFakeDiff(comparison.diff).map((file) => ({
+          filename: file.filename,
+          status: file.status,
+          additions: file.additions,
+          deletions: file.deletions,
+          changes: file.additions + file.deletions,
+          ...(file.patch === undefined ? {} : { patch: file.patch }),
+        })),
+      });
+    }
     if (method === "GET" && (match = /^\/contents\/(.+)$/.exec(rest))) {
       return getContent(repo, decodeURIComponent(match[1]!), url, request.headers);
+    }
+    if (method === "GET" && (match = /^\/collaborators\/([^/]+)\/permission$/.exec(rest))) {
+      const login = decodeURIComponent(match[1]!);
+      const permission = permissions.get(`${repo}:${login.toLowerCase()}`);
+      if (permission === undefined) throw new RouteError(404, `${login} is not a user`);
+      return json(200, {
+        permission,
+        "role_name": permission === "none" ? "none" : permission === "admin" ? "admin" : permission,
+        user: user(login, "User"),
+      });
     }
     if (method === "POST" && (match = /^\/statuses\/([0-9a-f]{7,40})$/.exec(rest))) {
       const input = (body ?? {}) as Record<string, unknown>;

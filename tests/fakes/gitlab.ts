@@ -50,6 +50,8 @@ export interface FakeNote {
   system: boolean;
   type: "DiffNote" | "DiscussionNote" | null;
   position: Record<string, unknown> | null;
+  /** Set by `PUT …/discussions/:id?resolved=…` on diff notes. */
+  resolved?: boolean;
 }
 
 /** A commit status as posted to `POST /projects/:id/statuses/:sha`. */
@@ -86,6 +88,10 @@ export interface FakeGitLabState {
   /** Adds a note written by someone (for tests that need existing comments). */
   addNote(note: { repo: string; number: number; body: string; author?: string }): FakeNote;
   failNext(rule: FailureRule): void;
+  /** Serves `GET …/repository/compare?from=&to=` with the files of `diff`; unknown pairs answer 404. */
+  addComparison(repo: string, from: string, to: string, diff: string): void;
+  /** Makes `username` a member of `repo` with a GitLab access level (30 Developer, 40 Maintainer…). */
+  addMember(repo: string, username: string, accessLevel: number): void;
   readonly notes: FakeNote[];
   readonly statuses: FakeStatus[];
   readonly requests: RecordedRequest[];
@@ -207,6 +213,8 @@ export function startFakeGitLab(options: { token?: string; botUsername?: string 
   const statuses: FakeStatus[] = [];
   const requests: RecordedRequest[] = [];
   const failures: FailureRule[] = [];
+  const comparisons = new Map<string, DiffEntry[]>();
+  const members: { repo: string; username: string; accessLevel: number }[] = [];
   let nextId = 1000;
   let nextProjectId = 1;
 
@@ -250,6 +258,7 @@ export function startFakeGitLab(options: { token?: string; botUsername?: string 
       noteable_iid: note.number,
       position: note.position,
       resolvable: note.type === "DiffNote",
+      ...(note.type === "DiffNote" ? { resolved: note.resolved ?? false } : {}),
     };
   }
 
@@ -369,6 +378,37 @@ export function startFakeGitLab(options: { token?: string; botUsername?: string 
       );
     }
 
+    if (rest[0] === "members" && rest[1] === "all" && rest.length === 2 && request.method === "GET") {
+      const query = (url.searchParams.get("query") ?? "").toLowerCase();
+      const found = members.filter((member) =>
+        member.repo === repo && member.username.toLowerCase().includes(query)
+      );
+      return paginate(
+        url,
+        found.map((member, index) => ({
+          id: 500 + index,
+          username: member.username,
+          name: member.username,
+          state: "active",
+          access_level: member.accessLevel,
+        })),
+      );
+    }
+
+    if (rest[0] === "repository" && rest[1] === "compare" && rest.length === 2 && request.method === "GET") {
+      const entries = comparisons.get(
+        `${repo}@${url.searchParams.get("from")}...${url.searchParams.get("to")}`,
+      );
+      if (!entries) return json({ message: "404 Not found" }, 404);
+      return json({
+        commit: null,
+        commits: [],
+        diffs: entries,
+        compare_timeout: false,
+        compare_same_ref: false,
+      });
+    }
+
     if (
       rest[0] === "repository" && rest[1] === "files" && rest.at(-1) === "raw" && request.method === "GET"
     ) {
@@ -426,6 +466,16 @@ export function startFakeGitLab(options: { token?: string; botUsername?: string 
       if (note.author !== botUsername) return json({ message: "403 Forbidden" }, 403);
       note.body = String((body as { body?: string }).body ?? note.body);
       return json(noteJson(note));
+    }
+    if (rest[2] === "discussions" && rest.length === 4 && request.method === "PUT") {
+      const thread = ownNotes().filter((note) => note.discussionId === rest[3]);
+      if (thread.length === 0) return json({ message: "404 Discussion Not Found" }, 404);
+      const resolved = String(url.searchParams.get("resolved") ?? (body as { resolved?: unknown }).resolved);
+      if (resolved !== "true" && resolved !== "false") {
+        return json({ error: "resolved is missing" }, 400);
+      }
+      for (const note of thread) if (note.type === "DiffNote") note.resolved = resolved === "true";
+      return json({ id: rest[3], individual_note: false, notes: thread.map(noteJson) });
     }
     if (resource === "discussions" && request.method === "GET") {
       return paginate(
@@ -487,6 +537,12 @@ export function startFakeGitLab(options: { token?: string; botUsername?: string 
       },
       failNext(rule) {
         failures.push({ ...rule, times: rule.times ?? 1 });
+      },
+      addComparison(repo, from, to, diff) {
+        comparisons.set(`${repo}@${from}...${to}`, toDiffEntries(diff, {}));
+      },
+      addMember(repo, username, accessLevel) {
+        members.push({ repo, username, accessLevel });
       },
       notes,
       statuses,

@@ -1,6 +1,7 @@
 /** The task registry: one thin handler per job type, checked against `TaskPayloads`. */
 import type { TaskRegistry } from "../run_worker.ts";
 import { type ReviewDeps, reviewPullRequest } from "../../lib/review/review_pull_request.ts";
+import { createPullRequestCommandTask } from "./pull_request_command.ts";
 
 export function createTasks(deps: Omit<ReviewDeps, "db" | "log"> & { db: ReviewDeps["db"] }): TaskRegistry {
   return {
@@ -12,5 +13,6 @@ export function createTasks(deps: Omit<ReviewDeps, "db" | "log"> & { db: ReviewD
       );
       if (outcome.status === "skipped") context.log.info("Review skipped", { reason: outcome.reason });
     },
+    pull_request_command: createPullRequestCommandTask(deps),
   };
 }

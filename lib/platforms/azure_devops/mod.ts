@@ -43,5 +43,10 @@ export function createAzureDevopsClientFromConfig(
         `"/<collection>" on Server): current value is "${config.azureDevopsUrl}"`,
     );
   }
-  return createAzureDevopsClient({ baseUrl: config.azureDevopsUrl, token, fetch: options.fetch });
+  return createAzureDevopsClient({
+    baseUrl: config.azureDevopsUrl,
+    token,
+    fetch: options.fetch,
+    commentDelayMs: config.platformCommentDelayMs,
+  });
 }

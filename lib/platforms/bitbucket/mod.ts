@@ -34,5 +34,10 @@ export function createBitbucketClientFromConfig(
         "<email>:<API token>",
     );
   }
-  return createBitbucketClient({ baseUrl: config.bitbucketUrl, token, fetch: options.fetch });
+  return createBitbucketClient({
+    baseUrl: config.bitbucketUrl,
+    token,
+    fetch: options.fetch,
+    commentDelayMs: config.platformCommentDelayMs,
+  });
 }

@@ -178,12 +178,23 @@ function createOctokit(options: GitHubClientOptions, log: Logger): Octokit {
   return new Octokit({ ...common, auth: options.token });
 }
 
+/** GitHub's compare ability, used for incremental reviews (`ComparesCommits` in lib/review/incremental.ts). */
+export interface GitHubCompare {
+  /**
+   * The diff from `baseSha` to `headSha` (compare API, diff media type), or null when `baseSha` is unknown (a
+   * force-push), is not an ancestor of `headSha`, or the comparison is too large.
+   */
+  getCompareDiff(pr: PullRequestRef, baseSha: string, headSha: string): Promise<string | null>;
+}
+
 /**
  * Creates a GitHub client. Nothing is requested until a method is called.
  * @param options auth (token or app), base URL, fetch and logger
  * @throws {TypeError} when neither or both of `token` and `app` are given
  */
-export function createGitHubClient(options: GitHubClientOptions): PlatformClient {
+export function createGitHubClient(
+  options: GitHubClientOptions,
+): PlatformClient & { canWrite(pr: PullRequestRef, login: string): Promise<boolean> } & GitHubCompare {
   const log = options.log ?? createLogger();
   const octokit = createOctokit(options, log);
 
@@ -293,6 +304,34 @@ export function createGitHubClient(options: GitHubClientOptions): PlatformClient
       });
     },
 
+    async getCompareDiff(pr: PullRequestRef, baseSha: string, headSha: string): Promise<string | null> {
+      const { owner, repo } = splitRepo(pr);
+      const basehead = `${baseSha}...${headSha}`;
+      return await call(`compare "${basehead}" in "${pr.repo}"`, async () => {
+        try {
+          // A diverged comparison diffs from the merge base, which would include the base branch's changes.
+          const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
+            owner,
+            repo,
+            basehead,
+            "per_page": 1,
+          });
+          if (data.status !== "ahead" && data.status !== "identical") return null;
+          const response = await octokit.rest.repos.compareCommitsWithBasehead({
+            owner,
+            repo,
+            basehead,
+            mediaType: { format: "diff" },
+          });
+          return asText(response.data);
+        } catch (error) {
+          const status = statusOf(error);
+          if (status === 404 || status === 406 || status === 422) return null;
+          throw error;
+        }
+      });
+    },
+
     async listComments(pr: PullRequestRef): Promise<ExistingComment[]> {
       const { owner, repo } = splitRepo(pr);
       return await call(`list comments of ${describe(pr)}`, async () => {
@@ -382,6 +421,24 @@ export function createGitHubClient(options: GitHubClientOptions): PlatformClient
       }
       return await call(`update comment "${commentId}" on ${describe(pr)}`, async () => {
         await octokit.rest.issues.updateComment({ owner, repo, "comment_id": id, body });
+      });
+    },
+
+    /** Whether `login` may push to the repository (`admin`, `maintain` or `write`); false for non-collaborators. */
+    async canWrite(pr: PullRequestRef, login: string): Promise<boolean> {
+      const { owner, repo } = splitRepo(pr);
+      return await call(`read the permission of "${login}" in "${pr.repo}"`, async () => {
+        try {
+          const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({
+            owner,
+            repo,
+            username: login,
+          });
+          return data.permission === "admin" || data.permission === "write";
+        } catch (error) {
+          if (statusOf(error) === 404) return false;
+          throw error;
+        }
       });
     },
 

@@ -13,6 +13,7 @@ import {
   PlatformError,
   type PullRequest,
   type PullRequestRef,
+  type ResolvesThreads,
   type ReviewOutput,
 } from "../types.ts";
 import { createFetchRequester } from "./_requester.ts";
@@ -204,7 +205,16 @@ function appendUnanchored(summary: string, comments: readonly InlineComment[]): 
  * @param options instance URL, token and optional `fetch`
  * @returns a client whose errors are all `PlatformError`
  */
-export function createGitLabClient(options: GitLabClientOptions): PlatformClient {
+/** GitLab's optional abilities: comparing two commits (incremental reviews) and resolving discussions. */
+export interface GitLabAbilities extends ResolvesThreads {
+  /**
+   * The diff between the trees of `baseSha` and `headSha` (`straight`, so a force-pushed head still compares), or
+   * null when a commit is unknown or GitLab withheld part of the comparison.
+   */
+  getCompareDiff(pr: PullRequestRef, baseSha: string, headSha: string): Promise<string | null>;
+}
+
+export function createGitLabClient(options: GitLabClientOptions): PlatformClient & GitLabAbilities {
   const api = new Gitlab({
     host: normalizeBaseUrl(options.baseUrl),
     token: options.token,
@@ -285,6 +295,35 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
         return toUnifiedDiff(await loadDiffFiles(pr));
       } catch (error) {
         throw wrap(`Cannot get the diff of merge request "${describe(pr)}"`, error);
+      }
+    },
+
+    async getCompareDiff(pr, baseSha, headSha) {
+      try {
+        const result = z.object({
+          diffs: z.array(GitLabDiffFile),
+          "compare_timeout": z.boolean().nullish(),
+        }).parse(await api.Repositories.compare(pr.repo, baseSha, headSha, { straight: true }));
+        if (result.compare_timeout || result.diffs.some(isWithheld)) return null;
+        return toUnifiedDiff(result.diffs);
+      } catch (error) {
+        if (error instanceof PlatformError && error.status === 404) return null;
+        throw wrap(`Cannot compare "${baseSha}" with "${headSha}" in "${pr.repo}"`, error);
+      }
+    },
+
+    async resolveThreads(pr, commentIds) {
+      try {
+        const wanted = new Set(commentIds);
+        const discussions = z.array(Discussion).parse(
+          await api.MergeRequestDiscussions.all(pr.repo, pr.number, { perPage: 100 }),
+        );
+        for (const discussion of discussions) {
+          if (!discussion.notes.some((note) => wanted.has(String(note.id)))) continue;
+          await api.MergeRequestDiscussions.resolve(pr.repo, pr.number, discussion.id, true);
+        }
+      } catch (error) {
+        throw wrap(`Cannot resolve discussions of merge request "${describe(pr)}"`, error);
       }
     },
 

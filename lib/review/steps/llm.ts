@@ -1,9 +1,13 @@
-/** An LLM review step: one structured chat call per chunk of the diff, answers validated into findings. */
+/**
+ * An LLM review step: one structured chat call per chunk of the diff, answers validated into findings. Every
+ * message is passed through `redactSecrets` first, so nothing secret-looking reaches the provider.
+ */
 import { z } from "zod";
 import type { DiffFile } from "../../diff/types.ts";
 import type { LlmClient, TokenUsage } from "../../llm/types.ts";
 import { type Finding, Severity } from "../findings.ts";
-import { buildReviewMessages, renderNumberedDiff } from "../prompt.ts";
+import { buildReviewMessages, type PromptFile, renderNumberedDiff } from "../prompt.ts";
+import { addRedactionCounts, type RedactionResult, redactSecrets } from "../redact.ts";
 
 export const ReviewAnswer = z.object({
   findings: z.array(z.object({
@@ -26,7 +30,8 @@ export interface LlmStepInput {
   persona?: string;
   instructions?: string[];
   title: string;
-  files: DiffFile[];
+  /** The chunk to review: whole files, or parts of a split file. */
+  files: readonly (DiffFile | PromptFile)[];
   maxTokens?: number;
   temperature?: number;
   signal?: AbortSignal;
@@ -36,15 +41,23 @@ export interface LlmStepResult {
   findings: Finding[];
   usage: TokenUsage;
   cached: boolean;
+  /** Secrets replaced before the call, by kind. */
+  redactions: RedactionResult["counts"];
 }
 
 export async function runLlmStep(input: LlmStepInput): Promise<LlmStepResult> {
-  const messages = buildReviewMessages({
+  const built = buildReviewMessages({
     stepPrompt: input.prompt,
     persona: input.persona,
     instructions: input.instructions,
     title: input.title,
     diff: renderNumberedDiff(input.files),
+  });
+  const redactions: RedactionResult["counts"] = {};
+  const messages = built.map((message) => {
+    const redacted = redactSecrets(message.content);
+    addRedactionCounts(redactions, redacted.counts);
+    return { ...message, content: redacted.text };
   });
   const result = await input.client.chat(messages, {
     schema: ReviewAnswer,
@@ -68,5 +81,6 @@ export async function runLlmStep(input: LlmStepInput): Promise<LlmStepResult> {
     })),
     usage: result.usage,
     cached: Boolean((result as { cached?: boolean }).cached),
+    redactions,
   };
 }

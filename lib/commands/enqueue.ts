@@ -1,0 +1,37 @@
+/** Turns a pull-request comment into a `pull_request_command` job, from the webhook receiver. */
+import type { Db } from "../db/mod.ts";
+import type { Repo } from "../db/repos.ts";
+import type { CommentEvent } from "../platforms/types.ts";
+import { enqueue, type EnqueueResult } from "../queue/mod.ts";
+import { isLoomComment, parseCommand } from "./parse.ts";
+
+/**
+ * Enqueues the command a comment gives, or returns `null` for comments Loom leaves alone: no command, written
+ * by Loom itself (hidden marker) or by a bot (bots cannot start loops with each other through Loom).
+ * One job per comment: a redelivered webhook finds the live job.
+ */
+export async function enqueueCommand(
+  db: Db,
+  repo: Repo,
+  event: CommentEvent,
+  options: { now?: () => number } = {},
+): Promise<EnqueueResult | null> {
+  if (event.authorIsBot || isLoomComment(event.body) || parseCommand(event.body) === null) return null;
+  const payload = {
+    platform: repo.platform,
+    repoId: repo.id,
+    repo: event.pr.repo,
+    number: event.pr.number,
+    commentId: event.commentId,
+    body: event.body,
+    author: event.author,
+    deliveryId: event.deliveryId,
+    ...(event.authorCanWrite === undefined ? {} : { authorCanWrite: event.authorCanWrite }),
+  };
+  return await enqueue(db, "pull_request_command", payload, {
+    dedupeKey:
+      `command:${repo.platform}:${event.pr.repo.toLowerCase()}#${event.pr.number}:${event.commentId}`,
+    maxAttempts: 3,
+    now: options.now,
+  });
+}

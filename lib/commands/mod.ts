@@ -1,0 +1,23 @@
+/**
+ * Commands in pull-request comments (`@loom review`, `pause`, `resume`, `explain`, `ignore`): parsing, the
+ * write-access check, the webhook-side enqueue and the worker-side handler. Must not import `lib/webhooks`
+ * (which imports this folder).
+ */
+export { type Command, COMMAND_VERBS, isLoomComment, parseCommand } from "./parse.ts";
+export {
+  authorCanWrite,
+  type CanCheckPermission,
+  canCheckPermission,
+  createGitLabPermissionCheck,
+  fallbackPermissionCheck,
+} from "./permission.ts";
+export { enqueueCommand } from "./enqueue.ts";
+export {
+  type CommandDeps,
+  type CommandOutcome,
+  handlePullRequestCommand,
+  matchFindings,
+  MAX_EXPLAIN_DIFF_CHARS,
+  pullRequestGroupKey,
+  replyMarker,
+} from "./handle.ts";

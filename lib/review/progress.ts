@@ -1,0 +1,186 @@
+/**
+ * What a pull request shows while Loom reviews it: one progress comment ("Reviewing 12 files with 3 steps…"),
+ * edited in place as steps finish and finally replaced by the summary, and a commit status that goes from
+ * pending to success or failure, linking to the review page of the dashboard. A pull request has one progress
+ * comment, re-used by every review of it, so pushes do not pile up comments.
+ *
+ * Progress is a courtesy: a platform error here is logged and never fails or retries the review.
+ */
+import { pipelineSteps, type RepoConfig } from "../config/repo_config.ts";
+import type { ReviewStepRecord } from "../db/reviews.ts";
+import type { DiffFile } from "../diff/types.ts";
+import type { Finding } from "./findings.ts";
+import { skipReason } from "./skip.ts";
+import type { Logger } from "../log.ts";
+import type { CommitState, PlatformClient, PullRequestRef, ReviewEvent } from "../platforms/types.ts";
+
+/** The commit status context Loom reports under. */
+export const STATUS_CONTEXT = "loom/review";
+
+/** Marks the pull request's progress comment, so later and retried reviews edit it instead of posting another. */
+export const PROGRESS_MARKER = "<!-- loom:progress -->";
+
+/** The dashboard page of a review. */
+export function reviewUrl(publicUrl: string, reviewId: number): string {
+  return `${publicUrl.replace(/\/+$/, "")}/reviews/${reviewId}`;
+}
+
+/** Options of `createReviewProgress`. */
+export interface ReviewProgressOptions {
+  client: PlatformClient;
+  ref: PullRequestRef;
+  headSha: string;
+  /** The dashboard page of the review, linked from the status and the comment. */
+  url: string;
+  log: Logger;
+}
+
+/** Reports one review's progress on the pull request. */
+export interface ReviewProgress {
+  /** Sets the pending status and posts (or, on a retry, re-uses) the progress comment. */
+  start(input: { files: number; steps: string[] }): Promise<void>;
+  /** Edits the progress comment after a step finished. */
+  stepFinished(record: ReviewStepRecord): Promise<void>;
+  /** Replaces the progress comment with the summary and sets the final status from the verdict. */
+  finish(input: { summary: string; event: ReviewEvent | null; findings: Finding[] }): Promise<void>;
+  /**
+   * Ends a review that did not finish. A cancelled (superseded) review only sets its head's status: the comment
+   * already belongs to the newer review.
+   */
+  abandon(input: { reason: string; cancelled: boolean }): Promise<void>;
+}
+
+const STEP_ICON: Record<ReviewStepRecord["status"], string> = {
+  completed: "✅",
+  failed: "⚠️",
+  skipped: "⏭️",
+};
+
+/** Creates the progress reporter of one review; nothing is sent until `start`. */
+export function createReviewProgress(options: ReviewProgressOptions): ReviewProgress {
+  const { client, ref, headSha, url, log } = options;
+  const marker = PROGRESS_MARKER;
+  let commentId: string | undefined;
+  let files = 0;
+  let steps: string[] = [];
+  const finished = new Map<string, ReviewStepRecord>();
+  // Steps finish concurrently; edits go out one at a time so the last one written is the newest.
+  let queue: Promise<void> = Promise.resolve();
+
+  const attempt = async (action: string, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (error) {
+      log.warn(`Cannot ${action}`, { error, pr: `${ref.repo}#${ref.number}` });
+    }
+  };
+  const serial = (action: string, run: () => Promise<void>) => {
+    queue = queue.then(() => attempt(action, run));
+    return queue;
+  };
+  const setStatus = (state: CommitState, description: string) =>
+    attempt(
+      "set the review status",
+      () =>
+        client.setStatus(ref, { sha: headSha, state, description, targetUrl: url, context: STATUS_CONTEXT }),
+    );
+  const write = async (body: string) => {
+    if (commentId === undefined) commentId = await client.postComment(ref, body);
+    else await client.updateComment(ref, commentId, body);
+  };
+
+  const progressBody = () => {
+    const lines = [
+      `⏳ **Loom is reviewing** ${headSha.slice(0, 7)}: ${files} file${
+        files === 1 ? "" : "s"
+      } with ${steps.length} step${steps.length === 1 ? "" : "s"} (${finished.size}/${steps.length} done)…`,
+      "",
+    ];
+    for (const step of steps) {
+      const record = finished.get(step);
+      lines.push(
+        record === undefined
+          ? `- ⏳ ${step}`
+          : `- ${STEP_ICON[record.status]} ${step}${record.error ? `: ${record.error}` : ""}`,
+      );
+    }
+    lines.push("", `<sub>[Review ${headSha.slice(0, 7)} on the dashboard](${url})</sub>`, marker);
+    return lines.join("\n");
+  };
+
+  return {
+    async start(input) {
+      files = input.files;
+      steps = input.steps;
+      await setStatus("pending", `Reviewing ${files} file${files === 1 ? "" : "s"}`);
+      await serial("post the progress comment", async () => {
+        const existing = await client.listComments(ref);
+        commentId = existing.find((comment) => !comment.inline && comment.body.includes(marker))?.id;
+        await write(progressBody());
+      });
+    },
+    async stepFinished(record) {
+      finished.set(record.name, record);
+      await serial("update the progress comment", () => write(progressBody()));
+    },
+    async finish(input) {
+      // The copy leaves out the summary's hidden markers: the posted review is what later reviews read back.
+      const summary = input.summary.replace(/<!--[\s\S]*?-->/g, "").trimEnd();
+      await serial("replace the progress comment with the summary", () => write(`${summary}\n\n${marker}`));
+      await setStatus(
+        input.event === "REQUEST_CHANGES" ? "failure" : "success",
+        describeFindings(input.findings),
+      );
+    },
+    async abandon(input) {
+      if (!input.cancelled) {
+        await serial("close the progress comment", async () => {
+          if (commentId === undefined) return;
+          await write(
+            `⏹️ **Loom could not finish the review of ${headSha.slice(0, 7)}**: ${input.reason}\n\n${marker}`,
+          );
+        });
+      }
+      await setStatus("error", input.reason);
+    },
+  };
+}
+
+/** "2 blockers, 1 warning" — the final status description. */
+export function describeFindings(findings: Finding[]): string {
+  if (findings.length === 0) return "No new problems found";
+  const counts = new Map<string, number>();
+  for (const finding of findings) counts.set(finding.severity, (counts.get(finding.severity) ?? 0) + 1);
+  return (["blocker", "warning", "info"] as const)
+    .filter((severity) => counts.has(severity))
+    .map((severity) => `${counts.get(severity)} ${severity}${counts.get(severity) === 1 ? "" : "s"}`)
+    .join(", ");
+}
+
+/**
+ * Starts reporting one review: the reviewable files (those no skip rule leaves out) and the enabled steps of
+ * the default pipeline, linked to the review's dashboard page.
+ */
+export async function startReviewProgress(input: {
+  client: PlatformClient;
+  ref: PullRequestRef;
+  headSha: string;
+  reviewId: number;
+  publicUrl: string;
+  log: Logger;
+  config: RepoConfig;
+  files: DiffFile[];
+}): Promise<ReviewProgress> {
+  const progress = createReviewProgress({
+    client: input.client,
+    ref: input.ref,
+    headSha: input.headSha,
+    url: reviewUrl(input.publicUrl, input.reviewId),
+    log: input.log,
+  });
+  await progress.start({
+    files: input.files.filter((file) => skipReason(file) === null).length,
+    steps: pipelineSteps(input.config).map((step) => step.name),
+  });
+  return progress;
+}
