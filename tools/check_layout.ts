@@ -21,8 +21,7 @@ async function walk(directory: string): Promise<string[]> {
       const path = join(directory, entry.name);
       if (entry.isDirectory && entry.name !== "testdata" && entry.name !== "node_modules") {
         files.push(...await walk(path));
-      }
-      else if (entry.isFile) files.push(path);
+      } else if (entry.isFile) files.push(path);
     }
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;

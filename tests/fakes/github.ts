@@ -914,7 +914,9 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     }
     if (method === "GET" && (match = /^\/pulls\/(\d+)\/reviews$/.exec(rest))) {
       const pullRequest = findPullRequest(repo, match[1]!);
-      const reviews = state.reviews.filter((item) => item.repo === repo && item.number === pullRequest.number);
+      const reviews = state.reviews.filter((item) =>
+        item.repo === repo && item.number === pullRequest.number
+      );
       const page = paginate(url, reviews.map((review) => reviewJson(review, new Date().toISOString())));
       return json(200, page.items, page.headers);
     }
