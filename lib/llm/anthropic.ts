@@ -14,7 +14,7 @@ import {
   toSdkLogger,
 } from "./_call.ts";
 import { silentLogger } from "@/lib/log.ts";
-import { resolveStructured, schemaInstruction } from "./structured.ts";
+import { chatWithStructuredOutput, schemaInstruction } from "./structured.ts";
 import type { ChatMessage, ChatOptions, LlmClient, TokenUsage } from "./types.ts";
 
 const ANTHROPIC_BASE_URL = "https://api.anthropic.com";
@@ -117,21 +117,7 @@ export function createAnthropicClient(options: LlmProviderOptions): LlmClient {
   return {
     provider: "anthropic",
     model,
-    async chat(messages, callOptions = {}) {
-      const first = await complete(messages, callOptions);
-      const schema = callOptions.schema;
-      if (!schema) return first;
-      const resolved = await resolveStructured({
-        provider: "anthropic",
-        model,
-        schema,
-        schemaName: callOptions.schemaName ?? "response",
-        messages,
-        first,
-        request: (repairMessages) => complete(repairMessages, callOptions),
-      });
-      return { ...resolved, model: first.model };
-    },
+    chat: chatWithStructuredOutput("anthropic", model, complete),
     async *stream(messages, callOptions = {}) {
       const scope = openCallScope({
         provider: "anthropic",

@@ -17,7 +17,7 @@ import {
   toJsonSchema,
   toRequestName,
 } from "./_call.ts";
-import { resolveStructured, schemaInstruction } from "./structured.ts";
+import { chatWithStructuredOutput, schemaInstruction } from "./structured.ts";
 import { type ChatMessage, type ChatOptions, type LlmClient, LlmError, type TokenUsage } from "./types.ts";
 
 const GEMINI_BASE_URL = "https://generativelanguage.googleapis.com";
@@ -124,21 +124,7 @@ export function createGoogleClient(options: LlmProviderOptions): LlmClient {
   return {
     provider: "google",
     model,
-    async chat(messages, callOptions = {}) {
-      const first = await complete(messages, callOptions);
-      const schema = callOptions.schema;
-      if (!schema) return first;
-      const resolved = await resolveStructured({
-        provider: "google",
-        model,
-        schema,
-        schemaName: callOptions.schemaName ?? "response",
-        messages,
-        first,
-        request: (repairMessages) => complete(repairMessages, callOptions),
-      });
-      return { ...resolved, model: first.model };
-    },
+    chat: chatWithStructuredOutput("google", model, complete),
     async *stream(messages, callOptions = {}) {
       const { scope, capturingFetch } = openScope(callOptions.signal);
       try {

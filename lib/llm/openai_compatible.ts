@@ -16,7 +16,7 @@ import {
   withSystemInstruction,
 } from "./_call.ts";
 import { silentLogger } from "@/lib/log.ts";
-import { resolveStructured, schemaInstruction } from "./structured.ts";
+import { chatWithStructuredOutput, schemaInstruction } from "./structured.ts";
 import { type ChatMessage, type ChatOptions, type LlmClient, LlmError, type TokenUsage } from "./types.ts";
 
 const OPENAI_BASE_URL = "https://api.openai.com/v1";
@@ -117,21 +117,7 @@ export function createOpenAICompatibleClient(options: LlmProviderOptions): LlmCl
   return {
     provider: "openai",
     model,
-    async chat(messages, callOptions = {}) {
-      const first = await complete(messages, callOptions);
-      const schema = callOptions.schema;
-      if (!schema) return first;
-      const resolved = await resolveStructured({
-        provider: "openai",
-        model,
-        schema,
-        schemaName: callOptions.schemaName ?? "response",
-        messages,
-        first,
-        request: (repairMessages) => complete(repairMessages, callOptions),
-      });
-      return { ...resolved, model: first.model };
-    },
+    chat: chatWithStructuredOutput("openai", model, complete),
     async *stream(messages, callOptions = {}) {
       const scope = openCallScope({
         provider: "openai",

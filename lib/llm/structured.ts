@@ -5,7 +5,15 @@
  */
 import { z } from "zod";
 import { describeModel, sumUsage } from "./_call.ts";
-import { type ChatMessage, LlmError, type LlmProviderId, type TokenUsage } from "./types.ts";
+import {
+  type ChatMessage,
+  type ChatOptions,
+  type ChatResult,
+  type LlmClient,
+  LlmError,
+  type LlmProviderId,
+  type TokenUsage,
+} from "./types.ts";
 
 /** The result of `extractJson`: the first JSON value found, or why none was. */
 export type ExtractedJson = { ok: true; value: unknown } | { ok: false; reason: string };
@@ -143,4 +151,30 @@ export async function resolveStructured<T>(
     } after one repair request: ${repaired.problem}`,
     { provider: options.provider, retryable: false, cause: repaired.error },
   );
+}
+
+/**
+ * The `chat` every provider exposes: one completion, then — when a schema is given — validation with one repair
+ * request. Providers differ only in how they complete.
+ */
+export function chatWithStructuredOutput(
+  provider: LlmProviderId,
+  model: string,
+  complete: (messages: ChatMessage[], options: ChatOptions) => Promise<ChatResult>,
+): LlmClient["chat"] {
+  return async <T>(messages: ChatMessage[], callOptions: ChatOptions<T> = {}): Promise<ChatResult<T>> => {
+    const first = await complete(messages, callOptions as ChatOptions);
+    const schema = callOptions.schema;
+    if (!schema) return first as ChatResult<T>;
+    const resolved = await resolveStructured({
+      provider,
+      model,
+      schema,
+      schemaName: callOptions.schemaName ?? "response",
+      messages,
+      first,
+      request: (repairMessages) => complete(repairMessages, callOptions as ChatOptions),
+    });
+    return { ...resolved, model: first.model };
+  };
 }
