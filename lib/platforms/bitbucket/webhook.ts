@@ -4,9 +4,9 @@
  * ignored: their REST API differs and Loom has no client for it.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import type { z } from "zod";
 import type { CommentEvent, PullRequestAction, PullRequestEvent, WebhookParser } from "../types.ts";
 import { type BitbucketUser, CommentPayload, PullRequestPayload } from "./schema.ts";
+import { parseWebhookPayload } from "../webhook_payload.ts";
 
 /**
  * `pullrequest:updated` fires for title, description and reviewer edits as well as for new commits, and carries
@@ -35,15 +35,6 @@ function userName(user: BitbucketUser | null | undefined): string {
 
 function isBot(user: BitbucketUser | null | undefined): boolean {
   return user?.type === "app_user";
-}
-
-function parsePayload<T extends z.ZodType>(schema: T, body: unknown, eventKey: string): z.infer<T> {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `"${issue.path.join(".")}": ${issue.message}`);
-    throw new TypeError(`Cannot parse Bitbucket "${eventKey}" webhook: ${problems.join("; ")}`);
-  }
-  return result.data;
 }
 
 function repositoryFullName(body: unknown): string | null {
@@ -83,7 +74,7 @@ export const bitbucketWebhook: WebhookParser = {
     const deliveryId = headers.get("x-request-uuid") ?? "";
     const action = PULL_REQUEST_ACTIONS[eventKey];
     if (action) {
-      const payload = parsePayload(PullRequestPayload, body, eventKey);
+      const payload = parseWebhookPayload("Bitbucket", PullRequestPayload, body, eventKey);
       const pullRequest = payload.pullrequest;
       const event: PullRequestEvent = {
         kind: "pull_request",
@@ -104,7 +95,7 @@ export const bitbucketWebhook: WebhookParser = {
       return event;
     }
     if (eventKey === "pullrequest:comment_created") {
-      const payload = parsePayload(CommentPayload, body, eventKey);
+      const payload = parseWebhookPayload("Bitbucket", CommentPayload, body, eventKey);
       const author = payload.comment.user ?? payload.actor;
       const event: CommentEvent = {
         kind: "comment",

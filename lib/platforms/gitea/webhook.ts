@@ -11,6 +11,7 @@ import type {
   WebhookEvent,
   WebhookParser,
 } from "../types.ts";
+import { parseWebhookPayload, requireWebhookObject } from "../webhook_payload.ts";
 
 const User = z.object({ "login": z.string() });
 const Repository = z.object({ "id": z.number().optional(), "full_name": z.string() });
@@ -80,27 +81,6 @@ function isBotLogin(login: string): boolean {
   return /(\[bot\]|-bot)$/i.test(login);
 }
 
-function requireObject(body: unknown): Record<string, unknown> {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw new TypeError(
-      `Cannot parse Gitea webhook: body must be a JSON object: current value is ${typeof body}`,
-    );
-  }
-  return body as Record<string, unknown>;
-}
-
-function parseWith<T>(schema: z.ZodType<T>, body: unknown, kind: string): T {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new TypeError(
-      `Cannot parse Gitea "${kind}" webhook: "${issue?.path.join(".")}" ${issue?.message ?? "is invalid"}`,
-      { cause: result.error },
-    );
-  }
-  return result.data;
-}
-
 function pullRequestAction(hook: z.infer<typeof PullRequestHook>): PullRequestAction | null {
   switch (hook.action) {
     case "opened":
@@ -125,7 +105,7 @@ function pullRequestAction(hook: z.infer<typeof PullRequestHook>): PullRequestAc
 }
 
 function parsePullRequest(deliveryId: string, body: unknown): PullRequestEvent | null {
-  const hook = parseWith(PullRequestHook, body, "pull_request");
+  const hook = parseWebhookPayload("Gitea", PullRequestHook, body, "pull_request");
   const action = pullRequestAction(hook);
   if (action === null) return null;
   const pr = hook.pull_request;
@@ -148,7 +128,7 @@ function parsePullRequest(deliveryId: string, body: unknown): PullRequestEvent |
 }
 
 function parseComment(deliveryId: string, body: unknown): CommentEvent | null {
-  const hook = parseWith(IssueCommentHook, body, "issue_comment");
+  const hook = parseWebhookPayload("Gitea", IssueCommentHook, body, "issue_comment");
   const onPullRequest = hook.is_pull === true || (hook.issue.pull_request ?? null) !== null;
   // Edits and deletions are ignored so that Loom editing its own comments never triggers it again.
   if (!onPullRequest || hook.action !== "created") return null;
@@ -211,7 +191,7 @@ export const giteaWebhook: WebhookParser = {
   },
 
   parse(headers, body): WebhookEvent | null {
-    const object = requireObject(body);
+    const object = requireWebhookObject("Gitea", body);
     const deliveryId = deliveryIdOf(headers) ?? "";
     switch (eventName(headers, object)) {
       case "pull_request":

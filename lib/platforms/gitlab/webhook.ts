@@ -7,6 +7,7 @@ import { timingSafeEqual } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { z } from "zod";
 import type { CommentEvent, PullRequestAction, PullRequestEvent, WebhookParser } from "../types.ts";
+import { parseWebhookPayload, requireWebhookObject } from "../webhook_payload.ts";
 
 /** Prefix of a GitLab signing token; a secret in this form switches verification to signatures. */
 export const SIGNING_TOKEN_PREFIX = "whsec_";
@@ -89,27 +90,6 @@ function isBotUsername(username: string): boolean {
   return /^(project|group)_\d+_bot(_|$)/.test(username) || /\[bot\]$|-bot$/.test(username);
 }
 
-function requireObject(body: unknown): Record<string, unknown> {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw new TypeError(
-      `Cannot parse GitLab webhook: body must be a JSON object: current value is ${typeof body}`,
-    );
-  }
-  return body as Record<string, unknown>;
-}
-
-function parseWith<T>(schema: z.ZodType<T>, body: unknown, kind: string): T {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new TypeError(
-      `Cannot parse GitLab "${kind}" webhook: "${issue?.path.join(".")}" ${issue?.message ?? "is invalid"}`,
-      { cause: result.error },
-    );
-  }
-  return result.data;
-}
-
 function mergeRequestAction(hook: z.infer<typeof MergeRequestHook>): PullRequestAction | null {
   const attributes = hook.object_attributes;
   switch (attributes.action) {
@@ -133,7 +113,7 @@ function mergeRequestAction(hook: z.infer<typeof MergeRequestHook>): PullRequest
 }
 
 function parseMergeRequest(deliveryId: string, body: unknown): PullRequestEvent | null {
-  const hook = parseWith(MergeRequestHook, body, "merge_request");
+  const hook = parseWebhookPayload("GitLab", MergeRequestHook, body, "merge_request");
   const action = mergeRequestAction(hook);
   if (action === null) return null;
   const attributes = hook.object_attributes;
@@ -159,7 +139,7 @@ function parseMergeRequest(deliveryId: string, body: unknown): PullRequestEvent 
 }
 
 function parseNote(deliveryId: string, body: unknown): CommentEvent | null {
-  const hook = parseWith(NoteHook, body, "note");
+  const hook = parseWebhookPayload("GitLab", NoteHook, body, "note");
   const attributes = hook.object_attributes;
   if (attributes.noteable_type !== "MergeRequest") return null;
   // Edits are ignored so that Loom updating its own notes never triggers it again.
@@ -211,7 +191,7 @@ export const gitlabWebhook: WebhookParser = {
   },
 
   parse(headers, body) {
-    const object = requireObject(body);
+    const object = requireWebhookObject("GitLab", body);
     const deliveryId = deliveryIdOf(headers) ?? "";
     switch (object.object_kind) {
       case "merge_request":
