@@ -22,6 +22,7 @@ const app = createApp({
   secretBox: runtime.secretBox,
   parsers: WEBHOOK_PARSERS,
   onEnqueued: () => wakeup.wake(),
+  metrics: runtime.metrics,
 });
 const stop = new AbortController();
 const server = Deno.serve({
@@ -35,13 +36,14 @@ const server = Deno.serve({
 const worker = Deno.args.includes("--no-worker") ? Promise.resolve() : runWorker({
   db: runtime.db,
   log,
-  tasks: createTasks(createReviewDeps(config, runtime.db, log)),
+  tasks: createTasks(createReviewDeps(config, runtime.db, log, { metrics: runtime.metrics })),
   concurrency: config.workerConcurrency,
   leaseMs: config.jobLeaseMs,
   jobTimeoutMs: config.jobTimeoutMs,
   pollIntervalMs: config.pollIntervalMs,
   wakeup,
   signal: stop.signal,
+  metrics: runtime.metrics,
 });
 
 async function shutdown(signal: string) {

@@ -9,7 +9,8 @@ import { createSecretBox, type SecretBox } from "./auth/secret_box.ts";
 import { loadOrCreateSecretKey } from "./auth/secret_key_file.ts";
 import type { Logger } from "./log.ts";
 import { createPlatformClient } from "./platforms/mod.ts";
-import { createLimiter, createLlmClient, createMemoryCacheStore } from "./llm/mod.ts";
+import { createLimiter, createLlmClient } from "./llm/mod.ts";
+import { createDbCacheStore } from "./db/llm_cache.ts";
 import { createPriceTable, parsePriceOverrides } from "./llm/pricing.ts";
 import { createConfigCache } from "./config/load.ts";
 import type { ReviewDeps } from "./review/review_pull_request.ts";
@@ -87,9 +88,9 @@ export function createReviewDeps(
   log: Logger,
   options: { metrics?: LoomMetrics } = {},
 ): ReviewDeps {
-  // One deployment-wide limit and one cache shared by every review this process runs.
+  // One limit for every review this process runs; the cache lives in the database, shared by every worker.
   const limiter = createLimiter(config.llmConcurrency);
-  const cache = createMemoryCacheStore({ maxEntries: 500 });
+  const cache = createDbCacheStore(db);
   const prices = createPriceTable(
     config.env.LOOM_LLM_PRICES ? parsePriceOverrides(config.env.LOOM_LLM_PRICES) : {},
   );

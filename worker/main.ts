@@ -5,6 +5,7 @@ import { createReviewDeps, openRuntime } from "../lib/runtime.ts";
 import { createWakeup } from "../lib/queue/mod.ts";
 import { runWorker } from "./run_worker.ts";
 import { createTasks } from "./tasks/mod.ts";
+import { serveMetrics } from "../lib/metrics.ts";
 
 const config = loadServerConfig(Deno.env.toObject());
 const log = createLogger({ level: config.logLevel });
@@ -17,16 +18,27 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     stop.abort();
   });
 }
+const metricsServer = config.workerMetricsPort > 0
+  ? serveMetrics(runtime.metrics, {
+    port: config.workerMetricsPort,
+    hostname: config.hostname,
+    token: config.metricsToken,
+    signal: stop.signal,
+    onListen: (url) => log.info("Worker metrics are listening", { url }),
+  })
+  : undefined;
 await runWorker({
   db: runtime.db,
   log,
-  tasks: createTasks(createReviewDeps(config, runtime.db, log)),
+  tasks: createTasks(createReviewDeps(config, runtime.db, log, { metrics: runtime.metrics })),
   concurrency: config.workerConcurrency,
   leaseMs: config.jobLeaseMs,
   jobTimeoutMs: config.jobTimeoutMs,
   pollIntervalMs: config.pollIntervalMs,
   wakeup,
   signal: stop.signal,
+  metrics: runtime.metrics,
 });
+await metricsServer?.finished;
 await wakeup.close();
 await runtime.close();

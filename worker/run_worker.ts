@@ -22,6 +22,7 @@ import {
   release,
   type Wakeup,
 } from "../lib/queue/mod.ts";
+import type { LoomMetrics } from "../lib/metrics.ts";
 
 export interface TaskContext {
   db: Db;
@@ -48,6 +49,8 @@ export interface WorkerOptions {
   /** Stops the worker (SIGTERM). */
   signal: AbortSignal;
   now?: () => number;
+  /** Counts finished jobs and times reviews. */
+  metrics?: LoomMetrics;
 }
 
 class JobAbort extends Error {
@@ -118,12 +121,19 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       if (!mine) abort(new JobAbort("Job was cancelled or taken over by another worker", "cancelled"));
     }, Math.max(50, Math.floor(leaseMs / 3)));
     const started = performance.now();
+    const record = (outcome: string) => {
+      options.metrics?.jobsProcessed.inc({ type: job.type, outcome });
+      if (job.type === "review_pull_request") {
+        options.metrics?.reviewDuration.observe({ outcome }, (performance.now() - started) / 1000);
+      }
+    };
     jobLog.info("Job started");
     try {
       const task = options.tasks[job.type] as Task;
       await task(job, { db: options.db, log: jobLog, signal: controller.signal });
       if (controller.signal.aborted) throw controller.signal.reason;
       const completed = await complete(options.db, job, workerId, { now });
+      record(completed ? "completed" : "lost_lease");
       jobLog.info(completed ? "Job completed" : "Job finished after losing its lease", {
         durationMs: Math.round(performance.now() - started),
       });
@@ -131,17 +141,20 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       const error = controller.signal.aborted ? controller.signal.reason : caught;
       if (error instanceof JobAbort && error.reason === "cancelled") {
         jobLog.info("Job stopped: cancelled or taken over");
+        record("cancelled");
       } else if (error instanceof JobAbort && error.reason === "shutdown") {
         await release(options.db, job, workerId, now).catch((releaseError) =>
           jobLog.error("Cannot release job; its lease will expire", { error: releaseError })
         );
         jobLog.warn("Job released for another worker at shutdown");
+        record("released");
       } else {
         const outcome = await fail(options.db, job, workerId, error, { now }).catch((failError) => {
           jobLog.error("Cannot record job failure; its lease will expire", { error: failError });
           return "lost" as const;
         });
         jobLog.warn(outcome === "retry" ? "Job failed; will retry" : "Job failed", { error, outcome });
+        record(outcome);
       }
     } finally {
       clearTimeout(timeout);

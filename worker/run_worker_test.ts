@@ -20,6 +20,11 @@ const payload = (number: number): TaskPayloads["review_pull_request"] => ({
   action: "opened",
 });
 
+/** These tests enqueue only reviews; a command job reaching the worker would be a bug. */
+function noCommands(): Promise<void> {
+  return Promise.reject(new Error("No command jobs are enqueued in this test"));
+}
+
 dbTest("runWorker() completes, retries and fails jobs, then stops on its signal", async ({ db }) => {
   const ok = await enqueue(db, "review_pull_request", payload(1));
   const flaky = await enqueue(db, "review_pull_request", payload(2), { maxAttempts: 2 });
@@ -27,6 +32,7 @@ dbTest("runWorker() completes, retries and fails jobs, then stops on its signal"
   const seen: number[] = [];
   const stop = new AbortController();
   const tasks: TaskRegistry = {
+    pull_request_command: noCommands,
     review_pull_request: async (job) => {
       seen.push(job.payload.number);
       if (job.payload.number === 2 && job.attempts === 1) throw new Error("HTTP 502 from the platform");
@@ -61,6 +67,7 @@ dbTest("runWorker() aborts a running task when its job is cancelled", async ({ d
   const stop = new AbortController();
   let abortedWith: unknown;
   const tasks: TaskRegistry = {
+    pull_request_command: noCommands,
     review_pull_request: async (_job, { signal }) => {
       await cancel(db, id, "Pull request closed");
       await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
@@ -78,6 +85,7 @@ dbTest("runWorker() releases an unfinished job at shutdown without spending an a
   const stop = new AbortController();
   const wakeup = await createWakeup();
   const tasks: TaskRegistry = {
+    pull_request_command: noCommands,
     review_pull_request: async (_job, { signal }) => {
       stop.abort();
       await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));

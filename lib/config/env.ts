@@ -39,6 +39,14 @@ export const ServerConfig = z.object({
   bitbucketToken: z.string().optional(),
   azureDevopsUrl: z.string().url().default("https://dev.azure.com"),
   azureDevopsToken: z.string().optional(),
+  /** Pause between comment requests on Bitbucket and Azure DevOps, which have no batch review; default 1000. */
+  platformCommentDelayMs: z.coerce.number().int().min(0).optional(),
+  /** GitHub OAuth App for dashboard sign-in (callback: `<publicUrl>/auth/github/callback`). */
+  githubOauthClientId: z.string().optional(),
+  githubOauthClientSecret: z.string().optional(),
+  /** GitLab OAuth application for dashboard sign-in on `gitlabUrl` (callback: `<publicUrl>/auth/gitlab/callback`). */
+  gitlabOauthClientId: z.string().optional(),
+  gitlabOauthClientSecret: z.string().optional(),
   /** Default model used when a repository has no config. */
   llmProvider: z.enum(["openai", "anthropic", "google"]).default("openai"),
   llmModel: z.string().default("gpt-4o-mini"),
@@ -52,6 +60,12 @@ export const ServerConfig = z.object({
   allowedKeyEnvs: list,
   /** Base URLs (prefixes) a repository config may point a model at. */
   allowedBaseUrls: list,
+  /** Bearer token a Prometheus scrape of `/metrics` must present; unset leaves `/metrics` open. */
+  metricsToken: z.string().min(1).optional(),
+  /** Port of a worker process's own `/metrics` and `/healthz` (0 turns it off; the web process uses `port`). */
+  workerMetricsPort: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Finished jobs and webhook deliveries older than this many days are pruned hourly. */
+  retentionDays: z.coerce.number().min(0.001).default(30),
   /** Every environment variable, kept so allowlisted `api_key_env` names can be resolved. */
   env: z.record(z.string(), z.string()).default({}),
 });
@@ -82,6 +96,11 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_BITBUCKET_TOKEN: "bitbucketToken",
   LOOM_AZURE_DEVOPS_URL: "azureDevopsUrl",
   LOOM_AZURE_DEVOPS_TOKEN: "azureDevopsToken",
+  LOOM_PLATFORM_COMMENT_DELAY_MS: "platformCommentDelayMs",
+  LOOM_GITHUB_OAUTH_CLIENT_ID: "githubOauthClientId",
+  LOOM_GITHUB_OAUTH_CLIENT_SECRET: "githubOauthClientSecret",
+  LOOM_GITLAB_OAUTH_CLIENT_ID: "gitlabOauthClientId",
+  LOOM_GITLAB_OAUTH_CLIENT_SECRET: "gitlabOauthClientSecret",
   LOOM_LLM_PROVIDER: "llmProvider",
   LOOM_LLM_MODEL: "llmModel",
   LOOM_LLM_BASE_URL: "llmBaseUrl",
@@ -90,6 +109,9 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_LLM_CACHE_TTL_MS: "llmCacheTtlMs",
   LOOM_ALLOWED_KEY_ENVS: "allowedKeyEnvs",
   LOOM_ALLOWED_BASE_URLS: "allowedBaseUrls",
+  LOOM_METRICS_TOKEN: "metricsToken",
+  LOOM_WORKER_METRICS_PORT: "workerMetricsPort",
+  LOOM_RETENTION_DAYS: "retentionDays",
 };
 
 /**

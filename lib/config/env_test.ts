@@ -31,3 +31,12 @@ Deno.test("loadServerConfig() names every invalid variable", () => {
       /LOOM_LLM_PROVIDER/.test(error.message),
   );
 });
+
+Deno.test("loadServerConfig() reads the comment delay for platforms without batch reviews", () => {
+  assert.equal(loadServerConfig({}).platformCommentDelayMs, undefined);
+  assert.equal(loadServerConfig({ LOOM_PLATFORM_COMMENT_DELAY_MS: "0" }).platformCommentDelayMs, 0);
+  assert.throws(
+    () => loadServerConfig({ LOOM_PLATFORM_COMMENT_DELAY_MS: "-5" }),
+    /LOOM_PLATFORM_COMMENT_DELAY_MS/,
+  );
+});

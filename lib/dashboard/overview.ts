@@ -1,7 +1,6 @@
-/** The data behind the dashboard home page and its live island, as plain JSON. */
+/** The data behind the dashboard home page and its live island, as plain JSON, scoped to one organization. */
 import type { Db } from "../db/mod.ts";
-import { listRecentReviews } from "../db/reviews.ts";
-import { queueStats } from "../queue/mod.ts";
+import { listOrgReviews, orgQueueHealth, type QueueHealth } from "../db/analytics.ts";
 
 export interface ReviewRow {
   id: number;
@@ -17,11 +16,18 @@ export interface ReviewRow {
 
 export interface Overview {
   reviews: ReviewRow[];
-  queue: { pending: number; inProgress: number; failed: number; oldestPendingAgeMs: number };
+  queue: QueueHealth;
 }
 
-export async function loadOverview(db: Db, now: () => number = Date.now): Promise<Overview> {
-  const [reviews, stats] = await Promise.all([listRecentReviews(db, { limit: 25 }), queueStats(db, now)]);
+export async function loadOverview(
+  db: Db,
+  organizationId: number,
+  now: () => number = Date.now,
+): Promise<Overview> {
+  const [reviews, queue] = await Promise.all([
+    listOrgReviews(db, organizationId, { limit: 15 }),
+    orgQueueHealth(db, organizationId, now),
+  ]);
   return {
     reviews: reviews.map((review) => ({
       id: review.id,
@@ -34,11 +40,6 @@ export async function loadOverview(db: Db, now: () => number = Date.now): Promis
       costUsd: review.costUsd,
       startedAt: review.startedAt,
     })),
-    queue: {
-      pending: stats.byStatus.pending ?? 0,
-      inProgress: stats.byStatus.in_progress ?? 0,
-      failed: stats.byStatus.failed ?? 0,
-      oldestPendingAgeMs: stats.oldestPendingAgeMs,
-    },
+    queue,
   };
 }

@@ -4,6 +4,10 @@
  */
 import postgres0001 from "../../migrations/postgres/0001_initial.sql" with { type: "text" };
 import sqlite0001 from "../../migrations/sqlite/0001_initial.sql" with { type: "text" };
+import postgres0002 from "../../migrations/postgres/0002_accounts.sql" with { type: "text" };
+import sqlite0002 from "../../migrations/sqlite/0002_accounts.sql" with { type: "text" };
+import postgres0003 from "../../migrations/postgres/0003_pull_request_state.sql" with { type: "text" };
+import sqlite0003 from "../../migrations/sqlite/0003_pull_request_state.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
 
 export interface Migration {
@@ -13,6 +17,14 @@ export interface Migration {
 }
 
 export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
-  postgres: [{ version: 1, name: "0001_initial", text: postgres0001 }],
-  sqlite: [{ version: 1, name: "0001_initial", text: sqlite0001 }],
+  postgres: [
+    { version: 1, name: "0001_initial", text: postgres0001 },
+    { version: 2, name: "0002_accounts", text: postgres0002 },
+    { version: 3, name: "0003_pull_request_state", text: postgres0003 },
+  ],
+  sqlite: [
+    { version: 1, name: "0001_initial", text: sqlite0001 },
+    { version: 2, name: "0002_accounts", text: sqlite0002 },
+    { version: 3, name: "0003_pull_request_state", text: sqlite0003 },
+  ],
 };

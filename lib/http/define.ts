@@ -8,6 +8,8 @@ import type { Logger } from "../log.ts";
 import type { ServerConfig } from "../config/env.ts";
 import type { SecretBox } from "../auth/secret_box.ts";
 import type { PlatformId, WebhookParser } from "../platforms/types.ts";
+import type { OAuthProviders } from "../auth/oauth.ts";
+import type { LoomMetrics } from "../metrics.ts";
 
 export interface AppDeps {
   db: Db;
@@ -20,6 +22,10 @@ export interface AppDeps {
   now?: () => number;
   /** Directory that holds the built islands (`static/`). */
   staticDir?: string;
+  /** Dashboard sign-in providers; built from `config` when absent (tests pass ones pointed at fakes). */
+  oauthProviders?: OAuthProviders;
+  /** Prometheus metrics served at `/metrics` and updated by the webhook route. */
+  metrics?: LoomMetrics;
 }
 
 export type AppEnv = { Variables: { deps: AppDeps; requestId: string; log: Logger } };

@@ -11,6 +11,7 @@ import { findRepo, getRepo, type Repo } from "../db/repos.ts";
 import { type DeliveryOutcome, recordDelivery, setDeliveryOutcome } from "../db/deliveries.ts";
 import { cancelGroup, enqueue } from "../queue/mod.ts";
 import type { SecretBox } from "../auth/secret_box.ts";
+import { enqueueCommand } from "../commands/mod.ts";
 import type { PlatformId, PullRequestEvent, WebhookEvent, WebhookParser } from "../platforms/types.ts";
 
 /** GitHub does not deliver payloads over 25 MB; nothing legitimate is larger. */
@@ -120,6 +121,14 @@ async function act(deps: WebhookDeps, repo: Repo, deliveryId: string, event: Web
     await setDeliveryOutcome(deps.db, { platform, deliveryId, outcome, jobId });
     return { status: 202, body: { status: "accepted", outcome, jobId } };
   };
+  if (event?.kind === "comment") {
+    // Commands from Loom's own comments, bots and non-commands are recorded and ignored.
+    if (repo.paused) return await settle("paused");
+    const job = await enqueueCommand(deps.db, repo, event, { now: deps.now });
+    if (job === null) return await settle("ignored");
+    if (job.created) deps.onEnqueued?.();
+    return await settle(job.created ? "enqueued" : "duplicate_job", job.id);
+  }
   if (event === null || event.kind !== "pull_request") return await settle("ignored");
   if (event.action === "closed") {
     await cancelGroup(deps.db, reviewGroupKey(event), { reason: "Pull request closed", now: deps.now });

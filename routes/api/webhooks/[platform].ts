@@ -23,6 +23,11 @@ export const handler = defineHandlers({
     if (result.status >= 400) {
       c.var.log.warn("Webhook rejected", { status: result.status, reason: result.body.message });
     }
+    // Only known platforms become label values, so random URLs cannot grow the metric without bound.
+    const requested = c.req.param("platform") ?? "";
+    const platform = Object.hasOwn(deps.parsers, requested) ? requested : "unknown";
+    if (result.status >= 400) deps.metrics?.webhooksRejected.inc({ platform, status: String(result.status) });
+    else deps.metrics?.webhooksReceived.inc({ platform, outcome: result.body.outcome ?? result.body.status });
     return c.json(result.body, result.status);
   },
 });

@@ -1,0 +1,36 @@
+/**
+ * Dashboard accounts: password hashing, login rate limits, sessions and cookies, CSRF, OAuth sign-in, and the
+ * role checks every dashboard route goes through. Secrets at rest use `secret_box.ts`.
+ */
+export { hashPassword, MIN_PASSWORD_LENGTH, passwordProblem, verifyPassword } from "./passwords.ts";
+export {
+  DEFAULT_LOGIN_LIMITS,
+  type LoginLimits,
+  loginRetryAfter,
+  recordFailedLogin,
+  recordSuccessfulLogin,
+} from "./rate_limit.ts";
+export {
+  anonymousCsrfToken,
+  checkAnonymousCsrf,
+  checkSessionCsrf,
+  clearSessionCookie,
+  clientAddress,
+  hasRole,
+  loadViewer,
+  secureCookies,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  setSessionCookie,
+  type Viewer,
+} from "./session.ts";
+export { attemptPasswordLogin, type LoginResult, setupOwner, signIn } from "./login.ts";
+export {
+  createOAuthProviders,
+  type OAuthOptions,
+  type OAuthProfile,
+  type OAuthProvider,
+  type OAuthProviderId,
+  type OAuthProviders,
+} from "./oauth.ts";
+export { createSecretBox, type SecretBox } from "./secret_box.ts";

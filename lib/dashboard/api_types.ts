@@ -1,0 +1,34 @@
+/**
+ * The JSON API's inputs (zod schemas, validated by the routes) and responses. Islands import only the types, so
+ * zod stays out of the browser bundles.
+ */
+import { z } from "zod";
+import type { Overview } from "./overview.ts";
+import type { AnalyticsData } from "../db/analytics.ts";
+
+export const AnalyticsQuery = z.object({ days: z.coerce.number().int().min(7).max(365).default(30) });
+export type AnalyticsQuery = z.infer<typeof AnalyticsQuery>;
+
+export const PromptPreviewInput = z.object({
+  body: z.string().max(100_000),
+  title: z.string().max(300).default("Add rate limiting to the login endpoint"),
+});
+export type PromptPreviewInput = z.infer<typeof PromptPreviewInput>;
+
+export const RepoPatchInput = z.object({ paused: z.boolean() });
+export type RepoPatchInput = z.infer<typeof RepoPatchInput>;
+
+export interface PromptPreview {
+  system: string;
+  user: string;
+  /** Rough size of the system prompt, to keep prompts within budget. */
+  approxTokens: number;
+}
+
+/** Every API route with its input and output, for the typed client. */
+export interface ApiRoutes {
+  "GET /api/reviews": { input: undefined; output: Overview };
+  "GET /api/analytics": { input: Partial<AnalyticsQuery>; output: AnalyticsData };
+  "POST /api/prompts/preview": { input: PromptPreviewInput; output: PromptPreview };
+  "PATCH /api/repos/:id": { input: RepoPatchInput & { id: number }; output: { id: number; paused: boolean } };
+}

@@ -1,0 +1,217 @@
+/**
+ * The dashboard's reads of repositories, reviews and jobs, every one scoped by organization: a row of another
+ * organization is indistinguishable from a missing one. Also the aggregates behind the analytics page.
+ */
+import { type Db, joinSql, sql } from "./mod.ts";
+import { getRepo, type Repo } from "./repos.ts";
+import { getReview, type ReviewRecord, type ReviewStatus } from "./reviews.ts";
+
+export interface RepoStats {
+  reviews: number;
+  findings: number;
+  costUsd: number;
+  lastReviewAt: number | null;
+}
+
+export async function getOrgRepo(db: Db, organizationId: number, repoId: number): Promise<Repo | null> {
+  const repo = await getRepo(db, repoId);
+  return repo && repo.organizationId === organizationId ? repo : null;
+}
+
+export async function repoStats(db: Db, organizationId: number): Promise<Map<number, RepoStats>> {
+  const rows = await db.query(sql`
+    select r.repo_id, count(*) as reviews, coalesce(sum(r.findings_count), 0) as findings,
+      coalesce(sum(r.cost_usd), 0) as cost_usd, max(r.started_at) as last_review_at
+    from reviews r join repos p on p.id = r.repo_id
+    where p.organization_id = ${organizationId} group by r.repo_id`);
+  return new Map(rows.map((row) => [Number(row.repoId), {
+    reviews: Number(row.reviews),
+    findings: Number(row.findings),
+    costUsd: Number(row.costUsd),
+    lastReviewAt: row.lastReviewAt === null ? null : Number(row.lastReviewAt),
+  }]));
+}
+
+export interface ReviewFilters {
+  repoId?: number;
+  status?: ReviewStatus;
+  /** Matches the title or the author, case-insensitively. */
+  search?: string;
+  since?: number;
+  limit?: number;
+  offset?: number;
+}
+
+export async function listOrgReviews(
+  db: Db,
+  organizationId: number,
+  filters: ReviewFilters = {},
+): Promise<ReviewRecord[]> {
+  const conditions = [sql`p.organization_id = ${organizationId}`];
+  if (filters.repoId !== undefined) conditions.push(sql`r.repo_id = ${filters.repoId}`);
+  if (filters.status !== undefined) conditions.push(sql`r.status = ${filters.status}`);
+  if (filters.since !== undefined) conditions.push(sql`r.started_at >= ${filters.since}`);
+  if (filters.search) {
+    const pattern = `%${filters.search.toLowerCase().replace(/[\\%_]/g, (char) => "\\" + char)}%`;
+    conditions.push(
+      sql`(lower(r.title) like ${pattern} escape '\\' or lower(r.author) like ${pattern} escape '\\')`,
+    );
+  }
+  const rows = await db.query(sql`
+    select r.*, p.full_name as repo_full_name, p.platform from reviews r join repos p on p.id = r.repo_id
+    where ${joinSql(conditions, " and ")}
+    order by r.started_at desc, r.id desc limit ${filters.limit ?? 50} offset ${filters.offset ?? 0}`);
+  return rows.map((row) => ({
+    ...(row as unknown as ReviewRecord),
+    id: Number(row.id),
+    repoId: Number(row.repoId),
+    prNumber: Number(row.prNumber),
+    findingsCount: Number(row.findingsCount),
+    inputTokens: Number(row.inputTokens),
+    outputTokens: Number(row.outputTokens),
+    costUsd: Number(row.costUsd),
+    jobId: row.jobId === null ? null : Number(row.jobId),
+    startedAt: Number(row.startedAt),
+    finishedAt: row.finishedAt === null ? null : Number(row.finishedAt),
+  }));
+}
+
+export async function getOrgReview(
+  db: Db,
+  organizationId: number,
+  reviewId: number,
+): Promise<Awaited<ReturnType<typeof getReview>>> {
+  const owner = await db.query(sql`
+    select r.id from reviews r join repos p on p.id = r.repo_id
+    where r.id = ${reviewId} and p.organization_id = ${organizationId}`);
+  return owner.length ? await getReview(db, reviewId) : null;
+}
+
+export interface QueueHealth {
+  pending: number;
+  inProgress: number;
+  failed: number;
+  oldestPendingAgeMs: number;
+}
+
+/**
+ * Live jobs and the last day's failures of the organization's repositories. Job payloads are JSON text in both
+ * dialects, so the repository match happens here rather than in SQL; live jobs are few.
+ */
+export async function orgQueueHealth(
+  db: Db,
+  organizationId: number,
+  now: () => number = Date.now,
+): Promise<QueueHealth> {
+  const repoIds = new Set(
+    (await db.query(sql`select id from repos where organization_id = ${organizationId}`)).map((row) =>
+      Number(row.id)
+    ),
+  );
+  const at = now();
+  const rows = await db.query<{ status: string; payload: string; runAt: number }>(sql`
+    select status, payload, run_at from jobs
+    where status in ('pending', 'in_progress') or (status = 'failed' and finished_at >= ${at - 86_400_000})`);
+  const health: QueueHealth = { pending: 0, inProgress: 0, failed: 0, oldestPendingAgeMs: 0 };
+  for (const row of rows) {
+    let repoId: unknown;
+    try {
+      repoId = JSON.parse(row.payload).repoId;
+    } catch {
+      continue;
+    }
+    if (!repoIds.has(Number(repoId))) continue;
+    if (row.status === "pending") {
+      health.pending++;
+      health.oldestPendingAgeMs = Math.max(health.oldestPendingAgeMs, at - Number(row.runAt));
+    } else if (row.status === "in_progress") health.inProgress++;
+    else health.failed++;
+  }
+  return health;
+}
+
+export interface AnalyticsData {
+  /** Day starts (epoch ms, UTC), oldest first; every series below has one value per day. */
+  days: number[];
+  reviews: number[];
+  findings: { blocker: number[]; warning: number[]; info: number[] };
+  tokens: number[];
+  costUsd: number[];
+  /** Median minutes from start to finish of the day's completed reviews (0 when none). */
+  medianMinutes: number[];
+  findingsByStep: { step: string; count: number }[];
+  totals: { reviews: number; findings: number; tokens: number; costUsd: number; medianMinutes: number };
+}
+
+const DAY = 86_400_000;
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Per-day series over the last `days` days (today included), bucketed in UTC. */
+export async function loadAnalytics(
+  db: Db,
+  organizationId: number,
+  options: { days?: number; now?: () => number } = {},
+): Promise<AnalyticsData> {
+  const dayCount = options.days ?? 30;
+  const today = Math.floor((options.now ?? Date.now)() / DAY) * DAY;
+  const start = today - (dayCount - 1) * DAY;
+  const days = Array.from({ length: dayCount }, (_, index) => start + index * DAY);
+  const zeros = () => days.map(() => 0);
+  const data: AnalyticsData = {
+    days,
+    reviews: zeros(),
+    findings: { blocker: zeros(), warning: zeros(), info: zeros() },
+    tokens: zeros(),
+    costUsd: zeros(),
+    medianMinutes: zeros(),
+    findingsByStep: [],
+    totals: { reviews: 0, findings: 0, tokens: 0, costUsd: 0, medianMinutes: 0 },
+  };
+  const reviews = await db.query(sql`
+    select r.started_at, r.finished_at, r.status, r.input_tokens, r.output_tokens, r.cost_usd
+    from reviews r join repos p on p.id = r.repo_id
+    where p.organization_id = ${organizationId} and r.started_at >= ${start}`);
+  const durations = days.map(() => [] as number[]);
+  const allDurations: number[] = [];
+  for (const row of reviews) {
+    const index = Math.floor((Number(row.startedAt) - start) / DAY);
+    if (index < 0 || index >= dayCount) continue;
+    data.reviews[index]!++;
+    data.tokens[index]! += Number(row.inputTokens) + Number(row.outputTokens);
+    data.costUsd[index]! += Number(row.costUsd);
+    if (row.status === "completed" && row.finishedAt !== null) {
+      const minutes = (Number(row.finishedAt) - Number(row.startedAt)) / 60_000;
+      durations[index]!.push(minutes);
+      allDurations.push(minutes);
+    }
+  }
+  data.medianMinutes = durations.map(median);
+  const findings = await db.query(sql`
+    select c.severity, c.step, r.started_at from comments c
+    join reviews r on r.id = c.review_id join repos p on p.id = r.repo_id
+    where p.organization_id = ${organizationId} and r.started_at >= ${start} and c.placement <> 'duplicate'`);
+  const bySteps = new Map<string, number>();
+  for (const row of findings) {
+    const index = Math.floor((Number(row.startedAt) - start) / DAY);
+    const severity = row.severity as keyof AnalyticsData["findings"];
+    if (index < 0 || index >= dayCount || !data.findings[severity]) continue;
+    data.findings[severity][index]!++;
+    bySteps.set(String(row.step), (bySteps.get(String(row.step)) ?? 0) + 1);
+  }
+  data.findingsByStep = [...bySteps].map(([step, count]) => ({ step, count }))
+    .sort((a, b) => b.count - a.count || a.step.localeCompare(b.step));
+  data.totals = {
+    reviews: reviews.length,
+    findings: findings.length,
+    tokens: data.tokens.reduce((sum, value) => sum + value, 0),
+    costUsd: data.costUsd.reduce((sum, value) => sum + value, 0),
+    medianMinutes: median(allDurations),
+  };
+  return data;
+}

@@ -1,0 +1,165 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../../lib/http/define.ts";
+import { defineHandlers } from "../../lib/http/define.ts";
+import { createRepo, findRepo, listRepos } from "../../lib/db/repos.ts";
+import { repoStats } from "../../lib/db/analytics.ts";
+import { randomSecret } from "../../lib/auth/secret_box.ts";
+import { hasRole, type Viewer } from "../../lib/auth/mod.ts";
+import type { PlatformId } from "../../lib/platforms/types.ts";
+import { PLATFORM_LABELS } from "../../components/SetupInstructions.tsx";
+import {
+  CsrfField,
+  formatCost,
+  formatTime,
+  formFields,
+  Notice,
+  page,
+  renderDashboard,
+} from "../../lib/dashboard/route.tsx";
+
+const REPO_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._ -]+)+$/;
+
+async function ReposPage(
+  c: Context<AppEnv>,
+  viewer: Viewer,
+  form: { error?: string; platform?: string; fullName?: string; status?: number } = {},
+) {
+  const { db } = c.var.deps;
+  const [repos, stats] = await Promise.all([
+    listRepos(db, viewer.organization.id),
+    repoStats(db, viewer.organization.id),
+  ]);
+  const canManage = hasRole(viewer, "admin");
+  return renderDashboard(
+    c,
+    viewer,
+    { title: "Repositories", active: "/repos", status: form.status },
+    (
+      <>
+        <div class="page-head">
+          <h1>Repositories</h1>
+          <p class="muted">{repos.length} connected</p>
+        </div>
+        <Notice c={c} error={form.error} />
+        {repos.length === 0
+          ? (
+            <p class="panel muted" data-testid="no-repos">
+              No repositories yet. Connect one below to start reviewing.
+            </p>
+          )
+          : (
+            <div class="table-wrap">
+              <table data-testid="repo-table">
+                <thead>
+                  <tr>
+                    <th>Repository</th>
+                    <th>Platform</th>
+                    <th>Status</th>
+                    <th>Reviews</th>
+                    <th>Findings</th>
+                    <th>Cost</th>
+                    <th>Last review</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {repos.map((repo) => {
+                    const stat = stats.get(repo.id);
+                    return (
+                      <tr data-repo-id={repo.id}>
+                        <td>
+                          <a href={`/repos/${repo.id}`}>{repo.fullName}</a>
+                        </td>
+                        <td>{PLATFORM_LABELS[repo.platform]}</td>
+                        <td>
+                          <span class={`pill ${repo.paused ? "paused" : "active"}`}>
+                            {repo.paused ? "paused" : "active"}
+                          </span>
+                        </td>
+                        <td>{stat?.reviews ?? 0}</td>
+                        <td>{stat?.findings ?? 0}</td>
+                        <td>{formatCost(stat?.costUsd ?? 0)}</td>
+                        <td>{formatTime(stat?.lastReviewAt ?? null)}</td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          )}
+        {canManage && (
+          <section class="panel" style="margin-top:1.5rem">
+            <h2>Connect a repository</h2>
+            <p class="muted">
+              Loom generates a webhook secret and shows the setup steps for the platform. API tokens for the
+              platform go under <a href="/settings">Settings</a>.
+            </p>
+            <form method="post" class="inline">
+              <CsrfField viewer={viewer} />
+              <label>
+                Platform
+                <select name="platform">
+                  {Object.entries(PLATFORM_LABELS).map(([id, label]) => (
+                    <option value={id} selected={form.platform === id}>{label}</option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Repository (owner/name)
+                <input
+                  name="fullName"
+                  required
+                  placeholder="acme/api"
+                  value={form.fullName ?? ""}
+                  size={32}
+                />
+              </label>
+              <button type="submit">Connect</button>
+            </form>
+          </section>
+        )}
+      </>
+    ),
+  );
+}
+
+export const handler = defineHandlers({
+  GET: page((c, viewer) => ReposPage(c, viewer)),
+  POST: page(async (c, viewer) => {
+    const { db, secretBox, now } = c.var.deps;
+    const fields = await formFields(c);
+    const platform = fields.platform as PlatformId;
+    const fullName = (fields.fullName ?? "").trim().replace(/^\/+|\/+$/g, "");
+    if (!(platform in PLATFORM_LABELS)) {
+      return ReposPage(c, viewer, { error: `Unknown platform "${fields.platform}"`, status: 400 });
+    }
+    if (!REPO_NAME.test(fullName) || fullName.length > 200) {
+      return ReposPage(c, viewer, {
+        error: `"${fullName}" is not a repository name: use owner/name (GitLab: group/subgroup/project)`,
+        platform,
+        fullName,
+        status: 400,
+      });
+    }
+    if (await findRepo(db, platform, fullName)) {
+      return ReposPage(c, viewer, {
+        error: `${fullName} is already connected on ${PLATFORM_LABELS[platform]}`,
+        platform,
+        fullName,
+        status: 409,
+      });
+    }
+    const secret = platform === "azure_devops" ? `basic:loom:${randomSecret()}` : randomSecret();
+    const repo = await createRepo(db, {
+      platform,
+      fullName,
+      organizationId: viewer.organization.id,
+      webhookSecret: await secretBox.encrypt(secret),
+    }, now);
+    c.var.log.info("Repository connected", {
+      repoId: repo.id,
+      platform,
+      organizationId: viewer.organization.id,
+    });
+    return c.redirect(`/repos/${repo.id}?notice=repo-connected`, 303);
+  }, { role: "admin" }),
+});

@@ -1,0 +1,257 @@
+/**
+ * The database goes away while jobs flow, and the workers recover on their own.
+ *
+ * PostgreSQL: the shared server is never restarted (other tests use it); instead two workers reach it through a
+ * TCP proxy that this test cuts — every open connection is closed and new ones are refused, as during a
+ * restart or failover — and then restores. SQLite has no server to lose; its failure mode under load is
+ * "database is locked", so a second writer process holds the write lock in bursts longer than the workers'
+ * busy timeout. In both cases every job must end `completed`, none failed or stuck, and only a job that was
+ * running at the moment of the fault may run a second time (its completion could not be recorded).
+ */
+import assert from "node:assert/strict";
+import { createPostgresDb, createSqliteDb, type Db, sql } from "../../lib/db/mod.ts";
+import { createTestDatabase } from "../../lib/db/testing.ts";
+import { createLogger } from "../../lib/log.ts";
+import { enqueue, type TaskPayloads } from "../../lib/queue/mod.ts";
+import { runWorker, type TaskRegistry } from "../../worker/run_worker.ts";
+
+const JOBS = 240;
+
+function payload(number: number): TaskPayloads["review_pull_request"] {
+  return {
+    platform: "github",
+    repoId: 1,
+    repo: "octo/outage",
+    number,
+    headSha: `sha${number}`,
+    baseSha: "base",
+    baseRef: "main",
+    headRef: "topic",
+    title: "Outage",
+    author: "ada",
+    authorIsBot: false,
+    draft: false,
+    action: "opened",
+  };
+}
+
+/** A TCP proxy whose connections can all be cut at once, refusing new ones until restored. */
+function startCuttableProxy(target: { hostname: string; port: number }) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Deno.Conn>();
+  let refusing = false;
+  const pipe = async (from: Deno.Conn, to: Deno.Conn) => {
+    try {
+      await from.readable.pipeTo(to.writable, { preventClose: false });
+    } catch {
+      // The other side went away or the test cut the link.
+    }
+  };
+  const close = (conn: Deno.Conn) => {
+    open.delete(conn);
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
+  };
+  const pumps: Promise<void>[] = [];
+  const accepting = (async () => {
+    for await (const client of listener) {
+      if (refusing) {
+        close(client);
+        continue;
+      }
+      open.add(client);
+      pumps.push((async () => {
+        let server: Deno.Conn;
+        try {
+          server = await Deno.connect(target);
+        } catch {
+          close(client);
+          return;
+        }
+        open.add(server);
+        await Promise.all([pipe(client, server), pipe(server, client)]);
+        close(client);
+        close(server);
+      })());
+    }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    cut() {
+      refusing = true;
+      for (const conn of [...open]) close(conn);
+    },
+    restore() {
+      refusing = false;
+    },
+    async close() {
+      refusing = true;
+      listener.close();
+      for (const conn of [...open]) close(conn);
+      await accepting.catch(() => {});
+      await Promise.all(pumps);
+    },
+  };
+}
+
+interface Run {
+  executions: Map<number, number>;
+  errors: string[];
+}
+
+/** Runs `workers` loops that "review" for 15 ms per job until every job is completed or `timeoutMs` passes. */
+async function drainThrough(
+  observer: Db,
+  workers: Db[],
+  fault: (completed: () => Promise<number>) => Promise<void>,
+  timeoutMs = 90_000,
+): Promise<Run> {
+  const executions = new Map<number, number>();
+  const errors: string[] = [];
+  const log = createLogger({
+    level: "warn",
+    write: (line) => errors.push((JSON.parse(line) as { message: string }).message),
+  });
+  const tasks: TaskRegistry = {
+    review_pull_request: async (job) => {
+      executions.set(job.id, (executions.get(job.id) ?? 0) + 1);
+      await new Promise((resolve) => setTimeout(resolve, 15));
+    },
+    pull_request_command: () => Promise.resolve(),
+  } as TaskRegistry;
+  const stop = new AbortController();
+  const loops = workers.map((db, index) =>
+    runWorker({
+      db,
+      log,
+      tasks,
+      workerId: `outage-${index}`,
+      concurrency: 2,
+      leaseMs: 1_000,
+      pollIntervalMs: 50,
+      shutdownGraceMs: 2_000,
+      signal: stop.signal,
+    })
+  );
+  const completed = async () => {
+    const [row] = await observer.query<{ count: number }>(
+      sql`select count(*) as count from jobs where status = 'completed'`,
+    );
+    return Number(row!.count);
+  };
+  try {
+    await fault(completed);
+    const deadline = Date.now() + timeoutMs;
+    while ((await completed()) < JOBS) {
+      if (Date.now() > deadline) throw new Error(`Only ${await completed()} of ${JOBS} jobs completed`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    stop.abort();
+    await Promise.all(loops);
+  }
+  return { executions, errors };
+}
+
+async function until(check: () => Promise<boolean>) {
+  const deadline = Date.now() + 60_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("Timed out waiting for jobs to flow");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** `inFlightAtFault`: job runs that can overlap the fault (concurrent slots × separate fault windows). */
+async function assertEveryJobCompletedOnce(db: Db, run: Run, inFlightAtFault: number) {
+  const rows = await db.query<{ id: number; status: string }>(sql`select id, status from jobs order by id`);
+  assert.equal(rows.length, JOBS);
+  assert.deepEqual(rows.filter((row) => row.status !== "completed"), [], "every job completed");
+  assert.equal(run.executions.size, JOBS, "every job ran");
+  // A run whose completion could not be recorded is run again; only runs in flight during a fault qualify.
+  const extraRuns = [...run.executions.values()].reduce((sum, count) => sum + count - 1, 0);
+  assert.ok(
+    extraRuns <= inFlightAtFault,
+    `${extraRuns} extra runs, at most ${inFlightAtFault} were in flight`,
+  );
+}
+
+Deno.test("workers recover when every PostgreSQL connection is cut under load [postgres]", async () => {
+  await using database = await createTestDatabase("postgres");
+  const url = new URL(database.url);
+  const proxy = startCuttableProxy({ hostname: url.hostname, port: Number(url.port || 5432) });
+  url.port = String(proxy.port);
+  const workers = [0, 1].map(() => createPostgresDb(url.toString(), { schema: database.schema, max: 2 }));
+  try {
+    for (let index = 0; index < JOBS; index++) {
+      await enqueue(database.db, "review_pull_request", payload(index), {
+        dedupeKey: `o${index}`,
+        maxAttempts: 5,
+      });
+    }
+    const run = await drainThrough(database.db, workers, async (completed) => {
+      await until(async () => (await completed()) >= JOBS / 4);
+      proxy.cut();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      proxy.restore();
+    });
+    assert.ok(
+      run.errors.some((message) =>
+        /Cannot claim jobs|Cannot record|Heartbeat failed|Job failed/.test(message)
+      ),
+      `the cut was felt by the workers: ${[...new Set(run.errors)].join(", ")}`,
+    );
+    await assertEveryJobCompletedOnce(database.db, run, 4);
+  } finally {
+    for (const db of workers) await db.close().catch(() => {});
+    await proxy.close();
+  }
+});
+
+/** Holds SQLite's write lock from another process: `cycles` times `holdMs` locked, then `gapMs` free. */
+async function lockStorm(path: string, options: { cycles: number; holdMs: number; gapMs: number }) {
+  const code = `
+    import { DatabaseSync } from "node:sqlite";
+    const db = new DatabaseSync(${JSON.stringify(path)});
+    db.exec("PRAGMA busy_timeout = 5000");
+    const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    for (let cycle = 0; cycle < ${options.cycles}; cycle++) {
+      db.exec("BEGIN IMMEDIATE");
+      sleep(${options.holdMs});
+      db.exec("COMMIT");
+      sleep(${options.gapMs});
+    }
+    db.close();
+  `;
+  const output = await new Deno.Command(Deno.execPath(), { args: ["eval", code], stderr: "piped" }).output();
+  if (!output.success) throw new Error(`Lock storm failed: ${new TextDecoder().decode(output.stderr)}`);
+}
+
+Deno.test("workers recover from SQLITE_BUSY storms caused by another writer process [sqlite]", async () => {
+  await using database = await createTestDatabase("sqlite");
+  // A short busy timeout so the storm's 400 ms holds surface as "database is locked" errors in the workers.
+  const workers = [0, 1].map(() => createSqliteDb(database.url, { busyTimeoutMs: 100 }));
+  try {
+    for (let index = 0; index < JOBS; index++) {
+      await enqueue(database.db, "review_pull_request", payload(index), {
+        dedupeKey: `o${index}`,
+        maxAttempts: 5,
+      });
+    }
+    const run = await drainThrough(database.db, workers, async (completed) => {
+      await until(async () => (await completed()) >= JOBS / 4);
+      await lockStorm(database.url, { cycles: 6, holdMs: 400, gapMs: 60 });
+    });
+    assert.ok(
+      run.errors.some((message) =>
+        /Cannot claim jobs|Cannot record|Heartbeat failed|Job failed/.test(message)
+      ),
+      `the storm was felt by the workers: ${[...new Set(run.errors)].join(", ")}`,
+    );
+    await assertEveryJobCompletedOnce(database.db, run, 4 * 6);
+  } finally {
+    for (const db of workers) await db.close();
+  }
+});
