@@ -58,8 +58,11 @@ class ConnectionLock {
 export function createSqliteDb(path: string, options: SqliteOptions = {}): Db {
   const database = new DatabaseSync(path);
   const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
-  database.exec("PRAGMA busy_timeout = 0");
+  // Switching a new file to WAL needs an exclusive lock, which several processes opening it at once (web,
+  // workers, migrations) contend for; SQLite's own blocking wait is acceptable here, once, at start-up.
+  database.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
   if (path !== ":memory:") database.exec("PRAGMA journal_mode = WAL");
+  database.exec("PRAGMA busy_timeout = 0");
   database.exec("PRAGMA foreign_keys = ON");
   database.exec("PRAGMA synchronous = NORMAL");
   const lock = new ConnectionLock();

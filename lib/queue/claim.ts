@@ -39,6 +39,11 @@ export async function claim(db: Db, workerId: string, options: ClaimOptions): Pr
         select id from jobs where ${claimable(now)}
         order by priority desc, run_at, id limit ${limit})
       returning *`;
-  const rows = await db.transaction((tx) => tx.query(statement));
+  // PostgreSQL: the one UPDATE is atomic and SKIP LOCKED keeps claimers apart, so an explicit transaction would
+  // only add two round trips. SQLite: BEGIN IMMEDIATE takes the write lock up front, so two processes never both
+  // read the same candidates.
+  const rows = db.dialect === "postgres"
+    ? await db.query(statement)
+    : await db.transaction((tx) => tx.query(statement));
   return rows.map(toJob).sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || a.id - b.id);
 }

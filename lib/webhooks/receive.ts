@@ -102,7 +102,33 @@ export async function receiveWebhook(
   return await act(deps, repo, deliveryId, event);
 }
 
-async function act(deps: WebhookDeps, repo: Repo, deliveryId: string, event: WebhookEvent | null) {
+/**
+ * Records the delivery and acts on it in one transaction: one commit per webhook, and a crash in between leaves
+ * neither a delivery without its job nor a job without its delivery.
+ */
+async function act(
+  deps: WebhookDeps,
+  repo: Repo,
+  deliveryId: string,
+  event: WebhookEvent | null,
+): Promise<WebhookResult> {
+  let enqueued = false;
+  const result = await deps.db.transaction(async (db) => {
+    const { result, created } = await actIn({ ...deps, db }, repo, deliveryId, event);
+    enqueued = created;
+    return result;
+  });
+  // Wake the in-process worker only once the job is committed and visible to it.
+  if (enqueued) deps.onEnqueued?.();
+  return result;
+}
+
+async function actIn(
+  deps: WebhookDeps,
+  repo: Repo,
+  deliveryId: string,
+  event: WebhookEvent | null,
+): Promise<{ result: WebhookResult; created: boolean }> {
   const platform = repo.platform;
   const eventName = event === null
     ? "ignored"
@@ -115,19 +141,26 @@ async function act(deps: WebhookDeps, repo: Repo, deliveryId: string, event: Web
     deps.now,
   );
   if (!fresh) {
-    return { status: 200, body: { status: "duplicate", message: "Delivery already processed" } } as const;
+    return {
+      result: { status: 200, body: { status: "duplicate", message: "Delivery already processed" } },
+      created: false,
+    };
   }
-  const settle = async (outcome: DeliveryOutcome, jobId?: number): Promise<WebhookResult> => {
-    await setDeliveryOutcome(deps.db, { platform, deliveryId, outcome, jobId });
-    return { status: 202, body: { status: "accepted", outcome, jobId } };
+  const settle = async (outcome: DeliveryOutcome, job?: { id: number; created: boolean }) => {
+    if (outcome !== "ignored" || job) {
+      await setDeliveryOutcome(deps.db, { platform, deliveryId, outcome, jobId: job?.id });
+    }
+    return {
+      result: { status: 202, body: { status: "accepted", outcome, jobId: job?.id } } as WebhookResult,
+      created: job?.created ?? false,
+    };
   };
   if (event?.kind === "comment") {
     // Commands from Loom's own comments, bots and non-commands are recorded and ignored.
     if (repo.paused) return await settle("paused");
     const job = await enqueueCommand(deps.db, repo, event, { now: deps.now });
     if (job === null) return await settle("ignored");
-    if (job.created) deps.onEnqueued?.();
-    return await settle(job.created ? "enqueued" : "duplicate_job", job.id);
+    return await settle(job.created ? "enqueued" : "duplicate_job", job);
   }
   if (event === null || event.kind !== "pull_request") return await settle("ignored");
   if (event.action === "closed") {
@@ -137,8 +170,7 @@ async function act(deps: WebhookDeps, repo: Repo, deliveryId: string, event: Web
   if (!REVIEW_ACTIONS.has(event.action)) return await settle("ignored");
   if (repo.paused) return await settle("paused");
   const job = await enqueueReview(deps, repo, event, deliveryId);
-  if (job.created) deps.onEnqueued?.();
-  return await settle(job.created ? "enqueued" : "duplicate_job", job.id);
+  return await settle(job.created ? "enqueued" : "duplicate_job", job);
 }
 
 async function enqueueReview(deps: WebhookDeps, repo: Repo, event: PullRequestEvent, deliveryId: string) {
