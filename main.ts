@@ -5,11 +5,10 @@
 import { loadServerConfig } from "./lib/config/env.ts";
 import { createLogger } from "./lib/log.ts";
 import { createApp } from "./app.ts";
-import { createReviewDeps, openRuntime } from "./lib/runtime.ts";
+import { openRuntime } from "./lib/runtime.ts";
 import { WEBHOOK_PARSERS } from "./lib/platforms/mod.ts";
 import { createWakeup } from "./lib/queue/mod.ts";
-import { runWorker } from "./worker/run_worker.ts";
-import { createTasks } from "./worker/tasks/mod.ts";
+import { startWorker } from "./worker/start.ts";
 
 const config = loadServerConfig(Deno.env.toObject());
 const log = createLogger({ level: config.logLevel });
@@ -33,18 +32,9 @@ const server = Deno.serve({
     log.info("Loom is listening", { url: `http://${hostname}:${port}`, dialect: runtime.db.dialect }),
 }, app.fetch);
 
-const worker = Deno.args.includes("--no-worker") ? Promise.resolve() : runWorker({
-  db: runtime.db,
-  log,
-  tasks: createTasks(createReviewDeps(config, runtime.db, log, { metrics: runtime.metrics })),
-  concurrency: config.workerConcurrency,
-  leaseMs: config.jobLeaseMs,
-  jobTimeoutMs: config.jobTimeoutMs,
-  pollIntervalMs: config.pollIntervalMs,
-  wakeup,
-  signal: stop.signal,
-  metrics: runtime.metrics,
-});
+const worker = Deno.args.includes("--no-worker")
+  ? Promise.resolve()
+  : startWorker(config, runtime, { log, wakeup, signal: stop.signal });
 
 async function shutdown(signal: string) {
   if (stop.signal.aborted) return;

@@ -1,10 +1,9 @@
 /** Worker process entry (`deno task worker`): runs review jobs from the shared database until SIGTERM. */
 import { loadServerConfig } from "../lib/config/env.ts";
 import { createLogger } from "../lib/log.ts";
-import { createReviewDeps, openRuntime } from "../lib/runtime.ts";
+import { openRuntime } from "../lib/runtime.ts";
 import { createWakeup } from "../lib/queue/mod.ts";
-import { runWorker } from "./run_worker.ts";
-import { createTasks } from "./tasks/mod.ts";
+import { startWorker } from "./start.ts";
 import { serveMetrics } from "../lib/metrics.ts";
 
 const config = loadServerConfig(Deno.env.toObject());
@@ -27,18 +26,7 @@ const metricsServer = config.workerMetricsPort > 0
     onListen: (url) => log.info("Worker metrics are listening", { url }),
   })
   : undefined;
-await runWorker({
-  db: runtime.db,
-  log,
-  tasks: createTasks(createReviewDeps(config, runtime.db, log, { metrics: runtime.metrics })),
-  concurrency: config.workerConcurrency,
-  leaseMs: config.jobLeaseMs,
-  jobTimeoutMs: config.jobTimeoutMs,
-  pollIntervalMs: config.pollIntervalMs,
-  wakeup,
-  signal: stop.signal,
-  metrics: runtime.metrics,
-});
+await startWorker(config, runtime, { log, wakeup, signal: stop.signal });
 await metricsServer?.finished;
 await wakeup.close();
 await runtime.close();

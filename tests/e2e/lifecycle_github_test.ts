@@ -407,12 +407,17 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     assert.deepEqual((await context.jobs()).map((job) => job.status), ["cancelled", "completed"]);
     assert.equal(github.state.reviews.length, 1, "only the newest head's review is posted");
     assert.equal(github.state.reviews[0]!.commitId, context.second.headSha);
-    assert.deepEqual(
+    // The old job is cancelled in the database at once; its worker notices at the next heartbeat and only then
+    // marks the old head's status, so wait for that instead of racing it.
+    const firstHeadStates = () =>
       github.state.statuses.filter((status) => status.sha === context.first.headSha).map((status) =>
         status.state
-      ),
-      ["pending", "error"],
+      );
+    await waitFor(
+      () => firstHeadStates().length >= 2 ? true : undefined,
+      () => JSON.stringify(firstHeadStates()),
     );
+    assert.deepEqual(firstHeadStates(), ["pending", "error"]);
     assert.equal(progressComments(github).length, 1);
     assert.match(progressComments(github)[0]!.body, /^## Loom review/, "the newer review owns the comment");
 

@@ -372,12 +372,17 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       "only the newest head is posted",
     );
     assert.ok(gitlab.state.discussions.length > 0);
-    assert.deepEqual(
+    // The old job is cancelled in the database at once; its worker notices at the next heartbeat and only then
+    // marks the old head's status, so wait for that instead of racing it.
+    const firstHeadStates = () =>
       gitlab.state.statuses.filter((status) => status.sha === context.first.headSha).map((status) =>
         status.state
-      ),
-      ["pending", "failed"],
+      );
+    await waitFor(
+      () => firstHeadStates().length >= 2 ? true : undefined,
+      () => JSON.stringify(firstHeadStates()),
     );
+    assert.deepEqual(firstHeadStates(), ["pending", "failed"]);
 
     stall = true;
     const head3 = HEAD_2 + "// more\n";
