@@ -50,7 +50,9 @@ function wrap(client: Sql | postgres.TransactionSql<Record<string, never>>, root
       await client.unsafe(text).simple();
     },
     async notify(channel: string, payload = ""): Promise<void> {
-      await root.notify(channel, payload);
+      // On this connection, not the pool: inside a transaction the notification is sent at commit (so a woken
+      // worker sees the row), and a transaction never waits for a second pool connection it may never get.
+      await client.unsafe("select pg_notify($1, $2)", [channel, payload]);
     },
     async listen(channel: string, onNotify: (payload: string) => void) {
       const subscription = await root.listen(channel, onNotify);
