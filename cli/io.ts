@@ -4,14 +4,8 @@
  */
 import type { ServerConfig } from "@/lib/config/env.ts";
 import type { ResolvedModel } from "@/lib/config/repo_config.ts";
-import {
-  createLimiter,
-  createLlmClient,
-  createPriceTable,
-  type LlmClient,
-  parsePriceOverrides,
-} from "@/lib/llm/mod.ts";
-import type { LlmProviderId, TokenUsage } from "@/lib/llm/mod.ts";
+import type { LlmClient, LlmProviderId, TokenUsage } from "@/lib/llm/mod.ts";
+import { createModelWiring } from "@/lib/llm/models.ts";
 import { createLogger, type Logger } from "@/lib/log.ts";
 
 /** A stream that text is written to. */
@@ -77,22 +71,12 @@ export interface CliModels {
   costOf(provider: LlmProviderId, model: string, usage: TokenUsage): number;
 }
 
-/**
- * The worker's model wiring without its cache: one concurrency limit for the run, a client per resolved model
- * with its fallback, and prices with `LOOM_LLM_PRICES` overrides.
- */
+/** The worker's model wiring without its cache: the same limits, fallbacks and prices for one run. */
 export function createCliModels(server: ServerConfig, log: Logger): CliModels {
-  const limiter = createLimiter(server.llmConcurrency);
-  const prices = createPriceTable(
-    server.env.LOOM_LLM_PRICES ? parsePriceOverrides(server.env.LOOM_LLM_PRICES) : {},
-  );
-  return {
-    createLlm: (model) =>
-      createLlmClient(model, {
-        limiter,
-        fallback: model.fallback ? createLlmClient(model.fallback, { limiter, log }) : undefined,
-        log,
-      }),
-    costOf: (provider, model, usage) => prices.costOf(provider, model, usage).usd,
-  };
+  return createModelWiring({
+    concurrency: server.llmConcurrency,
+    providerConcurrency: server.llmProviderConcurrency,
+    priceOverrides: server.env.LOOM_LLM_PRICES,
+    log,
+  });
 }

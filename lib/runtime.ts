@@ -9,9 +9,8 @@ import { createSecretBox, type SecretBox } from "./auth/secret_box.ts";
 import { loadOrCreateSecretKey } from "./auth/secret_key_file.ts";
 import type { Logger } from "./log.ts";
 import { createPlatformClient } from "./platforms/mod.ts";
-import { createLimiter, createLlmClient } from "./llm/mod.ts";
+import { createModelWiring } from "./llm/models.ts";
 import { createDbCacheStore } from "./db/llm_cache.ts";
-import { createPriceTable, parsePriceOverrides } from "./llm/pricing.ts";
 import { createConfigCache } from "./config/load.ts";
 import type { ReviewDeps } from "./review/review_pull_request.ts";
 import { prune } from "./queue/mod.ts";
@@ -88,12 +87,16 @@ export function createReviewDeps(
   log: Logger,
   options: { metrics?: LoomMetrics } = {},
 ): ReviewDeps {
-  // One limit for every review this process runs; the cache lives in the database, shared by every worker.
-  const limiter = createLimiter(config.llmConcurrency);
-  const cache = createDbCacheStore(db);
-  const prices = createPriceTable(
-    config.env.LOOM_LLM_PRICES ? parsePriceOverrides(config.env.LOOM_LLM_PRICES) : {},
-  );
+  // The cache lives in the database, shared by every worker.
+  const models = createModelWiring({
+    concurrency: config.llmConcurrency,
+    providerConcurrency: config.llmProviderConcurrency,
+    priceOverrides: config.env.LOOM_LLM_PRICES,
+    cache: config.llmCacheTtlMs > 0
+      ? { store: createDbCacheStore(db), ttlMs: config.llmCacheTtlMs }
+      : undefined,
+    log,
+  });
   return {
     db,
     server: config,
@@ -101,15 +104,10 @@ export function createReviewDeps(
     createClient: (repo) =>
       createPlatformClient(repo.platform, config, { installationId: repo.installationId ?? undefined, log }),
     createLlm: (model) => {
-      const client = createLlmClient(model, {
-        limiter,
-        cache: config.llmCacheTtlMs > 0 ? { store: cache, ttlMs: config.llmCacheTtlMs } : undefined,
-        fallback: model.fallback ? createLlmClient(model.fallback, { limiter, log }) : undefined,
-        log,
-      });
+      const client = models.createLlm(model);
       return options.metrics ? instrumentLlm(client, options.metrics) : client;
     },
-    costOf: (provider, model, usage) => prices.costOf(provider, model, usage).usd,
+    costOf: models.costOf,
     configCache: createConfigCache({ ttlMs: 60_000 }),
   };
 }

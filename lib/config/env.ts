@@ -54,6 +54,8 @@ export const ServerConfig = z.object({
   llmApiKey: z.string().optional(),
   /** LLM calls in flight at once across this process, so a burst of pull requests cannot trip rate limits. */
   llmConcurrency: z.coerce.number().int().min(1).max(256).default(8),
+  /** LLM calls in flight at once per provider (OpenAI, Anthropic, Google), within `llmConcurrency`. */
+  llmProviderConcurrency: z.coerce.number().int().min(1).max(256).default(4),
   /** How long identical LLM requests are answered from the cache (0 turns the cache off). */
   llmCacheTtlMs: z.coerce.number().int().min(0).default(7 * 24 * 3_600_000),
   /** Environment variables a repository config may name in `api_key_env`. */
@@ -106,6 +108,7 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_LLM_BASE_URL: "llmBaseUrl",
   LOOM_LLM_API_KEY: "llmApiKey",
   LOOM_LLM_CONCURRENCY: "llmConcurrency",
+  LOOM_LLM_PROVIDER_CONCURRENCY: "llmProviderConcurrency",
   LOOM_LLM_CACHE_TTL_MS: "llmCacheTtlMs",
   LOOM_ALLOWED_KEY_ENVS: "allowedKeyEnvs",
   LOOM_ALLOWED_BASE_URLS: "allowedBaseUrls",

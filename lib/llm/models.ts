@@ -1,0 +1,53 @@
+/**
+ * A deployment's model wiring, shared by the worker and the command line: one concurrency limit for every call
+ * of the process plus one per provider (so a burst of reviews cannot exceed a provider's rate limit while other
+ * providers stay usable), a client per resolved model with its fallback, an optional response cache, and prices
+ * with the deployment's overrides.
+ */
+import type { Logger } from "../log.ts";
+import type { LlmCacheStore } from "./cache.ts";
+import { createLimiter, type Limiter } from "./limit.ts";
+import { createLlmClient, type ModelSpec } from "./mod.ts";
+import { createPriceTable, parsePriceOverrides } from "./pricing.ts";
+import type { LlmClient, LlmProviderId, TokenUsage } from "./types.ts";
+
+/** A model as the repository config resolves it: a spec and, optionally, the model to fall back to. */
+export type ModelWithFallback = ModelSpec & { fallback?: ModelWithFallback };
+
+export interface ModelWiringOptions {
+  /** LLM calls in flight at once across the process. */
+  concurrency: number;
+  /** LLM calls in flight at once per provider. */
+  providerConcurrency: number;
+  /** `LOOM_LLM_PRICES`: JSON price overrides. */
+  priceOverrides?: string;
+  cache?: { store: LlmCacheStore; ttlMs: number };
+  log?: Logger;
+}
+
+export interface ModelWiring {
+  createLlm(model: ModelWithFallback): LlmClient;
+  costOf(provider: LlmProviderId, model: string, usage: TokenUsage): number;
+}
+
+export function createModelWiring(options: ModelWiringOptions): ModelWiring {
+  const deployment = createLimiter(options.concurrency);
+  const perProvider = new Map<LlmProviderId, Limiter>();
+  const limitersFor = (provider: LlmProviderId): Limiter[] => {
+    let limiter = perProvider.get(provider);
+    if (!limiter) perProvider.set(provider, limiter = createLimiter(options.providerConcurrency));
+    return [deployment, limiter];
+  };
+  const prices = createPriceTable(options.priceOverrides ? parsePriceOverrides(options.priceOverrides) : {});
+  const build = (model: ModelWithFallback): LlmClient =>
+    createLlmClient(model, {
+      limiter: limitersFor(model.provider),
+      cache: options.cache,
+      fallback: model.fallback ? build(model.fallback) : undefined,
+      log: options.log,
+    });
+  return {
+    createLlm: build,
+    costOf: (provider, model, usage) => prices.costOf(provider, model, usage).usd,
+  };
+}
