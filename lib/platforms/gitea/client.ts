@@ -15,6 +15,7 @@ import {
   type ReviewEvent,
   type ReviewOutput,
 } from "../types.ts";
+import { withPlatformContext } from "../errors.ts";
 
 /** Hidden marker in the body of Loom's review, so readers (and Loom) can tell its summary apart. */
 export const GITEA_SUMMARY_MARKER = "<!-- loom:summary -->";
@@ -102,14 +103,6 @@ function describe(pr: PullRequestRef): string {
 
 /** gitea-js throws the failed `Response` (with the parsed error body in `.error`); fetch failures are TypeErrors. */
 function wrap(message: string, error: unknown): PlatformError {
-  if (error instanceof PlatformError) {
-    return new PlatformError(`${message}: ${error.message}`, {
-      platform: "gitea",
-      status: error.status,
-      retryable: error.retryable,
-      cause: error,
-    });
-  }
   if (error instanceof Response) {
     const body = (error as Response & { error?: unknown }).error;
     const detail = (body as { message?: string } | null)?.message ?? error.statusText;
@@ -121,21 +114,7 @@ function wrap(message: string, error: unknown): PlatformError {
       { platform: "gitea", status: error.status, cause: error },
     );
   }
-  if (error instanceof z.ZodError) {
-    const issue = error.issues[0];
-    return new PlatformError(
-      `${message}: unexpected response: "${issue?.path.join(".")}" ${issue?.message}`,
-      {
-        platform: "gitea",
-        retryable: false,
-        cause: error,
-      },
-    );
-  }
-  return new PlatformError(`${message}: ${(error as Error)?.message ?? String(error)}`, {
-    platform: "gitea",
-    cause: error,
-  });
+  return withPlatformContext("gitea", message, error);
 }
 
 /** Lines that can carry a review comment: new-file lines for RIGHT, old-file lines for LEFT. */

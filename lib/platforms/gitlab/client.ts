@@ -18,6 +18,7 @@ import {
 } from "../types.ts";
 import { createFetchRequester } from "./_requester.ts";
 import { GitLabDiffFile, type HunkLine, isWithheld, lineCode, toUnifiedDiff, walkHunks } from "./_diff.ts";
+import { withPlatformContext } from "../errors.ts";
 
 /** Hidden marker that identifies Loom's summary note so a later review edits it instead of adding another. */
 export const GITLAB_SUMMARY_MARKER = "<!-- loom:summary -->";
@@ -119,29 +120,7 @@ function describe(pr: PullRequestRef): string {
 
 /** Adds what Loom was doing to an error from the requester, keeping its status and retry decision. */
 function wrap(message: string, error: unknown): PlatformError {
-  if (error instanceof PlatformError) {
-    return new PlatformError(`${message}: ${error.message}`, {
-      platform: "gitlab",
-      status: error.status,
-      retryable: error.retryable,
-      cause: error,
-    });
-  }
-  if (error instanceof z.ZodError) {
-    const issue = error.issues[0];
-    return new PlatformError(
-      `${message}: unexpected response: "${issue?.path.join(".")}" ${issue?.message}`,
-      {
-        platform: "gitlab",
-        retryable: false,
-        cause: error,
-      },
-    );
-  }
-  return new PlatformError(`${message}: ${(error as Error)?.message ?? String(error)}`, {
-    platform: "gitlab",
-    cause: error,
-  });
+  return withPlatformContext("gitlab", message, error);
 }
 
 function lineFields(line: HunkLine): { new_line?: number; old_line?: number } {
