@@ -16,89 +16,22 @@ import { createRepo } from "../../lib/db/repos.ts";
 import { createSecretBox } from "../../lib/auth/secret_box.ts";
 import { type FakeGitLab, startFakeGitLab } from "../fakes/gitlab.ts";
 import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "../fakes/openai.ts";
+import {
+  BASE,
+  CONFIG,
+  CRASHY_SCRIPT,
+  findingsReply,
+  HEAD,
+  HEAD_2,
+  PUBLIC_URL,
+  SECRET_KEY,
+  TODOS_SCRIPT,
+} from "../support/lifecycle_fixture.ts";
 import { makeGitDiff } from "../fakes/git_diff.ts";
 import { createE2eDatabase, type LoomProcess, startLoom, waitFor } from "../support/loom_process.ts";
 
-const SECRET_KEY = "e2e-secret-key-e2e-secret-key-0123456789abc";
 const WEBHOOK_SECRET = "e2e-gitlab-token";
 const REPO = "octo-group/cache-service";
-const PUBLIC_URL = "https://loom.example.test";
-
-const BASE = `export function cacheKey(user: string): string {
-  return user;
-}
-
-export function ttlSeconds(): number {
-  return 60;
-}
-`;
-const HEAD = `export function cacheKey(user: string, tenant: string): string {
-  return user + tenant;
-}
-
-export function ttlSeconds(): number {
-  return 60 * 60 * 24 * 365;
-}
-
-export function evict(keys: string[]) {
-  for (let i = 0; i <= keys.length; i++) delete store[keys[i]]; // TODO: bound the store
-}
-`;
-const HEAD_2 = HEAD.replace("return user + tenant;", "return `${tenant}:${user}`;");
-
-const CONFIG = `pipelines:
-  default:
-    - name: bugs
-    - name: todos
-      type: script
-      script: .loom/todos.ts
-      severity: info
-    - name: crashy
-      type: script
-      script: .loom/crashy.ts
-`;
-const TODOS_SCRIPT = `
-const input = JSON.parse(await new Response(Deno.stdin.readable).text());
-const findings = [];
-for (const file of input.files) {
-  if (!input.checkout.includes(file.newPath)) continue;
-  const lines = (await Deno.readTextFile(file.newPath)).split("\\n");
-  lines.forEach((line, index) => {
-    if (line.includes("TODO")) {
-      findings.push({ path: file.newPath, line: index + 1, severity: "warning", title: "Unresolved TODO", body: line.trim() });
-    }
-  });
-}
-console.log(JSON.stringify({ findings }));
-`;
-const CRASHY_SCRIPT = `throw new Error("the lint table is missing");`;
-
-function findingsReply(request: FakeLlmRequest): FakeReply {
-  if (!request.structured) return "EXPLAINED: `evict` reads one element past the end of `keys`.";
-  return {
-    json: {
-      findings: [
-        {
-          path: "src/cache.ts",
-          line: 10,
-          side: "RIGHT",
-          severity: "blocker",
-          title: "Off-by-one in evict loop",
-          body: "`i <= keys.length` reads one past the end; use `<`.",
-        },
-        {
-          path: "src/cache.ts",
-          line: 200,
-          side: "RIGHT",
-          severity: "info",
-          title: "Document the TTL choice",
-          body: "A one-year TTL deserves a comment explaining why.",
-        },
-      ],
-    },
-    usage: { inputTokens: 1200, outputTokens: 150 },
-  };
-}
 
 // deno-lint-ignore no-explicit-any
 type Payload = Record<string, any>;

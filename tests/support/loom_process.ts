@@ -64,11 +64,15 @@ export interface LoomProcess extends AsyncDisposable {
   kill(signal: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
+/**
+ * Starts `main.ts` on a port the kernel picks (`LOOM_PORT=0`) and reads the address from its "listening" log
+ * line: a port chosen by the test and released before the child binds it could be taken by another test's
+ * process in between, and the test would then talk to the wrong Loom.
+ */
 export async function startLoom(env: Record<string, string>, args: string[] = []): Promise<LoomProcess> {
-  const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
-    env: { LOOM_PORT: String(port), LOOM_HOSTNAME: "127.0.0.1", LOOM_LOG_LEVEL: "info", ...env },
+    env: { LOOM_PORT: "0", LOOM_HOSTNAME: "127.0.0.1", LOOM_LOG_LEVEL: "info", ...env },
     stdout: "piped",
     stderr: "piped",
     clearEnv: false,
@@ -79,24 +83,27 @@ export async function startLoom(env: Record<string, string>, args: string[] = []
     for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
   };
   const collecting = Promise.all([collect(child.stdout), collect(child.stderr)]);
-  const url = `http://127.0.0.1:${port}`;
   let exited = false;
   const status = child.status.then((value) => {
     exited = true;
     return value;
   });
   const deadline = Date.now() + 60_000;
+  let url: string | undefined;
   while (true) {
     if (exited) throw new Error(`Loom exited during start-up:\n${output}`);
-    try {
-      const response = await fetch(`${url}/readyz`);
-      await response.body?.cancel();
-      if (response.ok) break;
-    } catch {
-      // Not listening yet.
+    url ??= /"message":"Loom is listening","url":"(http:\/\/[^"]+)"/.exec(output)?.[1];
+    if (url) {
+      try {
+        const response = await fetch(`${url}/readyz`);
+        await response.body?.cancel();
+        if (response.ok) break;
+      } catch {
+        // Not answering yet.
+      }
     }
     if (Date.now() > deadline) throw new Error(`Loom did not become ready within 60 s:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const kill = async (signal: Deno.Signal) => {
     if (!exited) child.kill(signal);
