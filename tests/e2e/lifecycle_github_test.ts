@@ -277,7 +277,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     assert.equal((await deliver(loom, context.repo.id, "pull_request", pushed)).outcome, "enqueued");
     await context.settled(loom);
     assert.equal(github.state.reviews.length, 1, "no automatic review while paused");
-    assert.match(loom.logs(), /Automatic reviews of this pull request are paused/);
+    await loom.waitForLog(/Automatic reviews of this pull request are paused/);
 
     await deliver(loom, context.repo.id, "issue_comment", commentPayload("@loom review", "ada", "OWNER"));
     await context.settled(loom);
@@ -386,7 +386,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     assert.equal(context.github.state.reviews.length, 0);
     assert.equal(context.github.state.statuses.length, 0, "skipped reviews set no status");
     assert.equal(progressComments(context.github).length, 0);
-    assert.match(loom.logs(), /Pull request is a draft and triggers\.drafts is false/);
-    assert.match(loom.logs(), /is a bot and triggers\.authors\.bots is false/);
+    await loom.waitForLog(/Pull request is a draft and triggers\.drafts is false/);
+    await loom.waitForLog(/is a bot and triggers\.authors\.bots is false/);
   });
 }

@@ -241,7 +241,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     const pushed = mergeRequestPayload("update", { ...context.second, oldrev: context.first.headSha });
     assert.equal((await deliver(loom, context.repo.id, "Merge Request Hook", pushed)).outcome, "enqueued");
     await context.settled(loom);
-    assert.match(loom.logs(), /Automatic reviews of this pull request are paused/);
+    await loom.waitForLog(/Automatic reviews of this pull request are paused/);
     assert.equal(gitlab.state.statuses.filter((status) => status.sha === context.second.headSha).length, 0);
 
     await deliver(loom, context.repo.id, "Note Hook", notePayload("@loom review", "ada"));
@@ -360,7 +360,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     assert.equal(summaryNotes(context.gitlab).length, 0);
     assert.equal(context.gitlab.state.statuses.length, 0);
     assert.equal(progressNotes(context.gitlab).length, 0);
-    assert.match(loom.logs(), /Pull request is a draft and triggers\.drafts is false/);
-    assert.match(loom.logs(), /is a bot and triggers\.authors\.bots is false/);
+    await loom.waitForLog(/Pull request is a draft and triggers\.drafts is false/);
+    await loom.waitForLog(/is a bot and triggers\.authors\.bots is false/);
   });
 }

@@ -61,6 +61,11 @@ export interface LoomProcess extends AsyncDisposable {
   url: string;
   /** Everything the process printed so far (JSON log lines). */
   logs(): string;
+  /**
+   * Waits until the process has printed a line matching `pattern`. Its output arrives through a pipe, so a line
+   * logged before a job committed may still be in flight when the test sees the job's new state.
+   */
+  waitForLog(pattern: RegExp): Promise<void>;
   kill(signal: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
@@ -114,6 +119,12 @@ export async function startLoom(env: Record<string, string>, args: string[] = []
   return {
     url,
     logs: () => output,
+    waitForLog: async (pattern) => {
+      await waitFor(
+        () => pattern.test(output) || undefined,
+        () => `no log line matching ${pattern}:\n${output}`,
+      );
+    },
     kill,
     async [Symbol.asyncDispose]() {
       await kill("SIGTERM");
