@@ -4,6 +4,7 @@
  */
 import type { ServerConfig } from "./config/env.ts";
 import { type Db, openDb } from "./db/mod.ts";
+import { sqlitePath } from "./db/open.ts";
 import { migrate } from "./db/migrate.ts";
 import { createSecretBox, type SecretBox } from "./auth/secret_box.ts";
 import { loadOrCreateSecretKey } from "./auth/secret_key_file.ts";
@@ -65,7 +66,7 @@ export async function openRuntime(config: ServerConfig, log: Logger): Promise<Ru
         "Cannot start Loom: LOOM_SECRET_KEY must be set when several processes share PostgreSQL",
       );
     }
-    const directory = config.databaseUrl.replace(/^sqlite:(\/\/)?/, "").replace(/[^/]*$/, "") || "./";
+    const directory = sqlitePath(config.databaseUrl).replace(/[^/]*$/, "") || "./";
     secretKey = await loadOrCreateSecretKey(`${directory}secret.key`);
   }
   const stopPruning = startPruning(db, { retentionMs: config.retentionDays * 86_400_000, log });
