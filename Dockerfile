@@ -1,7 +1,7 @@
 # Loom: one image for the web process, the worker and the migration job; the command picks the role.
 #   docker build -t loom .
 #   docker run -p 8000:8000 -v loom-data:/data loom              # web + embedded worker, SQLite in /data
-#   docker run loom run -A --cached-only worker/main.ts         # a worker (needs LOOM_DATABASE_URL=postgres://…)
+#   docker run loom run -A --cached-only --v8-flags=--max-semi-space-size=2 worker/main.ts   # a worker (PostgreSQL)
 FROM denoland/deno:2.9.6
 
 ENV DENO_NO_UPDATE_CHECK=1 \

@@ -4,7 +4,10 @@
  * answering every step, while this script samples the process's `/proc/<pid>/status` every 25 ms. Reports the
  * peak resident set (VmHWM, which the kernel tracks between samples too) and the RSS when idle before the job.
  *
- *   deno run -A bench/worker_rss.ts [--files 500] [--dialect sqlite|postgres]
+ * The worker is started exactly as `deno task worker` starts it (the task's flags included, read from
+ * `deno.json`); `--v8-flags <flags>` replaces the task's V8 flags and `--v8-flags none` drops them, to compare.
+ *
+ *   deno run -A bench/worker_rss.ts [--files 500] [--dialect sqlite|postgres] [--v8-flags none]
  */
 import { sql } from "../lib/db/mod.ts";
 import { createRepo } from "../lib/db/repos.ts";
@@ -32,6 +35,26 @@ function source(file: number, variant: number): string {
   ).join("\n") + "\n";
 }
 
+/** `deno task worker`'s arguments after `deno`, with the entry point as an absolute path. */
+async function workerArgs(v8Flags: string | undefined): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  const [program, ...args] = String(config.tasks.worker).split(/\s+/);
+  if (program !== "deno") throw new Error(`The worker task does not start with deno: ${config.tasks.worker}`);
+  const withoutFlags = args.filter((arg) => !arg.startsWith("--v8-flags="));
+  const flags = v8Flags === undefined
+    ? args.filter((arg) => arg.startsWith("--v8-flags="))
+    : v8Flags === "none"
+    ? []
+    : [`--v8-flags=${v8Flags}`];
+  return [
+    ...withoutFlags.slice(0, 1),
+    ...flags,
+    ...withoutFlags.slice(1).map((arg) =>
+      arg.endsWith(".ts") ? new URL(`../${arg}`, import.meta.url).pathname : arg
+    ),
+  ];
+}
+
 async function memory(pid: number): Promise<{ rssKb: number; hwmKb: number }> {
   const status = await Deno.readTextFile(`/proc/${pid}/status`);
   const read = (key: string) => Number(status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1] ?? 0);
@@ -40,6 +63,7 @@ async function memory(pid: number): Promise<{ rssKb: number; hwmKb: number }> {
 
 const files = Number(flag("--files") ?? 500);
 const dialect = (flag("--dialect") ?? "sqlite") as "sqlite" | "postgres";
+const args = await workerArgs(flag("--v8-flags"));
 await using database = await createE2eDatabase(dialect);
 await using github = startFakeGitHub({ maxDiffFiles: files + 1, maxDiffLines: files * 100 });
 await using openai = await startFakeOpenAI({
@@ -65,7 +89,7 @@ github.state.addPullRequest({
 const repo = await createRepo(database.db, { platform: "github", fullName: REPO, webhookSecret: "unused" });
 
 const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", new URL("../worker/main.ts", import.meta.url).pathname],
+  args,
   env: {
     LOOM_DATABASE_URL: database.url,
     LOOM_SECRET_KEY: SECRET_KEY,
@@ -117,6 +141,7 @@ try {
   );
   const mb = (kb: number) => (kb / 1024).toFixed(1);
   const table = [
+    `worker: deno ${args.join(" ")}`,
     "| database | files | job | review | seconds | LLM calls | idle RSS MB | peak sampled RSS MB | VmHWM MB |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     `| ${dialect} | ${files} | ${status} | ${review?.status ?? "none"} | ${

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { checkKubernetesFields, lintDockerfile, lintKubernetes, lintKustomization } from "./lint_deploy.ts";
+import { parse, parseAllDocuments } from "yaml";
 
 Deno.test("lintDockerfile() accepts the repository's Dockerfile", async () => {
   const text = await Deno.readTextFile(new URL("../Dockerfile", import.meta.url));
@@ -82,4 +83,19 @@ Deno.test("lintKustomization() reports manifests it misses and resources that do
     "does not list worker.yaml",
     "lists missing gone.yaml",
   ]);
+});
+
+Deno.test("Compose and Kubernetes start the worker with the same V8 flags as `deno task worker`", async () => {
+  const read = (path: string) => Deno.readTextFile(new URL(path, import.meta.url));
+  const task = String(JSON.parse(await read("../deno.json")).tasks.worker);
+  const flags = task.split(/\s+/).filter((arg) => arg.startsWith("--v8-flags="));
+  assert.equal(flags.length, 1, `the worker task sets its V8 flags: ${task}`);
+  const compose = parse(await read("../deploy/docker-compose.yml"));
+  assert.ok(compose.services.worker.command.includes(flags[0]), "docker-compose.yml worker command");
+  const deployments = parseAllDocuments(await read("../deploy/k8s/worker.yaml")).map((document) =>
+    document.toJS()
+  );
+  const containers = deployments.flatMap((document) => document?.spec?.template?.spec?.containers ?? []);
+  const worker = containers.find((container: { name: string }) => container.name === "worker");
+  assert.ok(worker?.args.includes(flags[0]), "k8s worker.yaml worker container args");
 });

@@ -6,10 +6,10 @@
  * and docs, then more changed lines); they are packed into chunks of at most `chunkTokens` until the step's
  * `stepTokens` are spent; what does not fit is skipped and named in the summary with the reason.
  */
-import { countTokens as countOpenAITokens } from "gpt-tokenizer";
 import { type DiffFile, type DiffLine, filePath, type Hunk } from "../diff/types.ts";
 import type { LlmProviderId } from "../llm/types.ts";
 import { type PromptFile, renderFileDiff, renderHunk } from "./prompt.ts";
+import { loadO200kCounter } from "./openai_tokens.ts";
 
 /** Counts the tokens a model would see for `text`. */
 export type TokenCounter = (text: string) => number;
@@ -23,15 +23,13 @@ export const DEFAULT_CONTEXT_LINES = 5;
 /** Files whose head version is read for extra context, riskiest first; the rest keep git's context. */
 export const DEFAULT_CONTEXT_FILES = 50;
 
-const NO_SPECIAL_TOKENS = { disallowedSpecial: new Set<string>() };
-
 /**
- * A token counter for a provider: OpenAI's o200k tokenizer (`gpt-tokenizer`) for OpenAI-compatible models, and
- * an estimate of one token per 3.5 characters for Anthropic and Google, whose tokenizers are not published.
- * The estimate errs high for code, so budgets hold.
+ * A token counter for a provider: OpenAI's o200k tokenizer for OpenAI-compatible models (its vocabulary is read
+ * on the first call), and an estimate of one token per 3.5 characters for Anthropic and Google, whose tokenizers
+ * are not published. The estimate errs high for code, so budgets hold.
  */
-export function createTokenCounter(provider: LlmProviderId): TokenCounter {
-  if (provider === "openai") return (text) => countOpenAITokens(text, NO_SPECIAL_TOKENS);
+export async function createTokenCounter(provider: LlmProviderId): Promise<TokenCounter> {
+  if (provider === "openai") return await loadO200kCounter();
   return estimateTokens;
 }
 

@@ -59,13 +59,13 @@ function lineKeys(files: DiffFile[]): string[] {
   );
 }
 
-Deno.test("createTokenCounter() uses the OpenAI tokenizer and estimates for other providers", () => {
-  const openai = createTokenCounter("openai");
+Deno.test("createTokenCounter() uses the OpenAI tokenizer and estimates for other providers", async () => {
+  const openai = await createTokenCounter("openai");
   assert.equal(openai("hello world"), 2);
   // Special-token text in a diff is ordinary text, not an error.
   assert.ok(openai("<|endoftext|>") > 0);
-  assert.equal(createTokenCounter("anthropic")("x".repeat(35)), 10);
-  assert.equal(createTokenCounter("google"), estimateTokens);
+  assert.equal((await createTokenCounter("anthropic"))("x".repeat(35)), 10);
+  assert.equal(await createTokenCounter("google"), estimateTokens);
 });
 
 Deno.test("compareRisk() puts sensitive paths, then source, config, tests and docs, bigger changes first", () => {

@@ -65,7 +65,7 @@ export interface PipelineInput {
   /** LLM calls of one step in flight at once (the LLM client's deployment limiter applies on top); default 4. */
   chunkConcurrency?: number;
   /** Token counting per provider; default `createTokenCounter`. */
-  tokenCounter?(provider: LlmProviderId): TokenCounter;
+  tokenCounter?(provider: LlmProviderId): TokenCounter | Promise<TokenCounter>;
 }
 
 export interface PipelineResult {
@@ -129,9 +129,9 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
 }
 
 // Steps of one review count the same file texts; counting once per provider and text saves most tokenizer time.
-const countCaches = new WeakMap<PipelineInput, Map<LlmProviderId, TokenCounter>>();
+const countCaches = new WeakMap<PipelineInput, Map<LlmProviderId, Promise<TokenCounter>>>();
 
-function counterFor(input: PipelineInput, provider: LlmProviderId): TokenCounter {
+function counterFor(input: PipelineInput, provider: LlmProviderId): Promise<TokenCounter> {
   let byProvider = countCaches.get(input);
   if (byProvider === undefined) {
     byProvider = new Map();
@@ -139,16 +139,17 @@ function counterFor(input: PipelineInput, provider: LlmProviderId): TokenCounter
   }
   let counter = byProvider.get(provider);
   if (counter === undefined) {
-    const count = (input.tokenCounter ?? createTokenCounter)(provider);
-    const seen = new Map<string, number>();
-    counter = (text) => {
-      let tokens = seen.get(text);
-      if (tokens === undefined) {
-        tokens = count(text);
-        seen.set(text, tokens);
-      }
-      return tokens;
-    };
+    counter = Promise.resolve((input.tokenCounter ?? createTokenCounter)(provider)).then((count) => {
+      const seen = new Map<string, number>();
+      return (text: string) => {
+        let tokens = seen.get(text);
+        if (tokens === undefined) {
+          tokens = count(text);
+          seen.set(text, tokens);
+        }
+        return tokens;
+      };
+    });
     byProvider.set(provider, counter);
   }
   return counter;
@@ -210,7 +211,7 @@ async function runStep(input: PipelineInput, step: PipelineStep, files: DiffFile
   const model = resolveModel(loaded.config, step.model, input.server);
   const record = { ...base, provider: model.provider, model: model.model };
   const plan = planChunks(stepFiles, {
-    countTokens: counterFor(input, model.provider),
+    countTokens: await counterFor(input, model.provider),
     chunkTokens: input.chunkTokens,
     stepTokens: input.stepTokens,
   });
