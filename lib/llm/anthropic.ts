@@ -2,7 +2,7 @@
  * Anthropic Messages API through the official `@anthropic-ai/sdk`. Structured output forces a tool call whose
  * `input_schema` is the answer's schema; the tool input is the answer.
  */
-import Anthropic from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import {
   DEFAULT_MAX_TOKENS,
   DEFAULT_TIMEOUT_MS,
@@ -19,6 +19,12 @@ import type { ChatMessage, ChatOptions, LlmClient, TokenUsage } from "./types.ts
 
 const ANTHROPIC_BASE_URL = "https://api.anthropic.com";
 
+// The SDK is imported on the first call, so only processes that use Anthropic hold it (about 23 MB resident).
+let sdkModule: typeof import("@anthropic-ai/sdk") | undefined;
+async function loadSdk(): Promise<typeof import("@anthropic-ai/sdk")> {
+  return sdkModule ??= await import("@anthropic-ai/sdk");
+}
+
 type MessageCreateParams = Anthropic.Messages.MessageCreateParamsNonStreaming;
 
 /**
@@ -34,18 +40,22 @@ export function createAnthropicClient(options: LlmProviderOptions): LlmClient {
     // Without a key the SDK would search the environment and profile files; Loom passes keys explicitly.
     throw new TypeError(`Cannot create anthropic model "${model}": "apiKey" is missing`);
   }
-  const sdk = new Anthropic({
-    apiKey: options.apiKey,
-    baseURL: options.baseUrl ?? ANTHROPIC_BASE_URL,
-    webhookKey: null,
-    fetch: options.fetch,
-    // withRetry() is the only retry layer.
-    maxRetries: 0,
-    // Our own deadline (openCallScope) must fire first so the error says "timed out after N ms".
-    timeout: timeoutMs + 1000,
-    defaultHeaders: options.headers,
-    logger: toSdkLogger(options.log ?? silentLogger),
-  });
+  let sdk: Promise<Anthropic> | undefined;
+  const client = () =>
+    sdk ??= loadSdk().then(({ default: AnthropicSdk }) =>
+      new AnthropicSdk({
+        apiKey: options.apiKey,
+        baseURL: options.baseUrl ?? ANTHROPIC_BASE_URL,
+        webhookKey: null,
+        fetch: options.fetch,
+        // withRetry() is the only retry layer.
+        maxRetries: 0,
+        // Our own deadline (openCallScope) must fire first so the error says "timed out after N ms".
+        timeout: timeoutMs + 1000,
+        defaultHeaders: options.headers,
+        logger: toSdkLogger(options.log ?? silentLogger),
+      })
+    );
 
   function buildBody(messages: ChatMessage[], callOptions: ChatOptions): MessageCreateParams {
     const system: string[] = [];
@@ -96,7 +106,7 @@ export function createAnthropicClient(options: LlmProviderOptions): LlmClient {
     });
     try {
       const body = buildBody(messages, callOptions);
-      const message = await sdk.messages.create(body, { signal: scope.signal });
+      const message = await (await client()).messages.create(body, { signal: scope.signal });
       const forced = body.tool_choice?.type === "tool" ? body.tool_choice.name : undefined;
       const toolUse = message.content.find((block) => block.type === "tool_use" && block.name === forced);
       const text = toolUse?.type === "tool_use"
@@ -127,7 +137,10 @@ export function createAnthropicClient(options: LlmProviderOptions): LlmClient {
         toFailure,
       });
       try {
-        const events = await sdk.messages.create({ ...buildBody(messages, callOptions), stream: true }, {
+        const events = await (await client()).messages.create({
+          ...buildBody(messages, callOptions),
+          stream: true,
+        }, {
           signal: scope.signal,
         });
         const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
@@ -153,7 +166,9 @@ export function createAnthropicClient(options: LlmProviderOptions): LlmClient {
 }
 
 function toFailure(error: unknown): ProviderFailure | null {
-  if (!(error instanceof Anthropic.APIError)) return null;
+  // Before the SDK is loaded, no error can come from it.
+  const AnthropicSdk = sdkModule?.default;
+  if (!AnthropicSdk || !(error instanceof AnthropicSdk.APIError)) return null;
   if (error.status === undefined) return { message: error.message };
   return { status: error.status, headers: error.headers, message: error.apiMessage ?? error.message };
 }

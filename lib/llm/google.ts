@@ -2,12 +2,7 @@
  * Gemini API through the official `@google/genai` SDK. Structured output uses `responseMimeType:
  * "application/json"` with `responseJsonSchema`; streaming uses `generateContentStream` (SSE).
  */
-import {
-  ApiError,
-  type GenerateContentConfig,
-  type GenerateContentResponse,
-  GoogleGenAI,
-} from "@google/genai";
+import type { GenerateContentConfig, GenerateContentResponse, GoogleGenAI } from "@google/genai";
 import {
   DEFAULT_MAX_TOKENS,
   DEFAULT_TIMEOUT_MS,
@@ -22,6 +17,12 @@ import { type ChatMessage, type ChatOptions, type LlmClient, LlmError, type Toke
 
 const GEMINI_BASE_URL = "https://generativelanguage.googleapis.com";
 
+// The SDK is imported on the first call, so only processes that use Gemini hold it (about 29 MB resident).
+let sdkModule: typeof import("@google/genai") | undefined;
+async function loadSdk(): Promise<typeof import("@google/genai")> {
+  return sdkModule ??= await import("@google/genai");
+}
+
 /**
  * Creates a client for the Gemini API (not Vertex AI).
  * @param options model, `apiKey` (required) and defaults; `baseUrl` replaces the API origin
@@ -34,12 +35,21 @@ export function createGoogleClient(options: LlmProviderOptions): LlmClient {
     throw new TypeError(`Cannot create google model "${model}": "apiKey" is missing`);
   }
   const baseFetch = options.fetch ?? fetch;
-  const sdk = new GoogleGenAI({
-    apiKey: options.apiKey,
-    vertexai: false,
-    // No retryOptions: the SDK then makes exactly one attempt and withRetry() is the only retry layer.
-    httpOptions: { baseUrl: options.baseUrl ?? GEMINI_BASE_URL, headers: options.headers, fetch: baseFetch },
-  });
+  const apiKey = options.apiKey;
+  let sdk: Promise<GoogleGenAI> | undefined;
+  const client = () =>
+    sdk ??= loadSdk().then(({ GoogleGenAI: GoogleSdk }) =>
+      new GoogleSdk({
+        apiKey,
+        vertexai: false,
+        // No retryOptions: the SDK then makes exactly one attempt and withRetry() is the only retry layer.
+        httpOptions: {
+          baseUrl: options.baseUrl ?? GEMINI_BASE_URL,
+          headers: options.headers,
+          fetch: baseFetch,
+        },
+      })
+    );
 
   /**
    * The SDK's `ApiError` keeps the status but drops the response headers, so each call gets its own fetch
@@ -103,7 +113,7 @@ export function createGoogleClient(options: LlmProviderOptions): LlmClient {
   ): Promise<{ text: string; usage: TokenUsage; model: string }> {
     const { scope, capturingFetch } = openScope(callOptions.signal);
     try {
-      const response = await sdk.models.generateContent(
+      const response = await (await client()).models.generateContent(
         buildRequest(messages, callOptions, { signal: scope.signal, capturingFetch }),
       );
       const blocked = response.promptFeedback?.blockReason;
@@ -128,7 +138,7 @@ export function createGoogleClient(options: LlmProviderOptions): LlmClient {
     async *stream(messages, callOptions = {}) {
       const { scope, capturingFetch } = openScope(callOptions.signal);
       try {
-        const chunks = await sdk.models.generateContentStream(
+        const chunks = await (await client()).models.generateContentStream(
           buildRequest(messages, callOptions, { signal: scope.signal, capturingFetch }),
         );
         let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
@@ -164,7 +174,9 @@ function usageOf(response: GenerateContentResponse): TokenUsage {
 }
 
 function toFailure(error: unknown, headers: Headers | undefined): ProviderFailure | null {
-  if (!(error instanceof ApiError)) {
+  // Before the SDK is loaded, no error can come from it.
+  const ApiError = sdkModule?.ApiError;
+  if (!ApiError || !(error instanceof ApiError)) {
     // fetch rejects with a TypeError when the connection fails; the SDK passes it through.
     return error instanceof TypeError ? { message: error.message } : null;
   }

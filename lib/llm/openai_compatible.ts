@@ -2,7 +2,7 @@
  * OpenAI Chat Completions through the official `openai` SDK. The same wire protocol serves Azure OpenAI
  * (`/openai/v1` endpoint), Ollama, vLLM, Together, Groq and OpenRouter, so they differ only in `baseUrl`.
  */
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import {
   DEFAULT_MAX_TOKENS,
   DEFAULT_TIMEOUT_MS,
@@ -21,6 +21,13 @@ import { type ChatMessage, type ChatOptions, type LlmClient, LlmError, type Toke
 
 const OPENAI_BASE_URL = "https://api.openai.com/v1";
 
+// The SDK is imported on the first call: a worker then holds only the SDKs of the providers it uses, each
+// 20–30 MB resident once loaded.
+let sdkModule: typeof import("openai") | undefined;
+async function loadSdk(): Promise<typeof import("openai")> {
+  return sdkModule ??= await import("openai");
+}
+
 type ChatCompletionCreateParamsNonStreaming = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
 
 /**
@@ -30,22 +37,26 @@ type ChatCompletionCreateParamsNonStreaming = OpenAI.Chat.ChatCompletionCreatePa
 export function createOpenAICompatibleClient(options: LlmProviderOptions): LlmClient {
   const model = options.model;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const sdk = new OpenAI({
-    // Local servers (Ollama, vLLM) ignore the key, but the SDK refuses to start without one.
-    apiKey: options.apiKey ?? "unused",
-    baseURL: options.baseUrl ?? OPENAI_BASE_URL,
-    // Explicit nulls keep the SDK from filling these from OPENAI_* variables: only ServerConfig configures Loom.
-    organization: null,
-    project: null,
-    webhookSecret: null,
-    fetch: options.fetch,
-    // withRetry() is the only retry layer.
-    maxRetries: 0,
-    // Our own deadline (openCallScope) must fire first so the error says "timed out after N ms".
-    timeout: timeoutMs + 1000,
-    defaultHeaders: options.headers,
-    logger: toSdkLogger(options.log ?? silentLogger),
-  });
+  let sdk: Promise<OpenAI> | undefined;
+  const client = () =>
+    sdk ??= loadSdk().then(({ default: OpenAISdk }) =>
+      new OpenAISdk({
+        // Local servers (Ollama, vLLM) ignore the key, but the SDK refuses to start without one.
+        apiKey: options.apiKey ?? "unused",
+        baseURL: options.baseUrl ?? OPENAI_BASE_URL,
+        // Explicit nulls keep the SDK from filling these from OPENAI_* variables: only ServerConfig configures Loom.
+        organization: null,
+        project: null,
+        webhookSecret: null,
+        fetch: options.fetch,
+        // withRetry() is the only retry layer.
+        maxRetries: 0,
+        // Our own deadline (openCallScope) must fire first so the error says "timed out after N ms".
+        timeout: timeoutMs + 1000,
+        defaultHeaders: options.headers,
+        logger: toSdkLogger(options.log ?? silentLogger),
+      })
+    );
 
   function buildBody(
     messages: ChatMessage[],
@@ -89,7 +100,7 @@ export function createOpenAICompatibleClient(options: LlmProviderOptions): LlmCl
       toFailure,
     });
     try {
-      const completion = await sdk.chat.completions.create(buildBody(messages, callOptions), {
+      const completion = await (await client()).chat.completions.create(buildBody(messages, callOptions), {
         signal: scope.signal,
       });
       const message = completion.choices[0]?.message;
@@ -127,7 +138,7 @@ export function createOpenAICompatibleClient(options: LlmProviderOptions): LlmCl
         toFailure,
       });
       try {
-        const stream = await sdk.chat.completions.create(
+        const stream = await (await client()).chat.completions.create(
           { ...buildBody(messages, callOptions), stream: true, stream_options: { include_usage: true } },
           { signal: scope.signal },
         );
@@ -156,8 +167,10 @@ function isReasoningModel(model: string): boolean {
 }
 
 function toFailure(error: unknown): ProviderFailure | null {
-  if (!(error instanceof OpenAI.APIError)) return null;
-  if (error instanceof OpenAI.APIUserAbortError) return { message: "request aborted" };
+  // Before the SDK is loaded, no error can come from it.
+  const OpenAISdk = sdkModule?.default;
+  if (!OpenAISdk || !(error instanceof OpenAISdk.APIError)) return null;
+  if (error instanceof OpenAISdk.APIUserAbortError) return { message: "request aborted" };
   if (error.status === undefined) return { message: error.message };
   return { status: error.status, headers: error.headers, message: error.message };
 }

@@ -2,7 +2,7 @@
  * Gitea/Forgejo REST client on `gitea-js`, sending through an injectable `fetch`.
  * Reference: platforms.md §5.2; Gitea `routers/api/v1/repo/pull_review.go`, `pull.go`, `issue_comment.go`.
  */
-import { giteaApi } from "gitea-js";
+import type { giteaApi } from "gitea-js";
 import parseDiff from "parse-diff";
 import { z } from "zod";
 import {
@@ -158,15 +158,20 @@ function appendUnanchored(summary: string, comments: readonly InlineComment[]): 
  * @returns a client whose errors are all `PlatformError`
  */
 export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
-  const api = giteaApi(normalizeBaseUrl(options.baseUrl), {
-    token: options.token,
-    customFetch: options.fetch ?? fetch,
-  });
+  // gitea-js is imported on the first call, so only processes that talk to Gitea hold it.
+  let sdk: Promise<ReturnType<typeof giteaApi>> | undefined;
+  const api = () =>
+    sdk ??= import("gitea-js").then(({ giteaApi }) =>
+      giteaApi(normalizeBaseUrl(options.baseUrl), {
+        token: options.token,
+        customFetch: options.fetch ?? fetch,
+      })
+    );
   const pageSize = options.pageSize ?? 50;
 
   async function getDiffText(pr: PullRequestRef): Promise<string> {
     const [owner, name] = splitRepo(pr.repo);
-    const response = await api.repos.repoDownloadPullDiffOrPatch(owner, name, pr.number, "diff", {
+    const response = await (await api()).repos.repoDownloadPullDiffOrPatch(owner, name, pr.number, "diff", {
       binary: false,
     }, { format: "text" });
     return response.data;
@@ -176,7 +181,10 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
     const [owner, name] = splitRepo(pr.repo);
     const reviews: z.infer<typeof Review>[] = [];
     for (let page = 1;; page += 1) {
-      const response = await api.repos.repoListPullReviews(owner, name, pr.number, { page, limit: pageSize });
+      const response = await (await api()).repos.repoListPullReviews(owner, name, pr.number, {
+        page,
+        limit: pageSize,
+      });
       const items = z.array(Review).parse(response.data);
       reviews.push(...items);
       // A short page does not mean the end: the server may cap `limit` below what was asked.
@@ -191,7 +199,9 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
     async getPullRequest(pr) {
       try {
         const [owner, name] = splitRepo(pr.repo);
-        const data = PullRequestBody.parse((await api.repos.repoGetPullRequest(owner, name, pr.number)).data);
+        const data = PullRequestBody.parse(
+          (await (await api()).repos.repoGetPullRequest(owner, name, pr.number)).data,
+        );
         const state: PullRequest["state"] = data.merged
           ? "merged"
           : data.state === "closed"
@@ -216,7 +226,7 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
     async getFile(pr, path, ref) {
       try {
         const [owner, name] = splitRepo(pr.repo);
-        const response = await api.repos.repoGetRawFile(owner, name, encodePath(path), { ref }, {
+        const response = await (await api()).repos.repoGetRawFile(owner, name, encodePath(path), { ref }, {
           format: "text",
         });
         return response.data as unknown as string;
@@ -238,7 +248,7 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
       try {
         const [owner, name] = splitRepo(pr.repo);
         const issueComments = z.array(IssueComment).parse(
-          (await api.repos.issueGetComments(owner, name, pr.number)).data,
+          (await (await api()).repos.issueGetComments(owner, name, pr.number)).data,
         );
         const comments: ExistingComment[] = issueComments.map((comment) => ({
           id: String(comment.id),
@@ -258,7 +268,12 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
             });
           }
           if (review.comments_count === 0) continue;
-          const response = await api.repos.repoGetPullReviewComments(owner, name, pr.number, review.id);
+          const response = await (await api()).repos.repoGetPullReviewComments(
+            owner,
+            name,
+            pr.number,
+            review.id,
+          );
           for (const comment of z.array(ReviewComment).parse(response.data)) {
             comments.push({
               id: String(comment.id),
@@ -293,8 +308,8 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
         const body = summary.includes(GITEA_SUMMARY_MARKER)
           ? summary
           : `${summary}\n\n${GITEA_SUMMARY_MARKER}`;
-        const create = (event: "COMMENT" | "APPROVED" | "REQUEST_CHANGES") =>
-          api.repos.repoCreatePullReview(owner, name, pr.number, {
+        const create = async (event: "COMMENT" | "APPROVED" | "REQUEST_CHANGES") =>
+          (await api()).repos.repoCreatePullReview(owner, name, pr.number, {
             event,
             body,
             commit_id: review.headSha,
@@ -316,7 +331,7 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
     async postComment(pr, body) {
       try {
         const [owner, name] = splitRepo(pr.repo);
-        const response = await api.repos.issueCreateComment(owner, name, pr.number, { body });
+        const response = await (await api()).repos.issueCreateComment(owner, name, pr.number, { body });
         return String(IssueComment.parse(response.data).id);
       } catch (error) {
         throw wrap(`Cannot comment on pull request "${describe(pr)}"`, error);
@@ -326,7 +341,7 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
     async updateComment(pr, commentId, body) {
       try {
         const [owner, name] = splitRepo(pr.repo);
-        const response = await api.repos.issueEditComment(owner, name, Number(commentId), { body });
+        const response = await (await api()).repos.issueEditComment(owner, name, Number(commentId), { body });
         // Older Gitea answers 204 without editing comments that are not plain issue comments.
         if (response.status === 204) {
           throw new PlatformError("Gitea answered 204 and did not edit the comment", {
@@ -343,7 +358,7 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
     async setStatus(pr, status) {
       try {
         const [owner, name] = splitRepo(pr.repo);
-        await api.repos.repoCreateStatus(owner, name, status.sha, {
+        await (await api()).repos.repoCreateStatus(owner, name, status.sha, {
           state: status.state,
           description: status.description,
           target_url: status.targetUrl,

@@ -2,7 +2,7 @@
  * GitLab REST client on `@gitbeaker/rest`, sending through an injectable `fetch`.
  * Reference: platforms.md §3.2; GitLab `lib/api/merge_requests.rb`, `lib/api/entities/diff.rb`.
  */
-import { Gitlab } from "@gitbeaker/rest";
+import type { Gitlab } from "@gitbeaker/rest";
 import { z } from "zod";
 import {
   type CommitState,
@@ -194,18 +194,23 @@ export interface GitLabAbilities extends ResolvesThreads {
 }
 
 export function createGitLabClient(options: GitLabClientOptions): PlatformClient & GitLabAbilities {
-  const api = new Gitlab({
-    host: normalizeBaseUrl(options.baseUrl),
-    token: options.token,
-    requesterFn: createFetchRequester(options.fetch ?? fetch),
-    // Per-request timers would outlive short jobs; the worker's job timeout bounds every call instead.
-    queryTimeout: null,
-  });
+  // gitbeaker is imported on the first call, so only processes that talk to GitLab hold it (about 17 MB resident).
+  let sdk: Promise<InstanceType<typeof Gitlab>> | undefined;
+  const api = () =>
+    sdk ??= import("@gitbeaker/rest").then(({ Gitlab }) =>
+      new Gitlab({
+        host: normalizeBaseUrl(options.baseUrl),
+        token: options.token,
+        requesterFn: createFetchRequester(options.fetch ?? fetch),
+        // Per-request timers would outlive short jobs; the worker's job timeout bounds every call instead.
+        queryTimeout: null,
+      })
+    );
   const delays = options.diffRefsRetryDelaysMs ?? DEFAULT_DIFF_REFS_DELAYS_MS;
 
   async function loadMergeRequest(pr: PullRequestRef): Promise<MergeRequest & { diff_refs: DiffRefs }> {
     for (let attempt = 0;; attempt += 1) {
-      const mergeRequest = MergeRequest.parse(await api.MergeRequests.show(pr.repo, pr.number));
+      const mergeRequest = MergeRequest.parse(await (await api()).MergeRequests.show(pr.repo, pr.number));
       if (mergeRequest.diff_refs) return { ...mergeRequest, diff_refs: mergeRequest.diff_refs };
       // Right after creation or a push GitLab computes the diff asynchronously and reports `diff_refs: null`.
       if (attempt >= delays.length) {
@@ -219,12 +224,14 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
   }
 
   async function loadDiffFiles(pr: PullRequestRef): Promise<GitLabDiffFile[]> {
-    const files = await api.MergeRequests.allDiffs(pr.repo, pr.number, { perPage: 100 });
+    const files = await (await api()).MergeRequests.allDiffs(pr.repo, pr.number, { perPage: 100 });
     return z.array(GitLabDiffFile).parse(files);
   }
 
   async function findSummaryNote(pr: PullRequestRef): Promise<number | null> {
-    const notes = z.array(Note).parse(await api.MergeRequestNotes.all(pr.repo, pr.number, { perPage: 100 }));
+    const notes = z.array(Note).parse(
+      await (await api()).MergeRequestNotes.all(pr.repo, pr.number, { perPage: 100 }),
+    );
     const note = notes.find((candidate) =>
       !candidate.system && candidate.body.includes(GITLAB_SUMMARY_MARKER)
     );
@@ -261,7 +268,7 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
 
     async getFile(pr, path, ref) {
       try {
-        const content = await api.RepositoryFiles.showRaw(pr.repo, path, ref);
+        const content = await (await api()).RepositoryFiles.showRaw(pr.repo, path, ref);
         return typeof content === "string" ? content : await (content as Blob).text();
       } catch (error) {
         if (error instanceof PlatformError && error.status === 404) return null;
@@ -282,7 +289,7 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
         const result = z.object({
           diffs: z.array(GitLabDiffFile),
           "compare_timeout": z.boolean().nullish(),
-        }).parse(await api.Repositories.compare(pr.repo, baseSha, headSha, { straight: true }));
+        }).parse(await (await api()).Repositories.compare(pr.repo, baseSha, headSha, { straight: true }));
         if (result.compare_timeout || result.diffs.some(isWithheld)) return null;
         return toUnifiedDiff(result.diffs);
       } catch (error) {
@@ -295,11 +302,11 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
       try {
         const wanted = new Set(commentIds);
         const discussions = z.array(Discussion).parse(
-          await api.MergeRequestDiscussions.all(pr.repo, pr.number, { perPage: 100 }),
+          await (await api()).MergeRequestDiscussions.all(pr.repo, pr.number, { perPage: 100 }),
         );
         for (const discussion of discussions) {
           if (!discussion.notes.some((note) => wanted.has(String(note.id)))) continue;
-          await api.MergeRequestDiscussions.resolve(pr.repo, pr.number, discussion.id, true);
+          await (await api()).MergeRequestDiscussions.resolve(pr.repo, pr.number, discussion.id, true);
         }
       } catch (error) {
         throw wrap(`Cannot resolve discussions of merge request "${describe(pr)}"`, error);
@@ -309,7 +316,7 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
     async listComments(pr) {
       try {
         const discussions = z.array(Discussion).parse(
-          await api.MergeRequestDiscussions.all(pr.repo, pr.number, { perPage: 100 }),
+          await (await api()).MergeRequestDiscussions.all(pr.repo, pr.number, { perPage: 100 }),
         );
         const comments: ExistingComment[] = [];
         for (const discussion of discussions) {
@@ -353,14 +360,14 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
             continue;
           }
           // gitbeaker types `position` in camelCase but decamelizes it, so GitLab's own names pass through as-is.
-          await api.MergeRequestDiscussions.create(pr.repo, pr.number, comment.body, {
+          await (await api()).MergeRequestDiscussions.create(pr.repo, pr.number, comment.body, {
             position: position as unknown as PositionOption,
           });
         }
         const body = withMarker(appendUnanchored(review.summary, unanchored));
         const existing = await findSummaryNote(pr);
-        if (existing === null) await api.MergeRequestNotes.create(pr.repo, pr.number, body);
-        else await api.MergeRequestNotes.edit(pr.repo, pr.number, existing, { body });
+        if (existing === null) await (await api()).MergeRequestNotes.create(pr.repo, pr.number, body);
+        else await (await api()).MergeRequestNotes.edit(pr.repo, pr.number, existing, { body });
       } catch (error) {
         throw wrap(`Cannot post review on merge request "${describe(pr)}"`, error);
       }
@@ -368,7 +375,7 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
 
     async postComment(pr, body) {
       try {
-        const note = Note.parse(await api.MergeRequestNotes.create(pr.repo, pr.number, body));
+        const note = Note.parse(await (await api()).MergeRequestNotes.create(pr.repo, pr.number, body));
         return String(note.id);
       } catch (error) {
         throw wrap(`Cannot comment on merge request "${describe(pr)}"`, error);
@@ -377,7 +384,7 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
 
     async updateComment(pr, commentId, body) {
       try {
-        await api.MergeRequestNotes.edit(pr.repo, pr.number, Number(commentId), { body });
+        await (await api()).MergeRequestNotes.edit(pr.repo, pr.number, Number(commentId), { body });
       } catch (error) {
         throw wrap(`Cannot update note "${commentId}" on merge request "${describe(pr)}"`, error);
       }
@@ -385,7 +392,7 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
 
     async setStatus(pr, status: CommitStatus) {
       try {
-        await api.Commits.editStatus(pr.repo, status.sha, COMMIT_STATES[status.state], {
+        await (await api()).Commits.editStatus(pr.repo, status.sha, COMMIT_STATES[status.state], {
           name: status.context ?? "loom",
           description: status.description,
           targetUrl: status.targetUrl,
