@@ -2,7 +2,9 @@
  * OpenAI token counting, Loom's o200k counter (`lib/review/bpe_counter.ts`) against `gpt-tokenizer`'s
  * `countTokens`, each in a fresh process: the resident memory the vocabulary costs once loaded and used, the
  * time to load it, and the time to count the same text (every `.ts` file under `lib/`, concatenated, counted
- * several times; the first count is reported apart because it fills both counters' caches).
+ * several times; the first count is reported apart because it fills both counters' caches), and the time to
+ * count one 60 KB piece without a split point ("ab" × 30,000, as in a blob or a generated line), where merging
+ * by rescanning every pair is quadratic.
  *
  *   deno run -A bench/tokenizer.ts [--rounds 5]
  */
@@ -16,6 +18,7 @@ interface Measurement {
   loadMs: number;
   firstCountMs: number;
   countMs: number[];
+  longPieceMs: number;
   rssBeforeMb: number;
   rssAfterMb: number;
 }
@@ -55,7 +58,11 @@ async function measure(counter: "loom" | "gpt-tokenizer"): Promise<Measurement> 
     if (count(text) !== tokens) throw new Error("The counter is not deterministic");
     countMs.push(performance.now() - started);
   }
-  return { counter, tokens, loadMs, firstCountMs, countMs, rssBeforeMb, rssAfterMb: rss() };
+  const rssAfterMb = rss();
+  started = performance.now();
+  count("ab".repeat(30_000));
+  const longPieceMs = performance.now() - started;
+  return { counter, tokens, loadMs, firstCountMs, countMs, longPieceMs, rssBeforeMb, rssAfterMb };
 }
 
 if (Deno.args[0] === "--child") {
@@ -73,16 +80,16 @@ if (Deno.args[0] === "--child") {
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   print(
     "| counter | tokens | load ms | first count ms | count ms (median of " + rounds +
-      ") | RSS before MB | RSS after MB | RSS added MB |",
+      ") | 60 KB piece ms | RSS before MB | RSS after MB | RSS added MB |",
   );
-  print("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const result of results) {
     print(
       `| ${result.counter} | ${result.tokens} | ${result.loadMs.toFixed(0)} | ${
         result.firstCountMs.toFixed(0)
-      } | ${median(result.countMs).toFixed(0)} | ${result.rssBeforeMb.toFixed(1)} | ${
-        result.rssAfterMb.toFixed(1)
-      } | ${(result.rssAfterMb - result.rssBeforeMb).toFixed(1)} |`,
+      } | ${median(result.countMs).toFixed(0)} | ${result.longPieceMs.toFixed(0)} | ${
+        result.rssBeforeMb.toFixed(1)
+      } | ${result.rssAfterMb.toFixed(1)} | ${(result.rssAfterMb - result.rssBeforeMb).toFixed(1)} |`,
     );
   }
   if (new Set(results.map((result) => result.tokens)).size !== 1) throw new Error("The counters disagree");

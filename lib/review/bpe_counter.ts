@@ -27,6 +27,12 @@ const RECENT_PIECES = 8192;
  */
 const SLICE_MIN_LENGTH = 13;
 
+/**
+ * Above this many bytes a piece is merged with a heap instead of rescanning every pair per merge: the rescan is
+ * quadratic, so one 200 KB run of letters in a diff (a blob, a generated line) took 30 s to count.
+ */
+const LONG_PIECE_BYTES = 256;
+
 /** The vocabulary of one encoding: token bytes → rank. */
 export interface RankTable {
   size: number;
@@ -156,7 +162,7 @@ export function createBpeCounter(table: RankTable, splitPattern: RegExp): BpeCou
   let ranks = new Float64Array(1025);
 
   const pairRank = (parts: number, index: number): number =>
-    index + 2 < parts + 1 ? orInfinity(table.rank(piece, starts[index]!, starts[index + 2]!)) : Infinity;
+    index + 2 <= parts ? orInfinity(table.rank(piece, starts[index]!, starts[index + 2]!)) : Infinity;
 
   const mergeCount = (length: number): number => {
     if (starts.length < length + 1) {
@@ -196,7 +202,11 @@ export function createBpeCounter(table: RankTable, splitPattern: RegExp): BpeCou
         // UTF-8 needs at most three bytes per UTF-16 code unit.
         if (piece.length < match.length * 3) piece = new Uint8Array(match.length * 3);
         const length = encoder.encodeInto(match, piece).written;
-        tokens = table.rank(piece, 0, length) !== NOT_FOUND ? 1 : mergeCount(length);
+        tokens = table.rank(piece, 0, length) !== NOT_FOUND
+          ? 1
+          : length <= LONG_PIECE_BYTES
+          ? mergeCount(length)
+          : mergeCountLong(table, piece, length);
         if (match.length < SLICE_MIN_LENGTH) {
           if (recent.size >= RECENT_PIECES) recent.clear();
           recent.set(match, tokens);
@@ -210,4 +220,100 @@ export function createBpeCounter(table: RankTable, splitPattern: RegExp): BpeCou
 
 function orInfinity(rank: number): number {
   return rank === NOT_FOUND ? Infinity : rank;
+}
+
+/**
+ * The same merges as the pair rescan in `createBpeCounter`, in O(n log n): every adjacent pair that is a token
+ * waits in a min-heap keyed by (rank, start of its left part), so the pop is the lowest rank and, on a tie, the
+ * leftmost pair, as in the rescan. Parts are a linked list over byte offsets; a merge leaves stale entries
+ * behind, which are recognised on pop because the parts they name no longer have the same boundaries.
+ */
+function mergeCountLong(table: RankTable, piece: Uint8Array, length: number): number {
+  const next = new Int32Array(length);
+  const previous = new Int32Array(length);
+  const alive = new Uint8Array(length).fill(1);
+  for (let index = 0; index < length; index++) {
+    next[index] = index + 1;
+    previous[index] = index - 1;
+  }
+  // Each merge adds at most two pairs, so 3 × length entries are enough.
+  const heap = new PairHeap(3 * length);
+  const pushPair = (left: number, right: number, end: number) => {
+    const rank = table.rank(piece, left, end);
+    if (rank !== NOT_FOUND) heap.push(rank, left, right, end);
+  };
+  for (let index = 0; index + 1 < length; index++) pushPair(index, index + 1, index + 2);
+  let parts = length;
+  while (heap.size > 0) {
+    const { left, right, end } = heap.pop();
+    if (!alive[left] || next[left] !== right || next[right] !== end) continue;
+    alive[right] = 0;
+    next[left] = end;
+    if (end < length) previous[end] = left;
+    parts--;
+    if (end < length) pushPair(left, end, next[end]!);
+    const before = previous[left]!;
+    if (before >= 0) pushPair(before, left, end);
+  }
+  return parts;
+}
+
+/** A binary min-heap of candidate merges over typed arrays, ordered by rank, then by left offset. */
+class PairHeap {
+  size = 0;
+  readonly #keys: Float64Array;
+  readonly #lefts: Int32Array;
+  readonly #rights: Int32Array;
+  readonly #ends: Int32Array;
+
+  constructor(capacity: number) {
+    this.#keys = new Float64Array(capacity);
+    this.#lefts = new Int32Array(capacity);
+    this.#rights = new Int32Array(capacity);
+    this.#ends = new Int32Array(capacity);
+  }
+
+  push(rank: number, left: number, right: number, end: number): void {
+    // Ranks stay below 2^21 and offsets below 2^32, so one exact double orders by both.
+    const key = rank * 2 ** 32 + left;
+    let index = this.size++;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (this.#keys[parent]! <= key) break;
+      this.#move(parent, index);
+      index = parent;
+    }
+    this.#set(index, key, left, right, end);
+  }
+
+  pop(): { left: number; right: number; end: number } {
+    const top = { left: this.#lefts[0]!, right: this.#rights[0]!, end: this.#ends[0]! };
+    const last = --this.size;
+    const key = this.#keys[last]!;
+    const left = this.#lefts[last]!;
+    const right = this.#rights[last]!;
+    const end = this.#ends[last]!;
+    let index = 0;
+    while (true) {
+      let child = 2 * index + 1;
+      if (child >= last) break;
+      if (child + 1 < last && this.#keys[child + 1]! < this.#keys[child]!) child++;
+      if (this.#keys[child]! >= key) break;
+      this.#move(child, index);
+      index = child;
+    }
+    if (last > 0) this.#set(index, key, left, right, end);
+    return top;
+  }
+
+  #move(from: number, to: number): void {
+    this.#set(to, this.#keys[from]!, this.#lefts[from]!, this.#rights[from]!, this.#ends[from]!);
+  }
+
+  #set(index: number, key: number, left: number, right: number, end: number): void {
+    this.#keys[index] = key;
+    this.#lefts[index] = left;
+    this.#rights[index] = right;
+    this.#ends[index] = end;
+  }
 }

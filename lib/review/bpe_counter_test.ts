@@ -65,6 +65,20 @@ Deno.test("o200k counts equal gpt-tokenizer's on random Unicode text", async () 
   );
 });
 
+Deno.test("o200k counts equal gpt-tokenizer's on pieces long enough for the heap merge", async () => {
+  const count = await loadO200kCounter();
+  // Letters without spaces or digits stay one piece, so these pieces are 300 to 3,000 bytes long.
+  const letters = fc.string({
+    unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéßø"),
+    minLength: 300,
+    maxLength: 3000,
+  });
+  fc.assert(fc.property(letters, (text) => count(text) === reference(text)), { numRuns: 60 });
+  for (const text of [" ".repeat(20_000), "ab".repeat(3000), "\n".repeat(4000), "é".repeat(2000)]) {
+    assert.equal(count(text), reference(text));
+  }
+});
+
 Deno.test("byte-pair merging takes the lowest rank first and falls back to single bytes", () => {
   // Ranks: single letters, then "ab" before "bc", so "abc" merges to "ab" + "c"; "bcd" is not in the vocabulary.
   const table = parseTiktokenRanks(rankFile(["a", "b", "c", "d", "ab", "bc", "abc"]));
@@ -76,6 +90,9 @@ Deno.test("byte-pair merging takes the lowest rank first and falls back to singl
   assert.equal(count("dcba"), 4);
   // The space is not in this vocabulary; a byte no rank covers still counts as one token.
   assert.equal(count("abc abc"), 3);
+  // 600 bytes in one piece take the heap merge: every "ab" first, then every "abc".
+  assert.equal(count("abc".repeat(200)), 200);
+  assert.equal(count("abcd".repeat(100)), 200);
   const bytes = encoder.encode("xabcx");
   assert.equal(table.rank(bytes, 1, 4), 6);
   assert.equal(table.rank(bytes, 0, 4), -1);
