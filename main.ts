@@ -9,11 +9,14 @@ import { openRuntime } from "./lib/runtime.ts";
 import { WEBHOOK_PARSERS } from "./lib/platforms/mod.ts";
 import { createWakeup } from "./lib/queue/mod.ts";
 import { startWorker } from "./worker/start.ts";
+import { createWebhookCache } from "./lib/webhooks/webhook_cache.ts";
 
 const config = loadServerConfig(Deno.env.toObject());
 const log = createLogger({ level: config.logLevel });
 const runtime = await openRuntime(config, log);
-const wakeup = await createWakeup(runtime.db);
+const embeddedWorker = !Deno.args.includes("--no-worker");
+// Only an embedded worker needs NOTIFY: a web-only process would receive every job's notification for nothing.
+const wakeup = await createWakeup(embeddedWorker ? runtime.db : undefined);
 const app = createApp({
   db: runtime.db,
   config,
@@ -22,6 +25,7 @@ const app = createApp({
   parsers: WEBHOOK_PARSERS,
   onEnqueued: () => wakeup.wake(),
   metrics: runtime.metrics,
+  webhookCache: createWebhookCache(),
 });
 const stop = new AbortController();
 const server = Deno.serve({
@@ -32,9 +36,9 @@ const server = Deno.serve({
     log.info("Loom is listening", { url: `http://${hostname}:${port}`, dialect: runtime.db.dialect }),
 }, app.fetch);
 
-const worker = Deno.args.includes("--no-worker")
-  ? Promise.resolve()
-  : startWorker(config, runtime, { log, wakeup, signal: stop.signal });
+const worker = embeddedWorker
+  ? startWorker(config, runtime, { log, wakeup, signal: stop.signal })
+  : Promise.resolve();
 
 async function shutdown(signal: string) {
   if (stop.signal.aborted) return;

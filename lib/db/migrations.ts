@@ -8,6 +8,8 @@ import postgres0002 from "../../migrations/postgres/0002_accounts.sql" with { ty
 import sqlite0002 from "../../migrations/sqlite/0002_accounts.sql" with { type: "text" };
 import postgres0003 from "../../migrations/postgres/0003_pull_request_state.sql" with { type: "text" };
 import sqlite0003 from "../../migrations/sqlite/0003_pull_request_state.sql" with { type: "text" };
+import postgres0004 from "../../migrations/postgres/0004_apply_webhook_delivery.sql" with { type: "text" };
+import sqlite0004 from "../../migrations/sqlite/0004_apply_webhook_delivery.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
 
 export interface Migration {
@@ -21,10 +23,12 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 1, name: "0001_initial", text: postgres0001 },
     { version: 2, name: "0002_accounts", text: postgres0002 },
     { version: 3, name: "0003_pull_request_state", text: postgres0003 },
+    { version: 4, name: "0004_apply_webhook_delivery", text: postgres0004 },
   ],
   sqlite: [
     { version: 1, name: "0001_initial", text: sqlite0001 },
     { version: 2, name: "0002_accounts", text: sqlite0002 },
     { version: 3, name: "0003_pull_request_state", text: sqlite0003 },
+    { version: 4, name: "0004_apply_webhook_delivery", text: sqlite0004 },
   ],
 };

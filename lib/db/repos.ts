@@ -66,3 +66,18 @@ export async function listRepos(db: Db, organizationId?: number): Promise<Repo[]
 export async function setRepoPaused(db: Db, id: number, paused: boolean): Promise<void> {
   await db.exec(sql`update repos set paused = ${paused} where id = ${id}`);
 }
+
+/**
+ * The repository's `paused` flag, read in the caller's transaction, if the row still has the secret, platform and
+ * name the caller verified a webhook against; `null` when it was deleted or changed since (a rotated secret).
+ */
+export async function confirmRepo(
+  db: Db,
+  repo: Pick<Repo, "id" | "platform" | "fullName" | "webhookSecret">,
+): Promise<{ paused: boolean } | null> {
+  const rows = await db.query<{ paused: unknown }>(sql`
+    select paused from repos
+    where id = ${repo.id} and platform = ${repo.platform} and webhook_secret = ${repo.webhookSecret}
+      and full_name = ${repo.fullName}`);
+  return rows[0] ? { paused: Boolean(rows[0].paused) } : null;
+}

@@ -10,6 +10,7 @@ import type { SecretBox } from "../auth/secret_box.ts";
 import type { PlatformId, WebhookParser } from "../platforms/types.ts";
 import type { OAuthProviders } from "../auth/oauth.ts";
 import type { LoomMetrics } from "../metrics.ts";
+import type { WebhookCache } from "../webhooks/webhook_cache.ts";
 
 export interface AppDeps {
   db: Db;
@@ -26,6 +27,8 @@ export interface AppDeps {
   oauthProviders?: OAuthProviders;
   /** Prometheus metrics served at `/metrics` and updated by the webhook route. */
   metrics?: LoomMetrics;
+  /** Repository rows and decrypted secrets the webhook route keeps between requests (for this `secretBox`). */
+  webhookCache?: WebhookCache;
 }
 
 export type AppEnv = { Variables: { deps: AppDeps; requestId: string; log: Logger } };

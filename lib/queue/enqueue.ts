@@ -2,6 +2,9 @@ import { type Db, sql } from "../db/mod.ts";
 import type { JobType, TaskPayloads } from "./job.ts";
 import { JOBS_CHANNEL } from "./wakeup.ts";
 
+/** Attempts a job gets unless its enqueuer says otherwise. */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
 export interface EnqueueOptions {
   /** While a pending or in-progress job has this key, no second job is created. */
   dedupeKey?: string;
@@ -37,7 +40,7 @@ export async function enqueue<T extends JobType>(
   const inserted = await db.query<{ id: number }>(sql`
     insert into jobs (type, payload, priority, run_at, max_attempts, dedupe_key, group_key, created_at, updated_at)
     values (${type}, ${JSON.stringify(payload)}, ${options.priority ?? 0}, ${options.runAt ?? now},
-            ${options.maxAttempts ?? 5}, ${options.dedupeKey ?? null}, ${
+            ${options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS}, ${options.dedupeKey ?? null}, ${
     options.groupKey ?? null
   }, ${now}, ${now})
     on conflict (dedupe_key) where status in ('pending', 'in_progress') do nothing

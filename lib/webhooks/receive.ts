@@ -3,16 +3,18 @@
  * 1. find the repository's secret (from `?repo=<id>` or the platform-wide secret) — unknown → 401;
  * 2. verify the signature on the raw bytes, before anything is parsed — bad → 401;
  * 3. parse and validate the payload — malformed → 400;
- * 4. record the delivery id (a replay changes nothing), then enqueue, ignore or cancel.
- * Nothing is written to the database before step 4.
+ * 4. record the delivery id (a replay changes nothing), then enqueue, ignore or cancel, atomically.
+ * Nothing is written to the database before step 4, and step 4 writes only if the repository row in the database
+ * still has the secret the signature was verified with.
  */
 import type { Db } from "../db/mod.ts";
-import { findRepo, getRepo, type Repo } from "../db/repos.ts";
+import { confirmRepo, findRepo, getRepo, type Repo } from "../db/repos.ts";
 import { type DeliveryOutcome, recordDelivery, setDeliveryOutcome } from "../db/deliveries.ts";
-import { cancelGroup, enqueue } from "../queue/mod.ts";
+import { applyWebhookDelivery, type DeliveryAction } from "../queue/webhook_delivery.ts";
 import type { SecretBox } from "../auth/secret_box.ts";
 import { enqueueCommand } from "../commands/mod.ts";
-import type { PlatformId, PullRequestEvent, WebhookEvent, WebhookParser } from "../platforms/types.ts";
+import type { CommentEvent, PlatformId, WebhookEvent, WebhookParser } from "../platforms/types.ts";
+import type { WebhookCache } from "./webhook_cache.ts";
 
 /** GitHub does not deliver payloads over 25 MB; nothing legitimate is larger. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -25,6 +27,8 @@ export interface WebhookDeps {
   parsers: Partial<Record<PlatformId, WebhookParser>>;
   /** Secrets shared by every repository of a platform (a GitHub App's webhook secret). */
   platformSecrets?: Partial<Record<PlatformId, string>>;
+  /** Repository rows and decrypted secrets kept between requests; without it every request reads both. */
+  cache?: WebhookCache;
   now?: () => number;
   /** Called after a job is enqueued, to wake an in-process worker. */
   onEnqueued?: () => void;
@@ -34,6 +38,16 @@ export interface WebhookResult {
   status: 200 | 202 | 400 | 401 | 404 | 413;
   body: { status: string; message?: string; jobId?: number; outcome?: DeliveryOutcome };
 }
+
+interface WebhookInput {
+  platform: string;
+  headers: Headers;
+  rawBody: Uint8Array;
+  repoId?: string | null;
+}
+
+/** The remembered repository row no longer holds (or led to a rejection): read it afresh and start over. */
+const STALE = Symbol("stale repository");
 
 function reject(status: WebhookResult["status"], message: string): WebhookResult {
   return { status, body: { status: "rejected", message } };
@@ -54,26 +68,51 @@ export function reviewGroupKey(event: { pr: { platform: string; repo: string; nu
   return `${event.pr.platform}:${event.pr.repo.toLowerCase()}#${event.pr.number}`;
 }
 
-export async function receiveWebhook(
-  deps: WebhookDeps,
-  input: { platform: string; headers: Headers; rawBody: Uint8Array; repoId?: string | null },
-): Promise<WebhookResult> {
+export async function receiveWebhook(deps: WebhookDeps, input: WebhookInput): Promise<WebhookResult> {
   const parser = deps.parsers[input.platform as PlatformId];
   if (!parser) return reject(404, `Unknown platform "${input.platform}"`);
   if (input.rawBody.byteLength > MAX_WEBHOOK_BYTES) return reject(413, "Webhook body is too large");
-
+  const repoId = input.repoId ? Number(input.repoId) : null;
+  const cached = repoId !== null ? deps.cache?.repo(repoId) : undefined;
+  if (cached) {
+    const result = await receiveFor(deps, parser, input, { repo: cached, remembered: true });
+    if (result !== STALE) return result;
+    deps.cache!.forgetRepo(cached.id);
+  }
   let repo: Repo | null = null;
-  let secret: string | undefined;
   if (input.repoId) {
-    const id = Number(input.repoId);
-    repo = Number.isSafeInteger(id) ? await getRepo(deps.db, id) : null;
-    if (!repo || repo.platform !== parser.platform) return reject(401, "Unknown repository");
-    secret = await deps.secretBox.decrypt(repo.webhookSecret);
+    repo = repoId !== null && Number.isSafeInteger(repoId) ? await getRepo(deps.db, repoId) : null;
+    if (!repo) return reject(401, "Unknown repository");
+    deps.cache?.rememberRepo(repo);
+  }
+  const result = await receiveFor(deps, parser, input, { repo, remembered: false });
+  // The row changed between this read and the write (a secret rotated, the repository deleted) just now.
+  return result === STALE ? reject(401, "Unknown repository") : result;
+}
+
+/**
+ * Steps 1–4 for the repository row `known.repo` (from `?repo=<id>`, remembered or just read) or, when it is null,
+ * the platform-wide secret. With a remembered row, every rejection may come from the row being out of date, so it
+ * returns `STALE` instead and the caller retries with the row read afresh.
+ */
+async function receiveFor(
+  deps: WebhookDeps,
+  parser: WebhookParser,
+  input: WebhookInput,
+  { repo: known, remembered }: { repo: Repo | null; remembered: boolean },
+): Promise<WebhookResult | typeof STALE> {
+  const unauthorized = (message: string) => remembered ? STALE : reject(401, message);
+  let secret: string | undefined;
+  if (known) {
+    if (known.platform !== parser.platform) return unauthorized("Unknown repository");
+    secret = deps.cache
+      ? await deps.cache.secret(known.webhookSecret, (ciphertext) => deps.secretBox.decrypt(ciphertext))
+      : await deps.secretBox.decrypt(known.webhookSecret);
   } else {
     secret = deps.platformSecrets?.[parser.platform];
     if (!secret) return reject(401, "Unknown repository: add ?repo=<id> to the webhook URL");
   }
-  if (!(await parser.verify(input.headers, input.rawBody, secret))) return reject(401, "Invalid signature");
+  if (!(await parser.verify(input.headers, input.rawBody, secret))) return unauthorized("Invalid signature");
 
   let body: unknown;
   try {
@@ -84,10 +123,11 @@ export async function receiveWebhook(
   const deliveryId = parser.deliveryId(input.headers, body);
   if (!deliveryId) return reject(400, "Webhook has no delivery id");
   const repoName = parser.repoName(input.headers, body);
+  let repo = known;
   if (repo) {
     // A valid signature from repository A must not act on repository B.
     if (repoName !== null && repoName.toLowerCase() !== repo.fullName.toLowerCase()) {
-      return reject(401, "Webhook is for another repository");
+      return unauthorized("Webhook is for another repository");
     }
   } else {
     repo = repoName ? await findRepo(deps.db, parser.platform, repoName) : null;
@@ -99,105 +139,80 @@ export async function receiveWebhook(
   } catch (error) {
     return reject(400, `Malformed webhook payload: ${(error as Error).message}`);
   }
-  return await act(deps, repo, deliveryId, event);
+  const { outcome, jobId, created } = event?.kind === "comment"
+    ? await applyComment(deps, repo, deliveryId, event)
+    : await applyWebhookDelivery(
+      deps.db,
+      { repo, deliveryId, event: eventName(event), action: deliveryAction(repo, deliveryId, event) },
+      deps.now,
+    );
+  if (outcome === "stale_repo") return STALE;
+  // Wake the in-process worker only once the job is committed and visible to it.
+  if (created) deps.onEnqueued?.();
+  if (outcome === "duplicate") {
+    return { status: 200, body: { status: "duplicate", message: "Delivery already processed" } };
+  }
+  return { status: 202, body: { status: "accepted", outcome, jobId } };
+}
+
+function eventName(event: WebhookEvent | null): string {
+  if (event === null) return "ignored";
+  return event.kind === "pull_request" ? `pull_request.${event.action}` : "comment";
+}
+
+function deliveryAction(repo: Repo, deliveryId: string, event: WebhookEvent | null): DeliveryAction {
+  if (event === null || event.kind !== "pull_request") return { kind: "ignore" };
+  const groupKey = reviewGroupKey(event);
+  if (event.action === "closed") return { kind: "cancel_group", groupKey, reason: "Pull request closed" };
+  if (!REVIEW_ACTIONS.has(event.action)) return { kind: "ignore" };
+  return {
+    kind: "enqueue_review",
+    payload: {
+      platform: repo.platform,
+      repoId: repo.id,
+      repo: event.pr.repo,
+      number: event.pr.number,
+      headSha: event.headSha,
+      baseSha: event.baseSha,
+      baseRef: event.baseRef,
+      headRef: event.headRef,
+      title: event.title,
+      author: event.author,
+      authorIsBot: event.authorIsBot,
+      draft: event.draft,
+      action: event.action as "opened" | "synchronize" | "reopened" | "ready_for_review",
+      deliveryId,
+    },
+    dedupeKey: `review:${groupKey}@${event.headSha}`,
+    groupKey,
+    // A push supersedes the review of the previous head: only the newest head's review is posted.
+    supersedeReason: "Superseded by a newer push",
+  };
 }
 
 /**
- * Records the delivery and acts on it in one transaction: one commit per webhook, and a crash in between leaves
- * neither a delivery without its job nor a job without its delivery.
+ * Records a comment's delivery and enqueues its command in one transaction. Commands from Loom's own comments,
+ * bots and non-commands are recorded and ignored.
  */
-async function act(
-  deps: WebhookDeps,
-  repo: Repo,
-  deliveryId: string,
-  event: WebhookEvent | null,
-): Promise<WebhookResult> {
-  let enqueued = false;
-  const result = await deps.db.transaction(async (db) => {
-    const { result, created } = await actIn({ ...deps, db }, repo, deliveryId, event);
-    enqueued = created;
-    return result;
-  });
-  // Wake the in-process worker only once the job is committed and visible to it.
-  if (enqueued) deps.onEnqueued?.();
-  return result;
-}
-
-async function actIn(
-  deps: WebhookDeps,
-  repo: Repo,
-  deliveryId: string,
-  event: WebhookEvent | null,
-): Promise<{ result: WebhookResult; created: boolean }> {
-  const platform = repo.platform;
-  const eventName = event === null
-    ? "ignored"
-    : event.kind === "pull_request"
-    ? `pull_request.${event.action}`
-    : "comment";
-  const fresh = await recordDelivery(
-    deps.db,
-    { platform, deliveryId, repoId: repo.id, event: eventName, outcome: "ignored" },
-    deps.now,
-  );
-  if (!fresh) {
-    return {
-      result: { status: 200, body: { status: "duplicate", message: "Delivery already processed" } },
-      created: false,
-    };
-  }
-  const settle = async (outcome: DeliveryOutcome, job?: { id: number; created: boolean }) => {
-    if (outcome !== "ignored" || job) {
-      await setDeliveryOutcome(deps.db, { platform, deliveryId, outcome, jobId: job?.id });
+async function applyComment(deps: WebhookDeps, repo: Repo, deliveryId: string, event: CommentEvent) {
+  return await deps.db.transaction(async (db) => {
+    const current = await confirmRepo(db, repo);
+    if (!current) return { outcome: "stale_repo" as const, created: false };
+    const key = { platform: repo.platform, deliveryId };
+    const fresh = await recordDelivery(
+      db,
+      { ...key, repoId: repo.id, event: eventName(event), outcome: "ignored" },
+      deps.now,
+    );
+    if (!fresh) return { outcome: "duplicate" as const, created: false };
+    if (current.paused) {
+      await setDeliveryOutcome(db, { ...key, outcome: "paused" });
+      return { outcome: "paused" as const, created: false };
     }
-    return {
-      result: { status: 202, body: { status: "accepted", outcome, jobId: job?.id } } as WebhookResult,
-      created: job?.created ?? false,
-    };
-  };
-  if (event?.kind === "comment") {
-    // Commands from Loom's own comments, bots and non-commands are recorded and ignored.
-    if (repo.paused) return await settle("paused");
-    const job = await enqueueCommand(deps.db, repo, event, { now: deps.now });
-    if (job === null) return await settle("ignored");
-    return await settle(job.created ? "enqueued" : "duplicate_job", job);
-  }
-  if (event === null || event.kind !== "pull_request") return await settle("ignored");
-  if (event.action === "closed") {
-    await cancelGroup(deps.db, reviewGroupKey(event), { reason: "Pull request closed", now: deps.now });
-    return await settle("cancelled");
-  }
-  if (!REVIEW_ACTIONS.has(event.action)) return await settle("ignored");
-  if (repo.paused) return await settle("paused");
-  const job = await enqueueReview(deps, repo, event, deliveryId);
-  return await settle(job.created ? "enqueued" : "duplicate_job", job);
-}
-
-async function enqueueReview(deps: WebhookDeps, repo: Repo, event: PullRequestEvent, deliveryId: string) {
-  const groupKey = reviewGroupKey(event);
-  const job = await enqueue(deps.db, "review_pull_request", {
-    platform: repo.platform,
-    repoId: repo.id,
-    repo: event.pr.repo,
-    number: event.pr.number,
-    headSha: event.headSha,
-    baseSha: event.baseSha,
-    baseRef: event.baseRef,
-    headRef: event.headRef,
-    title: event.title,
-    author: event.author,
-    authorIsBot: event.authorIsBot,
-    draft: event.draft,
-    action: event.action as "opened" | "synchronize" | "reopened" | "ready_for_review",
-    deliveryId,
-  }, { dedupeKey: `review:${groupKey}@${event.headSha}`, groupKey, now: deps.now });
-  // A push supersedes the review of the previous head: only the newest head's review is posted.
-  if (job.created) {
-    await cancelGroup(deps.db, groupKey, {
-      keepJobId: job.id,
-      reason: "Superseded by a newer push",
-      now: deps.now,
-    });
-  }
-  return job;
+    const job = await enqueueCommand(db, repo, event, { now: deps.now });
+    if (job === null) return { outcome: "ignored" as const, created: false };
+    const outcome = job.created ? "enqueued" as const : "duplicate_job" as const;
+    await setDeliveryOutcome(db, { ...key, outcome, jobId: job.id });
+    return { outcome, jobId: job.id, created: job.created };
+  });
 }

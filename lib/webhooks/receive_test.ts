@@ -3,7 +3,7 @@ import { sign } from "@octokit/webhooks-methods";
 import examples from "@octokit/webhooks-examples" with { type: "json" };
 import { dbTest, type TestDatabase } from "../db/testing.ts";
 import { sql } from "../db/mod.ts";
-import { createRepo } from "../db/repos.ts";
+import { createRepo, setRepoPaused } from "../db/repos.ts";
 import { githubWebhook } from "../platforms/github/webhook.ts";
 import { createApp } from "../../app.ts";
 import { createTestDeps } from "../../tests/support/app_server.ts";
@@ -24,6 +24,15 @@ function example(name: string, action: string): Payload {
 
 async function setup(database: TestDatabase, options: { paused?: boolean } = {}) {
   const deps = await createTestDeps(database.db, { parsers: { github: githubWebhook } });
+  const box = deps.secretBox;
+  let decryptions = 0;
+  deps.secretBox = {
+    encrypt: (plaintext) => box.encrypt(plaintext),
+    decrypt: (ciphertext) => {
+      decryptions++;
+      return box.decrypt(ciphertext);
+    },
+  };
   let wakeups = 0;
   deps.onEnqueued = () => wakeups++;
   const payload = example("pull_request", "opened");
@@ -61,7 +70,41 @@ async function setup(database: TestDatabase, options: { paused?: boolean } = {})
     );
     return { jobs: Number(jobs!.count), deliveries: Number(deliveries!.count) };
   };
-  return { repo, post, signed, counts, payload, wakeups: () => wakeups };
+  const send = async (payloadObject: unknown, event: string, deliveryId: string, secret = SECRET) => {
+    const request = await signed(payloadObject, event, deliveryId, secret);
+    return await post(request.body, request.headers);
+  };
+  return {
+    repo,
+    post,
+    signed,
+    send,
+    counts,
+    payload,
+    secretBox: box,
+    wakeups: () => wakeups,
+    decryptions: () => decryptions,
+  };
+}
+
+function pushed(payload: Payload, headSha: string): Payload {
+  const synchronize = example("pull_request", "synchronize");
+  synchronize.repository = payload.repository;
+  synchronize.number = payload.number;
+  synchronize.pull_request.number = payload.number;
+  synchronize.pull_request.head.sha = headSha;
+  return synchronize;
+}
+
+function comment(payload: Payload, body: string): Payload {
+  const created = example("issue_comment", "created");
+  created.repository = payload.repository;
+  created.issue.number = payload.number;
+  created.issue.pull_request = { url: "https://api.github.com/repos/x/y/pulls/1" };
+  created.comment.body = body;
+  created.comment.user.type = "User";
+  created.sender.type = "User";
+  return created;
 }
 
 dbTest("POST /api/webhooks/github enqueues one review job for an opened pull request", async (database) => {
@@ -184,3 +227,73 @@ dbTest("POST /api/webhooks/github records but does not enqueue for a paused repo
   assert.equal(response.body.outcome, "paused");
   assert.deepEqual(await counts(), { jobs: 0, deliveries: 1 });
 });
+
+dbTest(
+  "POST /api/webhooks/github decrypts a repository's webhook secret once, not per webhook",
+  async (database) => {
+    const { send, payload, decryptions } = await setup(database);
+    for (const [index, head] of ["a", "b", "c"].entries()) {
+      assert.equal((await send(pushed(payload, head.repeat(40)), "pull_request", `d${index}`)).status, 202);
+    }
+    assert.equal(decryptions(), 1);
+  },
+);
+
+dbTest(
+  "POST /api/webhooks/github refuses the old secret as soon as it is rotated and accepts the new one",
+  async (database) => {
+    const { send, counts, payload, repo, secretBox } = await setup(database);
+    assert.equal(
+      (await send(pushed(payload, "a".repeat(40)), "pull_request", "d1")).body.outcome,
+      "enqueued",
+    );
+    await database.db.exec(
+      sql`update repos set webhook_secret = ${await secretBox.encrypt("rotated")} where id = ${repo.id}`,
+    );
+    const old = await send(pushed(payload, "b".repeat(40)), "pull_request", "d2");
+    assert.equal(old.status, 401);
+    assert.deepEqual(await counts(), { jobs: 1, deliveries: 1 }, "the old secret writes nothing");
+    const oldComment = await send(comment(payload, "@loom review"), "issue_comment", "d3");
+    assert.equal(oldComment.status, 401);
+    assert.deepEqual(await counts(), { jobs: 1, deliveries: 1 });
+    const rotated = await send(pushed(payload, "b".repeat(40)), "pull_request", "d4", "rotated");
+    assert.equal(rotated.body.outcome, "enqueued");
+    const rotatedComment = await send(comment(payload, "@loom review"), "issue_comment", "d5", "rotated");
+    assert.equal(rotatedComment.body.outcome, "enqueued");
+    assert.deepEqual(await counts(), { jobs: 3, deliveries: 3 });
+  },
+);
+
+dbTest(
+  "POST /api/webhooks/github records paused for a repository paused after its last webhook",
+  async (database) => {
+    const { send, counts, payload, repo } = await setup(database);
+    assert.equal(
+      (await send(pushed(payload, "a".repeat(40)), "pull_request", "d1")).body.outcome,
+      "enqueued",
+    );
+    await setRepoPaused(database.db, repo.id, true);
+    assert.equal((await send(pushed(payload, "b".repeat(40)), "pull_request", "d2")).body.outcome, "paused");
+    assert.equal(
+      (await send(comment(payload, "@loom review"), "issue_comment", "d3")).body.outcome,
+      "paused",
+    );
+    assert.deepEqual(await counts(), { jobs: 1, deliveries: 3 });
+  },
+);
+
+dbTest(
+  "POST /api/webhooks/github rejects a repository deleted after its last webhook, writing nothing",
+  async (database) => {
+    const { send, counts, payload, repo } = await setup(database);
+    assert.equal(
+      (await send(pushed(payload, "a".repeat(40)), "pull_request", "d1")).body.outcome,
+      "enqueued",
+    );
+    await database.db.exec(sql`delete from jobs`);
+    await database.db.exec(sql`delete from repos where id = ${repo.id}`);
+    assert.equal((await send(pushed(payload, "b".repeat(40)), "pull_request", "d2")).status, 401);
+    assert.equal((await send(comment(payload, "@loom review"), "issue_comment", "d3")).status, 401);
+    assert.deepEqual(await counts(), { jobs: 0, deliveries: 0 });
+  },
+);

@@ -5,6 +5,7 @@ import { createSecretBox } from "../../lib/auth/secret_box.ts";
 import { loadServerConfig } from "../../lib/config/env.ts";
 import { silentLogger } from "../../lib/log.ts";
 import type { Db } from "../../lib/db/mod.ts";
+import { createWebhookCache } from "../../lib/webhooks/webhook_cache.ts";
 
 export const TEST_SECRET_KEY = "test-secret-key-test-secret-key-0123456789";
 
@@ -15,6 +16,7 @@ export async function createTestDeps(db: Db, overrides: Partial<AppDeps> = {}): 
     log: silentLogger,
     secretBox: await createSecretBox(TEST_SECRET_KEY),
     parsers: {},
+    webhookCache: createWebhookCache(),
     ...overrides,
   };
 }

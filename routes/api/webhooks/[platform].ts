@@ -10,6 +10,7 @@ export const handler = defineHandlers({
         secretBox: deps.secretBox,
         parsers: deps.parsers,
         platformSecrets: { github: deps.config.githubWebhookSecret },
+        cache: deps.webhookCache,
         now: deps.now,
         onEnqueued: deps.onEnqueued,
       },

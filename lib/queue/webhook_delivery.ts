@@ -1,0 +1,117 @@
+/**
+ * Applies a verified pull-request webhook delivery atomically: records its delivery id (a replay changes nothing),
+ * then ignores it, cancels its pull request's jobs, or enqueues a review that supersedes the older heads' reviews.
+ * PostgreSQL does it in one statement (`apply_webhook_delivery`, migration 0004): one round trip instead of seven
+ * (BEGIN, five statements, COMMIT), which is what bounded the web process's webhook rate there. SQLite runs
+ * in-process, so the same steps run as separate statements in one transaction.
+ */
+import { type Db, sql } from "../db/mod.ts";
+import { type DeliveryOutcome, recordDelivery, setDeliveryOutcome } from "../db/deliveries.ts";
+import { confirmRepo, type Repo } from "../db/repos.ts";
+import { DEFAULT_MAX_ATTEMPTS, enqueue } from "./enqueue.ts";
+import { cancelGroup } from "./settle.ts";
+import type { TaskPayloads } from "./job.ts";
+import { JOBS_CHANNEL } from "./wakeup.ts";
+
+export type DeliveryAction =
+  | { kind: "ignore" }
+  /** Cancels every live job of the group (a closed pull request). */
+  | { kind: "cancel_group"; groupKey: string; reason: string }
+  /** Enqueues a review unless the repository is paused or a live job has `dedupeKey`; a new job supersedes. */
+  | {
+    kind: "enqueue_review";
+    payload: TaskPayloads["review_pull_request"];
+    dedupeKey: string;
+    groupKey: string;
+    supersedeReason: string;
+  };
+
+export interface WebhookDelivery {
+  /** The repository row the signature was verified with; nothing is written if the database's row differs. */
+  repo: Pick<Repo, "id" | "platform" | "fullName" | "webhookSecret">;
+  deliveryId: string;
+  /** What the delivery was, for the record (`pull_request.opened`, `ignored`…). */
+  event: string;
+  action: DeliveryAction;
+}
+
+export interface AppliedDelivery {
+  /**
+   * `duplicate`: the delivery id was seen before and nothing changed. `stale_repo`: the repository was deleted or
+   * its secret, platform or name changed since the caller read it; nothing was written.
+   */
+  outcome: DeliveryOutcome | "duplicate" | "stale_repo";
+  jobId?: number;
+  /** True when a new job was committed (wake a worker). */
+  created: boolean;
+}
+
+export async function applyWebhookDelivery(
+  db: Db,
+  delivery: WebhookDelivery,
+  now: () => number = Date.now,
+): Promise<AppliedDelivery> {
+  return db.dialect === "postgres"
+    ? await applyInOneStatement(db, delivery, now())
+    : await db.transaction((tx) => applyStepByStep(tx, delivery, now));
+}
+
+async function applyInOneStatement(db: Db, delivery: WebhookDelivery, at: number): Promise<AppliedDelivery> {
+  const { repo, action } = delivery;
+  const review = action.kind === "enqueue_review" ? action : undefined;
+  const groupKey = action.kind === "ignore" ? null : action.groupKey;
+  const reason = action.kind === "cancel_group" ? action.reason : review?.supersedeReason ?? null;
+  const [row] = await db.query<{ appliedOutcome: string; appliedJobId: number | null; jobCreated: boolean }>(
+    sql`select * from apply_webhook_delivery(${repo.platform}, ${delivery.deliveryId}, ${repo.id},
+      ${repo.webhookSecret}, ${repo.fullName}, ${delivery.event}, ${at}, ${action.kind}, ${groupKey}, ${reason},
+      ${"review_pull_request"}, ${review ? JSON.stringify(review.payload) : null}, ${
+      review?.dedupeKey ?? null
+    },
+      ${DEFAULT_MAX_ATTEMPTS}, ${JOBS_CHANNEL})`,
+  );
+  if (!row) throw new Error("Cannot apply a webhook delivery: apply_webhook_delivery returned no row");
+  const applied: AppliedDelivery = {
+    outcome: row.appliedOutcome as AppliedDelivery["outcome"],
+    created: row.jobCreated,
+  };
+  if (row.appliedJobId !== null) applied.jobId = Number(row.appliedJobId);
+  return applied;
+}
+
+async function applyStepByStep(
+  db: Db,
+  delivery: WebhookDelivery,
+  now: () => number,
+): Promise<AppliedDelivery> {
+  const { repo, action } = delivery;
+  const current = await confirmRepo(db, repo);
+  if (!current) return { outcome: "stale_repo", created: false };
+  const key = { platform: repo.platform, deliveryId: delivery.deliveryId };
+  const fresh = await recordDelivery(
+    db,
+    { ...key, repoId: repo.id, event: delivery.event, outcome: "ignored" },
+    now,
+  );
+  if (!fresh) return { outcome: "duplicate", created: false };
+  if (action.kind === "ignore") return { outcome: "ignored", created: false };
+  if (action.kind === "cancel_group") {
+    await cancelGroup(db, action.groupKey, { reason: action.reason, now });
+    await setDeliveryOutcome(db, { ...key, outcome: "cancelled" });
+    return { outcome: "cancelled", created: false };
+  }
+  if (current.paused) {
+    await setDeliveryOutcome(db, { ...key, outcome: "paused" });
+    return { outcome: "paused", created: false };
+  }
+  const job = await enqueue(db, "review_pull_request", action.payload, {
+    dedupeKey: action.dedupeKey,
+    groupKey: action.groupKey,
+    now,
+  });
+  if (job.created) {
+    await cancelGroup(db, action.groupKey, { keepJobId: job.id, reason: action.supersedeReason, now });
+  }
+  const outcome = job.created ? "enqueued" : "duplicate_job";
+  await setDeliveryOutcome(db, { ...key, outcome, jobId: job.id });
+  return { outcome, jobId: job.id, created: job.created };
+}

@@ -1,0 +1,200 @@
+import assert from "node:assert/strict";
+import { dbTest } from "../db/testing.ts";
+import { type Db, sql } from "../db/mod.ts";
+import { createRepo, type Repo, setRepoPaused } from "../db/repos.ts";
+import { applyWebhookDelivery, type DeliveryAction, type WebhookDelivery } from "./webhook_delivery.ts";
+import { claim, createWakeup, getJob, type TaskPayloads } from "./mod.ts";
+
+const GROUP = "github:octo/hello#1";
+
+function payload(headSha: string): TaskPayloads["review_pull_request"] {
+  return {
+    platform: "github",
+    repoId: 1,
+    repo: "octo/hello",
+    number: 1,
+    headSha,
+    baseSha: "base",
+    baseRef: "main",
+    headRef: "feature",
+    title: "Change",
+    author: "octocat",
+    authorIsBot: false,
+    draft: false,
+    action: "synchronize",
+  };
+}
+
+function review(headSha: string): DeliveryAction {
+  return {
+    kind: "enqueue_review",
+    payload: payload(headSha),
+    dedupeKey: `review:${GROUP}@${headSha}`,
+    groupKey: GROUP,
+    supersedeReason: "Superseded by a newer push",
+  };
+}
+
+function delivery(repo: Repo, deliveryId: string, action: DeliveryAction): WebhookDelivery {
+  return { repo, deliveryId, event: "pull_request.synchronize", action };
+}
+
+async function setup(db: Db) {
+  const repo = await createRepo(db, {
+    platform: "github",
+    fullName: "octo/hello",
+    webhookSecret: "v1.iv.data",
+  });
+  const apply = (deliveryId: string, action: DeliveryAction, asRepo: Repo = repo) =>
+    applyWebhookDelivery(db, delivery(asRepo, deliveryId, action), () => 1_000);
+  const deliveries = () =>
+    db.query<{ deliveryId: string; outcome: string; jobId: number | null }>(
+      sql`select delivery_id, outcome, job_id from webhook_deliveries order by delivery_id`,
+    );
+  const jobCount = async () =>
+    Number((await db.query<{ count: number }>(sql`select count(*) as count from jobs`))[0]!.count);
+  return { repo, apply, deliveries, jobCount };
+}
+
+dbTest(
+  "applyWebhookDelivery() enqueues a new head and records the delivery with its job",
+  async ({ db }) => {
+    const { apply, deliveries } = await setup(db);
+    const applied = await apply("d1", review("a"));
+    assert.equal(applied.outcome, "enqueued");
+    assert.equal(applied.created, true);
+    const job = await getJob(db, applied.jobId!);
+    assert.equal(job?.status, "pending");
+    assert.equal(job?.dedupeKey, `review:${GROUP}@a`);
+    assert.equal(job?.groupKey, GROUP);
+    assert.equal(job?.maxAttempts, 5);
+    assert.deepEqual(job?.payload, payload("a"));
+    assert.deepEqual(
+      (await deliveries()).map((row) => [row.deliveryId, row.outcome, Number(row.jobId)]),
+      [["d1", "enqueued", applied.jobId]],
+    );
+  },
+);
+
+dbTest("applyWebhookDelivery() changes nothing for a replayed delivery id", async ({ db }) => {
+  const { apply, deliveries, jobCount } = await setup(db);
+  const first = await apply("d1", review("a"));
+  const before = await deliveries();
+  // The replay names another head: it must still change nothing, not even supersede.
+  assert.deepEqual(await apply("d1", review("b")), { outcome: "duplicate", created: false });
+  assert.deepEqual(await deliveries(), before);
+  assert.equal(await jobCount(), 1);
+  assert.equal((await getJob(db, first.jobId!))?.status, "pending");
+});
+
+dbTest(
+  "applyWebhookDelivery() links a redelivery of a live head to its job as duplicate_job",
+  async ({ db }) => {
+    const { apply, deliveries, jobCount } = await setup(db);
+    const first = await apply("d1", review("a"));
+    const second = await apply("d2", review("a"));
+    assert.deepEqual(second, { outcome: "duplicate_job", jobId: first.jobId, created: false });
+    assert.equal(await jobCount(), 1);
+    assert.deepEqual(
+      (await deliveries()).map((row) => [row.deliveryId, row.outcome, Number(row.jobId)]),
+      [["d1", "enqueued", first.jobId], ["d2", "duplicate_job", first.jobId]],
+    );
+    assert.equal((await getJob(db, first.jobId!))?.status, "pending", "a redelivery supersedes nothing");
+  },
+);
+
+dbTest(
+  "applyWebhookDelivery() supersedes the live reviews of older heads, never the new one",
+  async ({ db }) => {
+    const { apply } = await setup(db);
+    const pending = await apply("d1", review("a"));
+    const running = await apply("d2", review("b"));
+    assert.equal((await getJob(db, pending.jobId!))?.status, "cancelled");
+    const [claimed] = await claim(db, "w1", { leaseMs: 60_000 });
+    assert.equal(claimed?.id, running.jobId);
+    const newest = await apply("d3", review("c"));
+    assert.equal(newest.outcome, "enqueued");
+    const superseded = await getJob(db, running.jobId!);
+    assert.equal(superseded?.status, "cancelled", "an in-progress review is superseded too");
+    assert.equal(superseded?.error, "Superseded by a newer push");
+    assert.equal(superseded?.lockedBy, null);
+    assert.equal((await getJob(db, newest.jobId!))?.status, "pending");
+  },
+);
+
+dbTest(
+  "applyWebhookDelivery() records paused and enqueues nothing for a paused repository",
+  async ({ db }) => {
+    const { repo, apply, deliveries, jobCount } = await setup(db);
+    await setRepoPaused(db, repo.id, true);
+    // The caller's row still says "not paused": the database's word is the one that counts.
+    assert.deepEqual(await apply("d1", review("a")), { outcome: "paused", created: false });
+    assert.equal(await jobCount(), 0);
+    assert.deepEqual((await deliveries()).map((row) => row.outcome), ["paused"]);
+  },
+);
+
+dbTest(
+  "applyWebhookDelivery() cancels every live job of a closed pull request, and ignores what it is told to",
+  async ({ db }) => {
+    const { apply, deliveries } = await setup(db);
+    const live = await apply("d1", review("a"));
+    const closed = await apply("d2", {
+      kind: "cancel_group",
+      groupKey: GROUP,
+      reason: "Pull request closed",
+    });
+    assert.deepEqual(closed, { outcome: "cancelled", created: false });
+    const job = await getJob(db, live.jobId!);
+    assert.equal(job?.status, "cancelled");
+    assert.equal(job?.error, "Pull request closed");
+    assert.deepEqual(await apply("d3", { kind: "ignore" }), { outcome: "ignored", created: false });
+    assert.deepEqual(
+      (await deliveries()).map((row) => [row.deliveryId, row.outcome, row.jobId === null ? null : 1]),
+      [["d1", "enqueued", 1], ["d2", "cancelled", null], ["d3", "ignored", null]],
+    );
+  },
+);
+
+dbTest(
+  "applyWebhookDelivery() writes nothing when the repository's secret changed or the repository is gone",
+  async ({ db }) => {
+    const { repo, apply, deliveries, jobCount } = await setup(db);
+    await db.exec(sql`update repos set webhook_secret = ${"v1.new.secret"} where id = ${repo.id}`);
+    assert.deepEqual(await apply("d1", review("a")), { outcome: "stale_repo", created: false });
+    const rotated = { ...repo, webhookSecret: "v1.new.secret" };
+    assert.equal((await apply("d2", review("a"), rotated)).outcome, "enqueued");
+    await db.exec(sql`delete from webhook_deliveries`);
+    await db.exec(sql`delete from repos where id = ${repo.id}`);
+    assert.deepEqual(await apply("d3", review("b"), rotated), { outcome: "stale_repo", created: false });
+    assert.deepEqual(await deliveries(), []);
+    assert.equal(await jobCount(), 1, "only the delivery that matched the row enqueued");
+  },
+);
+
+dbTest(
+  "applyWebhookDelivery() wakes workers in other processes once the new job is committed",
+  async ({ db, connect, dialect }) => {
+    const { repo } = await setup(db);
+    const listener = connect();
+    const wakeup = await createWakeup(listener);
+    try {
+      const woken = wakeup.wait(60_000).then(async () => {
+        // A woken worker must find the job: the notification goes out with the commit, not before.
+        const [job] = await claim(listener, "w1", { leaseMs: 60_000 });
+        return job?.dedupeKey;
+      });
+      const applied = await applyWebhookDelivery(db, delivery(repo, "d1", review("a")));
+      assert.equal(applied.created, true);
+      // SQLite has no cross-connection notifications; the embedded worker is woken in-process instead.
+      if (dialect === "sqlite") wakeup.wake();
+      const guard = new Promise<"stuck">((resolve) => {
+        const timer = setTimeout(() => resolve("stuck"), 15_000);
+        woken.then(() => clearTimeout(timer));
+      });
+      assert.equal(await Promise.race([woken, guard]), `review:${GROUP}@a`);
+    } finally {
+      await wakeup.close();
+    }
+  },
+);
