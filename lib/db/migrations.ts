@@ -10,6 +10,8 @@ import postgres0003 from "../../migrations/postgres/0003_pull_request_state.sql"
 import sqlite0003 from "../../migrations/sqlite/0003_pull_request_state.sql" with { type: "text" };
 import postgres0004 from "../../migrations/postgres/0004_apply_webhook_delivery.sql" with { type: "text" };
 import sqlite0004 from "../../migrations/sqlite/0004_apply_webhook_delivery.sql" with { type: "text" };
+import postgres0005 from "../../migrations/postgres/0005_claim_order_index.sql" with { type: "text" };
+import sqlite0005 from "../../migrations/sqlite/0005_claim_order_index.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
 
 export interface Migration {
@@ -24,11 +26,13 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 2, name: "0002_accounts", text: postgres0002 },
     { version: 3, name: "0003_pull_request_state", text: postgres0003 },
     { version: 4, name: "0004_apply_webhook_delivery", text: postgres0004 },
+    { version: 5, name: "0005_claim_order_index", text: postgres0005 },
   ],
   sqlite: [
     { version: 1, name: "0001_initial", text: sqlite0001 },
     { version: 2, name: "0002_accounts", text: sqlite0002 },
     { version: 3, name: "0003_pull_request_state", text: sqlite0003 },
     { version: 4, name: "0004_apply_webhook_delivery", text: sqlite0004 },
+    { version: 5, name: "0005_claim_order_index", text: sqlite0005 },
   ],
 };

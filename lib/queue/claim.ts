@@ -1,4 +1,4 @@
-import { type Db, sql, type SqlStatement } from "../db/mod.ts";
+import { type Db, rawSql, sql, type SqlStatement } from "../db/mod.ts";
 import { type Job, toJob } from "./job.ts";
 
 export interface ClaimOptions {
@@ -9,10 +9,30 @@ export interface ClaimOptions {
   now?: () => number;
 }
 
-/** Jobs ready to run: pending and due, or in progress with a lease that ran out (its worker died). */
-function claimable(now: number): SqlStatement {
-  return sql`((status = 'pending' and run_at <= ${now})
-    or (status = 'in_progress' and locked_until < ${now} and attempts < max_attempts))`;
+const SKIP_LOCKED = rawSql("for update skip locked");
+const NO_LOCK = rawSql("");
+
+/**
+ * The jobs to take, best first: pending jobs that are due, and jobs in progress whose lease ran out (their worker
+ * died). They are two branches because one `status = 'pending' … or status = 'in_progress' …` condition cannot
+ * be read in claim order from any index: PostgreSQL then read and sorted every pending job on each claim (1.5 ms
+ * at 2,000 pending jobs, against 0.2 ms this way). Pending jobs come from `jobs_pending_order` already in claim
+ * order; late leases are few. On PostgreSQL each branch locks what it takes, skipping rows another claimer has
+ * locked; a row a branch locked but the final choice leaves out is free again when the statement commits.
+ */
+function chosenJobs(now: number, limit: number, lock: SqlStatement): SqlStatement {
+  return sql`
+    with pending as (
+      select id, priority, run_at from jobs where status = 'pending' and run_at <= ${now}
+      order by priority desc, run_at, id limit ${limit} ${lock}
+    ), expired as (
+      select id, priority, run_at from jobs
+      where status = 'in_progress' and locked_until < ${now} and attempts < max_attempts
+      order by priority desc, run_at, id limit ${limit} ${lock}
+    ), chosen as (
+      select id from (select * from pending union all select * from expired) as candidate
+      order by priority desc, run_at, id limit ${limit}
+    )`;
 }
 
 /**
@@ -23,25 +43,15 @@ export async function claim(db: Db, workerId: string, options: ClaimOptions): Pr
   const now = (options.now ?? Date.now)();
   const limit = options.limit ?? 1;
   const lockedUntil = now + options.leaseMs;
-  const statement = db.dialect === "postgres"
-    ? sql`
-      update jobs set status = 'in_progress', locked_by = ${workerId}, locked_until = ${lockedUntil},
-        attempts = attempts + 1, updated_at = ${now}
-      where id in (
-        select id from jobs where ${claimable(now)}
-        order by priority desc, run_at, id limit ${limit}
-        for update skip locked)
-      returning *`
-    : sql`
-      update jobs set status = 'in_progress', locked_by = ${workerId}, locked_until = ${lockedUntil},
-        attempts = attempts + 1, updated_at = ${now}
-      where id in (
-        select id from jobs where ${claimable(now)}
-        order by priority desc, run_at, id limit ${limit})
-      returning *`;
-  // PostgreSQL: the one UPDATE is atomic and SKIP LOCKED keeps claimers apart, so an explicit transaction would
-  // only add two round trips. SQLite: BEGIN IMMEDIATE takes the write lock up front, so two processes never both
-  // read the same candidates.
+  const statement = sql`
+    ${chosenJobs(now, limit, db.dialect === "postgres" ? SKIP_LOCKED : NO_LOCK)}
+    update jobs set status = 'in_progress', locked_by = ${workerId}, locked_until = ${lockedUntil},
+      attempts = attempts + 1, updated_at = ${now}
+    where id in (select id from chosen)
+    returning *`;
+  // PostgreSQL: the one statement is atomic and SKIP LOCKED keeps claimers apart, so an explicit transaction
+  // would only add two round trips. SQLite: BEGIN IMMEDIATE takes the write lock up front, so two processes never
+  // both read the same candidates.
   const rows = db.dialect === "postgres"
     ? await db.query(statement)
     : await db.transaction((tx) => tx.query(statement));

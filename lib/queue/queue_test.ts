@@ -84,6 +84,35 @@ dbTest("claim() never gives the same job to two concurrent workers", async ({ db
   assert.ok(workers.filter((worker) => worker.claimed.length > 0).length >= 2, "work was shared");
 });
 
+dbTest(
+  "claim() takes due jobs by priority, then run time, then id, with late leases in the same order",
+  async ({ db }) => {
+    const time = clock(1_000_000);
+    const job = async (number: number, options: { priority?: number; runAt?: number } = {}) =>
+      (await enqueue(db, "review_pull_request", payload(number), { ...options, now: time.now })).id;
+    const stalled = await job(1, { priority: 5 });
+    const [taken] = await claim(db, "dead-worker", { leaseMs: 1_000, now: time.now });
+    assert.equal(taken?.id, stalled);
+    const later = await job(2, { runAt: 1_000_500 });
+    const urgent = await job(3, { priority: 9, runAt: 1_000_200 });
+    const first = await job(4, { runAt: 1_000_100 });
+    const second = await job(5, { runAt: 1_000_100 });
+    const notDue = await job(6, { priority: 10, runAt: 9_000_000 });
+    time.advance(2_000);
+    const order: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      const jobs = await claim(db, "worker", { leaseMs: 60_000_000, now: time.now });
+      order.push(...jobs.map((claimed) => claimed.id));
+    }
+    // The stalled job (priority 5) comes back between the priority-9 job and the priority-0 ones; the job due
+    // in the future is not taken.
+    assert.deepEqual(order, [urgent, stalled, first, second, later]);
+    assert.equal((await getJob(db, notDue))?.status, "pending");
+    const batch = await claim(db, "worker", { leaseMs: 60_000, now: () => 9_000_001, limit: 5 });
+    assert.deepEqual(batch.map((claimed) => claimed.id), [notDue]);
+  },
+);
+
 dbTest("a job whose worker died is claimed again after its lease and completes once", async ({ db }) => {
   const time = clock(1_000_000);
   const { id } = await enqueue(db, "review_pull_request", payload(7), { now: time.now });
