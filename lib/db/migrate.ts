@@ -1,7 +1,9 @@
 /**
- * Applies pending migrations. Safe to run from several processes at once: on PostgreSQL each step holds a
- * transaction-scoped advisory lock; on SQLite `BEGIN IMMEDIATE` serialises writers. The version row is written
- * in the migration's own transaction, so a migration is applied exactly once or not at all.
+ * Applies pending migrations. Safe to run from several processes at once: the whole run is one transaction that
+ * first takes the migration lock (on PostgreSQL a transaction-scoped advisory lock; on SQLite `BEGIN IMMEDIATE`
+ * serialises writers), so one process applies everything pending and the others, waiting on the lock, then find
+ * nothing to do. A failed migration rolls the run back: each migration and its version row are applied together
+ * or not at all.
  */
 import { type Db, sql } from "./mod.ts";
 import { type Migration, MIGRATIONS } from "./migrations.ts";
@@ -15,29 +17,24 @@ async function lockForMigrations(tx: Db): Promise<void> {
 
 /** Applies every migration not yet recorded; returns the names applied by this call. */
 export async function migrate(db: Db, now: () => number = Date.now): Promise<string[]> {
-  await db.transaction(async (tx) => {
+  return await db.transaction(async (tx) => {
     await lockForMigrations(tx);
     await tx.execScript(
       "create table if not exists schema_migrations (version integer primary key, name text not null, applied_at bigint not null)",
     );
-  });
-  const applied: string[] = [];
-  for (const migration of MIGRATIONS[db.dialect]) {
-    const didApply = await db.transaction(async (tx) => {
-      await lockForMigrations(tx);
-      const existing = await tx.query(
-        sql`select version from schema_migrations where version = ${migration.version}`,
-      );
-      if (existing.length > 0) return false;
+    const rows = await tx.query<{ version: number }>(sql`select version from schema_migrations`);
+    const done = new Set(rows.map((row) => Number(row.version)));
+    const applied: string[] = [];
+    for (const migration of MIGRATIONS[db.dialect]) {
+      if (done.has(migration.version)) continue;
       await tx.execScript(migration.text);
       await tx.exec(
         sql`insert into schema_migrations (version, name, applied_at) values (${migration.version}, ${migration.name}, ${now()})`,
       );
-      return true;
-    });
-    if (didApply) applied.push(migration.name);
-  }
-  return applied;
+      applied.push(migration.name);
+    }
+    return applied;
+  });
 }
 
 /** Migrations that the database has not applied yet (used by `/readyz`). */
