@@ -10,24 +10,11 @@ import { setImmediate } from "node:timers";
 import { createTestDatabase } from "../lib/db/testing.ts";
 import type { Db } from "../lib/db/mod.ts";
 import { claim, complete, enqueue, type TaskPayloads } from "../lib/queue/mod.ts";
+import { reviewPayload } from "../lib/queue/testing.ts";
 
 /** A review job's payload for pull request `number`. */
 export function benchPayload(number: number): TaskPayloads["review_pull_request"] {
-  return {
-    platform: "github",
-    repoId: 1,
-    repo: "octo/bench",
-    number,
-    headSha: `sha${number}`,
-    baseSha: "base",
-    baseRef: "main",
-    headRef: "feature",
-    title: "Benchmark",
-    author: "bench",
-    authorIsBot: false,
-    draft: false,
-    action: "opened",
-  };
+  return reviewPayload({ repo: "octo/bench", number, headSha: `sha${number}`, title: "Benchmark" });
 }
 
 /** Enqueues `count` jobs one by one (as webhooks do) and returns jobs/s. */

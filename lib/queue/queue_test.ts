@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { dbTest } from "../db/testing.ts";
+import { reviewPayload } from "./testing.ts";
 import { sql } from "../db/mod.ts";
 import {
   cancel,
@@ -19,21 +20,7 @@ import {
 } from "./mod.ts";
 
 function payload(number: number, headSha = "abc"): TaskPayloads["review_pull_request"] {
-  return {
-    platform: "github",
-    repoId: 1,
-    repo: "octo/hello",
-    number,
-    headSha,
-    baseSha: "base",
-    baseRef: "main",
-    headRef: "feature",
-    title: "Change",
-    author: "octocat",
-    authorIsBot: false,
-    draft: false,
-    action: "opened",
-  };
+  return reviewPayload({ number, headSha });
 }
 
 const clock = (start: number) => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { dbTest } from "../db/testing.ts";
+import { reviewPayload } from "./testing.ts";
 import { type Db, sql } from "../db/mod.ts";
 import { createRepo, type Repo, setRepoPaused } from "../db/repos.ts";
 import { applyWebhookDelivery, type DeliveryAction, type WebhookDelivery } from "./webhook_delivery.ts";
@@ -8,21 +9,7 @@ import { claim, createWakeup, getJob, type TaskPayloads } from "./mod.ts";
 const GROUP = "github:octo/hello#1";
 
 function payload(headSha: string): TaskPayloads["review_pull_request"] {
-  return {
-    platform: "github",
-    repoId: 1,
-    repo: "octo/hello",
-    number: 1,
-    headSha,
-    baseSha: "base",
-    baseRef: "main",
-    headRef: "feature",
-    title: "Change",
-    author: "octocat",
-    authorIsBot: false,
-    draft: false,
-    action: "synchronize",
-  };
+  return reviewPayload({ headSha, action: "synchronize" });
 }
 
 function review(headSha: string): DeliveryAction {

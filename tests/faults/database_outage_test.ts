@@ -9,6 +9,7 @@
  * running at the moment of the fault may run a second time (its completion could not be recorded).
  */
 import assert from "node:assert/strict";
+import { reviewPayload } from "../../lib/queue/testing.ts";
 import { createPostgresDb, createSqliteDb, type Db, sql } from "../../lib/db/mod.ts";
 import { createTestDatabase } from "../../lib/db/testing.ts";
 import { createLogger } from "../../lib/log.ts";
@@ -18,21 +19,7 @@ import { runWorker, type TaskRegistry } from "../../worker/run_worker.ts";
 const JOBS = 240;
 
 function payload(number: number): TaskPayloads["review_pull_request"] {
-  return {
-    platform: "github",
-    repoId: 1,
-    repo: "octo/outage",
-    number,
-    headSha: `sha${number}`,
-    baseSha: "base",
-    baseRef: "main",
-    headRef: "topic",
-    title: "Outage",
-    author: "ada",
-    authorIsBot: false,
-    draft: false,
-    action: "opened",
-  };
+  return reviewPayload({ repo: "octo/outage", number, headSha: `sha${number}`, title: "Outage" });
 }
 
 /** A TCP proxy whose connections can all be cut at once, refusing new ones until restored. */
