@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { routes } from "./routes.gen.ts";
 import type { AppDeps, AppEnv, Method } from "./lib/http/define.ts";
-import { handleError } from "./lib/http/errors.ts";
+import { handleError, handleNotFound } from "./lib/http/errors.ts";
 import { serveStatic } from "./lib/http/static.ts";
 
 const METHODS: Method[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -35,7 +35,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       if (handler) app.on(method, pattern, handler);
     }
   }
-  app.notFound((c) => c.json({ error: `Not found: ${c.req.path}` }, 404));
+  app.notFound(handleNotFound);
   app.onError(handleError);
   return app;
 }

@@ -5,39 +5,19 @@
  */
 import type { Context } from "hono";
 import type { ComponentChildren } from "preact";
-import { renderToString } from "preact-render-to-string";
 import type { AppEnv, RouteHandler } from "../http/define.ts";
 import { HttpError } from "../http/errors.ts";
 import type { Role } from "../db/organizations.ts";
 import { countUsers } from "../db/users.ts";
 import { checkSessionCsrf, hasRole, loadViewer, type Viewer } from "../auth/session.ts";
-import { type Chrome, Layout } from "../../components/Layout.tsx";
+import type { Chrome } from "../../components/Layout.tsx";
+import { errorResponse, renderHtml } from "../http/html.tsx";
+
+export { renderHtml };
 
 type PageHandler = (c: Context<AppEnv>, viewer: Viewer) => Response | Promise<Response>;
 
 const ROLE_NAMES: Record<Role, string> = { owner: "an owner", admin: "an admin", member: "a member" };
-
-export function renderHtml(
-  c: Context<AppEnv>,
-  title: string,
-  children: ComponentChildren,
-  options: { chrome?: Chrome; status?: number } = {},
-): Response {
-  c.header("cache-control", "no-store");
-  c.header("x-frame-options", "DENY");
-  // Scripts only from this origin: an injected `<script>` or inline handler would not run even if escaping failed.
-  c.header(
-    "content-security-policy",
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-      "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-  );
-  c.header("x-content-type-options", "nosniff");
-  c.header("referrer-policy", "same-origin");
-  return c.html(
-    "<!doctype html>" + renderToString(<Layout title={title} chrome={options.chrome}>{children}</Layout>),
-    (options.status ?? 200) as 200,
-  );
-}
 
 export function chromeFor(viewer: Viewer, active: string): Chrome {
   return {
@@ -67,19 +47,10 @@ export function renderDashboard(
 }
 
 function errorPage(c: Context<AppEnv>, status: number, message: string, viewer?: Viewer): Response {
-  const title = status === 404 ? "Not found" : status === 403 ? "Not allowed" : "Something went wrong";
-  return renderHtml(
-    c,
-    title,
-    <section class="panel" data-testid="error">
-      <h1>{title}</h1>
-      <p>{message}</p>
-      <p>
-        <a href="/">Back to the dashboard</a>
-      </p>
-    </section>,
-    { chrome: viewer ? chromeFor(viewer, "") : undefined, status },
-  );
+  return errorResponse(c, status, message, {
+    chrome: viewer ? chromeFor(viewer, "") : undefined,
+    html: true,
+  });
 }
 
 async function signedOut(c: Context<AppEnv>): Promise<Response> {

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./define.ts";
+import { errorResponse } from "./html.tsx";
 
 /** An error with an HTTP status, thrown only from routes and middleware. */
 export class HttpError extends Error {
@@ -9,11 +10,17 @@ export class HttpError extends Error {
   }
 }
 
-/** The one mapping from errors to responses: `HttpError` keeps its status; anything else is logged and 500. */
+/**
+ * The one mapping from errors to responses: `HttpError` keeps its status; anything else is logged and 500. A
+ * browser gets an HTML page, an API client JSON (see `errorResponse`).
+ */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
-  if (error instanceof HttpError) {
-    return c.json({ error: error.message }, error.status as 400);
-  }
+  if (error instanceof HttpError) return errorResponse(c, error.status, error.message);
   c.var.log?.error("Request failed", { error, path: c.req.path });
-  return c.json({ error: "Internal server error", requestId: c.var.requestId }, 500);
+  return errorResponse(c, 500, "Internal server error", { json: { requestId: c.var.requestId } });
+}
+
+/** A request no route matched. */
+export function handleNotFound(c: Context<AppEnv>): Response {
+  return errorResponse(c, 404, `Not found: ${c.req.path}`);
 }
