@@ -1,16 +1,15 @@
 /**
  * Continuous-integration support for `review --post`: recognises GitHub Actions and GitLab CI from their
- * standard environment variables, and posts the local review to the pull request the way the worker does —
- * inline comments on diff lines with hidden fingerprints, the rest in a summary, nothing posted twice.
+ * standard environment variables, and posts the local review to the pull request with the worker's own
+ * decision (`lib/review/publish.ts`) — inline comments on diff lines with hidden fingerprints, the rest in a
+ * summary, nothing posted twice.
  */
 import type { ServerConfig } from "@/lib/config/env.ts";
 import type { Logger } from "@/lib/log.ts";
 import { createPlatformClient, type PlatformId, type PullRequestRef } from "@/lib/platforms/mod.ts";
-import { fingerprint, fingerprintMarker, readFingerprints } from "@/lib/review/fingerprint.ts";
-import { type Finding, SEVERITY_RANK } from "@/lib/review/findings.ts";
-import { readSummaryHeads, renderInlineBody, renderSummary } from "@/lib/review/format.ts";
+import { planPublication, publishReview, renderPublication } from "@/lib/review/publish.ts";
 import type { ReviewTarget } from "./git.ts";
-import type { ReviewReport } from "./local_review.ts";
+import type { ReportFinding, ReviewReport } from "./local_review.ts";
 
 /** The pull request a CI job runs for. */
 export interface CiContext {
@@ -129,9 +128,11 @@ export interface PostOptions {
 }
 
 /**
- * Posts `report` to the pull request as one review: findings on diff lines inline (most severe first, up to
- * `output.max_comments`), the rest in the summary. Findings a previous run posted (same fingerprint) and a
- * summary for the same head are not posted again, so re-running a CI job is harmless.
+ * Posts `report` to the pull request as one review, deciding what to post exactly as the worker does: findings
+ * on diff lines inline (most severe first, up to `output.max_comments`), the rest in the summary. Findings a
+ * previous run posted inline (same fingerprint) and a summary for the same head are not posted again, so
+ * re-running a CI job is harmless; findings that lived only in the previous summary are kept, because the new
+ * summary replaces it on GitLab.
  * @throws {PlatformError} when the platform rejects a call
  * @throws {Error} when no token is available
  */
@@ -149,29 +150,19 @@ export async function postToPullRequest(
     log: options.log,
   });
   const { output } = report.loaded.config;
-  const existing = await client.listComments(context.pr);
-  const posted = new Set(existing.flatMap((comment) => readFingerprints(comment.body)));
-  const isNew = (finding: Finding) => !posted.has(fingerprint(finding));
-  const fresh = report.findings.filter(isNew).map(({ inDiff: _inDiff, ...finding }) => finding);
-  const bySeverity = (a: Finding, b: Finding) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity];
-  const anchored = report.findings.filter((finding) => finding.inDiff && isNew(finding))
-    .map(({ inDiff: _inDiff, ...finding }) => finding).sort(bySeverity);
-  const inline = output.inline_comments ? anchored.slice(0, output.max_comments) : [];
-  const inlineFingerprints = new Set(inline.map(fingerprint));
-  const summaryFindings = fresh.filter((finding) => !inlineFingerprints.has(fingerprint(finding)));
-  const alreadyPosted = report.findings.length - fresh.length;
-  const nothing = { posted: false, inline: 0, summary: 0 };
-  if (existing.some((comment) => readSummaryHeads(comment.body).includes(context.headSha))) {
-    return { ...nothing, alreadyPosted: report.findings.length };
-  }
-  const event = report.verdict;
-  if (event === null || (inline.length === 0 && !output.summary)) return { ...nothing, alreadyPosted };
-  const summary = renderSummary({
+  const withoutFlag = ({ inDiff: _inDiff, ...finding }: ReportFinding) => finding;
+  const publication = planPublication({
     headSha: context.headSha,
+    output,
+    anchored: report.findings.filter((finding) => finding.inDiff).map(withoutFlag),
+    unanchored: report.findings.filter((finding) => !finding.inDiff).map(withoutFlag),
+    existing: await client.listComments(context.pr),
+  });
+  if (publication.alreadySummarised) {
+    return { posted: false, inline: 0, summary: 0, alreadyPosted: report.findings.length };
+  }
+  const summary = renderPublication(publication, {
     filesReviewed: report.filesReviewed,
-    inline,
-    unanchored: summaryFindings,
-    alreadyPosted,
     skippedFiles: report.skippedFiles,
     steps: report.steps.map((step) => ({
       name: step.name,
@@ -179,20 +170,16 @@ export async function postToPullRequest(
       inputTokens: step.inputTokens,
       outputTokens: step.outputTokens,
       error: step.error ?? undefined,
+      costUsd: step.costUsd,
     })),
     costUsd: report.costUsd,
-  }) + summaryFindings.map((finding) => "\n" + fingerprintMarker(fingerprint(finding))).join("");
-  await client.postReview(context.pr, {
-    headSha: context.headSha,
-    summary,
-    event,
-    comments: inline.map((finding) => ({
-      path: finding.path,
-      line: finding.endLine ?? finding.line,
-      startLine: finding.endLine !== undefined && finding.endLine !== finding.line ? finding.line : undefined,
-      side: finding.side,
-      body: renderInlineBody(context.platform, finding, fingerprintMarker(fingerprint(finding))),
-    })),
+    grouping: output.grouping,
   });
-  return { posted: true, inline: inline.length, summary: summaryFindings.length, alreadyPosted };
+  const posted = await publishReview(client, context.pr, publication, { summary, files: report.files });
+  return {
+    posted,
+    inline: posted ? publication.inline.length : 0,
+    summary: posted ? publication.summaryFindings.length : 0,
+    alreadyPosted: publication.alreadyPosted,
+  };
 }

@@ -431,6 +431,57 @@ Deno.test("runReviewCommand() --post in GitLab CI posts discussions on the merge
   assert.ok(gitlab.state.notes.some((note) => note.body.includes("## Loom review")), "the summary is a note");
 });
 
+Deno.test("runReviewCommand() --post in GitLab CI keeps a summary-only finding when a new head replaces the summary", async () => {
+  // A finding on a line outside the diff lives only in the summary note, which GitLab edits in place: the run for
+  // the next head must list it again, or it vanishes from the merge request.
+  const outside = {
+    path: "README.md",
+    line: 1,
+    side: "RIGHT",
+    severity: "warning",
+    title: "README does not mention page sizes",
+    body: "Document that pages are zero-based.",
+  };
+  await using repo = await pagerRepo();
+  await using openai = await startFakeOpenAI({ reply: scriptedModel(() => [BLOCKER, outside]) });
+  await using gitlab = startFakeGitLab();
+  const baseSha = (await repo.git("rev-parse", "main")).trim();
+  const run = async () => {
+    const headSha = (await repo.git("rev-parse", "HEAD")).trim();
+    gitlab.state.addPullRequest({
+      repo: "group/pager",
+      number: 3,
+      headSha,
+      baseSha,
+      diff: await repo.git("diff", "--no-color", "-M", "main...HEAD"),
+    });
+    const io = recordingIo({
+      args: ["--post", "-q"],
+      env: {
+        ...modelEnv(openai.url),
+        GITLAB_CI: "true",
+        CI_SERVER_URL: gitlab.url,
+        CI_PROJECT_PATH: "group/pager",
+        CI_MERGE_REQUEST_IID: "3",
+        CI_MERGE_REQUEST_DIFF_BASE_SHA: baseSha,
+        CI_COMMIT_SHA: headSha,
+        LOOM_GITLAB_TOKEN: gitlab.token,
+      },
+      cwd: repo.dir,
+    });
+    assert.equal(await runReviewCommand(io), 1, io.output.stderr);
+    const summaries = gitlab.state.notes.filter((note) => note.body.includes("## Loom review"));
+    assert.equal(summaries.length, 1, "one summary note, edited in place");
+    return summaries[0]!.body;
+  };
+  assert.match(await run(), /README does not mention page sizes/);
+  await repo.write({ "src/pager.ts": PAGER_HEAD + "// Pages are zero-based.\n" });
+  await repo.commit("Explain pages");
+  const second = await run();
+  assert.match(second, /README does not mention page sizes/, "the summary-only finding is still listed");
+  assert.equal(gitlab.state.discussions.length, 1, "the inline finding is not posted again");
+});
+
 Deno.test("cli/review.ts runs as a program and exits with the review's code", async () => {
   await using repo = await pagerRepo();
   await using openai = await startFakeOpenAI({ reply: scriptedModel(() => [BLOCKER]) });

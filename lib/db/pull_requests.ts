@@ -75,11 +75,6 @@ export async function listIgnoredFindings(db: Db, key: PullRequestKey): Promise<
   }));
 }
 
-/** The set of fingerprints ignored on the pull request. */
-export async function ignoredFingerprints(db: Db, key: PullRequestKey): Promise<Set<string>> {
-  return new Set((await listIgnoredFindings(db, key)).map((finding) => finding.fingerprint));
-}
-
 /** Distinct findings recorded by any review of the pull request, newest first. */
 export async function listRecordedFindings(db: Db, key: PullRequestKey): Promise<RecordedFinding[]> {
   const rows = await db.query<Record<string, unknown>>(sql`
@@ -96,10 +91,37 @@ export async function listRecordedFindings(db: Db, key: PullRequestKey): Promise
   }));
 }
 
-/** The job that last ran the review of one head, or `null` when the head was never reviewed. */
-export async function lastReviewJobId(db: Db, key: PullRequestKey, headSha: string): Promise<number | null> {
-  const rows = await db.query<{ jobId: unknown }>(sql`
-    select job_id from reviews
-    where repo_id = ${key.repoId} and pr_number = ${key.prNumber} and head_sha = ${headSha}`);
-  return rows[0]?.jobId === undefined || rows[0].jobId === null ? null : Number(rows[0].jobId);
+/** What a review of one head needs to know about its pull request before it starts. */
+export interface PullRequestState {
+  /** `@loom pause` stopped automatic reviews. */
+  paused: boolean;
+  /** A review of the head completed already. */
+  headReviewed: boolean;
+  /** The job that last ran a review of the head, or `null` when the head was never reviewed. */
+  lastJobId: number | null;
+  /** Fingerprints someone asked Loom not to post again (`@loom ignore`). */
+  ignored: Set<string>;
+}
+
+/** Reads the pull request's state for a review of `headSha`. */
+export async function readPullRequestState(
+  db: Db,
+  key: PullRequestKey,
+  headSha: string,
+): Promise<PullRequestState> {
+  const of = sql`repo_id = ${key.repoId} and pr_number = ${key.prNumber}`;
+  const rows = await db.query<{ paused: unknown; completed: unknown; lastJobId: unknown }>(sql`
+    select
+      (select paused from pull_request_states where ${of}) as paused,
+      (select count(*) from reviews where ${of} and head_sha = ${headSha} and status = 'completed') as completed,
+      (select job_id from reviews where ${of} and head_sha = ${headSha} order by id desc limit 1) as last_job_id`);
+  const ignored = await db.query<{ fingerprint: unknown }>(sql`
+    select fingerprint from ignored_findings where ${of}`);
+  const row = rows[0]!;
+  return {
+    paused: row.paused !== null && row.paused !== undefined && Boolean(row.paused),
+    headReviewed: Number(row.completed) > 0,
+    lastJobId: row.lastJobId === null || row.lastJobId === undefined ? null : Number(row.lastJobId),
+    ignored: new Set(ignored.map((found) => String(found.fingerprint))),
+  };
 }

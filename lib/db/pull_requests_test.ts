@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { dbTest } from "./testing.ts";
 import { createRepo } from "./repos.ts";
-import { recordFindings, startReview } from "./reviews.ts";
+import { finishReview, recordFindings, startReview } from "./reviews.ts";
 import {
-  ignoredFingerprints,
   ignoreFinding,
   isPullRequestPaused,
-  lastReviewJobId,
   listIgnoredFindings,
   listRecordedFindings,
+  readPullRequestState,
   setPullRequestPaused,
 } from "./pull_requests.ts";
 
@@ -40,7 +39,7 @@ dbTest("ignoreFinding() keeps one record per fingerprint and pull request", asyn
   assert.deepEqual(await listIgnoredFindings(db, key), [
     { fingerprint: "aaaa1111bbbb2222", title: "Off-by-one", ignoredBy: "ada", createdAt: 10 },
   ]);
-  assert.deepEqual([...await ignoredFingerprints(db, key)], ["aaaa1111bbbb2222"]);
+  assert.deepEqual([...(await readPullRequestState(db, key, "a1")).ignored], ["aaaa1111bbbb2222"]);
 });
 
 dbTest("listRecordedFindings() returns each finding of the pull request's reviews once", async ({ db }) => {
@@ -79,12 +78,47 @@ dbTest("listRecordedFindings() returns each finding of the pull request's review
   ]);
 });
 
-dbTest("lastReviewJobId() names the job that last reviewed a head", async ({ db }) => {
-  const repo = await seedRepo(db);
-  const key = { repoId: repo.id, prNumber: 7 };
-  assert.equal(await lastReviewJobId(db, key, "a1"), null);
-  await startReview(db, { repoId: repo.id, prNumber: 7, headSha: "a1", title: "t", author: "ada", jobId: 3 });
-  assert.equal(await lastReviewJobId(db, key, "a1"), 3);
-  await startReview(db, { repoId: repo.id, prNumber: 7, headSha: "a1", title: "t", author: "ada", jobId: 9 });
-  assert.equal(await lastReviewJobId(db, key, "a1"), 9);
-});
+dbTest(
+  "readPullRequestState() reads pause, the head's reviews and ignored findings of one pull request",
+  async ({ db }) => {
+    const repo = await seedRepo(db);
+    const key = { repoId: repo.id, prNumber: 7 };
+    assert.deepEqual(await readPullRequestState(db, key, "a1"), {
+      paused: false,
+      headReviewed: false,
+      lastJobId: null,
+      ignored: new Set(),
+    });
+    const first = await startReview(db, {
+      repoId: repo.id,
+      prNumber: 7,
+      headSha: "a1",
+      title: "t",
+      author: "ada",
+      jobId: 3,
+    });
+    assert.equal((await readPullRequestState(db, key, "a1")).lastJobId, 3);
+    assert.equal((await readPullRequestState(db, key, "a1")).headReviewed, false, "still running");
+    await finishReview(db, first, { status: "completed" });
+    assert.equal((await readPullRequestState(db, key, "a1")).headReviewed, true);
+    await startReview(db, {
+      repoId: repo.id,
+      prNumber: 7,
+      headSha: "a1",
+      title: "t",
+      author: "ada",
+      jobId: 9,
+    });
+    await setPullRequestPaused(db, key, true, { by: "ada" });
+    await ignoreFinding(db, key, { fingerprint: "aaaa1111bbbb2222", title: "Off-by-one", by: "ada" });
+    const state = await readPullRequestState(db, key, "a1");
+    assert.deepEqual([state.paused, state.lastJobId, state.ignored], [
+      true,
+      9,
+      new Set(["aaaa1111bbbb2222"]),
+    ]);
+    const other = await readPullRequestState(db, { repoId: repo.id, prNumber: 8 }, "a1");
+    assert.deepEqual(other, { paused: false, headReviewed: false, lastJobId: null, ignored: new Set() });
+    assert.equal((await readPullRequestState(db, key, "b2")).headReviewed, false, "another head");
+  },
+);

@@ -198,15 +198,3 @@ export async function getReview(
     })),
   };
 }
-
-export async function hasCompletedReview(
-  db: Db,
-  repoId: number,
-  prNumber: number,
-  headSha: string,
-): Promise<boolean> {
-  const rows = await db.query(sql`
-    select id from reviews
-    where repo_id = ${repoId} and pr_number = ${prNumber} and head_sha = ${headSha} and status = 'completed'`);
-  return rows.length > 0;
-}

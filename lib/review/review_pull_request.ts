@@ -17,7 +17,6 @@ import { getRepo, type Repo } from "../db/repos.ts";
 import { withLibraryPrompts } from "../db/prompts.ts";
 import {
   finishReview,
-  hasCompletedReview,
   recordFindings,
   recordReviewStep,
   startReview,
@@ -29,19 +28,19 @@ import { parseDiff } from "../diff/parse.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
 import { CONFIG_ERROR_MARKER, ConfigError } from "../config/errors.ts";
 import { type ConfigCache, loadRepoConfig } from "../config/load.ts";
-import { decideReviewEvent, type ResolvedModel } from "../config/repo_config.ts";
+import type { ResolvedModel } from "../config/repo_config.ts";
 import { evaluateTriggers } from "../config/triggers.ts";
 import type { LlmClient, LlmProviderId, TokenUsage } from "../llm/types.ts";
 import { canResolveThreads, type PlatformClient, type PullRequestRef } from "../platforms/types.ts";
-import { PermanentJobError, type TaskPayloads } from "../queue/mod.ts";
+import type { TaskPayloads } from "../queue/mod.ts";
 import { anchorFindings } from "./anchor.ts";
-import { ignoredFingerprints, isPullRequestPaused, lastReviewJobId } from "../db/pull_requests.ts";
+import { readPullRequestState } from "../db/pull_requests.ts";
 import { type ReviewProgress, startReviewProgress } from "./progress.ts";
 import { type PipelineInput, runPipeline, throwIfAborted } from "./engine.ts";
-import { fingerprint, fingerprintMarker, readFingerprints } from "./fingerprint.ts";
-import { type Finding, SEVERITY_RANK } from "./findings.ts";
-import { readSummaryHeads, renderInlineBody, renderSummary } from "./format.ts";
+import { fingerprint } from "./fingerprint.ts";
 import { type IncrementalPlan, outdatedThreads, planIncremental } from "./incremental.ts";
+import { planPublication, publishReview, renderPublication } from "./publish.ts";
+import { UnreviewableError } from "./unreviewable.ts";
 
 export interface ReviewDeps {
   db: Db;
@@ -75,7 +74,7 @@ export async function reviewPullRequest(
   const payload = job.payload;
   const repo = await getRepo(deps.db, payload.repoId);
   if (!repo) {
-    throw new PermanentJobError(`Cannot review: repository ${payload.repoId} is no longer connected`);
+    throw new UnreviewableError(`Cannot review: repository ${payload.repoId} is no longer connected`);
   }
   const client = await deps.createClient(repo);
   const ref: PullRequestRef = { platform: repo.platform, repo: payload.repo, number: payload.number };
@@ -89,11 +88,13 @@ export async function reviewPullRequest(
       reason: `Superseded: the head moved from ${payload.headSha} to ${pr.headSha}`,
     };
   }
+  const state = await readPullRequestState(
+    deps.db,
+    { repoId: repo.id, prNumber: payload.number },
+    pr.headSha,
+  );
   // `@loom pause` stops automatic reviews of this pull request; `@loom review` ("manual") still runs.
-  if (
-    payload.action !== "manual" &&
-    await isPullRequestPaused(deps.db, { repoId: repo.id, prNumber: payload.number })
-  ) {
+  if (payload.action !== "manual" && state.paused) {
     return { status: "skipped", reason: "Automatic reviews of this pull request are paused" };
   }
 
@@ -107,7 +108,8 @@ export async function reviewPullRequest(
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     await postConfigErrorOnce(client, ref, error);
-    throw new PermanentJobError(error.message, { cause: error });
+    // `retryable: false`: the queue fails the job at once.
+    throw error;
   }
   // Steps with `prompt: library:<name>` use the organization's newest version from the dashboard's library.
   loaded = await withLibraryPrompts(deps.db, repo.organizationId, loaded);
@@ -125,13 +127,12 @@ export async function reviewPullRequest(
   });
   if (!decision.run) return { status: "skipped", reason: decision.reason };
 
-  if (payload.action !== "manual" && await hasCompletedReview(deps.db, repo.id, payload.number, pr.headSha)) {
+  if (payload.action !== "manual" && state.headReviewed) {
     // An edit of the title or reviewers re-sends the same head; it was reviewed already.
     return { status: "skipped", reason: `Head ${pr.headSha} was already reviewed` };
   }
   // `@loom review` of a head that has a summary posts a new one; the same job retried after posting does not.
-  const repostSummary = payload.action === "manual" &&
-    await lastReviewJobId(deps.db, { repoId: repo.id, prNumber: payload.number }, pr.headSha) !== job.id;
+  const repostSummary = payload.action === "manual" && state.lastJobId !== job.id;
   const reviewId = await startReview(deps.db, {
     repoId: repo.id,
     prNumber: payload.number,
@@ -155,6 +156,7 @@ export async function reviewPullRequest(
     return await reviewFiles({
       progress,
       repostSummary,
+      ignored: state.ignored,
       deps,
       client,
       ref,
@@ -203,6 +205,8 @@ async function reviewFiles(input: {
   progress: ReviewProgress;
   /** `@loom review`: post a new summary even when this head has one. */
   repostSummary: boolean;
+  /** Fingerprints someone asked Loom not to post again. */
+  ignored: ReadonlySet<string>;
   deps: ReviewDeps;
   client: PlatformClient;
   ref: PullRequestRef;
@@ -256,37 +260,19 @@ async function reviewFiles(input: {
   // Anchored against the whole pull request: an incremental review's hunks are exact pull-request hunks.
   const { inline: anchored, unanchored } = anchorFindings(merged, input.files);
 
-  // Only comments outside Loom's summaries count as posted: GitLab, Bitbucket and Azure DevOps replace the summary
-  // with the next one, so a finding that lived only there would vanish if it were left out as "already posted".
-  const postedFingerprints = new Set(
-    existing.filter((comment) => readSummaryHeads(comment.body).length === 0)
-      .flatMap((comment) => readFingerprints(comment.body)),
-  );
-  for (const ignored of await ignoredFingerprints(deps.db, { repoId: input.repo.id, prNumber: ref.number })) {
-    postedFingerprints.add(ignored);
-  }
-  const alreadySummarised = !input.repostSummary &&
-    existing.some((comment) => readSummaryHeads(comment.body).includes(input.headSha));
-  const isNew = (finding: Finding) => !postedFingerprints.has(fingerprint(finding));
-  const newInline = config.output.inline_comments ? anchored.filter(isNew) : [];
-  const movedToSummary = config.output.inline_comments ? [] : anchored.filter(isNew);
-  const bySeverity = (a: Finding, b: Finding) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity];
-  newInline.sort(bySeverity);
-  const inline = newInline.slice(0, config.output.max_comments);
-  const summaryFindings = [
-    ...newInline.slice(config.output.max_comments),
-    ...movedToSummary,
-    ...unanchored.filter(isNew),
-  ];
-  const alreadyPosted = merged.length - inline.length - summaryFindings.length;
-
-  const costUsd = runs.reduce((sum, run) => sum + run.record.costUsd, 0);
-  const summary = renderSummary({
+  const publication = planPublication({
     headSha: input.headSha,
+    output: config.output,
+    anchored,
+    unanchored,
+    existing,
+    ignored: input.ignored,
+    repostSummary: input.repostSummary,
+  });
+  const { inline, summaryFindings, alreadyPosted, event } = publication;
+  const costUsd = runs.reduce((sum, run) => sum + run.record.costUsd, 0);
+  const summary = renderPublication(publication, {
     filesReviewed: reviewable.length,
-    inline,
-    unanchored: summaryFindings,
-    alreadyPosted,
     skippedFiles,
     steps: runs.map((run) => ({
       name: run.record.name,
@@ -301,11 +287,7 @@ async function reviewFiles(input: {
     grouping: config.output.grouping,
     redactions,
     incrementalFrom: plan?.fromSha,
-  }) + summaryFindings.map((finding) => "\n" + fingerprintMarker(fingerprint(finding))).join("");
-  const event = decideReviewEvent(
-    config.output,
-    [...inline, ...summaryFindings].map((finding) => finding.severity),
-  );
+  });
 
   const stored: StoredFinding[] = [
     ...inline.map((finding) => ({
@@ -321,29 +303,8 @@ async function reviewFiles(input: {
   ];
   await recordFindings(deps.db, reviewId, stored, now);
 
-  const shouldPost = !alreadySummarised && event !== null && (config.output.summary || inline.length > 0);
-  if (shouldPost) {
-    throwIfAborted(signal);
-    await client.postReview(ref, {
-      headSha: input.headSha,
-      summary,
-      event,
-      comments: inline.map((finding) => ({
-        path: finding.path,
-        line: finding.endLine ?? finding.line,
-        startLine: finding.endLine !== undefined && finding.endLine !== finding.line
-          ? finding.line
-          : undefined,
-        side: finding.side,
-        body: renderInlineBody(
-          ref.platform,
-          finding,
-          fingerprintMarker(fingerprint(finding)),
-          originalLines(input.files, finding),
-        ),
-      })),
-    });
-  }
+  if (publication.post) throwIfAborted(signal);
+  const posted = await publishReview(client, ref, publication, { summary, files: input.files });
   // Only after an incremental review is it known which threads the push touched.
   if (plan !== null && canResolveThreads(client)) {
     const outdated = outdatedThreads(existing, {
@@ -366,7 +327,7 @@ async function reviewFiles(input: {
   await input.progress.finish({ summary, event, findings: [...inline, ...summaryFindings] });
   deps.log.info("Review finished", {
     reviewId,
-    posted: shouldPost,
+    posted,
     inline: inline.length,
     summaryFindings: summaryFindings.length,
     alreadyPosted,
@@ -374,22 +335,8 @@ async function reviewFiles(input: {
   return {
     status: "completed",
     reviewId,
-    posted: shouldPost,
+    posted,
     inline: inline.length,
     summaryFindings: summaryFindings.length,
   };
-}
-
-/** The diff's text of `finding.line..endLine` on its side, for platforms that show a replacement as a diff. */
-function originalLines(files: DiffFile[], finding: Finding): string[] {
-  const file = files.find((candidate) => filePath(candidate) === finding.path);
-  const end = finding.endLine ?? finding.line;
-  const found = new Map<number, string>();
-  for (const hunk of file?.hunks ?? []) {
-    for (const line of hunk.lines) {
-      const number = finding.side === "RIGHT" ? line.newLine : line.oldLine;
-      if (number !== undefined && number >= finding.line && number <= end) found.set(number, line.content);
-    }
-  }
-  return [...found.keys()].sort((a, b) => a - b).map((number) => found.get(number)!);
 }

@@ -12,7 +12,7 @@ import { loadServerConfig } from "../../lib/config/env.ts";
 import { createGitHubClient } from "../../lib/platforms/github/mod.ts";
 import { createLlmClient } from "../../lib/llm/mod.ts";
 import { silentLogger } from "../../lib/log.ts";
-import { PermanentJobError, type TaskPayloads } from "../../lib/queue/mod.ts";
+import type { TaskPayloads } from "../../lib/queue/mod.ts";
 import { type ReviewDeps, reviewPullRequest } from "../../lib/review/review_pull_request.ts";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../fakes/github.ts";
 import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "../fakes/openai.ts";
@@ -172,7 +172,9 @@ dbTest("reviewPullRequest() explains a broken config once and fails permanently"
   for (let attempt = 0; attempt < 2; attempt++) {
     await assert.rejects(
       reviewPullRequest(context.deps, { id: 1, payload: context.payload }, signal),
-      (error: Error) => error instanceof PermanentJobError && /max_coments/.test(error.message),
+      // `retryable: false` is what makes the queue fail the job at once.
+      (error: Error & { retryable?: boolean }) =>
+        error.retryable === false && /max_coments/.test(error.message),
     );
   }
   assert.equal(context.github.state.issueComments.length, 1, "one explanatory comment");
