@@ -11,7 +11,11 @@ ENV DENO_NO_UPDATE_CHECK=1 \
     LOOM_PORT=8000
 
 WORKDIR /app
-RUN mkdir -p /data && chown deno:deno /data /app
+# bubblewrap (and util-linux's prlimit and setpriv) isolate script steps; without them script steps are refused.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends bubblewrap util-linux \
+    && rm -rf /var/lib/apt/lists/* \
+    && mkdir -p /data && chown deno:deno /data /app
 USER deno
 
 # Dependencies first (every npm package in deno.json, pinned by deno.lock), so a source change reuses this layer.

@@ -68,6 +68,11 @@ export const ServerConfig = z.object({
   workerMetricsPort: z.coerce.number().int().min(0).max(65535).default(0),
   /** Finished jobs and webhook deliveries older than this many days are pruned hourly. */
   retentionDays: z.coerce.number().min(0.001).default(30),
+  /**
+   * How script steps are isolated: `bubblewrap` (namespaces and kernel limits around Deno's permissions) or
+   * `deno-only` (Deno's permissions alone; the operator's explicit opt-out where bubblewrap cannot run).
+   */
+  scriptSandbox: z.enum(["bubblewrap", "deno-only"]).default("bubblewrap"),
   /** Every environment variable, kept so allowlisted `api_key_env` names can be resolved. */
   env: z.record(z.string(), z.string()).default({}),
 });
@@ -115,6 +120,7 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_METRICS_TOKEN: "metricsToken",
   LOOM_WORKER_METRICS_PORT: "workerMetricsPort",
   LOOM_RETENTION_DAYS: "retentionDays",
+  LOOM_SCRIPT_SANDBOX: "scriptSandbox",
 };
 
 /**

@@ -1,8 +1,9 @@
 /**
  * Script steps (`type: script`): a Deno script from the repository's base branch reads the diff as JSON on stdin
  * and prints findings as JSON on stdout (schema in `docs/script-steps.md`). It runs in the sandbox of
- * `sandbox.ts` with a temporary checkout of the changed files at the head commit. A crash, timeout, memory
- * exhaustion or invalid output becomes a `ScriptStepError` that the engine reports as a failed step.
+ * `sandbox.ts` with a temporary checkout of the changed files at the head commit. A crash, timeout, a limit
+ * hit (named with its value), invalid output, or a worker without the sandbox becomes a `ScriptStepError` that
+ * the engine reports as a failed step.
  */
 import { z } from "zod";
 import type { LoadedConfig } from "../../config/load.ts";
@@ -10,7 +11,15 @@ import { capSeverity, type PipelineStep } from "../../config/repo_config.ts";
 import type { ReviewStepRecord } from "../../db/reviews.ts";
 import { type DiffFile, filePath } from "../../diff/types.ts";
 import { type Finding, Severity } from "../findings.ts";
-import { runSandboxed, type SandboxLimits } from "./sandbox.ts";
+import {
+  DEFAULT_SANDBOX_LIMITS,
+  runSandboxed,
+  type SandboxIsolation,
+  type SandboxLimitName,
+  type SandboxLimits,
+  SandboxUnavailableError,
+  V8_RESERVED_MB,
+} from "./sandbox.ts";
 
 /** Checkout bounds: files larger than this are left out of the checkout (the diff still lists them). */
 export const MAX_CHECKOUT_FILE_BYTES = 1_000_000;
@@ -66,15 +75,35 @@ export interface ScriptStepOptions {
   /** Reads a file at the head commit; `null` when it does not exist there. */
   readHeadFile(path: string): Promise<string | null>;
   limits?: Partial<SandboxLimits>;
+  /** Default `bubblewrap`; `deno-only` only when the operator opted out of the OS wall. */
+  isolation?: SandboxIsolation;
   signal: AbortSignal;
+}
+
+/** How a step's summary names a limit, with the value that was in force. */
+export function describeLimit(limit: SandboxLimitName, limits: Partial<SandboxLimits> = {}): string {
+  const values = { ...DEFAULT_SANDBOX_LIMITS, ...limits };
+  switch (limit) {
+    case "memory":
+      return `the memory limit (${values.memoryMb} MB heap, ${
+        values.memoryMb + V8_RESERVED_MB
+      } MB of writable memory in all)`;
+    case "cpu":
+      return `the CPU time limit (${values.cpuSeconds} s)`;
+    case "threads":
+      return `the process and thread limit (${values.maxThreads})`;
+    case "open_files":
+      return `the open file limit (${values.maxOpenFiles})`;
+  }
 }
 
 /**
  * Builds the checkout, runs the script in the sandbox and validates what it printed.
  * @returns the script's findings, attributed to the step
- * @throws {ScriptStepError} on a crash, timeout, memory exhaustion or invalid output
+ * @throws {ScriptStepError} on a crash, timeout, limit, invalid output, or when the sandbox is unavailable
  */
 export async function runScriptStep(options: ScriptStepOptions): Promise<Finding[]> {
+  const name = `Script step "${options.name}"`;
   const checkout = await buildCheckout(options.files, options.readHeadFile);
   const input: ScriptInput = {
     version: 1,
@@ -84,17 +113,24 @@ export async function runScriptStep(options: ScriptStepOptions): Promise<Finding
     files: options.files,
     checkout: Object.keys(checkout),
   };
-  const result = await runSandboxed(
-    { source: options.source, files: checkout, stdin: JSON.stringify(input) },
-    { limits: options.limits, signal: options.signal },
-  );
+  let result;
+  try {
+    result = await runSandboxed(
+      { source: options.source, files: checkout, stdin: JSON.stringify(input) },
+      { limits: options.limits, isolation: options.isolation, signal: options.signal },
+    );
+  } catch (error) {
+    if (error instanceof SandboxUnavailableError) {
+      throw new ScriptStepError(`${name} did not run. ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
   if (options.signal.aborted) throw options.signal.reason;
-  const name = `Script step "${options.name}"`;
   if (result.status === "timeout") {
     throw new ScriptStepError(`${name} timed out: it was stopped after the time limit`);
   }
-  if (result.status === "out_of_memory") {
-    throw new ScriptStepError(`${name} ran out of memory: it exceeded the memory limit`);
+  if (result.status === "limit") {
+    throw new ScriptStepError(`${name} was stopped at ${describeLimit(result.limit, options.limits)}`);
   }
   if (result.status === "output_too_large") {
     throw new ScriptStepError(`${name} printed too much: its output exceeded the size limit`);
@@ -178,6 +214,8 @@ export interface ScriptStepContext {
   /** Reads a file at the head commit; without it the checkout is empty. */
   readHeadFile?(path: string): Promise<string | null>;
   scriptLimits?: Partial<SandboxLimits>;
+  /** `LOOM_SCRIPT_SANDBOX`: how script steps are isolated. */
+  server?: { scriptSandbox?: SandboxIsolation };
   signal: AbortSignal;
 }
 
@@ -206,6 +244,7 @@ export async function runScriptStepRecord(
       files,
       readHeadFile: context.readHeadFile ?? (() => Promise.resolve(null)),
       limits: context.scriptLimits,
+      isolation: context.server?.scriptSandbox,
       signal: context.signal,
     });
     return {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseDiff } from "../../diff/parse.ts";
+import type { SandboxLimits } from "./sandbox.ts";
 import { parseScriptOutput, runScriptStep, runScriptStepRecord, ScriptStepError } from "./script.ts";
 
 const DIFF = `diff --git a/src/app.ts b/src/app.ts
@@ -14,7 +15,7 @@ index 1111111..2222222 100644
 `;
 const HEAD = "export const a = 1;\n// TODO remove this\nexport const b = 2;\n";
 
-function options(source: string, limits?: { timeoutMs?: number; memoryMb?: number }) {
+function options(source: string, limits?: Partial<SandboxLimits>) {
   return {
     name: "todos",
     source,
@@ -131,7 +132,23 @@ Deno.test("runScriptStep() reports a script that exceeds its memory limit", asyn
     runScriptStep(
       options("const keep = []; while (true) keep.push(new Array(1e6).fill(1));", { memoryMb: 32 }),
     ),
-    (error: Error) => error instanceof ScriptStepError && /ran out of memory/.test(error.message),
+    (error: Error) =>
+      error instanceof ScriptStepError &&
+      /was stopped at the memory limit \(32 MB heap, 592 MB of writable memory in all\)/.test(error.message),
+  );
+});
+
+Deno.test("runScriptStep() names the limit a script hit and its value", async () => {
+  await assert.rejects(
+    runScriptStep(options("const keep = []; while (true) keep.push(new ArrayBuffer(64 * 1024 * 1024));")),
+    (error: Error) =>
+      error instanceof ScriptStepError &&
+      error.message ===
+        'Script step "todos" was stopped at the memory limit (128 MB heap, 688 MB of writable memory in all)',
+  );
+  await assert.rejects(
+    runScriptStep(options("while (true) {}", { timeoutMs: 60_000, cpuSeconds: 1 })),
+    (error: Error) => error.message === 'Script step "todos" was stopped at the CPU time limit (1 s)',
   );
 });
 
