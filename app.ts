@@ -7,11 +7,15 @@ import { routes } from "./routes.gen.ts";
 import type { AppDeps, AppEnv, Method } from "./lib/http/define.ts";
 import { handleError, handleNotFound } from "./lib/http/errors.ts";
 import { serveStatic } from "./lib/http/static.ts";
+import { loggablePath } from "./lib/http/loggable_path.ts";
+import { HSTS_HEADER, isHttpsPublicUrl } from "./lib/http/public_url.ts";
 
 const METHODS: Method[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // Once a browser has seen Loom over https, it refuses a downgraded http:// copy for a year (no stripped cookies).
+  const hsts = isHttpsPublicUrl(deps.config.publicUrl);
   app.use(async (c, next) => {
     const requestId = c.req.header("x-request-id")?.slice(0, 64) || crypto.randomUUID();
     c.set("deps", deps);
@@ -20,10 +24,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const started = performance.now();
     await next();
     c.header("x-request-id", requestId);
+    if (hsts) c.header("strict-transport-security", HSTS_HEADER);
     deps.log.debug("Request", {
       requestId,
       method: c.req.method,
-      path: c.req.path,
+      path: loggablePath(c.req.path),
       status: c.res.status,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
     });

@@ -8,6 +8,7 @@ import { type Db, sql } from "./db/mod.ts";
 import { queueStats } from "./queue/mod.ts";
 import type { ChatMessage, ChatOptions, LlmClient, TokenUsage } from "./llm/types.ts";
 import { LlmError } from "./llm/types.ts";
+import { isLocalPublicUrl } from "./http/public_url.ts";
 
 export type Labels = Record<string, string>;
 
@@ -312,11 +313,16 @@ export function instrumentLlm(client: LlmClient, metrics: LoomMetrics): LlmClien
 }
 
 /**
- * Checks a scrape's `Authorization` header against the optional `LOOM_METRICS_TOKEN` in constant time. Without a
- * token configured, every scrape is allowed (the operator keeps `/metrics` off the public network instead).
+ * Checks a scrape's `Authorization` header against `LOOM_METRICS_TOKEN` in constant time. Without a token, only a
+ * Loom whose public URL is localhost serves its metrics: anywhere else they would tell the internet which
+ * repositories are busy, how many jobs fail and what the model calls cost.
  */
-export async function metricsAuthorized(authorization: string | undefined, token: string | undefined) {
-  if (!token) return true;
+export async function metricsAuthorized(
+  authorization: string | undefined,
+  token: string | undefined,
+  options: { publicUrl: string },
+): Promise<boolean> {
+  if (!token) return isLocalPublicUrl(options.publicUrl);
   const given = authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? "";
   const digest = async (value: string) =>
     new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
@@ -324,6 +330,15 @@ export async function metricsAuthorized(authorization: string | undefined, token
   let difference = 0;
   for (let index = 0; index < a.length; index++) difference |= a[index]! ^ b[index]!;
   return difference === 0 && given.length > 0;
+}
+
+/** The 401 body for a refused scrape: a missing server-side token is the operator's to fix, and says so. */
+export function metricsRefusal(token: string | undefined): { error: string } {
+  return {
+    error: token
+      ? "Metrics need a valid bearer token"
+      : "Metrics need LOOM_METRICS_TOKEN to be set when LOOM_PUBLIC_URL is not localhost",
+  };
 }
 
 /**
@@ -336,6 +351,8 @@ export function serveMetrics(
     port: number;
     hostname: string;
     token?: string;
+    /** `LOOM_PUBLIC_URL`: without a token, metrics are served only when it is localhost. */
+    publicUrl: string;
     signal: AbortSignal;
     onListen?: (url: string) => void;
   },
@@ -349,8 +366,9 @@ export function serveMetrics(
     const path = new URL(request.url).pathname;
     if (path === "/healthz") return Response.json({ status: "ok" });
     if (path !== "/metrics") return Response.json({ error: `Not found: ${path}` }, { status: 404 });
-    if (!(await metricsAuthorized(request.headers.get("authorization") ?? undefined, options.token))) {
-      return Response.json({ error: "Metrics need a valid bearer token" }, {
+    const authorization = request.headers.get("authorization") ?? undefined;
+    if (!(await metricsAuthorized(authorization, options.token, { publicUrl: options.publicUrl }))) {
+      return Response.json(metricsRefusal(options.token), {
         status: 401,
         headers: { "www-authenticate": "Bearer" },
       });

@@ -132,12 +132,31 @@ Deno.test("instrumentLlm() counts billed tokens and failures per provider", asyn
 });
 
 Deno.test("metricsAuthorized() accepts only the configured bearer token", async () => {
-  assert.equal(await metricsAuthorized(undefined, undefined), true);
-  assert.equal(await metricsAuthorized("Bearer s3cret", "s3cret"), true);
-  assert.equal(await metricsAuthorized("bearer s3cret", "s3cret"), true);
-  assert.equal(await metricsAuthorized("Bearer s3cre", "s3cret"), false);
-  assert.equal(await metricsAuthorized(undefined, "s3cret"), false);
-  assert.equal(await metricsAuthorized("Basic s3cret", "s3cret"), false);
+  const local = { publicUrl: "http://localhost:8000" };
+  const remote = { publicUrl: "https://loom.example.com" };
+  assert.equal(await metricsAuthorized(undefined, undefined, local), true);
+  assert.equal(await metricsAuthorized(undefined, undefined, remote), false, "a public Loom needs the token");
+  assert.equal(await metricsAuthorized("Bearer anything", undefined, remote), false);
+  for (const options of [local, remote]) {
+    assert.equal(await metricsAuthorized("Bearer s3cret", "s3cret", options), true);
+    assert.equal(await metricsAuthorized("bearer s3cret", "s3cret", options), true);
+    assert.equal(await metricsAuthorized("Bearer s3cre", "s3cret", options), false);
+    assert.equal(await metricsAuthorized(undefined, "s3cret", options), false);
+    assert.equal(await metricsAuthorized("Basic s3cret", "s3cret", options), false);
+  }
+});
+
+dbTest("GET /metrics refuses every scrape on a public Loom without LOOM_METRICS_TOKEN", async ({ db }) => {
+  const metrics = createLoomMetrics({ db });
+  for (const publicUrl of ["https://loom.example.com", "http://10.0.0.5:8000"]) {
+    const config = loadServerConfig({ LOOM_SECRET_KEY: "x".repeat(32), LOOM_PUBLIC_URL: publicUrl });
+    const app = createApp(await createTestDeps(db, { metrics, config }));
+    for (const authorization of [undefined, "Bearer ", "Bearer guess"]) {
+      const response = await app.request("/metrics", { headers: authorization ? { authorization } : {} });
+      assert.equal(response.status, 401, `${publicUrl} ${authorization}`);
+      assert.match((await response.json()).error, /LOOM_METRICS_TOKEN/);
+    }
+  }
 });
 
 dbTest("GET /metrics serves the registry and asks for the bearer token when one is set", async ({ db }) => {

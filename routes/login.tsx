@@ -11,7 +11,8 @@ import {
   loadViewer,
   signIn,
 } from "../lib/auth/mod.ts";
-import { formFields, renderHtml, safeNext } from "../lib/dashboard/route.tsx";
+import { formFields, renderHtml } from "../lib/dashboard/route.tsx";
+import { safeNext } from "../lib/http/safe_next.ts";
 
 const OAUTH_ERRORS: Record<string, string> = {
   "oauth-state": "The sign-in link expired. Please try again.",
@@ -25,7 +26,7 @@ function LoginPage(
   { c, error, email, status }: { c: Context<AppEnv>; error?: string; email?: string; status?: number },
 ) {
   const providers = Object.values(c.var.deps.oauthProviders ?? createOAuthProviders(c.var.deps.config));
-  const next = safeNext(c.req.query("next"));
+  const next = safeNext(c.req.query("next"), c.var.deps.config.publicUrl);
   const message = error ?? OAUTH_ERRORS[c.req.query("error") ?? ""];
   return (
     <div class="auth">
@@ -62,7 +63,9 @@ function LoginPage(
 export const handler = defineHandlers({
   async GET(c) {
     if (await countUsers(c.var.deps.db) === 0) return c.redirect("/setup", 303);
-    if (await loadViewer(c)) return c.redirect(safeNext(c.req.query("next")), 303);
+    if (await loadViewer(c)) {
+      return c.redirect(safeNext(c.req.query("next"), c.var.deps.config.publicUrl), 303);
+    }
     return renderHtml(c, "Sign in", <LoginPage c={c} />);
   },
   async POST(c) {
@@ -99,6 +102,6 @@ export const handler = defineHandlers({
       });
     }
     await signIn(c, result.user);
-    return c.redirect(safeNext(c.req.query("next")), 303);
+    return c.redirect(safeNext(c.req.query("next"), c.var.deps.config.publicUrl), 303);
   },
 });

@@ -1,13 +1,17 @@
 import { defineHandlers } from "../lib/http/define.ts";
-import { metricsAuthorized, PROMETHEUS_CONTENT_TYPE } from "../lib/metrics.ts";
+import { metricsAuthorized, metricsRefusal, PROMETHEUS_CONTENT_TYPE } from "../lib/metrics.ts";
 
-/** Prometheus scrape endpoint; a bearer token (`LOOM_METRICS_TOKEN`) keeps it from the public when set. */
+/**
+ * Prometheus scrape endpoint behind a bearer token (`LOOM_METRICS_TOKEN`), which is required unless the public URL
+ * is localhost.
+ */
 export const handler = defineHandlers({
   async GET(c) {
     const metrics = c.var.deps.metrics;
     if (!metrics) return c.json({ error: "Metrics are not enabled in this process" }, 404);
-    if (!(await metricsAuthorized(c.req.header("authorization"), c.var.deps.config.metricsToken))) {
-      return c.json({ error: "Metrics need a valid bearer token" }, 401, { "www-authenticate": "Bearer" });
+    const { metricsToken, publicUrl } = c.var.deps.config;
+    if (!(await metricsAuthorized(c.req.header("authorization"), metricsToken, { publicUrl }))) {
+      return c.json(metricsRefusal(metricsToken), 401, { "www-authenticate": "Bearer" });
     }
     return c.body(await metrics.registry.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   },

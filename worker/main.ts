@@ -22,6 +22,7 @@ const metricsServer = config.workerMetricsPort > 0
     port: config.workerMetricsPort,
     hostname: config.hostname,
     token: config.metricsToken,
+    publicUrl: config.publicUrl,
     signal: stop.signal,
     onListen: (url) => log.info("Worker metrics are listening", { url }),
   })

@@ -8,6 +8,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { timingSafeEqual } from "node:crypto";
 import type { AppEnv } from "../http/define.ts";
 import type { ServerConfig } from "../config/env.ts";
+import { isHttpsPublicUrl, isLocalPublicUrl } from "../http/public_url.ts";
 import { findSession, randomToken, type Session } from "../db/sessions.ts";
 import { getUser, type User } from "../db/users.ts";
 import { listMemberships, type Membership, type Organization, type Role } from "../db/organizations.ts";
@@ -35,8 +36,7 @@ export interface OrphanViewer {
 }
 
 export function secureCookies(config: ServerConfig): boolean {
-  const url = new URL(config.publicUrl);
-  return !(url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
+  return isHttpsPublicUrl(config.publicUrl) || !isLocalPublicUrl(config.publicUrl);
 }
 
 function cookieOptions(config: ServerConfig, maxAgeSeconds?: number) {

@@ -166,8 +166,3 @@ export function formatDuration(ms: number | null): string {
 }
 
 export const formatCost = (usd: number) => `$${usd.toFixed(usd >= 1 ? 2 : 4)}`;
-
-/** Only same-site paths, so `?next=` cannot send a user to another site after signing in. */
-export function safeNext(next: string | undefined): string {
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
-}

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./define.ts";
 import { errorResponse } from "./html.tsx";
+import { loggablePath } from "./loggable_path.ts";
 
 /** An error with an HTTP status, thrown only from routes and middleware. */
 export class HttpError extends Error {
@@ -16,7 +17,7 @@ export class HttpError extends Error {
  */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof HttpError) return errorResponse(c, error.status, error.message);
-  c.var.log?.error("Request failed", { error, path: c.req.path });
+  c.var.log?.error("Request failed", { error, path: loggablePath(c.req.path) });
   return errorResponse(c, 500, "Internal server error", { json: { requestId: c.var.requestId } });
 }
 

@@ -9,11 +9,27 @@ const TYPES: Record<string, string> = {
   ".png": "image/png",
 };
 
-/** Serves files under `directory` for `/static/*`; refuses paths that climb out of it. */
+/** The file path a `/static/…` request names, or `null` when it is not valid percent-encoded text. */
+function decodePath(requestPath: string): string | null {
+  try {
+    const decoded = decodeURIComponent(requestPath.replace(/^\/static\//, ""));
+    // A NUL byte makes the file system call throw; control characters are never in a built file's name.
+    // deno-lint-ignore no-control-regex
+    return /[\u0000-\u001f\\]/.test(decoded) ? null : decoded;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Serves files under `directory` for `/static/*`; refuses paths that climb out of it (404) and malformed ones
+ * (bad percent-encoding, NUL and other control bytes, backslashes) with 400, never an error.
+ */
 export function serveStatic(directory: string): MiddlewareHandler {
   const rootDirectory = normalize(directory);
   return async (c) => {
-    const relativePath = decodeURIComponent(c.req.path.replace(/^\/static\//, ""));
+    const relativePath = decodePath(c.req.path);
+    if (relativePath === null) return c.json({ error: "Malformed static file path" }, 400);
     const path = normalize(join(rootDirectory, relativePath));
     if (!path.startsWith(rootDirectory)) return c.json({ error: "Not found" }, 404);
     try {

@@ -2,6 +2,8 @@
  * Turns one webhook request into at most one job, in milliseconds and without calling any platform or LLM:
  * 1. find the repository's secret (from `?repo=<id>` or the platform-wide secret) — unknown → 401;
  * 2. verify the signature on the raw bytes, before anything is parsed — bad → 401;
+ *    every authentication failure gets the same status and body (`UNAUTHENTICATED`), so a caller without the
+ *    secret cannot tell an unknown repository from a wrong signature; the reason goes only to the log;
  * 3. parse and validate the payload — malformed → 400;
  * 4. record the delivery id (a replay changes nothing), then enqueue, ignore or cancel, atomically.
  * Nothing is written to the database before step 4, and step 4 writes only if the repository row in the database
@@ -37,7 +39,15 @@ export interface WebhookDeps {
 export interface WebhookResult {
   status: 200 | 202 | 400 | 401 | 404 | 413;
   body: { status: string; message?: string; jobId?: number; outcome?: DeliveryOutcome };
+  /** Why a request was refused, for the log only: a 401's body never says which check failed. */
+  reason?: string;
 }
+
+/** The one answer to every authentication failure: unknown repository, missing or wrong signature, wrong repo. */
+export const UNAUTHENTICATED = Object.freeze({
+  status: "rejected",
+  message: "Webhook authentication failed",
+});
 
 interface WebhookInput {
   platform: string;
@@ -50,7 +60,8 @@ interface WebhookInput {
 const STALE = Symbol("stale repository");
 
 function reject(status: WebhookResult["status"], message: string): WebhookResult {
-  return { status, body: { status: "rejected", message } };
+  if (status === 401) return { status, body: { ...UNAUTHENTICATED }, reason: message };
+  return { status, body: { status: "rejected", message }, reason: message };
 }
 
 /** The JSON payload: raw JSON, or GitHub/Gitea's form encoding with the JSON in the `payload` field. */

@@ -161,6 +161,35 @@ dbTest(
 );
 
 dbTest(
+  "POST /api/webhooks/github gives every authentication failure the same status and body",
+  async (database) => {
+    const { post, signed, payload, repo } = await setup(database);
+    const good = await signed(payload, "pull_request", "d1");
+    const wrongSecret = await signed(payload, "pull_request", "d2", "not-the-secret");
+    const { "x-hub-signature-256": _, ...unsigned } = good.headers;
+    const otherRepo = structuredClone(payload);
+    otherRepo.repository.full_name = "someone/else";
+    const forged = await signed(otherRepo, "pull_request", "d3");
+    const answers = {
+      "unknown repository id": await post(good.body, good.headers, "?repo=99999"),
+      "repository id that is not a number": await post(good.body, good.headers, "?repo=abc"),
+      "no repository and no platform secret": await post(good.body, good.headers, ""),
+      "wrong secret": await post(wrongSecret.body, wrongSecret.headers),
+      "missing signature header": await post(good.body, unsigned),
+      "malformed signature header": await post(good.body, {
+        ...good.headers,
+        "x-hub-signature-256": "sha256=zz",
+      }),
+      "signed for another repository": await post(forged.body, forged.headers, `?repo=${repo.id}`),
+    };
+    for (const [name, answer] of Object.entries(answers)) {
+      assert.equal(answer.status, 401, name);
+      assert.deepEqual(answer.body, { status: "rejected", message: "Webhook authentication failed" }, name);
+    }
+  },
+);
+
+dbTest(
   "POST /api/webhooks/github answers 400 for a malformed body and 202 with nothing enqueued for ignored events",
   async (database) => {
     const { post, signed, counts, payload } = await setup(database);

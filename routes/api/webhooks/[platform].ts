@@ -22,7 +22,7 @@ export const handler = defineHandlers({
       },
     );
     if (result.status >= 400) {
-      c.var.log.warn("Webhook rejected", { status: result.status, reason: result.body.message });
+      c.var.log.warn("Webhook rejected", { status: result.status, reason: result.reason });
     }
     // Only known platforms become label values, so random URLs cannot grow the metric without bound.
     const requested = c.req.param("platform") ?? "";

@@ -4,7 +4,7 @@ import { defineHandlers } from "../../../lib/http/define.ts";
 import { HttpError } from "../../../lib/http/errors.ts";
 import { createOAuthProviders, loadViewer, type OAuthProfile, signIn } from "../../../lib/auth/mod.ts";
 import { findUserByEmail, findUserByIdentity, linkIdentity } from "../../../lib/db/users.ts";
-import { safeNext } from "../../../lib/dashboard/route.tsx";
+import { safeNext } from "../../../lib/http/safe_next.ts";
 
 export const handler = defineHandlers({
   /**
@@ -20,7 +20,11 @@ export const handler = defineHandlers({
       throw new HttpError(404, `Cannot sign in with "${c.req.param("provider")}": not configured`);
     }
     const cookieName = `loom_oauth_${provider.id}`;
-    const [expected = "", next = "/"] = (getCookie(c, cookieName) ?? "").split(":");
+    const stored = getCookie(c, cookieName) ?? "";
+    // `<state>:<next>`; the path may itself contain colons.
+    const separator = stored.indexOf(":");
+    const expected = separator < 0 ? stored : stored.slice(0, separator);
+    const next = separator < 0 ? "/" : stored.slice(separator + 1);
     deleteCookie(c, cookieName, { path: "/auth/" });
     const state = c.req.query("state") ?? "";
     const code = c.req.query("code") ?? "";
@@ -54,6 +58,6 @@ export const handler = defineHandlers({
     }
     if (!user) return c.redirect("/login?error=oauth-unknown", 303);
     await signIn(c, user);
-    return c.redirect(safeNext(next), 303);
+    return c.redirect(safeNext(next, c.var.deps.config.publicUrl), 303);
   },
 });
