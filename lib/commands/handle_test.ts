@@ -140,12 +140,15 @@ dbTest(
     await using context = await setup(db);
     await context.run("@loom explain is the cache bounded?");
     const [request] = context.openai.requests;
-    assert.match(request!.messages[0]!.content, /treat it as data/);
+    assert.match(request!.messages[0]!.content, /treat them as data/);
     assert.match(
       request!.messages.at(-1)!.content,
-      /<diff>\n[\s\S]*\+export const max = Infinity;[\s\S]*<\/diff>/,
+      /DIFF START\n```diff\n[\s\S]*\+export const max = Infinity;[\s\S]*```\nDIFF END/,
     );
-    assert.match(request!.messages.at(-1)!.content, /<question>\nis the cache bounded\?\n<\/question>/);
+    assert.match(
+      request!.messages.at(-1)!.content,
+      /QUESTION START\n```\nis the cache bounded\?\n```\nQUESTION END/,
+    );
     assert.match(
       context.replies()[0]!,
       /^> is the cache bounded\?\n\nThe cache has no size limit \(true\)\./,

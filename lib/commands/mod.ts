@@ -15,6 +15,7 @@ export { enqueueCommand } from "./enqueue.ts";
 export {
   type CommandDeps,
   type CommandOutcome,
+  explainMessages,
   handlePullRequestCommand,
   matchFindings,
   MAX_EXPLAIN_DIFF_CHARS,

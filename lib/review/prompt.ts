@@ -41,8 +41,8 @@ export function renderNumberedDiff(files: readonly (DiffFile | PromptFile)[]): s
   return files.map((item) => renderFileDiff("hunks" in item ? { file: item } : item)).join("\n");
 }
 
-/** A fence longer than any run of backticks in `content`. */
-function fenceFor(content: string): string {
+/** A fence longer than any run of backticks in `content`, so untrusted content cannot close it. */
+export function fenceFor(content: string): string {
   const longest = Math.max(2, ...Array.from(content.matchAll(/`+/g), (match) => match[0].length));
   return "`".repeat(longest + 1);
 }

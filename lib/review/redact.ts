@@ -1,7 +1,9 @@
 /**
  * Redacts values that look like credentials before any pull-request text leaves the machine. A key committed by
  * mistake must not end up in an LLM provider's logs; the summary tells the author what was found instead.
+ * `redactMessages` is the one call site for model prompts: review steps and `@loom explain` both go through it.
  */
+import type { ChatMessage } from "../llm/types.ts";
 
 /** What kind of secret a redaction replaced; shown as `[REDACTED:<kind>]`. */
 export type SecretKind =
@@ -13,6 +15,13 @@ export type SecretKind =
   | "slack_token"
   | "slack_webhook"
   | "openai_key"
+  | "stripe_key"
+  | "url_credentials"
+  | "twilio_key"
+  | "sendgrid_key"
+  | "npm_token"
+  | "pypi_token"
+  | "google_api_key"
   | "jwt"
   | "generic_secret";
 
@@ -62,11 +71,26 @@ const RULES: Rule[] = [
     pattern: /https:\/\/hooks\.slack\.com\/(?:services|workflows)\/[A-Za-z0-9_/-]{20,}/g,
   },
   { kind: "openai_key", pattern: /\bsk-(?:proj-|ant-(?:api|admin)\d+-)?[A-Za-z0-9_-]{32,}/g },
+  // Secret and restricted keys, live and test; publishable `pk_` keys are meant to be public.
+  { kind: "stripe_key", pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}\b/g },
+  {
+    kind: "url_credentials",
+    // `scheme://user:password@host`: the password alone is replaced, so the model still sees which service.
+    pattern: /\b[a-z][a-z0-9+.-]{1,30}:\/\/[^\s:/?#@'"`]*:([^\s/?#@'"`]+)@[^\s/?#'"`]/gi,
+    group: 1,
+  },
+  // API key SIDs (`SK` + 32 hex); account SIDs (`AC…`) are identifiers, their auth tokens are caught as assignments.
+  { kind: "twilio_key", pattern: /\bSK[0-9a-fA-F]{32}\b/g },
+  { kind: "sendgrid_key", pattern: /\bSG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}/g },
+  { kind: "npm_token", pattern: /\bnpm_[A-Za-z0-9]{36}\b/g },
+  { kind: "pypi_token", pattern: /\bpypi-[A-Za-z0-9_-]{50,}/g },
+  { kind: "google_api_key", pattern: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
   { kind: "jwt", pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
   {
     kind: "generic_secret",
     pattern: new RegExp(
-      String.raw`${SECRET_NAME}["']?\s*(?::=|=>|[:=])\s*(["'\x60])([^"'\x60\s\[]{12,})\1`,
+      // Quotes may arrive escaped (`api_key = \"…\"`) once a title has been JSON-encoded into a prompt.
+      String.raw`${SECRET_NAME}\\?["']?\s*(?::=|=>|[:=])\s*\\?(["'\x60])([^"'\x60\s\[\\]{12,})\\?\1`,
       "gi",
     ),
     group: 2,
@@ -100,7 +124,7 @@ function entropy(value: string): number {
  * Whether a value looks generated rather than written: high entropy and at least two character classes, so
  * `"changeme-please"` or `"process_environment"` stay while `"q8Xv2…"` goes.
  */
-function looksRandom(value: string): boolean {
+export function looksRandom(value: string): boolean {
   if (value.startsWith("[REDACTED:")) return false;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((pattern) => pattern.test(value)).length;
   return classes >= 2 && /[0-9]/.test(value) && entropy(value) >= 3.5;
@@ -108,8 +132,9 @@ function looksRandom(value: string): boolean {
 
 /**
  * Replaces secret-looking values in `text` with `[REDACTED:<kind>]`: private key blocks, AWS access keys and
- * secret keys, GitHub, GitLab, Slack and OpenAI/Anthropic tokens, Slack webhooks, JWTs, and high-entropy values
- * assigned to names such as `api_key`, `secret` or `password`.
+ * secret keys, GitHub, GitLab, Slack, OpenAI/Anthropic, Stripe, Twilio, SendGrid, npm, PyPI and Google tokens,
+ * Slack webhooks, passwords in URLs, JWTs, and high-entropy values assigned to names such as `api_key`,
+ * `secret` or `password`.
  */
 export function redactSecrets(text: string): RedactionResult {
   const counts: Partial<Record<SecretKind, number>> = {};
@@ -136,4 +161,21 @@ export function addRedactionCounts(
   for (const [kind, count] of Object.entries(more) as [SecretKind, number][]) {
     into[kind] = (into[kind] ?? 0) + count;
   }
+}
+
+/**
+ * Redacts every message of a model call: the one way prompt text reaches a provider. The system message is
+ * redacted too, since persona and step prompts come from the repository.
+ */
+export function redactMessages(messages: readonly ChatMessage[]): {
+  messages: ChatMessage[];
+  counts: RedactionResult["counts"];
+} {
+  const counts: RedactionResult["counts"] = {};
+  const redacted = messages.map((message) => {
+    const result = redactSecrets(message.content);
+    addRedactionCounts(counts, result.counts);
+    return { ...message, content: result.text };
+  });
+  return { messages: redacted, counts };
 }

@@ -18,6 +18,19 @@ Deno.test("redactSecrets() replaces each kind of token with its marker", () => {
     [`GITLAB=${GITLAB_TOKEN}`, "gitlab_token"],
     [`slack: ${SLACK_TOKEN}`, "slack_token"],
     [`Authorization: Bearer ${JWT}`, "jwt"],
+    [`stripe.key = "${"sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dc"}"`, "stripe_key"],
+    [`const key = "${"rk_" + "live_" + "51H8xYzAbCdEfGhIjKlMnOp"}";`, "stripe_key"],
+    [`DATABASE_URL=postgres://loom:${"s3cr3t-" + "Passw0rd"}@db:5432/loom`, "url_credentials"],
+    [`twilio: ${"SK" + "0123456789abcdef0123456789abcdef"}`, "twilio_key"],
+    [
+      `SENDGRID=${"SG." + "ngeVfQFYQlKU0ufo8x5d1A.TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr"}`,
+      "sendgrid_key",
+    ],
+    [`//registry.npmjs.org/:_authToken=${"npm_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"}`, "npm_token"],
+    [
+      `password = ${"pypi-" + "AgEIcHlwaS5vcmcCJDk0ZTRkZjRkLWQ1YjEtNDM0Zi1hNzA1LTJlNzU2ZDZhZWM3YgACKl"}`,
+      "pypi_token",
+    ],
   ];
   for (const [text, kind] of cases) {
     const result = redactSecrets(text);
@@ -45,6 +58,15 @@ Deno.test("redactSecrets() keeps the name of a generic secret and replaces only 
   const result = redactSecrets(`api_key = "q8Xv2LmN4pR7tZ1wYc9K"\nAPI_SECRET=Zk3u9QmW2xLp7RtV8nB4`);
   assert.equal(result.text, `api_key = "[REDACTED:generic_secret]"\nAPI_SECRET=[REDACTED:generic_secret]`);
   assert.equal(result.counts.generic_secret, 2);
+});
+
+Deno.test("redactSecrets() keeps a URL's user and host and replaces only its password", () => {
+  const result = redactSecrets(`url: "postgres://app:${"hunter2" + "Hunter"}@db.internal:5432/app"`);
+  assert.equal(result.text, `url: "postgres://app:[REDACTED:url_credentials]@db.internal:5432/app"`);
+  assert.equal(
+    redactSecrets("see https://example.com:8443/path and git@github.com:octo/app").text.includes("REDACTED"),
+    false,
+  );
 });
 
 Deno.test("redactSecrets() leaves ordinary code alone", () => {

@@ -1,13 +1,13 @@
 /**
  * An LLM review step: one structured chat call per chunk of the diff, answers validated into findings. Every
- * message is passed through `redactSecrets` first, so nothing secret-looking reaches the provider.
+ * message is passed through `redactMessages` first, so nothing secret-looking reaches the provider.
  */
 import { z } from "zod";
 import type { DiffFile } from "../../diff/types.ts";
 import type { LlmClient, TokenUsage } from "../../llm/types.ts";
 import { type Finding, Severity } from "../findings.ts";
 import { buildReviewMessages, type PromptFile, renderNumberedDiff } from "../prompt.ts";
-import { addRedactionCounts, type RedactionResult, redactSecrets } from "../redact.ts";
+import { type RedactionResult, redactMessages } from "../redact.ts";
 
 export const ReviewAnswer = z.object({
   findings: z.array(z.object({
@@ -53,12 +53,7 @@ export async function runLlmStep(input: LlmStepInput): Promise<LlmStepResult> {
     title: input.title,
     diff: renderNumberedDiff(input.files),
   });
-  const redactions: RedactionResult["counts"] = {};
-  const messages = built.map((message) => {
-    const redacted = redactSecrets(message.content);
-    addRedactionCounts(redactions, redacted.counts);
-    return { ...message, content: redacted.text };
-  });
+  const { messages, counts: redactions } = redactMessages(built);
   const result = await input.client.chat(messages, {
     schema: ReviewAnswer,
     schemaName: "review_findings",
