@@ -8,6 +8,7 @@ import type { AppDeps, AppEnv, Method } from "./lib/http/define.ts";
 import { handleError, handleNotFound } from "./lib/http/errors.ts";
 import { serveStatic } from "./lib/http/static.ts";
 import { loggablePath } from "./lib/http/loggable_path.ts";
+import { bodyLimit } from "./lib/http/body_limit.ts";
 import { HSTS_HEADER, isHttpsPublicUrl } from "./lib/http/public_url.ts";
 
 const METHODS: Method[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -33,6 +34,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       durationMs: Math.round((performance.now() - started) * 100) / 100,
     });
   });
+  const { maxWebhookBytes, maxBodyBytes } = deps.config;
+  const isWebhook = (path: string) => path.startsWith("/api/webhooks/");
+  app.use(bodyLimit((path) => isWebhook(path) ? maxWebhookBytes : maxBodyBytes, {
+    onRefused(c) {
+      if (!isWebhook(c.req.path)) return;
+      const requested = c.req.path.slice("/api/webhooks/".length);
+      const platform = Object.hasOwn(deps.parsers, requested) ? requested : "unknown";
+      deps.metrics?.webhooksRejected.inc({ platform, status: "413" });
+    },
+  }));
   app.get("/static/*", serveStatic(deps.staticDir ?? new URL("./static/", import.meta.url).pathname));
   for (const { pattern, module } of routes) {
     for (const method of METHODS) {

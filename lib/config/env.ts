@@ -62,6 +62,13 @@ export const ServerConfig = z.object({
   allowedKeyEnvs: list,
   /** Base URLs (prefixes) a repository config may point a model at. */
   allowedBaseUrls: list,
+  /**
+   * Largest webhook body accepted, in bytes. GitHub caps its payloads at 25 MB and GitLab, Gitea, Bitbucket and
+   * Azure DevOps send far less, so the default loses nothing legitimate.
+   */
+  maxWebhookBytes: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+  /** Largest body of every other request (sign-in and dashboard forms, the JSON API), in bytes. */
+  maxBodyBytes: z.coerce.number().int().min(1024).default(64 * 1024),
   /** Bearer token a Prometheus scrape of `/metrics` must present; unset leaves `/metrics` open. */
   metricsToken: z.string().min(1).optional(),
   /** Port of a worker process's own `/metrics` and `/healthz` (0 turns it off; the web process uses `port`). */
@@ -117,6 +124,8 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_LLM_CACHE_TTL_MS: "llmCacheTtlMs",
   LOOM_ALLOWED_KEY_ENVS: "allowedKeyEnvs",
   LOOM_ALLOWED_BASE_URLS: "allowedBaseUrls",
+  LOOM_MAX_WEBHOOK_BYTES: "maxWebhookBytes",
+  LOOM_MAX_BODY_BYTES: "maxBodyBytes",
   LOOM_METRICS_TOKEN: "metricsToken",
   LOOM_WORKER_METRICS_PORT: "workerMetricsPort",
   LOOM_RETENTION_DAYS: "retentionDays",

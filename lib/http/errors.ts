@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "./define.ts";
 import { errorResponse } from "./html.tsx";
 import { loggablePath } from "./loggable_path.ts";
+import { isBodyTooLarge } from "./body_limit.ts";
 
 /** An error with an HTTP status, thrown only from routes and middleware. */
 export class HttpError extends Error {
@@ -17,6 +18,8 @@ export class HttpError extends Error {
  */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof HttpError) return errorResponse(c, error.status, error.message);
+  // `bodyLimit` turns this into its 413; it is the client's doing, not a server error worth a log line.
+  if (isBodyTooLarge(error)) return errorResponse(c, 413, "The request body is too large");
   c.var.log?.error("Request failed", { error, path: loggablePath(c.req.path) });
   return errorResponse(c, 500, "Internal server error", { json: { requestId: c.var.requestId } });
 }

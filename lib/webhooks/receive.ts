@@ -34,6 +34,8 @@ export interface WebhookDeps {
   now?: () => number;
   /** Called after a job is enqueued, to wake an in-process worker. */
   onEnqueued?: () => void;
+  /** Largest body accepted (`LOOM_MAX_WEBHOOK_BYTES`); the HTTP layer already stops reading past it. */
+  maxBytes?: number;
 }
 
 export interface WebhookResult {
@@ -82,7 +84,9 @@ export function reviewGroupKey(event: { pr: { platform: string; repo: string; nu
 export async function receiveWebhook(deps: WebhookDeps, input: WebhookInput): Promise<WebhookResult> {
   const parser = deps.parsers[input.platform as PlatformId];
   if (!parser) return reject(404, `Unknown platform "${input.platform}"`);
-  if (input.rawBody.byteLength > MAX_WEBHOOK_BYTES) return reject(413, "Webhook body is too large");
+  if (input.rawBody.byteLength > (deps.maxBytes ?? MAX_WEBHOOK_BYTES)) {
+    return reject(413, "Webhook body is too large");
+  }
   const repoId = input.repoId ? Number(input.repoId) : null;
   const cached = repoId !== null ? deps.cache?.repo(repoId) : undefined;
   if (cached) {

@@ -59,6 +59,8 @@ export function freePort(): number {
 
 export interface LoomProcess extends AsyncDisposable {
   url: string;
+  /** The child's process id, to read its memory from `/proc/<pid>/status`. */
+  pid: number;
   /** Everything the process printed so far (JSON log lines). */
   logs(): string;
   /**
@@ -118,6 +120,7 @@ export async function startLoom(env: Record<string, string>, args: string[] = []
   };
   return {
     url,
+    pid: child.pid,
     logs: () => output,
     waitForLog: async (pattern) => {
       await waitFor(

@@ -13,6 +13,7 @@ export const handler = defineHandlers({
         cache: deps.webhookCache,
         now: deps.now,
         onEnqueued: deps.onEnqueued,
+        maxBytes: deps.config.maxWebhookBytes,
       },
       {
         platform: c.req.param("platform") ?? "",
