@@ -18,13 +18,14 @@ import * as route14 from "./routes/api/analytics.ts";
 import * as route15 from "./routes/api/reviews.ts";
 import * as route16 from "./routes/api/prompts/preview.ts";
 import * as route17 from "./routes/api/repos/[id].ts";
-import * as route18 from "./routes/api/webhooks/[platform].ts";
-import * as route19 from "./routes/auth/[provider].ts";
-import * as route20 from "./routes/invitations/[token].tsx";
-import * as route21 from "./routes/prompts/[name].tsx";
-import * as route22 from "./routes/repos/[id].tsx";
-import * as route23 from "./routes/reviews/[id].tsx";
-import * as route24 from "./routes/auth/[provider]/callback.ts";
+import * as route18 from "./routes/api/reviews/[id].ts";
+import * as route19 from "./routes/api/webhooks/[platform].ts";
+import * as route20 from "./routes/auth/[provider].ts";
+import * as route21 from "./routes/invitations/[token].tsx";
+import * as route22 from "./routes/prompts/[name].tsx";
+import * as route23 from "./routes/repos/[id].tsx";
+import * as route24 from "./routes/reviews/[id].tsx";
+import * as route25 from "./routes/auth/[provider]/callback.ts";
 
 export const routes: { pattern: string; module: RouteModule }[] = [
   { pattern: "/", module: route0 },
@@ -45,17 +46,19 @@ export const routes: { pattern: string; module: RouteModule }[] = [
   { pattern: "/api/reviews", module: route15 },
   { pattern: "/api/prompts/preview", module: route16 },
   { pattern: "/api/repos/:id", module: route17 },
-  { pattern: "/api/webhooks/:platform", module: route18 },
-  { pattern: "/auth/:provider", module: route19 },
-  { pattern: "/invitations/:token", module: route20 },
-  { pattern: "/prompts/:name", module: route21 },
-  { pattern: "/repos/:id", module: route22 },
-  { pattern: "/reviews/:id", module: route23 },
-  { pattern: "/auth/:provider/callback", module: route24 },
+  { pattern: "/api/reviews/:id", module: route18 },
+  { pattern: "/api/webhooks/:platform", module: route19 },
+  { pattern: "/auth/:provider", module: route20 },
+  { pattern: "/invitations/:token", module: route21 },
+  { pattern: "/prompts/:name", module: route22 },
+  { pattern: "/repos/:id", module: route23 },
+  { pattern: "/reviews/:id", module: route24 },
+  { pattern: "/auth/:provider/callback", module: route25 },
 ];
 
 export const islands: string[] = [
   "AnalyticsCharts",
+  "LiveReview",
   "LiveReviews",
   "PromptEditor",
 ];

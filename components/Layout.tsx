@@ -37,7 +37,13 @@ tr:last-child td { border-bottom: 0; }
   white-space: nowrap; }
 .pill.completed, .pill.active, .pill.info { color: var(--ok); }
 .pill.running, .pill.in_progress, .pill.pending, .pill.paused, .pill.warning, .pill.skipped { color: var(--warn); }
-.pill.failed, .pill.cancelled, .pill.blocker { color: var(--bad); }
+.pill.failed, .pill.cancelled, .pill.blocker, .pill.partial { color: var(--bad); }
+.pill.queued { color: var(--muted); }
+.status-line { display: flex; flex-wrap: wrap; align-items: baseline; gap: .5rem; margin: 0 0 1rem; }
+.markdown > :first-child { margin-top: 0; } .markdown > :last-child { margin-bottom: 0; }
+.markdown pre { overflow-x: auto; } .markdown blockquote { margin: .5rem 0; padding-left: .8rem;
+  border-left: 3px solid var(--line); color: var(--muted); }
+.markdown .md-heading { font-weight: 700; }
 .muted { color: var(--muted); } .small { font-size: .85rem; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: 1rem; margin-bottom: 1.5rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: var(--radius); padding: 1rem 1.1rem; }

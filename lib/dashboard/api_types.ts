@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { Overview } from "./overview.ts";
 import type { AnalyticsData } from "../db/analytics.ts";
+import type { ReviewLive } from "./review_live.ts";
 
 export const AnalyticsQuery = z.object({ days: z.coerce.number().int().min(7).max(365).default(30) });
 export type AnalyticsQuery = z.infer<typeof AnalyticsQuery>;
@@ -28,6 +29,7 @@ export interface PromptPreview {
 /** Every API route with its input and output, for the typed client. */
 export interface ApiRoutes {
   "GET /api/reviews": { input: undefined; output: Overview };
+  "GET /api/reviews/:id": { input: { id: number }; output: ReviewLive };
   "GET /api/analytics": { input: Partial<AnalyticsQuery>; output: AnalyticsData };
   "POST /api/prompts/preview": { input: PromptPreviewInput; output: PromptPreview };
   "PATCH /api/repos/:id": { input: RepoPatchInput & { id: number }; output: { id: number; paused: boolean } };

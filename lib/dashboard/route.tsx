@@ -14,6 +14,7 @@ import type { Chrome } from "../../components/Layout.tsx";
 import { errorResponse, renderHtml } from "../http/html.tsx";
 
 export { renderHtml };
+export { formatCost, formatDuration, formatTime } from "./format.ts";
 
 type PageHandler = (c: Context<AppEnv>, viewer: Viewer) => Response | Promise<Response>;
 
@@ -154,15 +155,3 @@ export function CsrfField({ viewer }: { viewer: Viewer }) {
   return <input type="hidden" name="_csrf" value={viewer.session.csrfToken} />;
 }
 
-export function formatTime(epochMs: number | null): string {
-  return epochMs === null ? "—" : new Date(epochMs).toISOString().replace("T", " ").slice(0, 16) + " UTC";
-}
-
-export function formatDuration(ms: number | null): string {
-  if (ms === null) return "—";
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
-export const formatCost = (usd: number) => `$${usd.toFixed(usd >= 1 ? 2 : 4)}`;

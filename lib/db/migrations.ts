@@ -12,6 +12,8 @@ import postgres0004 from "../../migrations/postgres/0004_apply_webhook_delivery.
 import sqlite0004 from "../../migrations/sqlite/0004_apply_webhook_delivery.sql" with { type: "text" };
 import postgres0005 from "../../migrations/postgres/0005_claim_order_index.sql" with { type: "text" };
 import sqlite0005 from "../../migrations/sqlite/0005_claim_order_index.sql" with { type: "text" };
+import postgres0006 from "../../migrations/postgres/0006_review_step_progress.sql" with { type: "text" };
+import sqlite0006 from "../../migrations/sqlite/0006_review_step_progress.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
 
 export interface Migration {
@@ -27,6 +29,7 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 3, name: "0003_pull_request_state", text: postgres0003 },
     { version: 4, name: "0004_apply_webhook_delivery", text: postgres0004 },
     { version: 5, name: "0005_claim_order_index", text: postgres0005 },
+    { version: 6, name: "0006_review_step_progress", text: postgres0006 },
   ],
   sqlite: [
     { version: 1, name: "0001_initial", text: sqlite0001 },
@@ -34,5 +37,6 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 3, name: "0003_pull_request_state", text: sqlite0003 },
     { version: 4, name: "0004_apply_webhook_delivery", text: sqlite0004 },
     { version: 5, name: "0005_claim_order_index", text: sqlite0005 },
+    { version: 6, name: "0006_review_step_progress", text: sqlite0006 },
   ],
 };

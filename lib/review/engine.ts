@@ -50,6 +50,8 @@ export interface PipelineInput {
   signal: AbortSignal;
   /** Called as each step finishes (progress, accounting). */
   onStep?(record: ReviewStepRecord): Promise<void> | void;
+  /** Called when a step gets its turn (steps beyond `stepConcurrency` wait for one). */
+  onStepStart?(name: string): Promise<void> | void;
   /** Script steps: the head commit, how to read its files for the checkout, and sandbox limits. */
   headSha?: ScriptStepContext["headSha"];
   readHeadFile?: ScriptStepContext["readHeadFile"];
@@ -100,6 +102,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     : reviewable;
   const runs = await mapBounded(pipelineSteps(config), input.stepConcurrency ?? 3, async (step) => {
     throwIfAborted(input.signal);
+    await input.onStepStart?.(step.name);
     const run = await runStep(shared, step, step.type === "llm" ? withContext : reviewable);
     await input.onStep?.(run.record);
     return run;

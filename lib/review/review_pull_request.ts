@@ -28,7 +28,8 @@ import { parseDiff } from "../diff/parse.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
 import { CONFIG_ERROR_MARKER, ConfigError } from "../config/errors.ts";
 import { type ConfigCache, loadRepoConfig } from "../config/load.ts";
-import type { ResolvedModel } from "../config/repo_config.ts";
+import { pipelineSteps, type ResolvedModel } from "../config/repo_config.ts";
+import { markStepStarted, planReviewSteps } from "../db/review_progress.ts";
 import { evaluateTriggers } from "../config/triggers.ts";
 import type { LlmClient, LlmProviderId, TokenUsage } from "../llm/types.ts";
 import { canResolveThreads, type PlatformClient, type PullRequestRef } from "../platforms/types.ts";
@@ -142,6 +143,8 @@ export async function reviewPullRequest(
     author: pr.author,
     jobId: job.id,
   }, now);
+  // The dashboard's live page shows every step queued from here on.
+  await planReviewSteps(deps.db, reviewId, pipelineSteps(config).map((step) => step.name));
   const progress = await startReviewProgress({
     client,
     ref,
@@ -250,6 +253,7 @@ async function reviewFiles(input: {
     costOf: deps.costOf,
     stepConcurrency: deps.stepConcurrency,
     signal,
+    onStepStart: (name) => markStepStarted(deps.db, reviewId, name, now),
     onStep: async (record) => {
       await recordReviewStep(deps.db, reviewId, record, now);
       await input.progress.stepFinished(record);

@@ -6,16 +6,10 @@ import { getOrgRepo, getOrgReview } from "../../lib/db/analytics.ts";
 import { enqueue, getJob, type TaskPayloads } from "../../lib/queue/mod.ts";
 import { hasRole, type Viewer } from "../../lib/auth/mod.ts";
 import { PLATFORM_LABELS } from "../../components/SetupInstructions.tsx";
-import {
-  CsrfField,
-  formatCost,
-  formatDuration,
-  formatTime,
-  idParam,
-  Notice,
-  page,
-  renderDashboard,
-} from "../../lib/dashboard/route.tsx";
+import { CsrfField, formatTime, idParam, Notice, page, renderDashboard } from "../../lib/dashboard/route.tsx";
+import { loadReviewLive } from "../../lib/dashboard/review_live.ts";
+import { Island } from "../../lib/http/island.tsx";
+import LiveReview from "../../islands/LiveReview.tsx";
 
 async function load(c: Context<AppEnv>, viewer: Viewer) {
   const found = await getOrgReview(c.var.deps.db, viewer.organization.id, idParam(c, "id"));
@@ -25,20 +19,18 @@ async function load(c: Context<AppEnv>, viewer: Viewer) {
 
 export const handler = defineHandlers({
   GET: page(async (c, viewer) => {
-    const { review, steps, findings } = await load(c, viewer);
-    const job = review.jobId === null ? null : await getJob(c.var.deps.db, review.jobId);
-    const visible = findings.filter((finding) => finding.placement !== "duplicate");
-    const duration = review.finishedAt === null ? null : review.finishedAt - review.startedAt;
+    const { review } = await load(c, viewer);
+    const live = await loadReviewLive(c.var.deps.db, c.var.deps.config, viewer.organization.id, review.id);
+    if (!live) throw new HttpError(404, `Cannot find review ${review.id}`);
     return renderDashboard(
       c,
       viewer,
-      { title: `Review #${review.prNumber}`, active: "/reviews" },
+      { title: `Review of #${review.prNumber} ${review.title || "(untitled)"}`, active: "/reviews" },
       (
         <>
           <div class="page-head">
             <h1>
-              #{review.prNumber} {review.title || "(untitled)"}{" "}
-              <span class={`pill ${review.status}`} data-testid="review-status">{review.status}</span>
+              #{review.prNumber} {review.title || "(untitled)"}
             </h1>
             {hasRole(viewer, "admin") && (
               <form method="post" class="inline">
@@ -48,125 +40,42 @@ export const handler = defineHandlers({
             )}
           </div>
           <Notice c={c} />
-          <div class="grid2">
-            <section class="panel">
-              <dl class="facts">
-                <dt>Repository</dt>
-                <dd>
-                  <a href={`/repos/${review.repoId}`}>{review.repoFullName}</a>{" "}
-                  <span class="muted">
-                    ({PLATFORM_LABELS[review.platform as keyof typeof PLATFORM_LABELS]})
-                  </span>
-                </dd>
-                <dt>Author</dt>
-                <dd>{review.author}</dd>
-                <dt>Head</dt>
-                <dd>
-                  <code>{review.headSha.slice(0, 12)}</code>
-                </dd>
-                <dt>Verdict</dt>
-                <dd>{review.verdict ?? "—"}</dd>
-                <dt>Started</dt>
-                <dd>{formatTime(review.startedAt)}</dd>
-                <dt>Duration</dt>
-                <dd>{formatDuration(duration)}</dd>
-              </dl>
-            </section>
-            <section class="panel">
-              <dl class="facts">
-                <dt>Findings</dt>
-                <dd data-testid="findings-count">{review.findingsCount}</dd>
-                <dt>Input tokens</dt>
-                <dd>{review.inputTokens.toLocaleString("en-US")}</dd>
-                <dt>Output tokens</dt>
-                <dd>{review.outputTokens.toLocaleString("en-US")}</dd>
-                <dt>Cost</dt>
-                <dd>{formatCost(review.costUsd)}</dd>
-                <dt>Job</dt>
-                <dd data-testid="job">
-                  {job
-                    ? (
-                      <>
-                        #{job.id} <span class={`pill ${job.status}`}>{job.status}</span> · attempt{" "}
-                        {job.attempts} of {job.maxAttempts}
-                      </>
-                    )
-                    : "—"}
-                </dd>
-              </dl>
-            </section>
-          </div>
-          {(review.error || job?.error) && (
-            <section class="notice error" data-testid="errors">
-              {review.error && <p>Review error: {review.error}</p>}
-              {job?.error && job.error !== review.error && <p>Last job error: {job.error}</p>}
-            </section>
-          )}
-          <h2>Steps</h2>
-          <div class="table-wrap">
-            <table data-testid="steps">
-              <thead>
-                <tr>
-                  <th>Step</th>
-                  <th>Model</th>
-                  <th>Status</th>
-                  <th>Input tokens</th>
-                  <th>Output tokens</th>
-                  <th>Cost</th>
-                  <th>Duration</th>
-                </tr>
-              </thead>
-              <tbody>
-                {steps.map((step) => (
-                  <tr>
-                    <td>{step.name}</td>
-                    <td>
-                      {step.model ? `${step.provider}/${step.model}` : "—"}
-                      {step.cached && <span class="muted small">(cached)</span>}
-                    </td>
-                    <td>
-                      <span class={`pill ${step.status}`}>{step.status}</span>
-                      {step.error && <div class="small muted">{step.error}</div>}
-                    </td>
-                    <td>{step.inputTokens.toLocaleString("en-US")}</td>
-                    <td>{step.outputTokens.toLocaleString("en-US")}</td>
-                    <td>{formatCost(step.costUsd)}</td>
-                    <td>{formatDuration(step.durationMs)}</td>
-                  </tr>
-                ))}
-                {steps.length === 0 && (
-                  <tr>
-                    <td colSpan={7} class="muted">No steps ran.</td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
-          </div>
-          <h2>Findings ({visible.length})</h2>
-          {visible.length === 0 && <p class="muted">No findings.</p>}
-          {visible.map((finding) => (
-            <article class={`finding ${finding.severity}`} data-testid="finding">
-              <p class="small muted">
-                <span class={`pill ${finding.severity}`}>{finding.severity}</span>{" "}
-                <code>
-                  {finding.path}:{finding.line}
-                  {finding.endLine !== undefined && finding.endLine !== finding.line
-                    ? `-${finding.endLine}`
-                    : ""}
-                </code>{" "}
-                · {finding.step} · {finding.placement === "inline" ? "inline comment" : "in the summary"}
-              </p>
-              <h3>{finding.title}</h3>
-              <p>{finding.body}</p>
-              {finding.suggestion && <pre>{finding.suggestion}</pre>}
-            </article>
-          ))}
-          {review.summary && (
-            <>
-              <h2>Posted summary</h2>
-              <pre data-testid="summary">{review.summary.replace(/<!--[\s\S]*?-->/g, "").trim()}</pre>
-            </>
-          )}
+          <section class="panel">
+            <dl class="facts">
+              <dt>Repository</dt>
+              <dd>
+                <a href={`/repos/${review.repoId}`}>{review.repoFullName}</a>{" "}
+                <span class="muted">
+                  ({PLATFORM_LABELS[review.platform as keyof typeof PLATFORM_LABELS]})
+                </span>
+              </dd>
+              <dt>Pull request</dt>
+              <dd>
+                {live.links
+                  ? (
+                    <a href={live.links.pullRequest} rel="noopener noreferrer" data-testid="pr-link">
+                      #{review.prNumber} on {PLATFORM_LABELS[review.platform as keyof typeof PLATFORM_LABELS]}
+                    </a>
+                  )
+                  : `#${review.prNumber}`}
+              </dd>
+              <dt>Author</dt>
+              <dd>{review.author}</dd>
+              <dt>Commit</dt>
+              <dd>
+                {live.links
+                  ? (
+                    <a href={live.links.commit} rel="noopener noreferrer" data-testid="commit-link">
+                      <code>{review.headSha.slice(0, 12)}</code>
+                    </a>
+                  )
+                  : <code>{review.headSha.slice(0, 12)}</code>}
+              </dd>
+              <dt>Started</dt>
+              <dd>{formatTime(review.startedAt)}</dd>
+            </dl>
+          </section>
+          <Island of={LiveReview} name="LiveReview" props={{ initial: live }} />
         </>
       ),
     );

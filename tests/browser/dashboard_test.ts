@@ -131,7 +131,7 @@ dbTest(
         await page.locator('[data-testid="steps"]').innerText(),
         /security[\s\S]*4,600[\s\S]*style/,
       );
-      assert.match(await page.locator('[data-testid="job"]').innerText(), /completed · attempt 1 of 5/);
+      assert.match(await page.locator('[data-testid="job"]').innerText(), /Completed · attempt 1 of 5/);
       await shot(page, "review-detail", dialect);
       await page.click('[data-testid="rerun"]');
       assert.match(await page.locator('[role="status"]').innerText(), /A new review is queued/);
