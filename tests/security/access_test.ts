@@ -54,6 +54,7 @@ function attacks(
     { method: "PATCH", path: `/api/repos/${victim.repo.id}`, json: { paused: true } },
     { method: "GET", path: `/reviews/${victim.reviewId}` },
     { method: "POST", path: `/reviews/${victim.reviewId}` },
+    { method: "GET", path: `/api/reviews/${victim.reviewId}` },
     { method: "GET", path: `/prompts/${victim.promptName}` },
     { method: "POST", path: `/prompts/${victim.promptName}`, form: { body: "hijacked", intent: "save" } },
     {
