@@ -154,4 +154,3 @@ export function Notice({ c, error }: { c: Context<AppEnv>; error?: string | null
 export function CsrfField({ viewer }: { viewer: Viewer }) {
   return <input type="hidden" name="_csrf" value={viewer.session.csrfToken} />;
 }
-
