@@ -28,6 +28,7 @@ import { enqueue, PermanentJobError, type TaskPayloads } from "../queue/mod.ts";
 import { normaliseTitle } from "../review/fingerprint.ts";
 import { fenceFor } from "../review/prompt.ts";
 import { type RedactionResult, redactMessages } from "../review/redact.ts";
+import { sanitizeMarkdown } from "../review/sanitize.ts";
 import { type Command, parseCommand } from "./parse.ts";
 import { authorCanWrite, type CanCheckPermission, fallbackPermissionCheck } from "./permission.ts";
 
@@ -280,8 +281,9 @@ async function explain(
       temperature: model.temperature,
       signal: input.signal,
     });
-    const quoted = question.split("\n").map((line) => `> ${line}`).join("\n");
-    await input.reply.post(`${quoted}\n\n${answer.text.trim()}`);
+    // The question and the model's answer are untrusted; Loom posts them only sanitised.
+    const quoted = sanitizeMarkdown(question).split("\n").map((line) => `> ${line}`).join("\n");
+    await input.reply.post(`${quoted}\n\n${sanitizeMarkdown(answer.text.trim())}`);
   } catch (error) {
     if (input.signal.aborted || !(error instanceof LlmError) || error.retryable) throw error;
     await input.reply.post(`Sorry, I could not answer that: ${error.message}`);

@@ -1,6 +1,8 @@
 /** Renders findings as platform comments: inline bodies with hidden fingerprints, and the review summary. */
 import type { PlatformId } from "../platforms/types.ts";
 import { type Finding, type Severity, SEVERITY_RANK } from "./findings.ts";
+import { fenceFor } from "./prompt.ts";
+import { defuseCode, sanitizeLine, sanitizeMarkdown } from "./sanitize.ts";
 
 const SEVERITY_LABEL: Record<Severity, string> = {
   blocker: "🛑 Blocker",
@@ -27,16 +29,23 @@ export function readSummaryHeads(body: string): string[] {
  * against the replacement where the platform has none (Bitbucket, Gitea, Azure DevOps) or for the LEFT side.
  */
 export function renderSuggestion(platform: PlatformId, finding: Finding, originalLines?: string[]): string {
-  const replacement = finding.suggestion ?? "";
+  const replacement = defuseCode(finding.suggestion ?? "");
   const lineCount = (finding.endLine ?? finding.line) - finding.line;
-  if (finding.side === "RIGHT" && platform === "github") return "```suggestion\n" + replacement + "\n```";
+  // The fence is longer than any run of backticks inside, so the suggestion cannot close it and break out.
+  if (finding.side === "RIGHT" && platform === "github") {
+    const fence = fenceFor(replacement);
+    return `${fence}suggestion\n${replacement}\n${fence}`;
+  }
   if (finding.side === "RIGHT" && platform === "gitlab" && lineCount <= 100) {
     // A range is posted on its last line, so the replaced lines are the ones above it.
-    return "```suggestion:-" + lineCount + "+0\n" + replacement + "\n```";
+    const fence = fenceFor(replacement);
+    return `${fence}suggestion:-${lineCount}+0\n${replacement}\n${fence}`;
   }
-  const removed = (originalLines ?? []).map((line) => `-${line}`);
+  const removed = (originalLines ?? []).map((line) => `-${defuseCode(line)}`);
   const added = replacement.split("\n").map((line) => `+${line}`);
-  return "```diff\n" + [...removed, ...added].join("\n") + "\n```";
+  const lines = [...removed, ...added].join("\n");
+  const fence = fenceFor(lines);
+  return `${fence}diff\n${lines}\n${fence}`;
 }
 
 export function renderInlineBody(
@@ -45,7 +54,11 @@ export function renderInlineBody(
   marker: string,
   originalLines?: string[],
 ): string {
-  const parts = [`**${SEVERITY_LABEL[finding.severity]}: ${finding.title}**`, finding.body];
+  // Title, body and suggestion come from a model or a repository's script: untrusted (sanitize.ts).
+  const parts = [
+    `**${SEVERITY_LABEL[finding.severity]}: ${sanitizeLine(finding.title)}**`,
+    sanitizeMarkdown(finding.body),
+  ];
   if (finding.suggestion !== undefined) parts.push(renderSuggestion(platform, finding, originalLines));
   parts.push(`<sub>Loom · ${finding.step}</sub>`, marker);
   return parts.filter((part) => part.length > 0).join("\n\n");
@@ -131,7 +144,7 @@ export function renderSummary(input: SummaryInput): string {
         lines.push(
           `| ${SEVERITY_LABEL[finding.severity]} | \`${escapeCell(finding.path)}\` | ${finding.line} | ${
             escapeCell(finding.step)
-          } | **${escapeCell(finding.title)}** — ${escapeCell(finding.body)} |`,
+          } | **${escapeCell(sanitizeLine(finding.title))}** — ${escapeCell(sanitizeLine(finding.body))} |`,
         );
       }
     }
@@ -164,7 +177,8 @@ export function renderSummary(input: SummaryInput): string {
   const failed = input.steps.filter((step) => step.error);
   if (failed.length > 0) {
     lines.push("", "### Steps that failed", "");
-    for (const step of failed) lines.push(`- **${step.name}**: ${step.error}`);
+    // A script step's error quotes what the script printed.
+    for (const step of failed) lines.push(`- **${step.name}**: ${sanitizeLine(step.error ?? "")}`);
   }
   if (input.steps.length > 0) {
     lines.push(

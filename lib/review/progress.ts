@@ -13,6 +13,7 @@ import type { Finding } from "./findings.ts";
 import { skipReason } from "./skip.ts";
 import type { Logger } from "../log.ts";
 import type { CommitState, PlatformClient, PullRequestRef, ReviewEvent } from "../platforms/types.ts";
+import { sanitizeLine } from "./sanitize.ts";
 
 /** The commit status context Loom reports under. */
 export const STATUS_CONTEXT = "loom/review";
@@ -101,7 +102,7 @@ export function createReviewProgress(options: ReviewProgressOptions): ReviewProg
       lines.push(
         record === undefined
           ? `- ⏳ ${step}`
-          : `- ${STEP_ICON[record.status]} ${step}${record.error ? `: ${record.error}` : ""}`,
+          : `- ${STEP_ICON[record.status]} ${step}${record.error ? `: ${sanitizeLine(record.error)}` : ""}`,
       );
     }
     lines.push("", `<sub>[Review ${headSha.slice(0, 7)} on the dashboard](${url})</sub>`, marker);
