@@ -162,6 +162,7 @@ export function allowedTarget(target: string): boolean {
     .replace(/&colon;/gi, ":")
     .replace(/&(?:tab|newline);/gi, "")
     // Browsers ignore control characters and whitespace inside a scheme (`java\tscript:`).
+    // deno-lint-ignore no-control-regex
     .replace(/[\u0000-\u0020\u007F-\u009F]/g, "");
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(decoded);
   return scheme === null || ALLOWED_SCHEMES.has(scheme[1]!.toLowerCase());
