@@ -83,7 +83,8 @@ export const handler = defineHandlers({
     }, { now: c.var.deps.now });
     if (result.status === "limited") {
       c.header("retry-after", String(result.retryAfterSeconds));
-      const minutes = Math.ceil(result.retryAfterSeconds / 60);
+      const seconds = result.retryAfterSeconds;
+      const wait = seconds < 60 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
       return renderHtml(
         c,
         "Sign in",
@@ -91,7 +92,7 @@ export const handler = defineHandlers({
           c={c}
           email={email}
           status={429}
-          error={`Too many failed sign-in attempts. Try again in ${minutes} minutes.`}
+          error={`Too many failed sign-in attempts. Try again in ${wait}.`}
         />,
         { status: 429 },
       );

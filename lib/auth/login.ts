@@ -2,7 +2,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../http/define.ts";
 import type { Db } from "../db/mod.ts";
-import { countUsers, createUser, findUserByEmail, type User } from "../db/users.ts";
+import { countUsers, createUser, findUserByEmail, replacePasswordHash, type User } from "../db/users.ts";
 import {
   addMembership,
   adoptUnownedRepos,
@@ -10,8 +10,8 @@ import {
   type Organization,
 } from "../db/organizations.ts";
 import { createSession } from "../db/sessions.ts";
-import { hashPassword, verifyAgainstDummy, verifyPassword } from "./passwords.ts";
-import { type LoginLimits, loginRetryAfter, recordFailedLogin, recordSuccessfulLogin } from "./rate_limit.ts";
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "./passwords.ts";
+import { type LoginLimits, reserveLoginAttempt, settleSuccessfulLogin } from "./rate_limit.ts";
 import { SESSION_TTL_MS, setSessionCookie } from "./session.ts";
 
 export type LoginResult =
@@ -20,23 +20,28 @@ export type LoginResult =
   | { status: "invalid" }
   | { status: "limited"; retryAfterSeconds: number };
 
+/**
+ * Checks a password sign-in. The attempt is reserved before the password is checked (see `rate_limit.ts`); a
+ * correct password made at an older scrypt cost is hashed again at today's, transparently.
+ */
 export async function attemptPasswordLogin(
   db: Db,
   input: { email: string; password: string; address: string },
   options: { limits?: LoginLimits; now?: () => number } = {},
 ): Promise<LoginResult> {
   const attempt = { address: input.address, email: input.email };
-  const retryAfter = await loginRetryAfter(db, attempt, options);
-  if (retryAfter !== null) return { status: "limited", retryAfterSeconds: retryAfter };
+  const reservation = await reserveLoginAttempt(db, attempt, options);
+  if (reservation.status === "limited") return reservation;
   const user = await findUserByEmail(db, input.email);
   const valid = user?.passwordHash
     ? await verifyPassword(input.password, user.passwordHash)
     : await verifyAgainstDummy(input.password);
-  if (!user || !valid) {
-    await recordFailedLogin(db, attempt, options);
-    return { status: "invalid" };
+  if (!user || !valid) return { status: "invalid" };
+  await settleSuccessfulLogin(db, attempt);
+  const stored = user.passwordHash!;
+  if (needsRehash(stored)) {
+    await replacePasswordHash(db, user.id, { from: stored, to: await hashPassword(input.password) });
   }
-  await recordSuccessfulLogin(db, attempt);
   return { status: "ok", user };
 }
 

@@ -2,13 +2,20 @@
  * Dashboard accounts: password hashing, login rate limits, sessions and cookies, CSRF, OAuth sign-in, and the
  * role checks every dashboard route goes through. Secrets at rest use `secret_box.ts`.
  */
-export { hashPassword, MIN_PASSWORD_LENGTH, passwordProblem, verifyPassword } from "./passwords.ts";
+export {
+  hashPassword,
+  MIN_PASSWORD_LENGTH,
+  needsRehash,
+  passwordProblem,
+  SCRYPT_COST,
+  verifyPassword,
+} from "./passwords.ts";
 export {
   DEFAULT_LOGIN_LIMITS,
   type LoginLimits,
-  loginRetryAfter,
-  recordFailedLogin,
-  recordSuccessfulLogin,
+  type LoginReservation,
+  reserveLoginAttempt,
+  settleSuccessfulLogin,
 } from "./rate_limit.ts";
 export {
   anonymousCsrfToken,

@@ -1,40 +1,85 @@
 /**
- * Password hashing with scrypt from `node:crypto` (N=2^15, r=8, p=1, 16-byte random salt, 32-byte key). Stored as
- * `scrypt$<N>$<r>$<p>$<salt b64>$<key b64>` so the cost can rise later without breaking existing hashes.
+ * Password hashing with scrypt from `node:crypto` at OWASP's recommended cost (N=2^17, r=8, p=1; 16-byte random
+ * salt, 32-byte key). Stored as `scrypt$<N>$<r>$<p>$<salt b64>$<key b64>`, so a hash made at an older, lower
+ * cost still verifies and `needsRehash` tells the sign-in to replace it.
+ *
+ * One derivation at this cost takes 128 MiB (128·N·r bytes) and about 0.3–1 s of CPU, and Deno runs each on its
+ * own blocking thread: 40 parallel sign-ins would take 5 GiB. So at most two derive at once and the rest queue.
  */
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 
-const COST = { N: 2 ** 15, r: 8, p: 1 };
-const KEY_LENGTH = 32;
-export const MIN_PASSWORD_LENGTH = 10;
-
-function derive(password: string, salt: Buffer, params: typeof COST): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    // scrypt needs 128·N·r bytes; Node's default 32 MiB ceiling is exactly that, so allow headroom.
-    scrypt(password.normalize("NFKC"), salt, KEY_LENGTH, { ...params, maxmem: 256 * params.N * params.r }, (
-      error,
-      key,
-    ) => error ? reject(error) : resolve(key));
-  });
+export interface ScryptCost {
+  N: number;
+  r: number;
+  p: number;
 }
 
-export async function hashPassword(password: string): Promise<string> {
+export const SCRYPT_COST: ScryptCost = Object.freeze({ N: 2 ** 17, r: 8, p: 1 });
+const KEY_LENGTH = 32;
+/** Derivations running at once (2 × 128 MiB). */
+const MAX_CONCURRENT_DERIVATIONS = 2;
+/** A stored hash asking for more than this (1 GiB of memory) is refused rather than computed. */
+const MAX_N_TIMES_R = 2 ** 20 * 8;
+export const MIN_PASSWORD_LENGTH = 10;
+
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function withDerivationSlot<T>(run: () => Promise<T>): Promise<T> {
+  if (running >= MAX_CONCURRENT_DERIVATIONS) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    return await run();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+function derive(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
+  return withDerivationSlot(() =>
+    new Promise((resolve, reject) => {
+      // Node's default `maxmem` (32 MiB) is below the 128·N·r bytes scrypt needs at N=2^17: allow twice that.
+      scrypt(
+        password.normalize("NFKC"),
+        salt,
+        KEY_LENGTH,
+        { ...cost, maxmem: 256 * cost.N * cost.r },
+        (error, key) => error ? reject(error) : resolve(key),
+      );
+    })
+  );
+}
+
+/** Hashes `password` at `cost` (OWASP's by default; a lower one only to make hashes as older versions did). */
+export async function hashPassword(password: string, cost: ScryptCost = SCRYPT_COST): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(password, salt, COST);
-  return `scrypt$${COST.N}$${COST.r}$${COST.p}$${salt.toString("base64")}$${key.toString("base64")}`;
+  const key = await derive(password, salt, cost);
+  return `scrypt$${cost.N}$${cost.r}$${cost.p}$${salt.toString("base64")}$${key.toString("base64")}`;
+}
+
+function parseHash(stored: string): { cost: ScryptCost; salt: Buffer; key: Buffer } | null {
+  const [scheme, n, r, p, salt, key] = stored.split("$");
+  if (scheme !== "scrypt" || !n || !r || !p || !salt || !key) return null;
+  const cost = { N: Number(n), r: Number(r), p: Number(p) };
+  if (![cost.N, cost.r, cost.p].every(Number.isSafeInteger) || cost.N * cost.r > MAX_N_TIMES_R) return null;
+  return { cost, salt: Buffer.from(salt, "base64"), key: Buffer.from(key, "base64") };
 }
 
 /** Constant-time comparison; a malformed stored hash never verifies. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, key] = stored.split("$");
-  if (scheme !== "scrypt" || !n || !r || !p || !salt || !key) return false;
-  const expected = Buffer.from(key, "base64");
-  const actual = await derive(password, Buffer.from(salt, "base64"), {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-  });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  const parsed = parseHash(stored);
+  if (!parsed) return false;
+  const actual = await derive(password, parsed.salt, parsed.cost).catch(() => null);
+  return actual !== null && actual.length === parsed.key.length && timingSafeEqual(actual, parsed.key);
+}
+
+/** True when `stored` was made at a lower cost than today's, so a successful sign-in should hash it again. */
+export function needsRehash(stored: string): boolean {
+  const parsed = parseHash(stored);
+  if (!parsed) return false;
+  const { N, r, p } = parsed.cost;
+  return N < SCRYPT_COST.N || r < SCRYPT_COST.r || p < SCRYPT_COST.p;
 }
 
 let dummyHash: Promise<string> | undefined;

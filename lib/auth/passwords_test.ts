@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { hashPassword, passwordProblem, verifyPassword } from "./passwords.ts";
+import { hashPassword, needsRehash, passwordProblem, SCRYPT_COST, verifyPassword } from "./passwords.ts";
 
 Deno.test("hashPassword() salts each hash and verifyPassword() accepts only the same password", async () => {
   const [first, second] = await Promise.all([hashPassword("correct horse"), hashPassword("correct horse")]);
   assert.notEqual(first, second);
-  assert.match(first, /^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}$/);
+  assert.match(first, /^scrypt\$131072\$8\$1\$[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}$/);
   assert.equal(await verifyPassword("correct horse", first), true);
   assert.equal(await verifyPassword("correct horse", second), true);
   assert.equal(await verifyPassword("correct hors", first), false);
@@ -19,4 +19,17 @@ Deno.test("verifyPassword() rejects malformed or foreign hashes", async () => {
 Deno.test("passwordProblem() asks for at least ten characters", () => {
   assert.match(passwordProblem("short") ?? "", /at least 10/);
   assert.equal(passwordProblem("long enough!"), null);
+});
+
+Deno.test("hashPassword() uses at least OWASP's scrypt cost and needsRehash() flags older hashes", async () => {
+  assert.ok(SCRYPT_COST.N >= 2 ** 17 && SCRYPT_COST.r >= 8 && SCRYPT_COST.p >= 1);
+  const old = await hashPassword("correct horse", { N: 2 ** 15, r: 8, p: 1 });
+  assert.equal(await verifyPassword("correct horse", old), true, "old hashes still verify");
+  assert.equal(needsRehash(old), true);
+  assert.equal(needsRehash(await hashPassword("correct horse")), false);
+  assert.equal(needsRehash("not a hash"), false);
+});
+
+Deno.test("verifyPassword() refuses a stored hash asking for more memory than it allows", async () => {
+  assert.equal(await verifyPassword("x", "scrypt$1073741824$8$1$c2FsdHNhbHRzYWx0c2FsdA==$a2V5"), false);
 });

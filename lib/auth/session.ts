@@ -9,6 +9,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { AppEnv } from "../http/define.ts";
 import type { ServerConfig } from "../config/env.ts";
 import { isHttpsPublicUrl, isLocalPublicUrl } from "../http/public_url.ts";
+import { parseTrustedProxies, resolveClientAddress } from "../http/client_address.ts";
 import { findSession, randomToken, type Session } from "../db/sessions.ts";
 import { getUser, type User } from "../db/users.ts";
 import { listMemberships, type Membership, type Organization, type Role } from "../db/organizations.ts";
@@ -134,8 +135,14 @@ export async function checkAnonymousCsrf(c: Context<AppEnv>): Promise<boolean> {
   return equalTokens(await submittedCsrfToken(c), getCookie(c, ANONYMOUS_CSRF_COOKIE) ?? "");
 }
 
-/** The client's address as Deno reports it; forwarded headers are not trusted, since anyone can send them. */
+/**
+ * The client's address: the TCP peer, or behind `LOOM_TRUSTED_PROXIES` the address they forwarded (see
+ * `resolveClientAddress`); a client's own `X-Forwarded-For` is never believed.
+ */
 export function clientAddress(c: Context<AppEnv>): string {
   const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;
-  return info?.remoteAddr?.hostname ?? "unknown";
+  const peer = info?.remoteAddr?.hostname ?? "unknown";
+  const proxies = c.var.deps.config.trustedProxies;
+  if (proxies.length === 0) return peer;
+  return resolveClientAddress(peer, c.req.header("x-forwarded-for"), parseTrustedProxies(proxies));
 }

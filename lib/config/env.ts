@@ -3,6 +3,7 @@
  * down. No other module reads `Deno.env`.
  */
 import { z } from "zod";
+import { parseTrustedProxies } from "../http/client_address.ts";
 
 const list = z.string().default("").transform((value) =>
   value.split(",").map((item) => item.trim()).filter((item) => item.length > 0)
@@ -69,6 +70,17 @@ export const ServerConfig = z.object({
   maxWebhookBytes: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
   /** Largest body of every other request (sign-in and dashboard forms, the JSON API), in bytes. */
   maxBodyBytes: z.coerce.number().int().min(1024).default(64 * 1024),
+  /**
+   * Reverse proxies (CIDR ranges or addresses) whose `X-Forwarded-For` names the client; without them the TCP
+   * peer is the client, and behind a proxy every visitor would share one sign-in limit.
+   */
+  trustedProxies: list.superRefine((entries, context) => {
+    try {
+      parseTrustedProxies(entries);
+    } catch (error) {
+      context.addIssue({ code: "custom", message: (error as Error).message });
+    }
+  }),
   /** Bearer token a Prometheus scrape of `/metrics` must present; unset leaves `/metrics` open. */
   metricsToken: z.string().min(1).optional(),
   /** Port of a worker process's own `/metrics` and `/healthz` (0 turns it off; the web process uses `port`). */
@@ -126,6 +138,7 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_ALLOWED_BASE_URLS: "allowedBaseUrls",
   LOOM_MAX_WEBHOOK_BYTES: "maxWebhookBytes",
   LOOM_MAX_BODY_BYTES: "maxBodyBytes",
+  LOOM_TRUSTED_PROXIES: "trustedProxies",
   LOOM_METRICS_TOKEN: "metricsToken",
   LOOM_WORKER_METRICS_PORT: "workerMetricsPort",
   LOOM_RETENTION_DAYS: "retentionDays",

@@ -40,3 +40,16 @@ Deno.test("loadServerConfig() reads the comment delay for platforms without batc
     /LOOM_PLATFORM_COMMENT_DELAY_MS/,
   );
 });
+
+Deno.test("loadServerConfig() reads trusted proxies and body limits, refusing what it cannot parse", () => {
+  const config = loadServerConfig({ LOOM_TRUSTED_PROXIES: "10.0.0.0/8, fd00::/8,192.0.2.7" });
+  assert.deepEqual(config.trustedProxies, ["10.0.0.0/8", "fd00::/8", "192.0.2.7"]);
+  assert.throws(
+    () => loadServerConfig({ LOOM_TRUSTED_PROXIES: "10.0.0.0/8,proxy.internal" }),
+    /LOOM_TRUSTED_PROXIES: Cannot parse trusted proxy "proxy\.internal"/,
+  );
+  assert.equal(loadServerConfig({}).maxWebhookBytes, 25 * 1024 * 1024);
+  assert.equal(loadServerConfig({}).maxBodyBytes, 64 * 1024);
+  assert.equal(loadServerConfig({ LOOM_MAX_BODY_BYTES: "131072" }).maxBodyBytes, 131072);
+  assert.throws(() => loadServerConfig({ LOOM_MAX_WEBHOOK_BYTES: "ten" }), /LOOM_MAX_WEBHOOK_BYTES/);
+});

@@ -14,6 +14,8 @@ import postgres0005 from "../../migrations/postgres/0005_claim_order_index.sql" 
 import sqlite0005 from "../../migrations/sqlite/0005_claim_order_index.sql" with { type: "text" };
 import postgres0006 from "../../migrations/postgres/0006_review_step_progress.sql" with { type: "text" };
 import sqlite0006 from "../../migrations/sqlite/0006_review_step_progress.sql" with { type: "text" };
+import postgres0007 from "../../migrations/postgres/0007_login_limits.sql" with { type: "text" };
+import sqlite0007 from "../../migrations/sqlite/0007_login_limits.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
 
 export interface Migration {
@@ -30,6 +32,7 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 4, name: "0004_apply_webhook_delivery", text: postgres0004 },
     { version: 5, name: "0005_claim_order_index", text: postgres0005 },
     { version: 6, name: "0006_review_step_progress", text: postgres0006 },
+    { version: 7, name: "0007_login_limits", text: postgres0007 },
   ],
   sqlite: [
     { version: 1, name: "0001_initial", text: sqlite0001 },
@@ -38,5 +41,6 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 4, name: "0004_apply_webhook_delivery", text: sqlite0004 },
     { version: 5, name: "0005_claim_order_index", text: sqlite0005 },
     { version: 6, name: "0006_review_step_progress", text: sqlite0006 },
+    { version: 7, name: "0007_login_limits", text: sqlite0007 },
   ],
 };

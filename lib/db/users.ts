@@ -60,6 +60,17 @@ export async function setPasswordHash(db: Db, id: number, passwordHash: string):
   await db.exec(sql`update users set password_hash = ${passwordHash} where id = ${id}`);
 }
 
+/** Replaces the hash only if it is still `from`, so a re-hash never undoes a password changed meanwhile. */
+export async function replacePasswordHash(
+  db: Db,
+  id: number,
+  hashes: { from: string; to: string },
+): Promise<void> {
+  await db.exec(
+    sql`update users set password_hash = ${hashes.to} where id = ${id} and password_hash = ${hashes.from}`,
+  );
+}
+
 export async function findUserByIdentity(
   db: Db,
   provider: string,
@@ -90,24 +101,4 @@ export async function listIdentities(
     sql`select provider, created_at from user_identities where user_id = ${userId} order by provider`,
   );
   return rows.map((row) => ({ provider: String(row.provider), createdAt: Number(row.createdAt) }));
-}
-
-export async function recordLoginFailure(db: Db, key: string, now: () => number = Date.now): Promise<void> {
-  await db.exec(sql`insert into login_attempts (key, attempted_at) values (${key}, ${now()})`);
-}
-
-export async function countLoginFailures(db: Db, key: string, since: number): Promise<number> {
-  const rows = await db.query<{ count: number }>(
-    sql`select count(*) as count from login_attempts where key = ${key} and attempted_at >= ${since}`,
-  );
-  return Number(rows[0]?.count ?? 0);
-}
-
-export async function clearLoginFailures(db: Db, key: string): Promise<void> {
-  await db.exec(sql`delete from login_attempts where key = ${key}`);
-}
-
-/** Drops attempts older than the longest window, so the table stays small. */
-export async function pruneLoginFailures(db: Db, before: number): Promise<void> {
-  await db.exec(sql`delete from login_attempts where attempted_at < ${before}`);
 }
