@@ -7,12 +7,14 @@
 import {
   type FakeLlmOptions,
   type FakeLlmProtocol,
+  type FakeLlmRequest,
   type FakeLlmServer,
   plainText,
   serveFakeLlm,
   sseResponse,
   streamPieces,
 } from "./openai.ts";
+import { ANTHROPIC_CACHE_RULES, type CachePrompt } from "./prompt_cache.ts";
 
 export type { FakeLlmOptions, FakeLlmRequest, FakeLlmServer, FakeReply } from "./openai.ts";
 
@@ -37,8 +39,36 @@ function event(type: string, data: Record<string, unknown>): string {
   return `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 }
 
+/**
+ * The prompt in Anthropic's cache order (tools, then system, then messages), with a breakpoint after every block
+ * that carries `cache_control`: only those prefixes are written to and read from the cache.
+ */
+function anthropicPrompt(request: FakeLlmRequest): CachePrompt {
+  const body = request.body as {
+    tools?: unknown[];
+    system?: unknown;
+    messages?: { role: string; content: unknown }[];
+  };
+  let text = "";
+  const breakpoints: number[] = [];
+  const add = (part: unknown, asText: string) => {
+    text += asText;
+    if (part && typeof part === "object" && "cache_control" in part) breakpoints.push(text.length);
+  };
+  for (const tool of body.tools ?? []) add(tool, JSON.stringify(tool));
+  const blocks = (content: unknown) =>
+    typeof content === "string" ? [{ type: "text", text: content }] : content;
+  for (const block of (blocks(body.system ?? []) as unknown[])) add(block, plainText([block]));
+  for (const message of body.messages ?? []) {
+    text += `\n\n${message.role}: `;
+    for (const block of blocks(message.content) as unknown[]) add(block, plainText([block]));
+  }
+  return { text, breakpoints };
+}
+
 const anthropicProtocol: FakeLlmProtocol = {
   basePath: "",
+  caching: { rules: ANTHROPIC_CACHE_RULES, prompt: anthropicPrompt },
   parse(url, body, headers) {
     if (!url.pathname.endsWith("/v1/messages") || body === null || typeof body !== "object") return null;
     const record = body as Record<string, unknown>;
@@ -64,7 +94,15 @@ const anthropicProtocol: FakeLlmProtocol = {
       ? { type: "tool_use", id: `toolu_fake_${nextId++}`, name: tool, input: reply.value }
       : { type: "text", text: reply.kind === "json" ? JSON.stringify(reply.value) : reply.text };
     const stopReason = block.type === "tool_use" ? "tool_use" : "end_turn";
-    const usage = { input_tokens: reply.usage.inputTokens, output_tokens: reply.usage.outputTokens };
+    // Anthropic's input_tokens leaves out what was read from or written to the cache.
+    const cacheRead = reply.usage.cachedInputTokens ?? 0;
+    const cacheWrite = reply.usage.cacheWriteTokens ?? 0;
+    const usage = {
+      input_tokens: reply.usage.inputTokens - cacheRead - cacheWrite,
+      output_tokens: reply.usage.outputTokens,
+      cache_read_input_tokens: cacheRead,
+      cache_creation_input_tokens: cacheWrite,
+    };
     const message = {
       id,
       type: "message",
@@ -80,7 +118,7 @@ const anthropicProtocol: FakeLlmProtocol = {
           ...message,
           content: [],
           stop_reason: null,
-          usage: { input_tokens: usage.input_tokens, output_tokens: 1 },
+          usage: { ...usage, output_tokens: 1 },
         },
       }),
     ];

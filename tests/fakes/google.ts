@@ -6,12 +6,14 @@
 import {
   type FakeLlmOptions,
   type FakeLlmProtocol,
+  type FakeLlmRequest,
   type FakeLlmServer,
   plainText,
   serveFakeLlm,
   sseResponse,
   streamPieces,
 } from "./openai.ts";
+import { type CachePrompt, GEMINI_CACHE_RULES } from "./prompt_cache.ts";
 
 export type { FakeLlmOptions, FakeLlmRequest, FakeLlmServer, FakeReply } from "./openai.ts";
 
@@ -30,8 +32,14 @@ const STATUS_NAMES: Record<number, string> = {
 
 let nextId = 1;
 
+/** The prompt in Gemini's order: the system instruction, then the contents; implicit caching needs no marks. */
+function geminiPrompt(request: FakeLlmRequest): CachePrompt {
+  return { text: request.messages.map((message) => `${message.role}: ${message.content}\n`).join("") };
+}
+
 const googleProtocol: FakeLlmProtocol = {
   basePath: "",
+  caching: { rules: GEMINI_CACHE_RULES, prompt: geminiPrompt },
   parse(url, body, headers) {
     const match = url.pathname.match(ENDPOINT);
     if (!match || body === null || typeof body !== "object") return null;
@@ -64,6 +72,8 @@ const googleProtocol: FakeLlmProtocol = {
       promptTokenCount: reply.usage.inputTokens,
       candidatesTokenCount: reply.usage.outputTokens,
       totalTokenCount: reply.usage.inputTokens + reply.usage.outputTokens,
+      // Gemini leaves the field out when nothing came from the cache; promptTokenCount includes it.
+      ...(reply.usage.cachedInputTokens ? { cachedContentTokenCount: reply.usage.cachedInputTokens } : {}),
     };
     const response = (part: string, finished: boolean) => ({
       candidates: [{

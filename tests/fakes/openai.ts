@@ -13,6 +13,12 @@
  * const client = createLlmClient({ provider: "openai", model: "gpt-4o-mini", baseUrl: openai.url, apiKey: "k" });
  * ```
  */
+import {
+  type CachePrompt,
+  createPromptCache,
+  OPENAI_CACHE_RULES,
+  type PromptCacheRules,
+} from "./prompt_cache.ts";
 
 /** One recorded request, normalised across providers. */
 export interface FakeLlmRequest {
@@ -28,12 +34,21 @@ export interface FakeLlmRequest {
   /** The parsed JSON body exactly as the SDK sent it. */
   body: unknown;
   headers: Headers;
+  /** The usage the fake reported, set once it answered. */
+  usage?: FakeUsage;
 }
 
-/** Token counts a fake reports; defaults to `FAKE_USAGE`. */
+/**
+ * Token counts a fake reports; defaults to `FAKE_USAGE`, or to counted tokens with `countTokens`.
+ * `inputTokens` is the whole prompt, cached part included (each fake maps it to its provider's fields).
+ */
 export interface FakeUsage {
   inputTokens: number;
   outputTokens: number;
+  /** Prompt tokens read from the provider's prefix cache. */
+  cachedInputTokens?: number;
+  /** Prompt tokens written to the cache (Anthropic's `cache_creation_input_tokens`). */
+  cacheWriteTokens?: number;
 }
 
 /**
@@ -58,6 +73,11 @@ export type FakeReplyScript = (request: FakeLlmRequest) => FakeReply | Promise<F
 export interface FakeLlmOptions {
   /** Scripted answers; without it every request gets the text "ok". */
   reply?: FakeReplyScript;
+  /**
+   * Counts tokens of a text. When set, a reply without its own `usage` reports the prompt's counted tokens and
+   * the part a provider's prefix cache would serve (see `prompt_cache.ts`), so token benchmarks measure it.
+   */
+  countTokens?: (text: string) => number;
 }
 
 /** A running fake; close it in `finally` or with `await using`. */
@@ -76,19 +96,24 @@ export const FAKE_USAGE: FakeUsage = { inputTokens: 10, outputTokens: 5 };
 
 /** A reply with its delays already waited out. */
 export type SettledReply =
-  | { kind: "text"; text: string; usage: FakeUsage }
-  | { kind: "json"; value: unknown; usage: FakeUsage }
+  | { kind: "text"; text: string; usage?: FakeUsage }
+  | { kind: "json"; value: unknown; usage?: FakeUsage }
   | { kind: "error"; status: number; headers: Record<string, string>; body?: unknown };
 
 /** How a provider fake reads requests and writes answers; used by `serveFakeLlm`. */
 export interface FakeLlmProtocol {
   /** Returns null when the path is not an endpoint this fake serves (answered with 404). */
   parse(url: URL, body: unknown, headers: Headers): FakeLlmRequest | null;
-  respond(request: FakeLlmRequest, reply: Exclude<SettledReply, { kind: "error" }>): Response;
+  respond(request: FakeLlmRequest, reply: Answer): Response;
+  /** How this provider caches prompt prefixes, and a request's prompt as one text in the provider's order. */
+  caching: { rules: PromptCacheRules; prompt(request: FakeLlmRequest): CachePrompt };
   errorBody(status: number): unknown;
   /** Suffix added to the server origin to form `url`. */
   basePath: string;
 }
+
+/** A settled answer with its usage decided. */
+export type Answer = Exclude<SettledReply, { kind: "error" }> & { usage: FakeUsage };
 
 /** Starts a fake speaking `protocol`; shared by the OpenAI, Anthropic and Google fakes. */
 export function serveFakeLlm(
@@ -98,6 +123,8 @@ export function serveFakeLlm(
   const requests: FakeLlmRequest[] = [];
   const closing = new AbortController();
   const script = options.reply ?? (() => "ok");
+  const countTokens = options.countTokens;
+  const cache = countTokens ? createPromptCache(protocol.caching.rules, countTokens) : null;
   const server = Deno.serve({
     port: 0,
     hostname: "127.0.0.1",
@@ -114,6 +141,8 @@ export function serveFakeLlm(
     const request = protocol.parse(url, body, httpRequest.headers);
     if (request === null) return Response.json(protocol.errorBody(404), { status: 404 });
     requests.push(request);
+    const prompt = cache ? protocol.caching.prompt(request) : null;
+    const measured = cache && prompt ? cache.measure(prompt) : null;
     // Delays end on close() rather than on client disconnect: Deno's request.signal also fires on success.
     const reply = await settle(await script(request), closing.signal);
     if (reply.kind === "error") {
@@ -122,7 +151,19 @@ export function serveFakeLlm(
         headers: reply.headers,
       });
     }
-    return protocol.respond(request, reply);
+    let usage = reply.usage ?? FAKE_USAGE;
+    if (reply.usage === undefined && countTokens && measured) {
+      const answer = reply.kind === "json" ? JSON.stringify(reply.value) : reply.text;
+      usage = {
+        inputTokens: measured.promptTokens,
+        outputTokens: countTokens(answer),
+        cachedInputTokens: measured.cachedTokens,
+        cacheWriteTokens: measured.writtenTokens,
+      };
+    }
+    if (cache && prompt) cache.store(prompt);
+    request.usage = usage;
+    return protocol.respond(request, { ...reply, usage });
   });
   const close = async () => {
     closing.abort();
@@ -138,7 +179,7 @@ export function serveFakeLlm(
 }
 
 async function settle(reply: FakeReply, signal: AbortSignal): Promise<SettledReply> {
-  if (typeof reply === "string") return { kind: "text", text: reply, usage: FAKE_USAGE };
+  if (typeof reply === "string") return { kind: "text", text: reply };
   if ("delayMs" in reply) {
     await delay(reply.delayMs, signal);
     return settle(reply.then ?? "ok", signal);
@@ -146,8 +187,8 @@ async function settle(reply: FakeReply, signal: AbortSignal): Promise<SettledRep
   if ("status" in reply) {
     return { kind: "error", status: reply.status, headers: reply.headers ?? {}, body: reply.body };
   }
-  if ("json" in reply) return { kind: "json", value: reply.json, usage: reply.usage ?? FAKE_USAGE };
-  return { kind: "text", text: reply.text, usage: reply.usage ?? FAKE_USAGE };
+  if ("json" in reply) return { kind: "json", value: reply.json, usage: reply.usage };
+  return { kind: "text", text: reply.text, usage: reply.usage };
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
@@ -205,8 +246,22 @@ export function plainText(content: unknown): string {
 
 let nextId = 1;
 
+/**
+ * The prompt as OpenAI lays it out for caching: the structured-output schema first (it is a prefix of the system
+ * message), then each message in the chat format.
+ */
+function openAIPrompt(request: FakeLlmRequest): CachePrompt {
+  const format = (request.body as { response_format?: { json_schema?: unknown } }).response_format;
+  const schema = format?.json_schema === undefined ? "" : JSON.stringify(format.json_schema);
+  const messages = request.messages.map((message) =>
+    `<|im_start|>${message.role}<|im_sep|>${message.content}<|im_end|>`
+  );
+  return { text: schema + messages.join("") };
+}
+
 const openAIProtocol: FakeLlmProtocol = {
   basePath: "/v1",
+  caching: { rules: OPENAI_CACHE_RULES, prompt: openAIPrompt },
   parse(url, body, headers) {
     if (!url.pathname.endsWith("/chat/completions") || body === null || typeof body !== "object") return null;
     const record = body as Record<string, unknown>;
@@ -233,6 +288,7 @@ const openAIProtocol: FakeLlmProtocol = {
       prompt_tokens: reply.usage.inputTokens,
       completion_tokens: reply.usage.outputTokens,
       total_tokens: reply.usage.inputTokens + reply.usage.outputTokens,
+      prompt_tokens_details: { cached_tokens: reply.usage.cachedInputTokens ?? 0, audio_tokens: 0 },
     };
     if (!request.stream) {
       return Response.json({
