@@ -168,6 +168,7 @@ export async function postToPullRequest(
       name: step.name,
       model: step.model ?? undefined,
       inputTokens: step.inputTokens,
+      cachedInputTokens: step.cachedInputTokens,
       outputTokens: step.outputTokens,
       error: step.error ?? undefined,
       costUsd: step.costUsd,

@@ -137,6 +137,10 @@ export default function AnalyticsCharts(props: { initial: AnalyticsData; days: n
           <strong>{totals.tokens.toLocaleString("en-US")}</strong>tokens
         </div>
         <div class="card">
+          <strong data-testid="total-cached-tokens">{totals.cachedTokens.toLocaleString("en-US")}</strong>
+          prompt tokens from the provider's cache
+        </div>
+        <div class="card">
           <strong>${totals.costUsd.toFixed(2)}</strong>spent
         </div>
         <div class="card">

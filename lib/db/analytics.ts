@@ -68,6 +68,7 @@ export async function listOrgReviews(
     prNumber: Number(row.prNumber),
     findingsCount: Number(row.findingsCount),
     inputTokens: Number(row.inputTokens),
+    cachedInputTokens: Number(row.cachedInputTokens ?? 0),
     outputTokens: Number(row.outputTokens),
     costUsd: Number(row.costUsd),
     jobId: row.jobId === null ? null : Number(row.jobId),
@@ -136,11 +137,20 @@ export interface AnalyticsData {
   reviews: number[];
   findings: { blocker: number[]; warning: number[]; info: number[] };
   tokens: number[];
+  /** Prompt tokens the providers served from their prompt caches (part of `tokens`), billed at the cached rate. */
+  cachedTokens: number[];
   costUsd: number[];
   /** Median minutes from start to finish of the day's completed reviews (0 when none). */
   medianMinutes: number[];
   findingsByStep: { step: string; count: number }[];
-  totals: { reviews: number; findings: number; tokens: number; costUsd: number; medianMinutes: number };
+  totals: {
+    reviews: number;
+    findings: number;
+    tokens: number;
+    cachedTokens: number;
+    costUsd: number;
+    medianMinutes: number;
+  };
 }
 
 const DAY = 86_400_000;
@@ -168,13 +178,15 @@ export async function loadAnalytics(
     reviews: zeros(),
     findings: { blocker: zeros(), warning: zeros(), info: zeros() },
     tokens: zeros(),
+    cachedTokens: zeros(),
     costUsd: zeros(),
     medianMinutes: zeros(),
     findingsByStep: [],
-    totals: { reviews: 0, findings: 0, tokens: 0, costUsd: 0, medianMinutes: 0 },
+    totals: { reviews: 0, findings: 0, tokens: 0, cachedTokens: 0, costUsd: 0, medianMinutes: 0 },
   };
   const reviews = await db.query(sql`
-    select r.started_at, r.finished_at, r.status, r.input_tokens, r.output_tokens, r.cost_usd
+    select r.started_at, r.finished_at, r.status, r.input_tokens, r.cached_input_tokens, r.output_tokens,
+      r.cost_usd
     from reviews r join repos p on p.id = r.repo_id
     where p.organization_id = ${organizationId} and r.started_at >= ${start}`);
   const durations = days.map(() => [] as number[]);
@@ -184,6 +196,7 @@ export async function loadAnalytics(
     if (index < 0 || index >= dayCount) continue;
     data.reviews[index]!++;
     data.tokens[index]! += Number(row.inputTokens) + Number(row.outputTokens);
+    data.cachedTokens[index]! += Number(row.cachedInputTokens);
     data.costUsd[index]! += Number(row.costUsd);
     if (row.status === "completed" && row.finishedAt !== null) {
       const minutes = (Number(row.finishedAt) - Number(row.startedAt)) / 60_000;
@@ -210,6 +223,7 @@ export async function loadAnalytics(
     reviews: reviews.length,
     findings: findings.length,
     tokens: data.tokens.reduce((sum, value) => sum + value, 0),
+    cachedTokens: data.cachedTokens.reduce((sum, value) => sum + value, 0),
     costUsd: data.costUsd.reduce((sum, value) => sum + value, 0),
     medianMinutes: median(allDurations),
   };

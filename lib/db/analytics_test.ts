@@ -28,6 +28,8 @@ async function review(
     model: "m",
     status: "completed",
     inputTokens: 100,
+    cachedInputTokens: 60,
+    cacheWriteTokens: 10,
     outputTokens: 20,
     costUsd: 0.5,
     cached: false,
@@ -84,8 +86,16 @@ dbTest(
     assert.deepEqual(data.findings.warning.at(-1), 1);
     assert.deepEqual(data.findings.info.at(-1), 1);
     assert.deepEqual(data.tokens.at(-1), 240);
+    assert.deepEqual(data.cachedTokens.at(-1), 120);
     assert.deepEqual(data.findingsByStep, [{ step: "security", count: 2 }, { step: "style", count: 1 }]);
-    assert.deepEqual(data.totals, { reviews: 3, findings: 3, tokens: 360, costUsd: 1.5, medianMinutes: 4 });
+    assert.deepEqual(data.totals, {
+      reviews: 3,
+      findings: 3,
+      tokens: 360,
+      cachedTokens: 180,
+      costUsd: 1.5,
+      medianMinutes: 4,
+    });
   },
 );
 
@@ -112,7 +122,14 @@ dbTest(
     assert.deepEqual((await listOrgReviews(db, acme.id, { search: "pr 1" })).map((row) => row.id), [mine]);
     assert.deepEqual(await listOrgReviews(db, acme.id, { search: "100%" }), []);
     assert.equal(await getOrgReview(db, acme.id, theirs), null);
-    assert.equal((await getOrgReview(db, acme.id, mine))?.review.id, mine);
+    const stored = await getOrgReview(db, acme.id, mine);
+    assert.equal(stored?.review.id, mine);
+    // Cached prompt tokens are stored per step and summed on the review.
+    assert.equal(stored?.review.cachedInputTokens, 60);
+    assert.deepEqual(
+      stored?.steps.map((step) => [step.inputTokens, step.cachedInputTokens, step.cacheWriteTokens]),
+      [[100, 60, 10]],
+    );
     for (const target of [repo, foreign, foreign]) {
       await enqueue(db, "review_pull_request", {
         platform: "github",

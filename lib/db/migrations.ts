@@ -16,6 +16,8 @@ import postgres0006 from "../../migrations/postgres/0006_review_step_progress.sq
 import sqlite0006 from "../../migrations/sqlite/0006_review_step_progress.sql" with { type: "text" };
 import postgres0007 from "../../migrations/postgres/0007_login_limits.sql" with { type: "text" };
 import sqlite0007 from "../../migrations/sqlite/0007_login_limits.sql" with { type: "text" };
+import postgres0008 from "../../migrations/postgres/0008_cached_tokens.sql" with { type: "text" };
+import sqlite0008 from "../../migrations/sqlite/0008_cached_tokens.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
 
 export interface Migration {
@@ -33,6 +35,7 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 5, name: "0005_claim_order_index", text: postgres0005 },
     { version: 6, name: "0006_review_step_progress", text: postgres0006 },
     { version: 7, name: "0007_login_limits", text: postgres0007 },
+    { version: 8, name: "0008_cached_tokens", text: postgres0008 },
   ],
   sqlite: [
     { version: 1, name: "0001_initial", text: sqlite0001 },
@@ -42,5 +45,6 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 5, name: "0005_claim_order_index", text: sqlite0005 },
     { version: 6, name: "0006_review_step_progress", text: sqlite0006 },
     { version: 7, name: "0007_login_limits", text: sqlite0007 },
+    { version: 8, name: "0008_cached_tokens", text: sqlite0008 },
   ],
 };

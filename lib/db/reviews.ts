@@ -18,6 +18,8 @@ export interface ReviewRecord {
   summary: string | null;
   findingsCount: number;
   inputTokens: number;
+  /** Part of `inputTokens` the providers served from their prompt caches. */
+  cachedInputTokens: number;
   outputTokens: number;
   costUsd: number;
   jobId: number | null;
@@ -31,7 +33,12 @@ export interface ReviewStepRecord {
   provider: string | null;
   model: string | null;
   status: "completed" | "failed" | "skipped";
+  /** Every prompt token the step sent, cached ones included. */
   inputTokens: number;
+  /** Part of `inputTokens` served from the provider's prompt cache; absent means 0. */
+  cachedInputTokens?: number;
+  /** Part of `inputTokens` written to the provider's prompt cache (Anthropic); absent means 0. */
+  cacheWriteTokens?: number;
   outputTokens: number;
   costUsd: number;
   cached: boolean;
@@ -53,6 +60,7 @@ function toReview(row: Record<string, unknown>): ReviewRecord {
     prNumber: Number(row.prNumber),
     findingsCount: Number(row.findingsCount),
     inputTokens: Number(row.inputTokens),
+    cachedInputTokens: Number(row.cachedInputTokens ?? 0),
     outputTokens: Number(row.outputTokens),
     costUsd: Number(row.costUsd),
     jobId: numberOrNull(row.jobId),
@@ -100,9 +108,10 @@ export async function recordReviewStep(
   now: () => number = Date.now,
 ): Promise<void> {
   await db.exec(sql`
-    insert into review_steps (review_id, name, provider, model, status, input_tokens, output_tokens, cost_usd,
-      cached, duration_ms, error, created_at)
+    insert into review_steps (review_id, name, provider, model, status, input_tokens, cached_input_tokens,
+      cache_write_tokens, output_tokens, cost_usd, cached, duration_ms, error, created_at)
     values (${reviewId}, ${step.name}, ${step.provider}, ${step.model}, ${step.status}, ${step.inputTokens},
+      ${step.cachedInputTokens ?? 0}, ${step.cacheWriteTokens ?? 0},
       ${step.outputTokens}, ${step.costUsd}, ${step.cached}, ${
     Math.round(step.durationMs)
   }, ${step.error}, ${now()})`);
@@ -144,6 +153,8 @@ export async function finishReview(
       summary = ${result.summary ?? null}, error = ${result.error ?? null}, finished_at = ${now()},
       findings_count = (select count(*) from comments where review_id = ${id} and placement <> 'duplicate'),
       input_tokens = coalesce((select sum(input_tokens) from review_steps where review_id = ${id}), 0),
+      cached_input_tokens = coalesce(
+        (select sum(cached_input_tokens) from review_steps where review_id = ${id}), 0),
       output_tokens = coalesce((select sum(output_tokens) from review_steps where review_id = ${id}), 0),
       cost_usd = coalesce((select sum(cost_usd) from review_steps where review_id = ${id}), 0)
     where id = ${id}`);
@@ -173,7 +184,8 @@ export async function getReview(
     where r.id = ${id}`);
   if (!rows[0]) return null;
   const steps = await db.query<ReviewStepRecord>(
-    sql`select name, provider, model, status, input_tokens, output_tokens, cost_usd, cached, duration_ms, error
+    sql`select name, provider, model, status, input_tokens, cached_input_tokens, cache_write_tokens,
+          output_tokens, cost_usd, cached, duration_ms, error
         from review_steps where review_id = ${id} order by id`,
   );
   const findings = await db.query<StoredFinding>(
@@ -185,6 +197,8 @@ export async function getReview(
     steps: steps.map((step) => ({
       ...step,
       inputTokens: Number(step.inputTokens),
+      cachedInputTokens: Number(step.cachedInputTokens ?? 0),
+      cacheWriteTokens: Number(step.cacheWriteTokens ?? 0),
       outputTokens: Number(step.outputTokens),
       costUsd: Number(step.costUsd),
       durationMs: Number(step.durationMs),

@@ -1,7 +1,7 @@
 /** Folder-internal helpers shared by the provider adapters: deadlines, cancellation, error mapping, schemas. */
 import { z } from "zod";
 import type { Logger } from "@/lib/log.ts";
-import { type ChatMessage, LlmError, type LlmProviderId } from "./types.ts";
+import { type ChatMessage, LlmError, type LlmProviderId, type TokenUsage } from "./types.ts";
 
 /** Per-call deadline when a model spec names none; long enough for a large diff on a slow model. */
 export const DEFAULT_TIMEOUT_MS = 120_000;
@@ -152,11 +152,29 @@ export function isStrictCompatible(schema: unknown): boolean {
   });
 }
 
-export function sumUsage(
-  a: { inputTokens: number; outputTokens: number },
-  b: { inputTokens: number; outputTokens: number },
-) {
-  return { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens };
+/** A usage whose cache fields are present only when non-zero, as `TokenUsage` reads them. */
+export function tokenUsage(
+  inputTokens: number,
+  outputTokens: number,
+  cachedInputTokens = 0,
+  cacheWriteTokens = 0,
+): TokenUsage {
+  return {
+    inputTokens,
+    outputTokens,
+    ...(cachedInputTokens > 0 ? { cachedInputTokens } : {}),
+    ...(cacheWriteTokens > 0 ? { cacheWriteTokens } : {}),
+  };
+}
+
+/** Both usages added up, cache fields included. */
+export function sumUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return tokenUsage(
+    a.inputTokens + b.inputTokens,
+    a.outputTokens + b.outputTokens,
+    (a.cachedInputTokens ?? 0) + (b.cachedInputTokens ?? 0),
+    (a.cacheWriteTokens ?? 0) + (b.cacheWriteTokens ?? 0),
+  );
 }
 
 /** How a provider is asked for JSON; see `docs/providers.md`. */

@@ -10,6 +10,7 @@ import {
   openCallScope,
   type ProviderFailure,
   toJsonSchema,
+  tokenUsage,
   toRequestName,
   toSdkLogger,
 } from "./_call.ts";
@@ -58,11 +59,20 @@ export function createAnthropicClient(options: LlmProviderOptions): LlmClient {
     );
 
   function buildBody(messages: ChatMessage[], callOptions: ChatOptions): MessageCreateParams {
-    const system: string[] = [];
+    const system: Anthropic.Messages.TextBlockParam[] = [];
     const conversation: Anthropic.Messages.MessageParam[] = [];
     for (const message of messages) {
-      if (message.role === "system") system.push(message.content);
-      else conversation.push({ role: message.role, content: message.content });
+      // Anthropic caches only prefixes that end at a `cache_control` block (at most 4 per request).
+      const block: Anthropic.Messages.TextBlockParam = message.cacheBreakpoint
+        ? { type: "text", text: message.content, cache_control: { type: "ephemeral" } }
+        : { type: "text", text: message.content };
+      if (message.role === "system") system.push(block);
+      else {
+        conversation.push({
+          role: message.role,
+          content: message.cacheBreakpoint ? [block] : message.content,
+        });
+      }
     }
     const body: MessageCreateParams = {
       model,
@@ -86,10 +96,11 @@ export function createAnthropicClient(options: LlmProviderOptions): LlmClient {
         body.tool_choice = { type: "tool", name };
       } else {
         // Anthropic has no JSON mode, so "json_object" falls back to describing the schema in the prompt.
-        system.push(schemaInstruction(name, jsonSchema));
+        system.push({ type: "text", text: schemaInstruction(name, jsonSchema) });
       }
     }
-    if (system.length > 0) body.system = system.join("\n\n");
+    if (system.some((block) => block.cache_control)) body.system = system;
+    else if (system.length > 0) body.system = system.map((block) => block.text).join("\n\n");
     return body;
   }
 
@@ -114,7 +125,7 @@ export function createAnthropicClient(options: LlmProviderOptions): LlmClient {
         : message.content.map((block) => block.type === "text" ? block.text : "").join("");
       return {
         text,
-        usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
+        usage: usageOf(message.usage),
         model: message.model || model,
       };
     } catch (error) {
@@ -143,11 +154,10 @@ export function createAnthropicClient(options: LlmProviderOptions): LlmClient {
         }, {
           signal: scope.signal,
         });
-        const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+        let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
         for await (const event of events) {
           if (event.type === "message_start") {
-            usage.inputTokens = event.message.usage.input_tokens;
-            usage.outputTokens = event.message.usage.output_tokens;
+            usage = usageOf(event.message.usage);
           } else if (event.type === "content_block_delta" && event.delta.type === "text_delta") {
             yield event.delta.text;
           } else if (event.type === "message_delta") {
@@ -163,6 +173,21 @@ export function createAnthropicClient(options: LlmProviderOptions): LlmClient {
       }
     },
   };
+}
+
+/**
+ * Anthropic's `input_tokens` leaves out the prompt tokens read from (`cache_read_input_tokens`) and written to
+ * (`cache_creation_input_tokens`) the cache; Loom's `inputTokens` is the whole prompt.
+ */
+function usageOf(usage: Anthropic.Messages.Usage): TokenUsage {
+  const cachedInputTokens = usage.cache_read_input_tokens ?? 0;
+  const cacheWriteTokens = usage.cache_creation_input_tokens ?? 0;
+  return tokenUsage(
+    usage.input_tokens + cachedInputTokens + cacheWriteTokens,
+    usage.output_tokens,
+    cachedInputTokens,
+    cacheWriteTokens,
+  );
 }
 
 function toFailure(error: unknown): ProviderFailure | null {

@@ -166,3 +166,41 @@ Deno.test("createAnthropicClient() refuses to start without an apiKey", () => {
     message: 'Cannot create anthropic model "claude-haiku-4-5": "apiKey" is missing',
   });
 });
+
+Deno.test("createAnthropicClient() marks cache breakpoints and reads cache usage", async () => {
+  // One token per 4 characters; the shared message is well over Anthropic's 1,024-token minimum.
+  await using fake = await startFakeAnthropic({
+    reply: () => ({ json: REVIEW }),
+    countTokens: (text) => Math.ceil(text.length / 4),
+  });
+  const client = createAnthropicClient({ model: MODEL, baseUrl: fake.url, apiKey: "sk-ant" });
+  const shared = [
+    { role: "system" as const, content: "You review code." },
+    { role: "user" as const, content: `Diff:\n${"+ const x = 1;\n".repeat(600)}`, cacheBreakpoint: true },
+  ];
+  const first = await client.chat([...shared, { role: "user", content: "Look for bugs." }], {
+    schema: Review,
+  });
+  const second = await client.chat([...shared, { role: "user", content: "Look for leaks." }], {
+    schema: Review,
+  });
+  for (const request of fake.requests) {
+    const body = request.body as { messages: { content: unknown }[]; system: unknown };
+    assert.equal(body.system, "You review code.");
+    assert.deepEqual(body.messages[0]!.content, [{
+      type: "text",
+      text: shared[1].content,
+      cache_control: { type: "ephemeral" },
+    }]);
+    assert.equal(
+      body.messages[1]!.content,
+      request === fake.requests[0] ? "Look for bugs." : "Look for leaks.",
+    );
+  }
+  assert.ok((first.usage.cacheWriteTokens ?? 0) > 1024);
+  assert.equal(first.usage.cachedInputTokens, undefined);
+  assert.equal(second.usage.cachedInputTokens, first.usage.cacheWriteTokens);
+  assert.equal(second.usage.cacheWriteTokens, undefined);
+  // inputTokens is the whole prompt: what Anthropic reports as input_tokens plus the cache read.
+  assert.ok(second.usage.inputTokens > second.usage.cachedInputTokens!);
+});

@@ -10,6 +10,7 @@ import {
   openCallScope,
   type ProviderFailure,
   toJsonSchema,
+  tokenUsage,
   toRequestName,
 } from "./_call.ts";
 import { chatWithStructuredOutput, schemaInstruction } from "./structured.ts";
@@ -164,13 +165,17 @@ function textOf(response: GenerateContentResponse): string {
   return parts.map((part) => part.thought || typeof part.text !== "string" ? "" : part.text).join("");
 }
 
-/** Thinking tokens are billed as output, so they count as output here. */
+/**
+ * Thinking tokens are billed as output, so they count as output here. `promptTokenCount` includes the
+ * `cachedContentTokenCount` served from Gemini's implicit (or explicit) context cache.
+ */
 function usageOf(response: GenerateContentResponse): TokenUsage {
   const metadata = response.usageMetadata;
-  return {
-    inputTokens: metadata?.promptTokenCount ?? 0,
-    outputTokens: (metadata?.candidatesTokenCount ?? 0) + (metadata?.thoughtsTokenCount ?? 0),
-  };
+  return tokenUsage(
+    metadata?.promptTokenCount ?? 0,
+    (metadata?.candidatesTokenCount ?? 0) + (metadata?.thoughtsTokenCount ?? 0),
+    metadata?.cachedContentTokenCount ?? 0,
+  );
 }
 
 function toFailure(error: unknown, headers: Headers | undefined): ProviderFailure | null {

@@ -171,3 +171,24 @@ Deno.test("createGoogleClient() stream yields text over SSE and returns usage", 
 Deno.test("createGoogleClient() refuses to start without an apiKey", () => {
   assert.throws(() => createGoogleClient({ model: MODEL }), { name: "TypeError" });
 });
+
+Deno.test("createGoogleClient() reads cachedContentTokenCount into cached input tokens", async () => {
+  await using fake = await startFakeGoogle({
+    reply: () => ({ json: REVIEW }),
+    countTokens: (text) => Math.ceil(text.length / 4),
+  });
+  const client = createGoogleClient({ model: MODEL, baseUrl: fake.url, apiKey: "key" });
+  const shared = [
+    { role: "system" as const, content: "You review code." },
+    { role: "user" as const, content: `Diff:\n${"+ const x = 1;\n".repeat(600)}` },
+  ];
+  const first = await client.chat([...shared, { role: "user", content: "Look for bugs." }], {
+    schema: Review,
+  });
+  const second = await client.chat([...shared, { role: "user", content: "Look for leaks." }], {
+    schema: Review,
+  });
+  assert.equal(first.usage.cachedInputTokens, undefined);
+  assert.ok((second.usage.cachedInputTokens ?? 0) >= 1024);
+  assert.ok(second.usage.inputTokens > second.usage.cachedInputTokens!);
+});

@@ -11,6 +11,7 @@ import {
   openCallScope,
   type ProviderFailure,
   toJsonSchema,
+  tokenUsage,
   toRequestName,
   toSdkLogger,
   withSystemInstruction,
@@ -112,10 +113,7 @@ export function createOpenAICompatibleClient(options: LlmProviderOptions): LlmCl
       }
       return {
         text: message?.content ?? "",
-        usage: {
-          inputTokens: completion.usage?.prompt_tokens ?? 0,
-          outputTokens: completion.usage?.completion_tokens ?? 0,
-        },
+        usage: usageOf(completion.usage),
         model: completion.model || model,
       };
     } catch (error) {
@@ -142,14 +140,11 @@ export function createOpenAICompatibleClient(options: LlmProviderOptions): LlmCl
           { ...buildBody(messages, callOptions), stream: true, stream_options: { include_usage: true } },
           { signal: scope.signal },
         );
-        const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+        let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
         for await (const chunk of stream) {
           const delta = chunk.choices[0]?.delta?.content;
           if (delta) yield delta;
-          if (chunk.usage) {
-            usage.inputTokens = chunk.usage.prompt_tokens;
-            usage.outputTokens = chunk.usage.completion_tokens;
-          }
+          if (chunk.usage) usage = usageOf(chunk.usage);
         }
         return usage;
       } catch (error) {
@@ -159,6 +154,18 @@ export function createOpenAICompatibleClient(options: LlmProviderOptions): LlmCl
       }
     },
   };
+}
+
+/**
+ * `prompt_tokens` includes the tokens OpenAI served from its automatic prompt cache, reported apart in
+ * `prompt_tokens_details.cached_tokens` (servers without caching leave the details out).
+ */
+function usageOf(usage: OpenAI.CompletionUsage | null | undefined): TokenUsage {
+  return tokenUsage(
+    usage?.prompt_tokens ?? 0,
+    usage?.completion_tokens ?? 0,
+    usage?.prompt_tokens_details?.cached_tokens ?? 0,
+  );
 }
 
 /** o1/o3/o4 and gpt-5 models take `max_completion_tokens` and no temperature. */

@@ -262,3 +262,31 @@ Deno.test("createOpenAICompatibleClient() sends max_completion_tokens and no tem
   assert.equal(body.max_tokens, undefined);
   assert.equal(body.temperature, undefined);
 });
+
+Deno.test("createOpenAICompatibleClient() reads cached_tokens of a repeated prefix, in 128-token steps", async () => {
+  await using fake = await startFakeOpenAI({
+    reply: () => ({ json: REVIEW }),
+    countTokens: (text) => Math.ceil(text.length / 4),
+  });
+  const client = createOpenAICompatibleClient({ model: "gpt-4o-mini", baseUrl: fake.url, apiKey: "sk-test" });
+  const shared = [
+    { role: "system" as const, content: "You review code." },
+    { role: "user" as const, content: `Diff:\n${"+ const x = 1;\n".repeat(600)}` },
+  ];
+  const first = await client.chat([...shared, { role: "user", content: "Look for bugs." }], {
+    schema: Review,
+  });
+  const second = await client.chat([...shared, { role: "user", content: "Look for leaks." }], {
+    schema: Review,
+  });
+  const streamed = client.stream([...shared, { role: "user", content: "Summarise." }]);
+  let next = await streamed.next();
+  while (!next.done) next = await streamed.next();
+  assert.equal(first.usage.cachedInputTokens, undefined);
+  const cached = second.usage.cachedInputTokens ?? 0;
+  assert.ok(cached >= 1024 && cached % 128 === 0 && cached < second.usage.inputTokens);
+  // The schema comes first in OpenAI's layout, so a request without it shares no prefix with the others.
+  assert.equal(next.value.cachedInputTokens, undefined);
+  const short = await client.chat([{ role: "user", content: "Short question" }]);
+  assert.equal(short.usage.cachedInputTokens, undefined);
+});

@@ -5,8 +5,17 @@
 import { z } from "zod";
 import type { LlmProviderId, TokenUsage } from "./types.ts";
 
-/** USD per million tokens. */
-export const ModelPrice = z.object({ input: z.number().min(0), output: z.number().min(0) });
+/**
+ * USD per million tokens. `cachedInput` is the rate for prompt tokens served from the provider's prefix cache
+ * and `cacheWrite` for tokens written to it; unset, they follow the provider's published ratio to `input`
+ * (`CACHE_RATIOS`).
+ */
+export const ModelPrice = z.object({
+  input: z.number().min(0),
+  output: z.number().min(0),
+  cachedInput: z.number().min(0).optional(),
+  cacheWrite: z.number().min(0).optional(),
+});
 export type ModelPrice = z.infer<typeof ModelPrice>;
 
 /** The cost of one usage; `known: false` means the model is not priced and `usd` is 0. */
@@ -23,26 +32,38 @@ export interface PriceTable {
 }
 
 /**
- * List prices when written (USD per million input/output tokens; text, standard tier, no cache discounts).
- * Keys are model ids or id prefixes, so dated snapshots (`gpt-4o-2024-08-06`) resolve to their family.
+ * What cached prompt tokens cost relative to `input` when a price does not say: Anthropic bills a cache read at
+ * 0.1× and a (5-minute) cache write at 1.25×; Gemini 2.x bills cached tokens at 0.25×; OpenAI's discount differs
+ * by family (0.5× for gpt-4o and o1, 0.25× for gpt-4.1, 0.1× for gpt-5), so its defaults list `cachedInput`
+ * per model and an unlisted model gets no discount.
+ */
+export const CACHE_RATIOS: Readonly<Record<LlmProviderId, { read: number; write: number }>> = {
+  openai: { read: 1, write: 1 },
+  anthropic: { read: 0.1, write: 1.25 },
+  google: { read: 0.25, write: 1 },
+};
+
+/**
+ * List prices when written (USD per million input/output tokens; text, standard tier). Keys are model ids or id
+ * prefixes, so dated snapshots (`gpt-4o-2024-08-06`) resolve to their family.
  */
 export const DEFAULT_PRICES: Readonly<Record<LlmProviderId, Readonly<Record<string, ModelPrice>>>> = {
   openai: {
-    "gpt-4o": { input: 2.5, output: 10 },
-    "gpt-4o-mini": { input: 0.15, output: 0.6 },
-    "gpt-4.1": { input: 2, output: 8 },
-    "gpt-4.1-mini": { input: 0.4, output: 1.6 },
-    "gpt-4.1-nano": { input: 0.1, output: 0.4 },
-    "gpt-5": { input: 1.25, output: 10 },
-    "gpt-5-mini": { input: 0.25, output: 2 },
-    "gpt-5-nano": { input: 0.05, output: 0.4 },
-    "o1": { input: 15, output: 60 },
-    "o1-mini": { input: 1.1, output: 4.4 },
+    "gpt-4o": { input: 2.5, output: 10, cachedInput: 1.25 },
+    "gpt-4o-mini": { input: 0.15, output: 0.6, cachedInput: 0.075 },
+    "gpt-4.1": { input: 2, output: 8, cachedInput: 0.5 },
+    "gpt-4.1-mini": { input: 0.4, output: 1.6, cachedInput: 0.1 },
+    "gpt-4.1-nano": { input: 0.1, output: 0.4, cachedInput: 0.025 },
+    "gpt-5": { input: 1.25, output: 10, cachedInput: 0.125 },
+    "gpt-5-mini": { input: 0.25, output: 2, cachedInput: 0.025 },
+    "gpt-5-nano": { input: 0.05, output: 0.4, cachedInput: 0.005 },
+    "o1": { input: 15, output: 60, cachedInput: 7.5 },
+    "o1-mini": { input: 1.1, output: 4.4, cachedInput: 0.55 },
     "o1-pro": { input: 150, output: 600 },
-    "o3": { input: 2, output: 8 },
-    "o3-mini": { input: 1.1, output: 4.4 },
+    "o3": { input: 2, output: 8, cachedInput: 0.5 },
+    "o3-mini": { input: 1.1, output: 4.4, cachedInput: 0.55 },
     "o3-pro": { input: 20, output: 80 },
-    "o4-mini": { input: 1.1, output: 4.4 },
+    "o4-mini": { input: 1.1, output: 4.4, cachedInput: 0.275 },
     // Open-weight families served by the deployment itself (Ollama, vLLM). A hosted API that bills for them
     // (Together, Groq, OpenRouter) needs an override.
     "llama": { input: 0, output: 0 },
@@ -121,7 +142,14 @@ export function createPriceTable(overrides: Record<string, ModelPrice> = {}): Pr
     costOf(provider, model, usage) {
       const price = priceOf(provider, model);
       if (price === null) return { usd: 0, known: false };
-      const usd = (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1_000_000;
+      const ratios = CACHE_RATIOS[provider];
+      const cached = usage.cachedInputTokens ?? 0;
+      const written = usage.cacheWriteTokens ?? 0;
+      const uncached = Math.max(0, usage.inputTokens - cached - written);
+      const usd = (uncached * price.input +
+        cached * (price.cachedInput ?? price.input * ratios.read) +
+        written * (price.cacheWrite ?? price.input * ratios.write) +
+        usage.outputTokens * price.output) / 1_000_000;
       return { usd, known: true };
     },
   };
@@ -141,7 +169,7 @@ export function costOf(provider: LlmProviderId, model: string, usage: TokenUsage
 
 /**
  * Parses price overrides from JSON, e.g. the `LOOM_LLM_PRICES` environment variable:
- * `{"openai/gpt-4o": {"input": 2.5, "output": 10}}`.
+ * `{"openai/gpt-4o": {"input": 2.5, "output": 10, "cachedInput": 1.25}}`.
  * @throws {TypeError} naming the invalid entry
  */
 export function parsePriceOverrides(text: string): Record<string, ModelPrice> {

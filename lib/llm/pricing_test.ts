@@ -56,3 +56,35 @@ Deno.test("parsePriceOverrides() reads JSON and names the invalid entry", () => 
     message: /^Cannot parse price overrides: /,
   });
 });
+
+Deno.test("costOf() prices cached prompt tokens at the provider's cached rate", () => {
+  // gpt-4o-mini: $0.15 input, $0.075 cached input, $0.6 output per million.
+  const openai = costOf("openai", "gpt-4o-mini", {
+    inputTokens: 1_000_000,
+    cachedInputTokens: 800_000,
+    outputTokens: 0,
+  });
+  assert.equal(openai.usd.toFixed(6), (0.2 * 0.15 + 0.8 * 0.075).toFixed(6));
+  // Anthropic: reads at 0.1×, writes at 1.25× of $3.
+  const anthropic = costOf("anthropic", "claude-sonnet-4-5", {
+    inputTokens: 1_000_000,
+    cachedInputTokens: 500_000,
+    cacheWriteTokens: 250_000,
+    outputTokens: 0,
+  });
+  assert.equal(anthropic.usd.toFixed(6), (0.25 * 3 + 0.5 * 0.3 + 0.25 * 3.75).toFixed(6));
+  // Gemini: cached at 0.25× of $0.3.
+  const google = costOf("google", "gemini-2.5-flash", {
+    inputTokens: 1_000_000,
+    cachedInputTokens: 1_000_000,
+    outputTokens: 0,
+  });
+  assert.equal(google.usd.toFixed(6), "0.075000");
+  // A model OpenAI does not discount is billed in full.
+  assert.equal(costOf("openai", "o3-pro", { ...MILLION, cachedInputTokens: 1_000_000 }).usd, 100);
+});
+
+Deno.test("createPriceTable() takes a cached rate from an override", () => {
+  const table = createPriceTable({ "openai/my-model": { input: 2, output: 0, cachedInput: 0.5 } });
+  assert.equal(table.costOf("openai", "my-model", { ...MILLION, cachedInputTokens: 500_000 }).usd, 1.25);
+});

@@ -6,11 +6,22 @@ export type LlmProviderId = "openai" | "anthropic" | "google";
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
   content: string;
+  /**
+   * The conversation up to and including this message is a prefix other calls repeat. Providers whose prompt
+   * cache needs explicit marks (Anthropic's `cache_control`) put a cache breakpoint here; the others cache
+   * repeated prefixes on their own.
+   */
+  cacheBreakpoint?: boolean;
 }
 
 export interface TokenUsage {
+  /** Every prompt token, those served from or written to the provider's prompt cache included. */
   inputTokens: number;
   outputTokens: number;
+  /** Prompt tokens served from the provider's prefix cache, billed at its cached rate; absent means 0. */
+  cachedInputTokens?: number;
+  /** Prompt tokens written to the cache, which Anthropic bills above its input rate; absent means 0. */
+  cacheWriteTokens?: number;
 }
 
 export interface ChatOptions<T = unknown> {

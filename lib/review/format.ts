@@ -68,6 +68,8 @@ export interface SummaryStep {
   name: string;
   model?: string;
   inputTokens: number;
+  /** Part of `inputTokens` served from the provider's prompt cache (billed at its cached rate). */
+  cachedInputTokens?: number;
   outputTokens: number;
   error?: string;
   /** LLM calls the step made (chunks of the diff). */
@@ -185,15 +187,15 @@ export function renderSummary(input: SummaryInput): string {
       "",
       "<details><summary>Steps, tokens and cost</summary>",
       "",
-      "| Step | Model | Calls | Findings | Tokens in | Tokens out | Cost |",
-      "| --- | --- | --- | --- | --- | --- | --- |",
+      "| Step | Model | Calls | Findings | Tokens in | Cached in | Tokens out | Cost |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- |",
     );
     for (const step of input.steps) {
       const found = all.filter((finding) => finding.step === step.name).length;
       lines.push(
         `| ${escapeCell(step.name)} | ${escapeCell(step.model ?? "—")} | ${
           step.calls ?? "—"
-        } | ${found} | ${step.inputTokens} | ${step.outputTokens} | ${
+        } | ${found} | ${step.inputTokens} | ${step.cachedInputTokens ?? 0} | ${step.outputTokens} | ${
           step.costUsd === undefined ? "—" : `$${step.costUsd.toFixed(4)}`
         } |`,
       );
@@ -202,11 +204,13 @@ export function renderSummary(input: SummaryInput): string {
   }
   const tokensIn = input.steps.reduce((sum, step) => sum + step.inputTokens, 0);
   const tokensOut = input.steps.reduce((sum, step) => sum + step.outputTokens, 0);
+  const tokensCached = input.steps.reduce((sum, step) => sum + (step.cachedInputTokens ?? 0), 0);
+  const cachedNote = tokensCached > 0 ? ` (${tokensCached} cached)` : "";
   lines.push(
     "",
     `<sub>Steps: ${
       input.steps.map((step) => step.name).join(", ") || "none"
-    } · tokens ${tokensIn} in / ${tokensOut} out · $${input.costUsd.toFixed(4)}</sub>`,
+    } · tokens ${tokensIn} in${cachedNote} / ${tokensOut} out · $${input.costUsd.toFixed(4)}</sub>`,
     summaryMarker(input.headSha),
   );
   return lines.join("\n");

@@ -115,7 +115,34 @@ Deno.test("renderSummary() reports skipped files by reason, redactions, failures
   assert.match(text, /- lockfile: `yarn.lock`/);
   assert.match(text, /3 value\(s\) that look like credentials \(github_token ×2, jwt ×1\)/);
   assert.match(text, /- \*\*security\*\*: Model timed out/);
-  assert.match(text, /\| bugs \| gpt-4o-mini \| 3 \| 0 \| 1200 \| 80 \| \$0\.0021 \|/);
+  assert.match(text, /\| bugs \| gpt-4o-mini \| 3 \| 0 \| 1200 \| 0 \| 80 \| \$0\.0021 \|/);
   assert.match(text, /since the last reviewed commit 0123456789ab were reviewed\./);
   assert.match(text, /tokens 1200 in \/ 80 out · \$0\.0021/);
+});
+
+Deno.test("renderSummary() shows cached prompt tokens per step and in the footer", () => {
+  const text = renderSummary({
+    headSha: "abc",
+    filesReviewed: 1,
+    inline: [],
+    unanchored: [],
+    alreadyPosted: 0,
+    skippedFiles: [],
+    steps: [
+      {
+        name: "bugs",
+        model: "gpt-4o-mini",
+        inputTokens: 3000,
+        cachedInputTokens: 2048,
+        outputTokens: 40,
+        costUsd: 0.1,
+      },
+      { name: "security", model: "gpt-4o-mini", inputTokens: 3000, outputTokens: 40, costUsd: 0.2 },
+    ],
+    costUsd: 0.3,
+  });
+  assert.match(text, /\| Tokens in \| Cached in \| Tokens out \|/);
+  assert.match(text, /\| bugs \| gpt-4o-mini \| — \| 0 \| 3000 \| 2048 \| 40 \| \$0\.1000 \|/);
+  assert.match(text, /\| security \| gpt-4o-mini \| — \| 0 \| 3000 \| 0 \| 40 \|/);
+  assert.match(text, /tokens 6000 in \(2048 cached\) \/ 80 out/);
 });

@@ -282,6 +282,7 @@ async function reviewFiles(input: {
       name: run.record.name,
       model: run.record.model ?? undefined,
       inputTokens: run.record.inputTokens,
+      cachedInputTokens: run.record.cachedInputTokens,
       outputTokens: run.record.outputTokens,
       error: run.record.error ?? undefined,
       calls: run.chunks,
