@@ -84,7 +84,13 @@ function reply(request: FakeLlmRequest): FakeReply {
       }]
       : [];
   });
-  const json = { findings };
+  // A combined call's schema asks for each finding's step.
+  const format =
+    (request.body as { response_format?: { json_schema?: { schema?: unknown } } }).response_format;
+  const combined = JSON.stringify(format?.json_schema?.schema ?? {}).includes('"step"');
+  const json = {
+    findings: combined ? findings.map((finding) => ({ ...finding, step: "security" })) : findings,
+  };
   return delayMs > 0 ? { delayMs, then: { json } } : { json };
 }
 

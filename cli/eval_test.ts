@@ -28,11 +28,12 @@ function finding(path: string, line: number, title: string) {
  * TP 2, FP 3, FN 2.
  */
 function scripted(request: FakeLlmRequest): FakeReply {
-  const system = request.messages[0]!.content;
+  // The step's instructions follow the shared rules and diff.
+  const focus = request.messages.at(-1)!.content;
   const step = (["bugs", "security", "performance"] as const).find((name) =>
-    system.includes(BUILTIN_PROMPTS[name])
+    focus.includes(BUILTIN_PROMPTS[name])
   );
-  const diff = request.messages.at(-1)!.content;
+  const diff = request.messages[1]!.content;
   const findings = [];
   if (diff.includes("src/orders/list_orders.ts")) {
     if (step === "bugs") {
@@ -126,7 +127,7 @@ Deno.test("runEvalCommand() prints tables, and --category scores a step as anoth
 Deno.test("runEvalCommand() runs the pipeline of --config and reports failed steps", async () => {
   await using openai = await startFakeOpenAI({
     reply: (request) =>
-      request.messages[0]!.content.includes("Find nothing") ? { status: 400 } : scripted(request),
+      request.messages.at(-1)!.content.includes("Find nothing") ? { status: 400 } : scripted(request),
   });
   const dir = await Deno.makeTempDir();
   try {

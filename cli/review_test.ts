@@ -56,14 +56,15 @@ const WARNING = {
 /** The fake model: the bugs step reports what the test scripts, the security step finds nothing. */
 function scriptedModel(bugs: (request: FakeLlmRequest) => unknown[]) {
   return (request: FakeLlmRequest): FakeReply => {
-    const system = request.messages[0]!.content;
-    if (system.includes(BUILTIN_PROMPTS.bugs)) return { json: { findings: bugs(request) } };
+    const focus = request.messages.at(-1)!.content;
+    if (focus.includes(BUILTIN_PROMPTS.bugs)) return { json: { findings: bugs(request) } };
     return { json: { findings: [] } };
   };
 }
 
+/** The rules come first, then the diff every step's call shares, then the step's focus. */
 function userDiff(request: FakeLlmRequest): string {
-  return request.messages.at(-1)!.content;
+  return request.messages[1]!.content;
 }
 
 async function pagerRepo(): Promise<TestRepo> {
@@ -524,14 +525,20 @@ Deno.test("runReviewCommand() gives the model context lines from the reviewed ve
   await repo.write({ "src/numbers.ts": lines.join("\n") + "\n" });
   await repo.git("add", "src/numbers.ts");
   // An unstaged edit must not leak into a --staged review's context.
-  lines[4] = "export const line5 = 'unstaged';";
+  lines[5] = "export const line6 = 'unstaged';";
   await repo.write({ "src/numbers.ts": lines.join("\n") + "\n" });
   await using openai = await startFakeOpenAI({ reply: () => ({ json: { findings: [] } }) });
   const io = recordingIo({ args: ["--staged", "-q"], env: modelEnv(openai.url), cwd: repo.dir });
   assert.equal(await runReviewCommand(io), 0, io.output.stderr);
   const diff = userDiff(openai.requests[0]!);
   assert.match(diff, /R10 \+export const line10 = 100;/);
-  assert.match(diff, /export const line5 = 5;/, "read from the index, beyond git's three lines of context");
+  // Four lines above the change (the default for a small pull request): one beyond git's three, read from the index.
+  assert.match(
+    diff,
+    /R6 {2}export const line6 = 6;/,
+    "read from the index, beyond git's three lines of context",
+  );
+  assert.doesNotMatch(diff, /line5/);
   assert.doesNotMatch(diff, /unstaged/);
 });
 

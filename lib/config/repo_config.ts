@@ -150,6 +150,22 @@ export const PipelineStep = z.object({
 }).strict();
 export type PipelineStep = z.infer<typeof PipelineStep>;
 
+/** How the llm steps of a pipeline call the model. */
+export const PipelineOptions = z.object({
+  mode: z.enum(["separate", "combined"]).default("separate").describe(
+    "`separate` makes one model call per llm step and chunk of the diff; the calls share the diff as a cached " +
+      "prompt prefix. `combined` reviews all llm steps' concerns in one call per chunk (steps using the same " +
+      "model), each finding tagged with its step, for the lowest cost.",
+  ),
+  context_lines: z.union([z.literal("auto"), z.int().min(0).max(50)], {
+    error: 'Must be "auto" or a whole number from 0 to 50',
+  }).default("auto").describe(
+    "Unchanged lines shown to the model above and below each change. `auto` shows 4 for pull requests of up to " +
+      "10 files, 3 up to 100 files and 1 beyond.",
+  ),
+}).strict();
+export type PipelineOptions = z.infer<typeof PipelineOptions>;
+
 /** How the review is posted. */
 export const OutputConfig = z.object({
   inline_comments: z.boolean().default(true).describe("Post findings as comments on the changed lines."),
@@ -217,6 +233,9 @@ export const RepoConfig = z.object({
       'Named, ordered lists of steps. The "default" pipeline runs on every review; other pipelines run only when ' +
         "asked for by name.",
     ),
+  pipeline: PipelineOptions.default(() => PipelineOptions.parse({})).describe(
+    "How llm steps call the model: one call per step, or all steps combined, and how much context they see.",
+  ),
   output: OutputConfig.default(() => OutputConfig.parse({})).describe("How the review is posted."),
   path_instructions: z.array(PathInstruction).default(() => []).describe(
     "Extra review instructions for matching files, in order.",
@@ -915,6 +934,10 @@ function typeName(schema: z.ZodType): string {
       return "mapping";
     case "record":
       return "mapping of names";
+    case "union":
+      return (unwrap(schema)._zod.def as unknown as { options: z.ZodType[] }).options.map(typeName).join(
+        " or ",
+      );
     default:
       return def.type;
   }

@@ -74,6 +74,9 @@ pipelines:
     - name: team-style
       prompt: library:team-style
       enabled: false
+pipeline:
+  mode: combined
+  context_lines: 8
 output:
   inline_comments: false
   summary: false
@@ -190,6 +193,7 @@ Deno.test("parseRepoConfig() reads every option of a full configuration", () => 
       paths: ["src/api/**"],
       instructions: "Every handler must check the caller's organization.",
     }],
+    pipeline: { mode: "combined", context_lines: 8 },
   });
 });
 
@@ -675,6 +679,31 @@ const BAD_VALUES: BadCase[] = [
     line: 5,
     column: 15,
     message: /Must be a path relative to the repository root/,
+  },
+  {
+    option: "pipeline",
+    yaml: "pipeline: fast",
+    path: "pipeline",
+    line: 1,
+    column: 11,
+    message: /Must be a mapping of options/,
+  },
+  {
+    option: "pipeline.mode",
+    yaml: "pipeline:\n  mode: combind",
+    path: "pipeline.mode",
+    line: 2,
+    column: 9,
+    message: /Must be one of "separate", "combined": current value is "combind"/,
+    suggestion: "combined",
+  },
+  {
+    option: "pipeline.context_lines",
+    yaml: "pipeline:\n  context_lines: lots",
+    path: "pipeline.context_lines",
+    line: 2,
+    column: 18,
+    message: /Must be "auto" or a whole number from 0 to 50/,
   },
   {
     option: "output",

@@ -18,7 +18,7 @@ import type { LlmClient, LlmProviderId } from "./types.ts";
 export type { ChatMessage, ChatOptions, ChatResult, LlmClient, LlmProviderId, TokenUsage } from "./types.ts";
 export { LlmError } from "./types.ts";
 export type { LlmProviderOptions, StructuredOutputMode } from "./_call.ts";
-export { DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS } from "./_call.ts";
+export { DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS, sumUsage } from "./_call.ts";
 export { createOpenAICompatibleClient } from "./openai_compatible.ts";
 export { createAnthropicClient } from "./anthropic.ts";
 export { createGoogleClient } from "./google.ts";

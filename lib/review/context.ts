@@ -18,8 +18,20 @@ export type TokenCounter = (text: string) => number;
 export const DEFAULT_CHUNK_TOKENS = 24_000;
 /** Diff tokens one step may spend on a pull request, over all its chunks, unless configured otherwise. */
 export const DEFAULT_STEP_TOKENS = 240_000;
-/** Lines of the head file shown above and below each hunk, beyond git's own three. */
+/** Lines read from the head file above and below each hunk, beyond git's own three, unless configured. */
 export const DEFAULT_CONTEXT_LINES = 5;
+
+/**
+ * Unchanged lines shown above and below each change when `pipeline.context_lines` is "auto": they help the model
+ * read a small change, but in a large pull request they are most of the prompt (git's 3 plus 5 read lines made
+ * each step's diff 1.56× the raw diff). Up to 10 files: 4 lines (one read beyond git's); up to 100: git's 3, no
+ * file reads; more: 1. Git's `@@` section heading still names the enclosing function.
+ */
+export function autoContextLines(reviewableFiles: number): number {
+  if (reviewableFiles <= 10) return 4;
+  if (reviewableFiles <= 100) return 3;
+  return 1;
+}
 /** Files whose head version is read for extra context, riskiest first; the rest keep git's context. */
 export const DEFAULT_CONTEXT_FILES = 50;
 
@@ -329,6 +341,42 @@ export function widenHunks(file: DiffFile, content: string, lines: number): Diff
       lines: [...before, ...hunk.lines, ...after],
     });
     offset = offsetAfter;
+  });
+  return { ...file, hunks };
+}
+
+/**
+ * Keeps only the unchanged lines within `lines` of a change, splitting a hunk where a longer unchanged run would
+ * be left out. Only the prompt is trimmed: anchoring uses the real diff, so every line a finding may name is
+ * still numbered as in the pull request.
+ */
+export function trimContext(file: DiffFile, lines: number): DiffFile {
+  const hunks = file.hunks.flatMap((hunk) => {
+    const changed = hunk.lines.map((line) => line.kind === "add" || line.kind === "del");
+    const distance = hunk.lines.map(() => Infinity);
+    let last = -Infinity;
+    hunk.lines.forEach((_, index) => {
+      if (changed[index]) last = index;
+      distance[index] = index - last;
+    });
+    last = Infinity;
+    for (let index = hunk.lines.length - 1; index >= 0; index--) {
+      if (changed[index]) last = index;
+      distance[index] = Math.min(distance[index]!, last - index);
+    }
+    const parts: Hunk[] = [];
+    let run: DiffLine[] = [];
+    hunk.lines.forEach((line, index) => {
+      // The "\ No newline" marker belongs to the line before it.
+      const keep = line.kind === "no_newline" ? run.length > 0 : distance[index]! <= lines;
+      if (keep) run.push(line);
+      else if (run.length > 0) {
+        parts.push(subHunk(hunk, run));
+        run = [];
+      }
+    });
+    if (run.length > 0) parts.push(subHunk(hunk, run));
+    return parts.length === 0 ? [hunk] : parts;
   });
   return { ...file, hunks };
 }

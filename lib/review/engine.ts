@@ -1,9 +1,11 @@
 /**
- * The platform-independent review pipeline: leaves out files nobody wants reviewed, widens hunks with context
- * from the head version of each file, runs the configured steps with bounded parallelism — an llm step's files
- * split into token-budgeted chunks, one LLM call per chunk, also bounded — caps each step's severities, merges
- * findings that several steps reported, and drops findings below the configured minimum. The worker
- * (`review_pull_request.ts`) and the command line share it.
+ * The platform-independent review pipeline: leaves out files nobody wants reviewed, shows each change with the
+ * configured context (read from the head version of a file when git's three lines are not enough, trimmed when
+ * fewer help), runs the configured steps with bounded parallelism — an llm step's files split into
+ * token-budgeted chunks, one LLM call per chunk, also bounded; steps over the same chunk share its prompt prefix
+ * and the first call warms the provider's cache for the others; in combined mode one call per chunk serves every
+ * llm step — caps each step's severities, merges findings that several steps reported, and drops findings below
+ * the configured minimum. The worker (`review_pull_request.ts`) and the command line share it.
  */
 import type { ServerConfig } from "../config/env.ts";
 import type { LoadedConfig } from "../config/load.ts";
@@ -19,17 +21,21 @@ import {
 } from "../config/repo_config.ts";
 import type { ReviewStepRecord } from "../db/reviews.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
+import { sumUsage } from "../llm/mod.ts";
 import type { LlmClient, LlmProviderId, TokenUsage } from "../llm/types.ts";
 import {
+  autoContextLines,
   createTokenCounter,
   DEFAULT_CONTEXT_FILES,
-  DEFAULT_CONTEXT_LINES,
   expandContext,
   mapBounded,
   planChunks,
   type SkippedFile,
   type TokenCounter,
+  trimContext,
 } from "./context.ts";
+import { runCombinedSteps } from "./combined.ts";
+import { createPrefixWarmup, type PrefixWarmup } from "./prefix_warmup.ts";
 import { mergeDuplicateFindings } from "./fingerprint.ts";
 import type { Finding } from "./findings.ts";
 import { skipReason } from "./skip.ts";
@@ -56,7 +62,10 @@ export interface PipelineInput {
   headSha?: ScriptStepContext["headSha"];
   readHeadFile?: ScriptStepContext["readHeadFile"];
   scriptLimits?: ScriptStepContext["scriptLimits"];
-  /** Unchanged lines of the head file (`readHeadFile`) added above and below each hunk for llm steps; default 5. */
+  /**
+   * Unchanged lines shown to llm steps above and below each change (read from `readHeadFile` beyond git's three);
+   * default the configuration's `pipeline.context_lines`.
+   */
   contextLines?: number;
   /** Most files read for extra context, riskiest first; default 50. */
   contextFiles?: number;
@@ -92,21 +101,39 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   // Script checkouts and context lines read the same head files; read each once.
   const readHeadFile = input.readHeadFile ? memoize(input.readHeadFile) : undefined;
   const shared: PipelineInput = readHeadFile ? { ...input, readHeadFile } : input;
-  const withContext = readHeadFile
+  const contextLines = input.contextLines ??
+    (config.pipeline.context_lines === "auto"
+      ? autoContextLines(reviewable.length)
+      : config.pipeline.context_lines);
+  // Platforms send git's 3 lines of context; more are read from the head file, fewer are trimmed away.
+  const expanded = readHeadFile && contextLines > GIT_CONTEXT_LINES
     ? await expandContext(reviewable, {
       readFile: readHeadFile,
-      lines: input.contextLines ?? DEFAULT_CONTEXT_LINES,
+      lines: contextLines,
       maxFiles: input.contextFiles ?? DEFAULT_CONTEXT_FILES,
       signal: input.signal,
     })
     : reviewable;
-  const runs = await mapBounded(pipelineSteps(config), input.stepConcurrency ?? 3, async (step) => {
+  const withContext = expanded.map((file) => trimContext(file, contextLines));
+  const warmup = createPrefixWarmup();
+  const steps = pipelineSteps(config);
+  const combined = config.pipeline.mode === "combined" ? steps.filter((step) => step.type === "llm") : [];
+  const combinedRuns = combined.length === 0 ? Promise.resolve([]) : runCombinedSteps(shared, combined, {
+    files: withContext,
+    counterFor: (provider) => counterFor(input, provider),
+    onStepStart: input.onStepStart,
+    onStep: input.onStep,
+  });
+  const separate = steps.filter((step) => !combined.includes(step));
+  const separateRuns = mapBounded(separate, input.stepConcurrency ?? 3, async (step) => {
     throwIfAborted(input.signal);
     await input.onStepStart?.(step.name);
-    const run = await runStep(shared, step, step.type === "llm" ? withContext : reviewable);
+    const run = await runStep(shared, step, step.type === "llm" ? withContext : reviewable, warmup);
     await input.onStep?.(run.record);
     return run;
   });
+  const finished = (await Promise.all([combinedRuns, separateRuns])).flat();
+  const runs = steps.map((step) => finished.find((run) => run.record.name === step.name)!);
   throwIfAborted(input.signal);
   const findings = mergeDuplicateFindings(runs.flatMap((run) => run.findings))
     .filter((finding) => meetsMinimumSeverity(config.output, finding.severity));
@@ -130,6 +157,9 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   }
   return { runs, findings, reviewable, skippedFiles, redactions };
 }
+
+/** Lines of context around each hunk in the diffs platforms serve (git's default). */
+const GIT_CONTEXT_LINES = 3;
 
 // Steps of one review count the same file texts; counting once per provider and text saves most tokenizer time.
 const countCaches = new WeakMap<PipelineInput, Map<LlmProviderId, Promise<TokenCounter>>>();
@@ -186,7 +216,12 @@ export interface StepRun {
   redactions?: RedactionResult["counts"];
 }
 
-async function runStep(input: PipelineInput, step: PipelineStep, files: DiffFile[]): Promise<StepRun> {
+async function runStep(
+  input: PipelineInput,
+  step: PipelineStep,
+  files: DiffFile[],
+  warmup: PrefixWarmup,
+): Promise<StepRun> {
   const { loaded, signal, title } = input;
   const started = performance.now();
   const base: ReviewStepRecord = {
@@ -241,13 +276,13 @@ async function runStep(input: PipelineInput, step: PipelineStep, files: DiffFile
         maxTokens: model.maxOutputTokens,
         temperature: model.temperature,
         signal,
+        warmup,
       });
     });
-    const usage = { inputTokens: 0, outputTokens: 0 };
+    let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
     const redactions: RedactionResult["counts"] = {};
     for (const result of results) {
-      usage.inputTokens += result.usage.inputTokens;
-      usage.outputTokens += result.usage.outputTokens;
+      usage = sumUsage(usage, result.usage);
       addRedactionCounts(redactions, result.redactions);
     }
     return {
@@ -255,6 +290,8 @@ async function runStep(input: PipelineInput, step: PipelineStep, files: DiffFile
         ...record,
         status: "completed",
         inputTokens: usage.inputTokens,
+        cachedInputTokens: usage.cachedInputTokens ?? 0,
+        cacheWriteTokens: usage.cacheWriteTokens ?? 0,
         outputTokens: usage.outputTokens,
         costUsd: input.costOf?.(model.provider, model.model, usage) ?? 0,
         cached: results.every((result) => result.cached),

@@ -1,6 +1,10 @@
 /**
- * Renders a diff for the model and the messages of an LLM review step. The diff is data, never instructions: it
+ * Renders a diff for the model and the messages of an LLM review call. The diff is data, never instructions: it
  * sits inside a fenced block whose fence cannot occur in the content, and the system prompt says so.
+ *
+ * Built for providers' prompt caches: the rules and the diff come first and are the same for every step that
+ * reviews a chunk, the step's own instructions come last, so only that tail differs between the steps' calls
+ * (OpenAI and Gemini cache a repeated prefix by themselves; Anthropic caches up to the marked breakpoint).
  */
 import { type DiffFile, filePath, type Hunk } from "../diff/types.ts";
 import type { ChatMessage } from "../llm/types.ts";
@@ -11,11 +15,12 @@ export interface PromptFile {
   part?: { index: number; count: number };
 }
 
-/** One hunk: its header and one numbered line per diff line. */
+/**
+ * One hunk: a `@@` line with git's section heading (every line carries its own number, so the ranges would only
+ * repeat them) and one numbered line per diff line.
+ */
 export function renderHunk(hunk: Hunk): string {
-  const out = [
-    `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@ ${hunk.header}`.trimEnd(),
-  ];
+  const out = [`@@ ${hunk.header}`.trimEnd()];
   for (const line of hunk.lines) {
     if (line.kind === "add") out.push(`R${line.newLine} +${line.content}`);
     else if (line.kind === "del") out.push(`L${line.oldLine} -${line.content}`);
@@ -58,24 +63,57 @@ Rules:
 - When a small replacement fixes the problem, put the replacement code for the lines line..end_line in "suggestion".
 - If there is nothing worth saying, return an empty findings list.`;
 
-export function buildReviewMessages(input: {
-  stepPrompt: string;
+/** A step as a review call presents it. */
+export interface PromptStep {
+  name: string;
+  /** The step's instructions (built-in, library or repository prompt). */
+  prompt: string;
+  /** The persona's system prompt, when the step names one. */
   persona?: string;
+  /** Combined mode: the files of this chunk the step reviews, when it does not review all of them. */
+  paths?: string[];
+}
+
+const COMBINED_RULES =
+  `Review the diff once for every step below. Put the step's name in each finding's "step" field; a problem ` +
+  `that fits several steps is reported once, under the first of them. A step only covers the files listed for it.`;
+
+/**
+ * The messages of one review call: the rules (system), then the title and fenced diff — a prefix shared by every
+ * step's call for this chunk and marked as a cache breakpoint — then what to look for: one step's persona and
+ * prompt, or all steps' in combined mode, and the repository's path instructions.
+ */
+export function buildReviewMessages(input: {
+  steps: readonly PromptStep[];
   title: string;
   diff: string;
   instructions?: string[];
 }): ChatMessage[] {
   const fence = fenceFor(input.diff);
-  const system = [input.persona, RULES, input.stepPrompt, ...(input.instructions ?? [])]
-    .filter((part) => part && part.trim().length > 0).join("\n\n");
-  const user = [
+  const shared = [
     `Pull request title (untrusted): ${JSON.stringify(input.title)}`,
     "DIFF START",
     `${fence}diff`,
     input.diff,
     fence,
     "DIFF END",
-    "Return your findings as JSON.",
   ].join("\n");
-  return [{ role: "system", content: system }, { role: "user", content: user }];
+  const [only] = input.steps;
+  const focus = input.steps.length === 1 && only ? [only.persona, `Review focus:\n${only.prompt}`] : [
+    COMBINED_RULES,
+    ...input.steps.map((step) =>
+      [
+        `## Step "${step.name}" (${step.paths ? `files: ${step.paths.join(", ")}` : "all files"})`,
+        step.persona,
+        step.prompt,
+      ].filter((part) => part && part.trim().length > 0).join("\n\n")
+    ),
+  ];
+  const tail = [...focus, ...(input.instructions ?? []), "Return your findings as JSON."]
+    .filter((part) => part && part.trim().length > 0).join("\n\n");
+  return [
+    { role: "system", content: RULES },
+    { role: "user", content: shared, cacheBreakpoint: true },
+    { role: "user", content: tail },
+  ];
 }

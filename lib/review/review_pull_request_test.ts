@@ -321,7 +321,7 @@ dbTest(
         );
         // Every line between the fences is a numbered diff line, a file heading, a hunk header or blank.
         const inside = user.slice(user.indexOf("\n", start + "DIFF START\n".length) + 1, close).split("\n");
-        for (const line of inside) assert.match(line, /^(R\d+ [ +]|L\d+ -|### File: |@@ |$)/, line);
+        for (const line of inside) assert.match(line, /^(R\d+ [ +]|L\d+ -|### File: |@@( |$)|$)/, line);
       }
       const [review] = context.github.state.reviews;
       assert.notEqual(review!.event, "APPROVE");

@@ -1,27 +1,37 @@
 /**
- * An LLM review step: one structured chat call per chunk of the diff, answers validated into findings. Every
- * message is passed through `redactMessages` first, so nothing secret-looking reaches the provider.
+ * An LLM review call: one structured chat call per chunk of the diff — for one step, or in combined mode for
+ * every step at once — answers validated into findings tagged with their step. Every message is passed through
+ * `redactMessages` first, so nothing secret-looking reaches the provider. Calls of several steps over the same
+ * chunk send the same prefix (rules and diff) and go through a `PrefixWarmup`, so the provider caches it.
  */
 import { z } from "zod";
 import type { DiffFile } from "../../diff/types.ts";
 import type { LlmClient, TokenUsage } from "../../llm/types.ts";
 import { type Finding, Severity } from "../findings.ts";
-import { buildReviewMessages, type PromptFile, renderNumberedDiff } from "../prompt.ts";
+import type { PrefixWarmup } from "../prefix_warmup.ts";
+import { buildReviewMessages, type PromptFile, type PromptStep, renderNumberedDiff } from "../prompt.ts";
 import { type RedactionResult, redactMessages } from "../redact.ts";
 
-export const ReviewAnswer = z.object({
-  findings: z.array(z.object({
-    path: z.string().min(1),
-    line: z.number().int().positive(),
-    side: z.enum(["LEFT", "RIGHT"]).default("RIGHT"),
-    end_line: z.number().int().positive().nullable().optional(),
-    severity: Severity,
-    title: z.string().min(1).max(200),
-    body: z.string().max(4000),
-    suggestion: z.string().nullable().optional(),
-  })).max(100),
+const AnswerFinding = z.object({
+  path: z.string().min(1),
+  line: z.number().int().positive(),
+  side: z.enum(["LEFT", "RIGHT"]).default("RIGHT"),
+  end_line: z.number().int().positive().nullable().optional(),
+  severity: Severity,
+  title: z.string().min(1).max(200),
+  body: z.string().max(4000),
+  suggestion: z.string().nullable().optional(),
 });
+
+export const ReviewAnswer = z.object({ findings: z.array(AnswerFinding).max(100) });
 export type ReviewAnswer = z.infer<typeof ReviewAnswer>;
+
+/** The answer of a combined call: every finding names one of `steps`; up to 100 findings per step. */
+export function combinedAnswer(steps: readonly [string, ...string[]]) {
+  return z.object({
+    findings: z.array(AnswerFinding.extend({ step: z.enum(steps) })).max(100 * steps.length),
+  });
+}
 
 export interface LlmStepInput {
   name: string;
@@ -35,6 +45,8 @@ export interface LlmStepInput {
   maxTokens?: number;
   temperature?: number;
   signal?: AbortSignal;
+  /** Shared by the calls of one review, so calls repeating a prefix wait for its first call. */
+  warmup?: PrefixWarmup;
 }
 
 export interface LlmStepResult {
@@ -45,23 +57,50 @@ export interface LlmStepResult {
   redactions: RedactionResult["counts"];
 }
 
+/** One step's call over one chunk. */
 export async function runLlmStep(input: LlmStepInput): Promise<LlmStepResult> {
+  return await runReviewCall({
+    ...input,
+    steps: [{ name: input.name, prompt: input.prompt, persona: input.persona }],
+  });
+}
+
+export interface ReviewCallInput extends Omit<LlmStepInput, "name" | "prompt" | "persona"> {
+  /** One step, or several for a combined call. */
+  steps: readonly PromptStep[];
+}
+
+/** One call over one chunk for one or several steps; findings carry the step they belong to. */
+export async function runReviewCall(input: ReviewCallInput): Promise<LlmStepResult> {
   const built = buildReviewMessages({
-    stepPrompt: input.prompt,
-    persona: input.persona,
+    steps: input.steps,
     instructions: input.instructions,
     title: input.title,
     diff: renderNumberedDiff(input.files),
   });
   const { messages, counts: redactions } = redactMessages(built);
-  const result = await input.client.chat(messages, {
-    schema: ReviewAnswer,
-    schemaName: "review_findings",
-    maxTokens: input.maxTokens,
-    temperature: input.temperature,
-    signal: input.signal,
-  });
-  const answer = result.parsed ?? ReviewAnswer.parse(JSON.parse(result.text));
+  const names = input.steps.map((step) => step.name);
+  const combined = names.length > 1;
+  const schema = combined ? combinedAnswer(names as [string, ...string[]]) : ReviewAnswer;
+  const call = () =>
+    input.client.chat(messages, {
+      schema,
+      schemaName: combined ? "combined_review_findings" : "review_findings",
+      maxTokens: input.maxTokens,
+      temperature: input.temperature,
+      signal: input.signal,
+    });
+  const prefixEnd = messages.findIndex((message) => message.cacheBreakpoint) + 1;
+  const prefix = [
+    input.client.provider,
+    input.client.model,
+    ...messages.slice(0, prefixEnd).map((m) => m.content),
+  ]
+    .join("\u0000");
+  const result = input.warmup ? await input.warmup(prefix, call) : await call();
+  const answer = (result.parsed ?? schema.parse(JSON.parse(result.text))) as {
+    findings: (z.infer<typeof AnswerFinding> & { step?: string })[];
+  };
   return {
     findings: answer.findings.map((finding) => ({
       path: finding.path.replace(/^[ab]\//, ""),
@@ -72,7 +111,7 @@ export async function runLlmStep(input: LlmStepInput): Promise<LlmStepResult> {
       title: finding.title.trim(),
       body: finding.body.trim(),
       suggestion: finding.suggestion ?? undefined,
-      step: input.name,
+      step: finding.step ?? names[0]!,
     })),
     usage: result.usage,
     cached: Boolean((result as { cached?: boolean }).cached),
