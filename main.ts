@@ -10,6 +10,7 @@ import { WEBHOOK_PARSERS } from "./lib/platforms/mod.ts";
 import { createWakeup } from "./lib/queue/mod.ts";
 import { startWorker } from "./worker/start.ts";
 import { createWebhookCache } from "./lib/webhooks/webhook_cache.ts";
+import { countUsers } from "./lib/db/users.ts";
 
 const config = loadServerConfig(Deno.env.toObject());
 const log = createLogger({ level: config.logLevel });
@@ -26,7 +27,15 @@ const app = createApp({
   onEnqueued: () => wakeup.wake(),
   metrics: runtime.metrics,
   webhookCache: createWebhookCache(),
+  setupToken: runtime.setupToken,
 });
+if (await countUsers(runtime.db) === 0) {
+  // Until the owner exists, whoever holds this token (the operator, reading this output) can create them.
+  log.warn("Loom has no owner yet: open the set-up page with its one-time token", {
+    url: new URL(`/setup?token=${runtime.setupToken}`, config.publicUrl).href,
+    setupToken: runtime.setupToken,
+  });
+}
 const stop = new AbortController();
 const server = Deno.serve({
   port: config.port,

@@ -8,6 +8,7 @@ import { sqlitePath } from "./db/open.ts";
 import { migrate } from "./db/migrate.ts";
 import { createSecretBox, type SecretBox } from "./auth/secret_box.ts";
 import { loadOrCreateSecretKey } from "./auth/secret_key_file.ts";
+import { deriveSetupToken } from "./auth/setup_token.ts";
 import type { Logger } from "./log.ts";
 import { createPlatformClient } from "./platforms/mod.ts";
 import { createModelWiring } from "./llm/models.ts";
@@ -22,6 +23,8 @@ export interface Runtime {
   secretBox: SecretBox;
   /** This process's Prometheus metrics; queue gauges are read from `db` at each scrape. */
   metrics: LoomMetrics;
+  /** The token `/setup` asks for until the owner exists (`lib/auth/setup_token.ts`). */
+  setupToken: string;
   close(): Promise<void>;
 }
 
@@ -74,6 +77,7 @@ export async function openRuntime(config: ServerConfig, log: Logger): Promise<Ru
     db,
     secretBox: await createSecretBox(secretKey),
     metrics: createLoomMetrics({ db }),
+    setupToken: await deriveSetupToken(secretKey),
     close: () => {
       stopPruning();
       return db.close();

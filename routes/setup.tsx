@@ -10,6 +10,11 @@ import {
   signIn,
 } from "../lib/auth/mod.ts";
 import { formFields, renderHtml } from "../lib/dashboard/route.tsx";
+import { setupTokenMatches } from "../lib/auth/setup_token.ts";
+
+/** Why the token is asked for and where to find it, shown above the field. */
+const TOKEN_HINT = "Loom printed a one-time set-up token in its log when it started " +
+  '("Loom has no owner yet"); only someone who can read that log can create the owner.';
 
 function SetupPage(
   { c, error, values }: { c: Context<AppEnv>; error?: string; values?: Record<string, string> },
@@ -25,6 +30,18 @@ function SetupPage(
         {error && <p class="notice error" role="alert">{error}</p>}
         <form method="post" class="stack">
           <input type="hidden" name="_csrf" value={anonymousCsrfToken(c)} />
+          <label>
+            <span>
+              Set-up token <span class="muted small">{TOKEN_HINT}</span>
+            </span>
+            <input
+              name="setupToken"
+              required
+              autocomplete="off"
+              spellcheck={false}
+              value={values?.setupToken ?? c.req.query("token") ?? ""}
+            />
+          </label>
           <label>
             Organization name
             <input name="organizationName" required maxLength={100} value={values?.organizationName ?? ""} />
@@ -63,6 +80,16 @@ export const handler = defineHandlers({
       });
     }
     const fields = await formFields(c);
+    if (!setupTokenMatches(fields.setupToken ?? "", c.var.deps.setupToken)) {
+      c.var.log.warn("Set-up refused: wrong set-up token");
+      const values = { organizationName: fields.organizationName ?? "", name: fields.name ?? "" };
+      return renderHtml(
+        c,
+        "Set up Loom",
+        <SetupPage c={c} error="That is not the set-up token Loom printed at start-up." values={values} />,
+        { status: 403 },
+      );
+    }
     const values = {
       organizationName: (fields.organizationName ?? "").trim(),
       name: (fields.name ?? "").trim(),
@@ -74,7 +101,8 @@ export const handler = defineHandlers({
       ? `"${values.email}" is not an email address`
       : passwordProblem(fields.password ?? "");
     if (problem) {
-      return renderHtml(c, "Set up Loom", <SetupPage c={c} error={problem} values={values} />, {
+      const shown = { ...values, setupToken: fields.setupToken ?? "" };
+      return renderHtml(c, "Set up Loom", <SetupPage c={c} error={problem} values={shown} />, {
         status: 400,
       });
     }

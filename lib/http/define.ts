@@ -27,6 +27,8 @@ export interface AppDeps {
   oauthProviders?: OAuthProviders;
   /** Prometheus metrics served at `/metrics` and updated by the webhook route. */
   metrics?: LoomMetrics;
+  /** The one-time token `/setup` requires until the owner exists; without it, `/setup` refuses everyone. */
+  setupToken?: string;
   /** Repository rows and decrypted secrets the webhook route keeps between requests (for this `secretBox`). */
   webhookCache?: WebhookCache;
 }

@@ -8,7 +8,7 @@ import { findUserByEmail } from "../../lib/db/users.ts";
 import { enqueue, getJob } from "../../lib/queue/mod.ts";
 import { sql } from "../../lib/db/mod.ts";
 import { ensureIslandsBuilt, launchBrowser, screenshotPath } from "../support/browser.ts";
-import { createTestDeps, serveApp } from "../support/app_server.ts";
+import { createTestDeps, serveApp, TEST_SETUP_TOKEN } from "../support/app_server.ts";
 import { seedRepo, seedReview } from "./seed.ts";
 
 const OWNER = { email: "ada@example.com", password: "correct horse battery", name: "Ada Lovelace" };
@@ -42,6 +42,7 @@ dbTest(
       await page.goto(server.url + "/");
       assert.equal(new URL(page.url()).pathname, "/setup");
       await shot(page, "setup", dialect);
+      await page.fill('input[name="setupToken"]', TEST_SETUP_TOKEN);
       await page.fill('input[name="organizationName"]', "Acme");
       await page.fill('input[name="name"]', OWNER.name);
       await page.fill('input[name="email"]', OWNER.email);
@@ -225,6 +226,7 @@ dbTest("dashboard pages render on the server without JavaScript", async ({ db })
     headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({
       _csrf: csrf,
+      setupToken: TEST_SETUP_TOKEN,
       organizationName: "Acme",
       name: "Ada",
       email: "ada@example.com",

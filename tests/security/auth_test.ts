@@ -11,7 +11,7 @@ import { countUserSessions, createSession } from "../../lib/db/sessions.ts";
 import { createInvitation } from "../../lib/db/invitations.ts";
 import { listRepos } from "../../lib/db/repos.ts";
 import { createOAuthProviders, hashPassword, reserveLoginAttempt } from "../../lib/auth/mod.ts";
-import { createTestDeps, TEST_SECRET_KEY } from "../support/app_server.ts";
+import { createTestDeps, TEST_SECRET_KEY, TEST_SETUP_TOKEN } from "../support/app_server.ts";
 import { seedRepo } from "../browser/seed.ts";
 import { startFakeOAuth } from "./fake_oauth.ts";
 
@@ -48,7 +48,7 @@ async function withOwner(db: Db, password = "the owner's password") {
 }
 
 dbTest(
-  "first run: / leads to setup, which creates the owner once and adopts unowned repositories",
+  "first run: / leads to setup, which needs the set-up token, creates the owner once and adopts unowned repositories",
   async ({ db }) => {
     const app = createApp(await createTestDeps(db));
     await seedRepo(db, { fullName: "octo/cli-added" });
@@ -57,11 +57,22 @@ dbTest(
     assert.equal(home.headers.get("location"), "/setup");
     const { csrf, cookie } = await anonymousForm(app, "/setup");
     const form = {
+      setupToken: TEST_SETUP_TOKEN,
       organizationName: "Acme",
       name: "Ada",
       email: "Ada@Example.com",
       password: "long enough password",
     };
+    for (const setupToken of ["", "0".repeat(32), TEST_SETUP_TOKEN.slice(1)]) {
+      const refused = await app.request("/setup", {
+        method: "POST",
+        headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ ...form, setupToken, _csrf: csrf }).toString(),
+      });
+      assert.equal(refused.status, 403, `set-up token "${setupToken}"`);
+      assert.match(await refused.text(), /not the set-up token Loom printed/);
+    }
+    assert.equal(await countUsers(db), 0, "no owner without the set-up token");
     const forged = await app.request("/setup", {
       method: "POST",
       headers: { cookie, "content-type": "application/x-www-form-urlencoded" },

@@ -8,6 +8,8 @@ import type { Db } from "../../lib/db/mod.ts";
 import { createWebhookCache } from "../../lib/webhooks/webhook_cache.ts";
 
 export const TEST_SECRET_KEY = "test-secret-key-test-secret-key-0123456789";
+/** The set-up token test apps accept (a real process derives its own from the secret key and logs it). */
+export const TEST_SETUP_TOKEN = "0123456789abcdef0123456789abcdef";
 
 export async function createTestDeps(db: Db, overrides: Partial<AppDeps> = {}): Promise<AppDeps> {
   return {
@@ -17,6 +19,7 @@ export async function createTestDeps(db: Db, overrides: Partial<AppDeps> = {}): 
     secretBox: await createSecretBox(TEST_SECRET_KEY),
     parsers: {},
     webhookCache: createWebhookCache(),
+    setupToken: TEST_SETUP_TOKEN,
     ...overrides,
   };
 }
