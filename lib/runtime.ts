@@ -106,8 +106,12 @@ export function createReviewDeps(
     db,
     server: config,
     log,
-    createClient: (repo) =>
-      createPlatformClient(repo.platform, config, { installationId: repo.installationId ?? undefined, log }),
+    createClient: (repo, clientOptions) =>
+      createPlatformClient(repo.platform, config, {
+        installationId: repo.installationId ?? undefined,
+        log,
+        signal: clientOptions?.signal,
+      }),
     createLlm: (model) => {
       const client = models.createLlm(model);
       return options.metrics ? instrumentLlm(client, options.metrics) : client;

@@ -26,6 +26,8 @@ export const ServerConfig = z.object({
   jobLeaseMs: z.coerce.number().int().min(1000).default(60_000),
   jobTimeoutMs: z.coerce.number().int().min(1000).default(300_000),
   pollIntervalMs: z.coerce.number().int().min(10).default(1000),
+  /** Deadline of one request to a git platform (`lib/platforms/deadline.ts`). */
+  platformTimeoutMs: z.coerce.number().int().min(100).default(30_000),
   githubApiUrl: z.string().url().default("https://api.github.com"),
   githubToken: z.string().optional(),
   githubAppId: z.string().optional(),
@@ -109,6 +111,7 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_JOB_LEASE_MS: "jobLeaseMs",
   LOOM_JOB_TIMEOUT_MS: "jobTimeoutMs",
   LOOM_POLL_INTERVAL_MS: "pollIntervalMs",
+  LOOM_PLATFORM_TIMEOUT_MS: "platformTimeoutMs",
   LOOM_GITHUB_API_URL: "githubApiUrl",
   LOOM_GITHUB_TOKEN: "githubToken",
   LOOM_GITHUB_APP_ID: "githubAppId",

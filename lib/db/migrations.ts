@@ -17,7 +17,9 @@ import sqlite0006 from "../../migrations/sqlite/0006_review_step_progress.sql" w
 import postgres0007 from "../../migrations/postgres/0007_login_limits.sql" with { type: "text" };
 import sqlite0007 from "../../migrations/sqlite/0007_login_limits.sql" with { type: "text" };
 import postgres0008 from "../../migrations/postgres/0008_cached_tokens.sql" with { type: "text" };
+import postgres0009 from "../../migrations/postgres/0009_cancellation_and_backoff.sql" with { type: "text" };
 import sqlite0008 from "../../migrations/sqlite/0008_cached_tokens.sql" with { type: "text" };
+import sqlite0009 from "../../migrations/sqlite/0009_cancellation_and_backoff.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
 
 export interface Migration {
@@ -36,6 +38,7 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 6, name: "0006_review_step_progress", text: postgres0006 },
     { version: 7, name: "0007_login_limits", text: postgres0007 },
     { version: 8, name: "0008_cached_tokens", text: postgres0008 },
+    { version: 9, name: "0009_cancellation_and_backoff", text: postgres0009 },
   ],
   sqlite: [
     { version: 1, name: "0001_initial", text: sqlite0001 },
@@ -46,5 +49,6 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 6, name: "0006_review_step_progress", text: sqlite0006 },
     { version: 7, name: "0007_login_limits", text: sqlite0007 },
     { version: 8, name: "0008_cached_tokens", text: sqlite0008 },
+    { version: 9, name: "0009_cancellation_and_backoff", text: sqlite0009 },
   ],
 };

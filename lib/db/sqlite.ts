@@ -66,6 +66,13 @@ export function createSqliteDb(path: string, options: SqliteOptions = {}): Db {
   database.exec("PRAGMA foreign_keys = ON");
   database.exec("PRAGMA synchronous = NORMAL");
   const lock = new ConnectionLock();
+  // In-process NOTIFY: the embedded worker shares this handle with the web server. A notification sent inside a
+  // transaction is delivered after COMMIT (and dropped on ROLLBACK), like PostgreSQL's.
+  const listeners = new Map<string, Set<(payload: string) => void>>();
+  let held: [string, string][] = [];
+  const deliver = (channel: string, payload: string) => {
+    for (const listener of listeners.get(channel) ?? []) queueMicrotask(() => listener(payload));
+  };
   const statements = new Map<string, ReturnType<DatabaseSync["prepare"]>>();
 
   const prepare = (text: string) => {
@@ -76,6 +83,16 @@ export function createSqliteDb(path: string, options: SqliteOptions = {}): Db {
     }
     return statement;
   };
+
+  function listen(channel: string, onNotify: (payload: string) => void) {
+    const set = listeners.get(channel) ?? new Set();
+    listeners.set(channel, set);
+    set.add(onNotify);
+    return Promise.resolve(() => {
+      set.delete(onNotify);
+      return Promise.resolve();
+    });
+  }
 
   const direct = {
     query<T>(statement: SqlStatement): T[] {
@@ -95,8 +112,11 @@ export function createSqliteDb(path: string, options: SqliteOptions = {}): Db {
     exec: (statement) => Promise.resolve(direct.exec(statement)),
     transaction: (fn) => fn(inTransaction),
     execScript: (text) => Promise.resolve(database.exec(text)),
-    notify: () => Promise.resolve(),
-    listen: () => Promise.resolve(null),
+    notify: (channel, payload = "") => {
+      held.push([channel, payload]);
+      return Promise.resolve();
+    },
+    listen: (channel, onNotify) => listen(channel, onNotify),
     close: () => Promise.reject(new Error("Cannot close the database inside a transaction")),
   };
 
@@ -108,18 +128,25 @@ export function createSqliteDb(path: string, options: SqliteOptions = {}): Db {
     transaction: (fn) =>
       lock.run(async () => {
         await retryWhileBusy(() => database.exec("BEGIN IMMEDIATE"), busyTimeoutMs);
+        held = [];
         try {
           const result = await fn(inTransaction);
           await retryWhileBusy(() => database.exec("COMMIT"), busyTimeoutMs);
+          for (const [channel, payload] of held) deliver(channel, payload);
           return result;
         } catch (error) {
           if (database.isTransaction) database.exec("ROLLBACK");
           throw error;
+        } finally {
+          held = [];
         }
       }),
     execScript: (text) => lock.run(() => retryWhileBusy(() => database.exec(text), busyTimeoutMs)),
-    notify: () => Promise.resolve(),
-    listen: () => Promise.resolve(null),
+    notify: (channel, payload = "") => {
+      deliver(channel, payload);
+      return Promise.resolve();
+    },
+    listen: (channel, onNotify) => listen(channel, onNotify),
     close: () =>
       lock.run(() => {
         if (database.isOpen) database.close();

@@ -14,9 +14,15 @@ export interface Db {
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /** Runs SQL text with several statements and no parameters (migrations). */
   execScript(text: string): Promise<void>;
-  /** Wakes other processes listening on `channel` (PostgreSQL NOTIFY; a no-op on SQLite). */
+  /**
+   * Wakes listeners of `channel`: every process on PostgreSQL (NOTIFY), the listeners of this same handle on
+   * SQLite (the embedded worker). Inside a transaction it is delivered at commit.
+   */
   notify(channel: string, payload?: string): Promise<void>;
-  /** Subscribes to `channel`; resolves to an unsubscribe function. `null` when the dialect has no such thing. */
+  /**
+   * Subscribes to `channel`; resolves to an unsubscribe function. On SQLite it hears only this handle's
+   * notifications, so other processes must still poll. `null` when the dialect has no such thing.
+   */
   listen(channel: string, onNotify: (payload: string) => void): Promise<(() => Promise<void>) | null>;
   close(): Promise<void>;
 }

@@ -11,6 +11,7 @@ import { createGiteaClientFromConfig, giteaWebhook } from "./gitea/mod.ts";
 import { bitbucketWebhook, createBitbucketClientFromConfig } from "./bitbucket/mod.ts";
 import { azureDevopsWebhook, createAzureDevopsClientFromConfig } from "./azure_devops/mod.ts";
 import type { PlatformClient, PlatformId, WebhookParser } from "./types.ts";
+import { withDeadline } from "./deadline.ts";
 
 export {
   canResolveThreads,
@@ -41,6 +42,10 @@ export interface PlatformClientOptions {
   /** GitHub App installation id from the webhook; GitHub uses App auth when it is given and the App is configured. */
   installationId?: number;
   log?: Logger;
+  /** Aborts every request of the client (the job's signal). */
+  signal?: AbortSignal;
+  /** Deadline of each request; `LOOM_PLATFORM_TIMEOUT_MS` (30 s) unless given. */
+  timeoutMs?: number;
 }
 
 /** Builds one platform's client from server configuration. */
@@ -68,7 +73,8 @@ export const PLATFORM_CLIENTS: Partial<Record<PlatformId, PlatformClientFactory>
  * Creates the API client for `platform` from server configuration.
  * @param platform which platform
  * @param config server configuration with that platform's URL and credentials
- * @param options fetch, token override, GitHub installation id and logger
+ * @param options fetch, token override, GitHub installation id, logger, and the signal and deadline every request
+ *   of the client is held to
  * @throws {Error} when the platform is not registered yet or has no credentials configured
  */
 export function createPlatformClient(
@@ -83,5 +89,9 @@ export function createPlatformClient(
       `Cannot create a client for platform "${platform}": not supported yet: supported are ${known}`,
     );
   }
-  return factory(config, options);
+  const timeoutMs = options.timeoutMs ?? config.platformTimeoutMs;
+  return factory(config, {
+    ...options,
+    fetch: withDeadline(options.fetch, { timeoutMs, signal: options.signal }),
+  });
 }

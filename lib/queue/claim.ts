@@ -13,6 +13,17 @@ const SKIP_LOCKED = rawSql("for update skip locked");
 const NO_LOCK = rawSql("");
 
 /**
+ * Two jobs of one pull request never run at once: a job is not taken while another job of its group holds a
+ * live lease — one in progress, or one cancelled whose worker is still stopping it (`cancel` keeps the lease
+ * until then). Read from `jobs_leased_group_key`, which holds only leased rows.
+ */
+function noOtherLease(now: number): SqlStatement {
+  return sql`(group_key is null or not exists (
+    select 1 from jobs as running where running.group_key = jobs.group_key and running.id <> jobs.id
+      and running.locked_until is not null and running.locked_until >= ${now}))`;
+}
+
+/**
  * The jobs to take, best first: pending jobs that are due, and jobs in progress whose lease ran out (their worker
  * died). They are two branches because one `status = 'pending' … or status = 'in_progress' …` condition cannot
  * be read in claim order from any index: PostgreSQL then read and sorted every pending job on each claim (1.5 ms
@@ -24,10 +35,12 @@ function chosenJobs(now: number, limit: number, lock: SqlStatement): SqlStatemen
   return sql`
     with pending as (
       select id, priority, run_at from jobs where status = 'pending' and run_at <= ${now}
+        and ${noOtherLease(now)}
       order by priority desc, run_at, id limit ${limit} ${lock}
     ), expired as (
       select id, priority, run_at from jobs
       where status = 'in_progress' and locked_until < ${now} and attempts < max_attempts
+        and ${noOtherLease(now)}
       order by priority desc, run_at, id limit ${limit} ${lock}
     ), chosen as (
       select id from (select * from pending union all select * from expired) as candidate

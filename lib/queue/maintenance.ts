@@ -7,6 +7,10 @@ import { type Job, toJob } from "./job.ts";
  */
 export async function reapExpired(db: Db, now: () => number = Date.now): Promise<number> {
   const at = now();
+  // A cancelled job whose worker vanished before stopping it keeps a dead lease; nothing waits on it any more.
+  await db.exec(sql`
+    update jobs set locked_by = null, locked_until = null
+    where status = 'cancelled' and locked_until is not null and locked_until < ${at}`);
   return await db.exec(sql`
     update jobs set status = 'failed', error = ${"Lease expired on the last attempt: the worker stopped responding"},
       locked_by = null, locked_until = null, updated_at = ${at}, finished_at = ${at}

@@ -8,13 +8,16 @@ export { claim, type ClaimOptions } from "./claim.ts";
 export {
   cancel,
   cancelGroup,
+  cancelOwn,
   complete,
   describeError,
+  endCancelled,
   fail,
   type FailOutcome,
   heartbeat,
+  isOwned,
   release,
 } from "./settle.ts";
 export { getJob, prune, type QueueStats, queueStats, reapExpired } from "./maintenance.ts";
 export { retryDelayMs } from "./backoff.ts";
-export { createWakeup, JOBS_CHANNEL, type Wakeup } from "./wakeup.ts";
+export { CANCEL_CHANNEL, createWakeup, JOBS_CHANNEL, type Wakeup } from "./wakeup.ts";

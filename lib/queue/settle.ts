@@ -5,6 +5,7 @@
 import { type Db, sql } from "../db/mod.ts";
 import { retryDelayMs } from "./backoff.ts";
 import { type Job, PermanentJobError } from "./job.ts";
+import { CANCEL_CHANNEL } from "./wakeup.ts";
 
 export interface SettleOptions {
   now?: () => number;
@@ -74,7 +75,11 @@ export async function fail(
   return changed === 1 ? "failed" : "lost";
 }
 
-/** Cancels a pending or in-progress job; an in-progress job's worker sees it at its next heartbeat. */
+/**
+ * Cancels a pending or in-progress job. A running job keeps its lease until its worker has stopped it
+ * (`endCancelled`), so no other job of its pull request is claimed meanwhile; its worker hears of it at once on
+ * `CANCEL_CHANNEL` (NOTIFY at commit on PostgreSQL, in-process on SQLite) and, failing that, at its next check.
+ */
 export async function cancel(
   db: Db,
   jobId: number,
@@ -83,15 +88,15 @@ export async function cancel(
 ): Promise<boolean> {
   const at = now();
   const changed = await db.exec(sql`
-    update jobs set status = 'cancelled', error = ${reason}, locked_by = null, locked_until = null,
-      updated_at = ${at}, finished_at = ${at}
+    update jobs set status = 'cancelled', error = ${reason}, updated_at = ${at}, finished_at = ${at}
     where id = ${jobId} and status in ('pending', 'in_progress')`);
+  if (changed === 1) await db.notify(CANCEL_CHANNEL, String(jobId));
   return changed === 1;
 }
 
 /**
  * Cancels every live job of `groupKey` except `keepJobId`: a new push to a pull request supersedes the review of
- * its older head. Returns the ids cancelled.
+ * its older head. Returns the ids cancelled; running ones keep their lease as in `cancel`.
  */
 export async function cancelGroup(
   db: Db,
@@ -100,13 +105,56 @@ export async function cancelGroup(
 ): Promise<number[]> {
   const at = (options.now ?? Date.now)();
   const rows = await db.query<{ id: number }>(sql`
-    update jobs set status = 'cancelled', error = ${options.reason}, locked_by = null, locked_until = null,
-      updated_at = ${at}, finished_at = ${at}
+    update jobs set status = 'cancelled', error = ${options.reason}, updated_at = ${at}, finished_at = ${at}
     where group_key = ${groupKey} and status in ('pending', 'in_progress') and id <> ${
     options.keepJobId ?? -1
   }
     returning id`);
-  return rows.map((row) => Number(row.id));
+  const ids = rows.map((row) => Number(row.id));
+  if (ids.length > 0) await db.notify(CANCEL_CHANNEL, ids.join(","));
+  return ids;
+}
+
+/**
+ * Ends this worker's own run as cancelled: the task found, at the moment of posting, that its pull request moved
+ * on (a newer head, closed) before any webhook said so. False when the job is no longer this worker's.
+ */
+export async function cancelOwn(
+  db: Db,
+  job: Pick<Job, "id">,
+  workerId: string,
+  reason: string,
+  now: () => number = Date.now,
+): Promise<boolean> {
+  const at = now();
+  const changed = await db.exec(sql`
+    update jobs set status = 'cancelled', error = ${reason}, locked_by = null, locked_until = null,
+      updated_at = ${at}, finished_at = ${at}
+    where id = ${job.id} and locked_by = ${workerId} and status = 'in_progress'`);
+  return changed === 1;
+}
+
+/**
+ * Gives up the lease a cancelled job kept while its worker stopped it: the pull request's next job may run now.
+ */
+export async function endCancelled(
+  db: Db,
+  job: Pick<Job, "id">,
+  workerId: string,
+  now: () => number = Date.now,
+): Promise<boolean> {
+  const changed = await db.exec(sql`
+    update jobs set locked_by = null, locked_until = null, updated_at = ${now()}
+    where id = ${job.id} and locked_by = ${workerId} and status = 'cancelled'`);
+  return changed === 1;
+}
+
+/** Whether the job is still running under this worker: in progress and leased to it. */
+export async function isOwned(db: Db, job: Pick<Job, "id">, workerId: string): Promise<boolean> {
+  const rows = await db.query<{ id: number }>(
+    sql`select id from jobs where id = ${job.id} and locked_by = ${workerId} and status = 'in_progress'`,
+  );
+  return rows.length === 1;
 }
 
 /** Turns an error into the text kept in `jobs.error`: the message chain, never a stack. */

@@ -5,6 +5,11 @@
 import type { Db } from "../db/mod.ts";
 
 export const JOBS_CHANNEL = "loom_jobs";
+/**
+ * Carries the ids of cancelled jobs (comma-separated) to the workers running them. The PostgreSQL function
+ * `apply_webhook_delivery` (migration 0009) names it too.
+ */
+export const CANCEL_CHANNEL = "loom_cancel";
 
 export interface Wakeup {
   /** Resolves on the next wake-up or after `timeoutMs`, whichever comes first. */

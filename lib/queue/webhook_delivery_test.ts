@@ -4,7 +4,7 @@ import { reviewPayload } from "./testing.ts";
 import { type Db, sql } from "../db/mod.ts";
 import { createRepo, type Repo, setRepoPaused } from "../db/repos.ts";
 import { applyWebhookDelivery, type DeliveryAction, type WebhookDelivery } from "./webhook_delivery.ts";
-import { claim, createWakeup, getJob, type TaskPayloads } from "./mod.ts";
+import { CANCEL_CHANNEL, claim, createWakeup, endCancelled, getJob, type TaskPayloads } from "./mod.ts";
 
 const GROUP = "github:octo/hello#1";
 
@@ -104,8 +104,12 @@ dbTest(
     const superseded = await getJob(db, running.jobId!);
     assert.equal(superseded?.status, "cancelled", "an in-progress review is superseded too");
     assert.equal(superseded?.error, "Superseded by a newer push");
-    assert.equal(superseded?.lockedBy, null);
     assert.equal((await getJob(db, newest.jobId!))?.status, "pending");
+    // The superseded run keeps its lease until its worker has stopped it: the new head waits for that.
+    assert.equal(superseded?.lockedBy, "w1");
+    assert.deepEqual(await claim(db, "w2", { leaseMs: 60_000 }), []);
+    assert.equal(await endCancelled(db, superseded!, "w1"), true);
+    assert.equal((await claim(db, "w2", { leaseMs: 60_000 }))[0]?.id, newest.jobId);
   },
 );
 
@@ -182,6 +186,33 @@ dbTest(
       assert.equal(await Promise.race([woken, guard]), `review:${GROUP}@a`);
     } finally {
       await wakeup.close();
+    }
+  },
+);
+
+dbTest(
+  "applyWebhookDelivery() announces the jobs it supersedes or cancels to their workers at commit",
+  async (database) => {
+    const { repo } = await setup(database.db);
+    const listener = database.dialect === "postgres" ? database.connect() : database.db;
+    const heard: string[] = [];
+    const unlisten = await listener.listen(CANCEL_CHANNEL, (ids) => heard.push(ids));
+    try {
+      const first = await applyWebhookDelivery(database.db, delivery(repo, "d1", review("a")));
+      const second = await applyWebhookDelivery(database.db, delivery(repo, "d2", review("b")));
+      await applyWebhookDelivery(database.db, {
+        repo,
+        deliveryId: "d3",
+        event: "pull_request.closed",
+        action: { kind: "cancel_group", groupKey: GROUP, reason: "Pull request closed" },
+      });
+      const deadline = Date.now() + 5_000;
+      while (heard.length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.deepEqual(heard, [String(first.jobId), String(second.jobId)]);
+    } finally {
+      await unlisten?.();
     }
   },
 );

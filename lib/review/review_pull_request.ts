@@ -42,12 +42,14 @@ import { fingerprint } from "./fingerprint.ts";
 import { type IncrementalPlan, outdatedThreads, planIncremental } from "./incremental.ts";
 import { planPublication, publishReview, renderPublication } from "./publish.ts";
 import { UnreviewableError } from "./unreviewable.ts";
+import { guardPosting, type JobLifecycle } from "./posting_guard.ts";
 
 export interface ReviewDeps {
   db: Db;
   server: ServerConfig;
   log: Logger;
-  createClient(repo: Repo): PlatformClient | Promise<PlatformClient>;
+  /** The platform client of `repo`; `signal` (the job's) aborts its requests in flight. */
+  createClient(repo: Repo, options?: { signal?: AbortSignal }): PlatformClient | Promise<PlatformClient>;
   createLlm(model: ResolvedModel): LlmClient;
   /** USD for one call's usage; zero when not given. */
   costOf?(provider: LlmProviderId, model: string, usage: TokenUsage): number;
@@ -70,6 +72,8 @@ export async function reviewPullRequest(
   deps: ReviewDeps,
   job: { id: number; payload: TaskPayloads["review_pull_request"] },
   signal: AbortSignal,
+  /** The worker's hold on the job: every post is checked against it first (`posting_guard.ts`). */
+  lifecycle?: JobLifecycle,
 ): Promise<ReviewOutcome> {
   const now = deps.now ?? Date.now;
   const payload = job.payload;
@@ -77,8 +81,13 @@ export async function reviewPullRequest(
   if (!repo) {
     throw new UnreviewableError(`Cannot review: repository ${payload.repoId} is no longer connected`);
   }
-  const client = await deps.createClient(repo);
   const ref: PullRequestRef = { platform: repo.platform, repo: payload.repo, number: payload.number };
+  const client = guardPosting(await deps.createClient(repo, { signal }), {
+    ref,
+    headSha: payload.headSha,
+    signal,
+    lifecycle,
+  });
 
   const pr = await client.getPullRequest(ref);
   if (pr.state !== "open") return { status: "skipped", reason: `Pull request is ${pr.state}` };

@@ -10,6 +10,7 @@ export function createTasks(deps: Omit<ReviewDeps, "db" | "log"> & { db: ReviewD
         { ...deps, db: context.db, log: context.log },
         job,
         context.signal,
+        context,
       );
       if (outcome.status === "skipped") context.log.info("Review skipped", { reason: outcome.reason });
     },
