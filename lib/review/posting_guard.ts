@@ -1,13 +1,15 @@
 /**
  * A cancelled review never posts. Every write of the review's platform client passes a check made at that moment,
  * not at the last heartbeat (20 s away by default), however late the model answered:
- * - every write: the job's signal has not aborted and the job's row, re-read, is still in progress under this
- *   worker (a push, a close, a pause or a disconnect cancels it there);
- * - the review itself (the only write that carries findings): the platform's current pull request is also read
- *   again, and a closed or merged pull request or a head that moved ends the job as cancelled, even before the
- *   webhook that says so has arrived.
- * The one write a cancelled review still makes is the documented one: its head's commit status set to `error`.
- * A cancellation that lands after the check (milliseconds) cannot stop a request already sent.
+ * 1. the job's signal has not aborted and the job's row, re-read, is still in progress under this worker (a push,
+ *    a close, a pause or a disconnect cancels it there);
+ * 2. the platform's pull request, read again, is open and still at the job's head — a push or a close the
+ *    webhook has not reported yet ends the job as cancelled;
+ * 3. the job's row once more, since step 2 took a round trip.
+ * That costs one read of the pull request per write (a review makes about six writes against a model call of
+ * seconds). The one write a cancelled review still makes is the documented one: its head's commit status set to
+ * `error`, sent without the job's (aborted) signal. A cancellation that lands after the check, milliseconds
+ * before the write, cannot stop a request already sent.
  */
 import type { PlatformClient, PullRequestRef } from "../platforms/types.ts";
 
@@ -26,6 +28,8 @@ export interface PostingGuardOptions {
   signal: AbortSignal;
   /** Absent outside the worker (the CLI): then only the signal and the platform are checked. */
   lifecycle?: JobLifecycle;
+  /** A client of the same repository without the job's signal, for the final `error` status. */
+  unsignalled?: () => PlatformClient | Promise<PlatformClient>;
 }
 
 const WRITES = new Set(["postReview", "postComment", "updateComment", "setStatus", "resolveThreads"]);
@@ -54,20 +58,17 @@ export function guardPosting(client: PlatformClient, options: PostingGuardOption
     if (lifecycle) lifecycle.cancel(reason);
     throw new DOMException(`Cannot post the review: ${reason}`, "AbortError");
   };
-  const check = (method: string, args: unknown[]) => {
-    if (method === "postReview") return assertCurrent();
-    // The documented last word of a cancelled or failed review: its head's status says it did not finish.
-    if (method === "setStatus" && (args[1] as { state?: string } | undefined)?.state === "error") {
-      return Promise.resolve();
-    }
-    return assertLive();
-  };
   return new Proxy(client, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof property !== "string" || !WRITES.has(property) || typeof value !== "function") return value;
       return async (...args: unknown[]) => {
-        await check(property, args);
+        // The documented last word of a cancelled or failed review: its head's status says it did not finish.
+        if (property === "setStatus" && (args[1] as { state?: string } | undefined)?.state === "error") {
+          const free = signal.aborted && options.unsignalled ? await options.unsignalled() : target;
+          return await free.setStatus(...(args as Parameters<PlatformClient["setStatus"]>));
+        }
+        await assertCurrent();
         return await value.apply(target, args);
       };
     },

@@ -87,6 +87,7 @@ export async function reviewPullRequest(
     headSha: payload.headSha,
     signal,
     lifecycle,
+    unsignalled: () => deps.createClient(repo),
   });
 
   const pr = await client.getPullRequest(ref);

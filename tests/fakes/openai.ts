@@ -36,6 +36,8 @@ export interface FakeLlmRequest {
   headers: Headers;
   /** The usage the fake reported, set once it answered. */
   usage?: FakeUsage;
+  /** When the client closed the connection before the answer was sent (epoch ms): a cancelled request. */
+  clientClosedAt?: number;
 }
 
 /**
@@ -125,12 +127,13 @@ export function serveFakeLlm(
   const script = options.reply ?? (() => "ok");
   const countTokens = options.countTokens;
   const cache = countTokens ? createPromptCache(protocol.caching.rules, countTokens) : null;
+  const front = startConnectionFront();
   const server = Deno.serve({
     port: 0,
     hostname: "127.0.0.1",
     onListen: () => {},
     onError: (error) => Response.json({ error: { message: String(error) } }, { status: 500 }),
-  }, async (httpRequest) => {
+  }, async (httpRequest, info) => {
     const url = new URL(httpRequest.url);
     let body: unknown;
     try {
@@ -143,8 +146,13 @@ export function serveFakeLlm(
     requests.push(request);
     const prompt = cache ? protocol.caching.prompt(request) : null;
     const measured = cache && prompt ? cache.measure(prompt) : null;
-    // Delays end on close() rather than on client disconnect: Deno's request.signal also fires on success.
+    let answered = false;
+    front.onClientClose(info.remoteAddr.port, () => {
+      if (!answered) request.clientClosedAt ??= Date.now();
+    });
+    // Delays end on close() rather than on client disconnect, so a test can see what a gone client missed.
     const reply = await settle(await script(request), closing.signal);
+    answered = true;
     if (reply.kind === "error") {
       return Response.json(reply.body ?? protocol.errorBody(reply.status), {
         status: reply.status,
@@ -165,17 +173,85 @@ export function serveFakeLlm(
     request.usage = usage;
     return protocol.respond(request, { ...reply, usage });
   });
+  front.forwardTo(server.addr.port);
   const close = async () => {
     closing.abort();
+    await front.close();
     await server.shutdown();
   };
-  const { port } = server.addr;
   return Promise.resolve({
-    url: `http://127.0.0.1:${port}${protocol.basePath}`,
+    url: `http://127.0.0.1:${front.port}${protocol.basePath}`,
     requests,
     close,
     [Symbol.asyncDispose]: close,
   });
+}
+
+/**
+ * The fakes' front door: a TCP relay that tells which client connection carried a request and when the client
+ * closed it. `Deno.serve` alone does not report a client that goes away while a handler still waits once the
+ * request body was larger than about 2 KB — every real review prompt — and a cancelled call must be seen.
+ */
+function startConnectionFront() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  /** Client connections by the local port of their link to the server (the handler's `remoteAddr`). */
+  const links = new Map<number, { closed: boolean; onClose: (() => void)[] }>();
+  const open = new Set<Deno.Conn>();
+  const pumps: Promise<void>[] = [];
+  let target = 0;
+  const closeQuietly = (conn: Deno.Conn) => {
+    open.delete(conn);
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
+  };
+  const relay = async (client: Deno.Conn) => {
+    let server: Deno.Conn;
+    try {
+      server = await Deno.connect({ hostname: "127.0.0.1", port: target });
+    } catch {
+      return closeQuietly(client);
+    }
+    open.add(server);
+    const link = { closed: false, onClose: [] as (() => void)[] };
+    const port = (server.localAddr as Deno.NetAddr).port;
+    links.set(port, link);
+    const upstream = client.readable.pipeTo(server.writable).catch(() => {}).finally(() => {
+      link.closed = true;
+      for (const listener of link.onClose) listener();
+      closeQuietly(server);
+    });
+    const downstream = server.readable.pipeTo(client.writable).catch(() => {}).finally(() =>
+      closeQuietly(client)
+    );
+    await Promise.all([upstream, downstream]);
+    links.delete(port);
+  };
+  const accepting = (async () => {
+    for await (const client of listener) {
+      open.add(client);
+      pumps.push(relay(client));
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    forwardTo(port: number) {
+      target = port;
+    },
+    onClientClose(linkPort: number, listener: () => void) {
+      const link = links.get(linkPort);
+      if (link?.closed) listener();
+      else link?.onClose.push(listener);
+    },
+    async close() {
+      listener.close();
+      for (const conn of [...open]) closeQuietly(conn);
+      await accepting;
+      await Promise.all(pumps);
+    },
+  };
 }
 
 async function settle(reply: FakeReply, signal: AbortSignal): Promise<SettledReply> {

@@ -18,7 +18,7 @@ import { type FakeLlmRequest, type FakeLlmServer, type FakeReply, startFakeOpenA
 import { makeGitDiff } from "../fakes/git_diff.ts";
 
 export const REPO = "octo-org/fault-service";
-const BASE = "export function add(a: number, b: number) {\n  return a + b;\n}\n";
+export const BASE = "export function add(a: number, b: number) {\n  return a + b;\n}\n";
 const HEAD = "export function add(a: number, b: number) {\n  return a - b;\n}\n";
 
 /** The model's answer when the fault is over: one finding on the changed line. */
@@ -52,7 +52,13 @@ export interface ReviewEnv extends AsyncDisposable {
   /** Runs the worker until `done()` says so (checked every 50 ms), then stops it and waits for it. */
   runUntil(
     done: () => Promise<boolean>,
-    options?: { jobTimeoutMs?: number; timeoutMs?: number },
+    options?: {
+      jobTimeoutMs?: number;
+      timeoutMs?: number;
+      concurrency?: number;
+      cancelPollMs?: number;
+      leaseMs?: number;
+    },
   ): Promise<void>;
   job(id: number): Promise<{ status: string; attempts: number; error: string | null }>;
 }
@@ -125,8 +131,9 @@ export async function createReviewEnv(
         db,
         log,
         tasks: createTasks(createReviewDeps(config, db, log, { metrics })),
-        concurrency: 1,
-        leaseMs: 2_000,
+        concurrency: options.concurrency ?? 1,
+        cancelPollMs: options.cancelPollMs,
+        leaseMs: options.leaseMs ?? 2_000,
         jobTimeoutMs: options.jobTimeoutMs ?? 30_000,
         pollIntervalMs: 50,
         shutdownGraceMs: 1_000,
