@@ -2,7 +2,7 @@
  * `deno task eval`: runs a review pipeline over a labelled dataset of diffs and reports precision, recall, F1,
  * comments, tokens and cost per pull request, so a team can compare prompts, configurations and models on the
  * same cases. The model comes from the `LOOM_LLM_*` variables, the pipeline from `--config` (default: Loom's
- * built-in configuration).
+ * built-in configuration); `--mode both` runs the cases in separate and in combined mode and compares them.
  */
 import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { loadServerConfig, type ServerConfig } from "@/lib/config/env.ts";
 import { ConfigError } from "@/lib/config/errors.ts";
 import { type LoadedConfig, resolveRepoConfig } from "@/lib/config/load.ts";
+import type { PipelineOptions } from "@/lib/config/repo_config.ts";
 import { parseDiff } from "@/lib/diff/mod.ts";
 import { runPipeline } from "@/lib/review/engine.ts";
 import { type CliModels, type CommandIo, createCliModels, processIo, stderrLogger } from "./io.ts";
@@ -37,6 +38,7 @@ LOOM_LLM_MODEL, LOOM_LLM_BASE_URL and LOOM_LLM_API_KEY, as for the server.
   --category <step=name>  score a step's findings as another category (repeatable)
   --tolerance <lines>     line distance that still matches (default: 3)
   --only <id,id>          run only these cases
+  --mode <mode>           separate, combined, or both to compare them (default: the config's pipeline.mode)
   --concurrency <n>       cases reviewed at once (default: 2)
   --json                  print the results as JSON instead of tables
   -q, --quiet             no progress lines on stderr
@@ -49,6 +51,8 @@ export interface EvalArgs {
   categories: Record<string, string>;
   tolerance: number;
   only?: string[];
+  /** Pipeline modes to run, in order; unset means the configuration's own. */
+  modes?: PipelineOptions["mode"][];
   concurrency: number;
   json: boolean;
   quiet: boolean;
@@ -72,6 +76,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
         category: { type: "string", multiple: true, default: [] },
         tolerance: { type: "string", default: "3" },
         only: { type: "string" },
+        mode: { type: "string" },
         concurrency: { type: "string", default: "2" },
         json: { type: "boolean", default: false },
         quiet: { type: "boolean", short: "q", default: false },
@@ -80,6 +85,16 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     }));
   } catch (error) {
     throw new TypeError(`Cannot parse arguments: ${(error as Error).message}`, { cause: error });
+  }
+  const modes: PipelineOptions["mode"][] | undefined | null = values.mode === undefined
+    ? undefined
+    : values.mode === "both"
+    ? ["separate", "combined"]
+    : values.mode === "separate" || values.mode === "combined"
+    ? [values.mode]
+    : null;
+  if (modes === null) {
+    throw new TypeError(`Cannot use --mode "${values.mode}": expected separate, combined or both`);
   }
   const categories: Record<string, string> = {};
   for (const entry of values.category) {
@@ -93,6 +108,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     categories,
     tolerance: integer("--tolerance", values.tolerance, 0),
     ...(values.only === undefined ? {} : { only: values.only.split(",").map((id) => id.trim()) }),
+    ...(modes === undefined ? {} : { modes }),
     concurrency: integer("--concurrency", values.concurrency, 1),
     json: values.json,
     quiet: values.quiet,
@@ -162,6 +178,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
           matched: matched.has(wantIndex),
         })),
         inputTokens: records.reduce((sum, record) => sum + record.inputTokens, 0),
+        cachedInputTokens: records.reduce((sum, record) => sum + (record.cachedInputTokens ?? 0), 0),
         outputTokens: records.reduce((sum, record) => sum + record.outputTokens, 0),
         costUsd: records.reduce((sum, record) => sum + record.costUsd, 0),
         failedSteps: records.filter((record) => record.status === "failed" || record.error !== null)
@@ -185,7 +202,9 @@ export function renderEvalTables(report: EvalReport, header: string): string {
     String(result.truePositives),
     String(result.falsePositives),
     String(result.falseNegatives),
-    String(result.inputTokens + result.outputTokens),
+    String(result.inputTokens),
+    String(result.cachedInputTokens),
+    String(result.outputTokens),
     `$${result.costUsd.toFixed(4)}`,
     result.failedSteps.length === 0
       ? ""
@@ -202,6 +221,7 @@ export function renderEvalTables(report: EvalReport, header: string): string {
         summary.outputTokensPerPr.toFixed(0)
       } out)`,
     ],
+    ["cached/PR", summary.cachedInputTokensPerPr.toFixed(0)],
     ["cost/PR", `$${summary.costPerPr.toFixed(4)}`],
     ["TP / FP / FN", `${summary.truePositives} / ${summary.falsePositives} / ${summary.falseNegatives}`],
   ];
@@ -214,7 +234,7 @@ export function renderEvalTables(report: EvalReport, header: string): string {
   return [
     header,
     "",
-    table(["case", "expected", "found", "TP", "FP", "FN", "tokens", "cost", ""], caseRows),
+    table(["case", "expected", "found", "TP", "FP", "FN", "prompt", "cached", "out", "cost", ""], caseRows),
     "",
     table(["metric", "value"], summaryRows),
     "",
@@ -223,6 +243,24 @@ export function renderEvalTables(report: EvalReport, header: string): string {
       ? ["", `${summary.failedSteps} step run(s) failed; their findings are missing.`]
       : []),
   ].join("\n") + "\n";
+}
+
+/** One line per mode: quality, tokens and cost side by side. */
+export function renderModeComparison(runs: readonly { mode: string; report: EvalReport }[]): string {
+  const rows = runs.map(({ mode, report: { summary } }) => [
+    mode,
+    summary.precision.toFixed(3),
+    summary.recall.toFixed(3),
+    summary.f1.toFixed(3),
+    summary.inputTokensPerPr.toFixed(0),
+    summary.cachedInputTokensPerPr.toFixed(0),
+    (summary.inputTokensPerPr - summary.cachedInputTokensPerPr).toFixed(0),
+    `$${summary.costPerPr.toFixed(4)}`,
+  ]);
+  return table(
+    ["mode", "precision", "recall", "F1", "prompt/PR", "cached/PR", "uncached/PR", "cost/PR"],
+    rows,
+  ) + "\n";
 }
 
 function table(headings: string[], rows: string[][]): string {
@@ -296,41 +334,48 @@ export async function runEvalCommand(io: CommandIo): Promise<number> {
       io,
     );
     const pending: Promise<void>[] = [];
-    let done = 0;
-    const report = await evaluate({
-      ...createCliModels(server, stderrLogger(io)),
-      cases,
-      loaded,
-      server,
-      categories: args.categories,
-      tolerance: args.tolerance,
-      concurrency: args.concurrency,
-      signal: io.signal,
-      onCase: (result) => {
-        done++;
-        if (args.quiet) return;
-        pending.push(io.stderr.write(
-          `  [${done}/${cases.length}] ${result.id}: ${result.truePositives} TP, ${result.falsePositives} FP, ` +
-            `${result.falseNegatives} FN\n`,
-        ));
-      },
-    });
+    const runs: { mode: PipelineOptions["mode"]; report: EvalReport }[] = [];
+    const modes = args.modes ?? [loaded.config.pipeline.mode];
+    for (const mode of modes) {
+      let done = 0;
+      const label = modes.length > 1 ? ` ${mode}` : "";
+      const report = await evaluate({
+        ...createCliModels(server, stderrLogger(io)),
+        cases,
+        loaded: { ...loaded, config: { ...loaded.config, pipeline: { ...loaded.config.pipeline, mode } } },
+        server,
+        categories: args.categories,
+        tolerance: args.tolerance,
+        concurrency: args.concurrency,
+        signal: io.signal,
+        onCase: (result) => {
+          done++;
+          if (args.quiet) return;
+          pending.push(io.stderr.write(
+            `  [${done}/${cases.length}]${label} ${result.id}: ${result.truePositives} TP, ` +
+              `${result.falsePositives} FP, ${result.falseNegatives} FN\n`,
+          ));
+        },
+      });
+      runs.push({ mode, report });
+    }
     await Promise.all(pending);
     const model = `${server.llmProvider}/${server.llmModel}`;
     const configName = args.config ?? "built-in default";
+    const header = { dataset: args.dataset, config: configName, model, tolerance: args.tolerance };
     if (args.json) {
-      await io.stdout.write(
-        JSON.stringify(
-          { dataset: args.dataset, config: configName, model, tolerance: args.tolerance, ...report },
-          null,
-          2,
-        ) + "\n",
-      );
+      const body = runs.length === 1
+        ? { ...header, mode: runs[0]!.mode, ...runs[0]!.report }
+        : { ...header, modes: runs.map(({ mode, report }) => ({ mode, ...report })) };
+      await io.stdout.write(JSON.stringify(body, null, 2) + "\n");
     } else {
-      await io.stdout.write(renderEvalTables(
-        report,
-        `Dataset ${args.dataset} · ${cases.length} cases · default model ${model} · config ${configName}`,
-      ));
+      const title =
+        `Dataset ${args.dataset} · ${cases.length} cases · default model ${model} · config ${configName}`;
+      const sections = runs.map(({ mode, report }) =>
+        renderEvalTables(report, runs.length === 1 ? title : `${title} · mode ${mode}`)
+      );
+      if (runs.length > 1) sections.push(renderModeComparison(runs));
+      await io.stdout.write(sections.join("\n"));
     }
     return 0;
   } catch (error) {

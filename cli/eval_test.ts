@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { BUILTIN_PROMPTS } from "@/lib/config/load.ts";
 import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "@/tests/fakes/openai.ts";
-import { runEvalCommand } from "./eval.ts";
+import { parseEvalArgs, runEvalCommand } from "./eval.ts";
 import { recordingIo } from "./testing.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -114,7 +114,7 @@ Deno.test("runEvalCommand() prints tables, and --category scores a step as anoth
     text,
     /^Dataset evals\/reviews\.jsonl · 1 cases · default model openai\/eval-model · config built-in default$/m,
   );
-  assert.match(text, /^py-sql-injection-search\s+1\s+1\s+1\s+0\s+0\s+3300\s+\$0\.0036$/m);
+  assert.match(text, /^py-sql-injection-search\s+1\s+1\s+1\s+0\s+0\s+3000\s+0\s+300\s+\$0\.0036$/m);
   assert.match(text, /^precision\s+1\.000$/m);
   assert.match(text, /^recall\s+1\.000$/m);
   assert.match(text, /^F1\s+1\.000$/m);
@@ -174,4 +174,70 @@ Deno.test("runEvalCommand() exits 2 for a missing dataset, an unknown case or a 
     assert.match(stderr, /Cannot use --tolerance "-1"/);
   });
   assert.equal(openai.requests.length, 0);
+});
+
+Deno.test("runEvalCommand() --mode both reviews every case in separate and combined mode and reports tokens per case", async () => {
+  // The fake counts prompt tokens (one per 4 characters) and serves a repeated prefix of 1,024+ from its cache.
+  await using openai = await startFakeOpenAI({
+    countTokens: (text) => Math.ceil(text.length / 4),
+    reply: (request) => {
+      const combined = JSON.stringify(request.body).includes('"combined_review_findings"');
+      const found = scripted(request) as { json: { findings: Record<string, unknown>[] } };
+      // In combined mode the one call answers for every step; tag what the bugs step would say.
+      return {
+        json: { findings: found.json.findings.map((item) => combined ? { ...item, step: "bugs" } : item) },
+      };
+    },
+  });
+  const io = recordingIo({
+    args: ["--json", "--mode", "both", "-q"],
+    env: env(openai.url),
+    cwd: ROOT,
+  });
+  assert.equal(await runEvalCommand(io), 0, io.output.stderr);
+  const report = JSON.parse(io.output.stdout);
+  assert.deepEqual(report.modes.map((run: { mode: string }) => run.mode), ["separate", "combined"]);
+  const [separate, combined] = report.modes as {
+    results: { id: string; inputTokens: number; cachedInputTokens: number; outputTokens: number }[];
+    summary: { inputTokensPerPr: number };
+  }[];
+  // The whole shipped dataset, in both modes.
+  const ids = (await Deno.readTextFile(`${ROOT}/evals/reviews.jsonl`)).trim().split("\n")
+    .map((line) => JSON.parse(line).id as string);
+  assert.deepEqual(separate!.results.map((item) => item.id), ids);
+  assert.deepEqual(combined!.results.map((item) => item.id), ids);
+  // Three calls per case in separate mode, one in combined mode.
+  assert.equal(openai.requests.length, ids.length * 3 + ids.length);
+  const counted = (id: string, index: number) => {
+    const results = report.modes[index].results as { id: string; inputTokens: number }[];
+    return results.find((item) => item.id === id)!.inputTokens;
+  };
+  for (const id of ids) {
+    assert.ok(counted(id, 1) > 0 && counted(id, 1) < counted(id, 0), `${id}: combined sends fewer tokens`);
+  }
+  // The diff and rules go once per case in combined mode; the three step prompts still all go.
+  assert.ok(combined!.summary.inputTokensPerPr < 0.7 * separate!.summary.inputTokensPerPr);
+  const table = recordingIo({
+    args: ["--mode", "both", "--only", CASES[0]!, "-q"],
+    env: env(openai.url),
+    cwd: ROOT,
+  });
+  assert.equal(await runEvalCommand(table), 0, table.output.stderr);
+  assert.match(table.output.stdout, /· mode separate$/m);
+  assert.match(table.output.stdout, /· mode combined$/m);
+  assert.match(
+    table.output.stdout,
+    /^mode\s+precision\s+recall\s+F1\s+prompt\/PR\s+cached\/PR\s+uncached\/PR\s+cost\/PR$/m,
+  );
+  assert.match(
+    table.output.stdout,
+    /^case\s+expected\s+found\s+TP\s+FP\s+FN\s+prompt\s+cached\s+out\s+cost$/m,
+  );
+});
+
+Deno.test("parseEvalArgs() rejects an unknown --mode", () => {
+  assert.throws(() => parseEvalArgs(["--mode", "together"]), {
+    name: "TypeError",
+    message: 'Cannot use --mode "together": expected separate, combined or both',
+  });
 });

@@ -136,7 +136,10 @@ export interface CaseResult {
   falseNegatives: number;
   /** Expected categories that were found, and all expected categories, for the per-category table. */
   categories: { category: string; matched: boolean }[];
+  /** Prompt tokens sent, cached ones included. */
   inputTokens: number;
+  /** Prompt tokens the provider served from its prompt cache. */
+  cachedInputTokens: number;
   outputTokens: number;
   costUsd: number;
   /** Steps that failed, with their error; a failing step makes its findings missing, not zero-cost. */
@@ -167,6 +170,7 @@ export interface EvalSummary {
   f1: number;
   commentsPerPr: number;
   inputTokensPerPr: number;
+  cachedInputTokensPerPr: number;
   outputTokensPerPr: number;
   tokensPerPr: number;
   costPerPr: number;
@@ -209,6 +213,7 @@ export function summarize(results: readonly CaseResult[]): EvalSummary {
     f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall),
     commentsPerPr: perPr(total((result) => result.found)),
     inputTokensPerPr: perPr(inputTokens),
+    cachedInputTokensPerPr: perPr(total((result) => result.cachedInputTokens)),
     outputTokensPerPr: perPr(outputTokens),
     tokensPerPr: perPr(inputTokens + outputTokens),
     costPerPr: perPr(total((result) => result.costUsd)),

@@ -31,6 +31,7 @@ function result(overrides: Partial<CaseResult>): CaseResult {
     falseNegatives: 0,
     categories: [],
     inputTokens: 0,
+    cachedInputTokens: 0,
     outputTokens: 0,
     costUsd: 0,
     failedSteps: [],
@@ -48,6 +49,7 @@ Deno.test("summarize() micro-averages precision and recall and divides usage per
       falseNegatives: 1,
       categories: [{ category: "bugs", matched: true }, { category: "security", matched: false }],
       inputTokens: 900,
+      cachedInputTokens: 600,
       outputTokens: 100,
       costUsd: 0.003,
     }),
@@ -57,6 +59,7 @@ Deno.test("summarize() micro-averages precision and recall and divides usage per
       truePositives: 1,
       categories: [{ category: "bugs", matched: true }],
       inputTokens: 300,
+      cachedInputTokens: 0,
       outputTokens: 100,
       costUsd: 0.001,
     }),
@@ -66,6 +69,7 @@ Deno.test("summarize() micro-averages precision and recall and divides usage per
   assert.equal(summary.f1, (2 * 0.5 * (2 / 3)) / (0.5 + 2 / 3));
   assert.equal(summary.commentsPerPr, 2);
   assert.equal(summary.inputTokensPerPr, 600);
+  assert.equal(summary.cachedInputTokensPerPr, 300);
   assert.equal(summary.outputTokensPerPr, 100);
   assert.equal(summary.tokensPerPr, 700);
   assert.equal(summary.costPerPr, 0.002);
