@@ -12,6 +12,7 @@ import type {
   WebhookParser,
 } from "../types.ts";
 import { parseWebhookPayload, requireWebhookObject } from "../webhook_payload.ts";
+import { equalBytes, formFieldBytes, hmacSha256 } from "../webhook_hmac.ts";
 
 const User = z.object({ "login": z.string() });
 const Repository = z.object({ "id": z.number().optional(), "full_name": z.string() });
@@ -64,6 +65,15 @@ export function decodeGiteaBody(headers: Headers, rawBody: Uint8Array): unknown 
   const text = giteaPayloadText(headers, rawBody);
   if (text === null) throw new SyntaxError(`Cannot decode Gitea webhook: form body has no "payload" field`);
   return JSON.parse(text);
+}
+
+/**
+ * The bytes Gitea signed: the JSON payload itself — the whole body, or for a form-encoded delivery the
+ * `payload` field percent-decoded to bytes (never through text, see `webhook_hmac.ts`).
+ */
+function signedPayloadBytes(headers: Headers, rawBody: Uint8Array): Uint8Array | null {
+  if (!(headers.get("content-type") ?? "").includes("application/x-www-form-urlencoded")) return rawBody;
+  return formFieldBytes(rawBody, "payload");
 }
 
 function signatureHeader(headers: Headers): string {
@@ -168,17 +178,9 @@ export const giteaWebhook: WebhookParser = {
     if (!secret) return false;
     // With no secret configured Gitea still sends the headers, empty; that never verifies.
     const expected = hexToBytes(signatureHeader(headers));
-    const payload = giteaPayloadText(headers, rawBody);
+    const payload = signedPayloadBytes(headers, rawBody);
     if (!expected || payload === null) return false;
-    const key = await crypto.subtle.importKey(
-      "raw",
-      new TextEncoder().encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["verify"],
-    );
-    // WebCrypto's HMAC verify compares in constant time.
-    return await crypto.subtle.verify("HMAC", key, expected, new TextEncoder().encode(payload));
+    return equalBytes(await hmacSha256(secret, payload), expected);
   },
 
   deliveryId(headers) {
