@@ -164,6 +164,11 @@ export interface FakeGitHubState {
    */
   failNext(pathPattern: string | RegExp, status: number, headers?: Record<string, string>): void;
   /**
+   * Leaves the next request whose path contains `pathPattern` (or matches it) unanswered — a platform that hangs
+   * — until the returned function is called; then it is answered as usual. Closing the fake releases it too.
+   */
+  holdNext(pathPattern: string | RegExp): () => void;
+  /**
    * Serves `GET /compare/{base}...{head}`: `diff` for the diff media type, `status` ("ahead" unless given) in the
    * JSON answer. Unknown comparisons answer 404, as GitHub does for a sha it does not have.
    */
@@ -356,6 +361,8 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
   const maxContentBytes = options.maxContentBytes ?? 1_000_000;
   const blobs = new Map<string, Map<string, string>>();
   const failures: ScriptedFailure[] = [];
+  const holds: { pattern: string | RegExp; held: Promise<void>; release: () => void }[] = [];
+  const heldNow = new Set<() => void>();
   const comparisons = new Map<string, { diff: string; status: string }>();
   const requests: RecordedRequest[] = [];
   const permissions = new Map<string, "admin" | "write" | "read" | "none">();
@@ -435,6 +442,12 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     },
     failNext(pathPattern, status, headers = {}) {
       failures.push({ pattern: pathPattern, status, headers });
+    },
+    holdNext(pathPattern) {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      holds.push({ pattern: pathPattern, held, release });
+      return release;
     },
     addComparison(repo, base, head, diff, status = "ahead") {
       comparisons.set(`${repo}@${base}...${head}`, { diff, status });
@@ -1068,6 +1081,15 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     try {
       if (!url.pathname.startsWith(`${basePath}/`)) throw new RouteError(404, "Not Found");
       const path = url.pathname.slice(basePath.length);
+      const matches = (pattern: string | RegExp) =>
+        typeof pattern === "string" ? path.includes(pattern) : pattern.test(path);
+      const holdIndex = holds.findIndex((hold) => matches(hold.pattern));
+      if (holdIndex >= 0) {
+        const [hold] = holds.splice(holdIndex, 1);
+        heldNow.add(hold!.release);
+        await hold!.held;
+        heldNow.delete(hold!.release);
+      }
       const failureIndex = failures.findIndex((failure) =>
         typeof failure.pattern === "string" ? path.includes(failure.pattern) : failure.pattern.test(path)
       );
@@ -1096,7 +1118,10 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
 
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, handle);
   origin = `http://127.0.0.1:${server.addr.port}`;
-  const close = () => server.shutdown();
+  const close = () => {
+    for (const release of heldNow) release();
+    return server.shutdown();
+  };
   return {
     url: `${origin}${basePath}`,
     state,
