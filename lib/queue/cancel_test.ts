@@ -9,6 +9,7 @@ import {
   CANCEL_CHANNEL,
   cancelGroup,
   cancelOwn,
+  cancelRepoReviews,
   claim,
   complete,
   endCancelled,
@@ -139,3 +140,34 @@ dbTest("createCancelWatch() polls for a cancellation nobody announced", async ({
     await watch.close();
   }
 });
+
+dbTest(
+  "cancelRepoReviews() cancels the live reviews of one repository only, and announces them",
+  async ({ db }) => {
+    const heard: string[] = [];
+    const unlisten = await db.listen(CANCEL_CHANNEL, (ids) => heard.push(ids));
+    try {
+      const mine = await enqueue(db, "review_pull_request", reviewPayload({ repoId: 7, number: 1 }), {
+        groupKey: "a#1",
+      });
+      const running = await enqueue(db, "review_pull_request", reviewPayload({ repoId: 7, number: 2 }), {
+        groupKey: "a#2",
+      });
+      await claim(db, "w1", { leaseMs: 60_000, limit: 1 });
+      const other = await enqueue(db, "review_pull_request", reviewPayload({ repoId: 8, number: 1 }), {
+        groupKey: "b#1",
+      });
+      const cancelled = await cancelRepoReviews(db, 7, "Repository paused");
+      assert.deepEqual(cancelled.toSorted(), [mine.id, running.id].toSorted());
+      assert.equal((await getJob(db, other.id))?.status, "pending");
+      assert.equal((await getJob(db, running.id))?.error, "Repository paused");
+      const deadline = Date.now() + 5_000;
+      while (heard.length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.deepEqual(heard.toSorted(), [String(mine.id), String(running.id)].toSorted());
+    } finally {
+      await unlisten?.();
+    }
+  },
+);

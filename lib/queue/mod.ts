@@ -9,6 +9,7 @@ export {
   cancel,
   cancelGroup,
   cancelOwn,
+  cancelRepoReviews,
   complete,
   describeError,
   endCancelled,

@@ -116,6 +116,28 @@ export async function cancelGroup(
 }
 
 /**
+ * Cancels the live reviews of one repository (paused in the dashboard): pending ones never start, running ones
+ * stop within a second and post nothing. Live jobs are few, so they are read and matched by their payload here
+ * rather than by a JSON path each dialect spells differently. Returns the ids cancelled.
+ */
+export async function cancelRepoReviews(
+  db: Db,
+  repoId: number,
+  reason: string,
+  now: () => number = Date.now,
+): Promise<number[]> {
+  const live = await db.query<{ id: number; payload: string }>(sql`
+    select id, payload from jobs
+    where type = 'review_pull_request' and status in ('pending', 'in_progress')`);
+  const ids = live.filter((row) => JSON.parse(row.payload).repoId === repoId).map((row) => Number(row.id));
+  const cancelled: number[] = [];
+  for (const id of ids) {
+    if (await cancel(db, id, reason, now)) cancelled.push(id);
+  }
+  return cancelled;
+}
+
+/**
  * Ends this worker's own run as cancelled: the task found, at the moment of posting, that its pull request moved
  * on (a newer head, closed) before any webhook said so. False when the job is no longer this worker's.
  */

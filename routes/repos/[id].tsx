@@ -3,6 +3,7 @@ import type { AppEnv } from "../../lib/http/define.ts";
 import { defineHandlers } from "../../lib/http/define.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { setRepoPaused } from "../../lib/db/repos.ts";
+import { cancelRepoReviews } from "../../lib/queue/mod.ts";
 import { getOrgRepo, listOrgReviews, repoStats } from "../../lib/db/analytics.ts";
 import { hasRole, type Viewer } from "../../lib/auth/mod.ts";
 import { PLATFORM_LABELS, SetupInstructions } from "../../components/SetupInstructions.tsx";
@@ -95,6 +96,7 @@ export const handler = defineHandlers({
     const repo = await loadRepo(c, viewer);
     const paused = (await formFields(c)).paused === "1";
     await setRepoPaused(c.var.deps.db, repo.id, paused);
+    if (paused) await cancelRepoReviews(c.var.deps.db, repo.id, "Repository paused");
     return c.redirect(`/repos/${repo.id}?notice=${paused ? "repo-paused" : "repo-resumed"}`, 303);
   }, { role: "admin" }),
 });

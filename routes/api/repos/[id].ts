@@ -2,6 +2,7 @@ import { defineHandlers } from "../../../lib/http/define.ts";
 import { HttpError } from "../../../lib/http/errors.ts";
 import { getOrgRepo } from "../../../lib/db/analytics.ts";
 import { setRepoPaused } from "../../../lib/db/repos.ts";
+import { cancelRepoReviews } from "../../../lib/queue/mod.ts";
 import { RepoPatchInput } from "../../../lib/dashboard/api_types.ts";
 import { api, idParam } from "../../../lib/dashboard/route.tsx";
 
@@ -14,6 +15,7 @@ export const handler = defineHandlers({
       throw new HttpError(400, `Cannot update the repository: ${input.error.issues[0]?.message}`);
     }
     await setRepoPaused(c.var.deps.db, repo.id, input.data.paused);
+    if (input.data.paused) await cancelRepoReviews(c.var.deps.db, repo.id, "Repository paused");
     return c.json({ id: repo.id, paused: input.data.paused });
   }, { role: "admin" }),
 });
