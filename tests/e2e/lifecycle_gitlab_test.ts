@@ -269,7 +269,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     );
     await context.settled(loom);
     const question = context.openai.requests.find((request) => !request.structured)!;
-    assert.match(question.messages.at(-1)!.content, /<diff>[\s\S]*evict[\s\S]*<\/diff>/);
+    assert.match(question.messages.at(-1)!.content, /DIFF START[\s\S]*evict[\s\S]*DIFF END/);
     assert.match(
       replies(gitlab).at(-1)!,
       /^> what is wrong with evict\?\n\nEXPLAINED: `evict` reads one element/,
