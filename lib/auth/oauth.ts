@@ -1,9 +1,12 @@
 /**
- * GitHub and GitLab sign-in with `arctic`. GitLab takes a base URL, so a self-managed instance (or a local fake)
- * works as is. arctic's GitHub endpoints are fixed to github.com, so its code exchange is injectable; the profile
- * is read from `githubApiUrl` with the injectable `fetch`.
+ * GitHub and GitLab sign-in with `arctic`'s OAuth 2.0 client, always with PKCE (S256): the code verifier stays
+ * in the browser's short-lived state cookie, so an authorization code stolen from a redirect, or injected into
+ * someone else's sign-in, cannot be exchanged. arctic's ready-made GitHub and GitLab providers send no PKCE, so
+ * the endpoints are given to its generic client: GitLab's on `gitlabUrl` (self-managed or a local fake), GitHub's
+ * on the web host of `githubApiUrl` (github.com for api.github.com, the Enterprise host for `…/api/v3`).
+ * Profiles are read with the injectable `fetch`.
  */
-import { GitHub, GitLab } from "arctic";
+import { CodeChallengeMethod, OAuth2Client } from "arctic";
 import type { ServerConfig } from "../config/env.ts";
 
 export type OAuthProviderId = "github" | "gitlab";
@@ -20,9 +23,10 @@ export interface OAuthProfile {
 export interface OAuthProvider {
   id: OAuthProviderId;
   label: string;
-  authorizationUrl(state: string): URL;
-  /** Exchanges the callback's `code` for an access token. */
-  exchangeCode(code: string): Promise<string>;
+  /** The consent page's URL, carrying `state` and the S256 challenge of `codeVerifier`. */
+  authorizationUrl(state: string, codeVerifier: string): URL;
+  /** Exchanges the callback's `code`, proving possession of `codeVerifier`, for an access token. */
+  exchangeCode(code: string, codeVerifier: string): Promise<string>;
   fetchProfile(accessToken: string): Promise<OAuthProfile>;
 }
 
@@ -30,8 +34,13 @@ export type OAuthProviders = Partial<Record<OAuthProviderId, OAuthProvider>>;
 
 export interface OAuthOptions {
   fetch?: typeof fetch;
-  /** Replaces arctic's GitHub token exchange, whose endpoint cannot be pointed elsewhere. */
-  exchangeGitHubCode?: (code: string) => Promise<string>;
+}
+
+/** GitHub's web host for its API URL: `https://github.com` for `api.github.com`, else the URL without `/api/v3`. */
+export function githubWebUrl(apiUrl: string): string {
+  const url = new URL(apiUrl);
+  if (url.hostname === "api.github.com") return "https://github.com";
+  return (url.origin + url.pathname).replace(/\/+$/, "").replace(/\/api\/v3$/, "");
 }
 
 async function getJson(fetchFn: typeof fetch, url: string, token: string): Promise<unknown> {
@@ -50,18 +59,27 @@ export function createOAuthProviders(config: ServerConfig, options: OAuthOptions
   const fetchFn = options.fetch ?? fetch;
   const providers: OAuthProviders = {};
   if (config.githubOauthClientId && config.githubOauthClientSecret) {
-    const github = new GitHub(
+    const github = new OAuth2Client(
       config.githubOauthClientId,
       config.githubOauthClientSecret,
       new URL("/auth/github/callback", config.publicUrl).href,
     );
     const api = config.githubApiUrl.replace(/\/+$/, "");
+    const web = githubWebUrl(config.githubApiUrl);
     providers.github = {
       id: "github",
       label: "GitHub",
-      authorizationUrl: (state) => github.createAuthorizationURL(state, ["read:user", "user:email"]),
-      exchangeCode: options.exchangeGitHubCode ??
-        (async (code) => (await github.validateAuthorizationCode(code)).accessToken()),
+      authorizationUrl: (state, codeVerifier) =>
+        github.createAuthorizationURLWithPKCE(
+          `${web}/login/oauth/authorize`,
+          state,
+          CodeChallengeMethod.S256,
+          codeVerifier,
+          ["read:user", "user:email"],
+        ),
+      exchangeCode: async (code, codeVerifier) =>
+        (await github.validateAuthorizationCode(`${web}/login/oauth/access_token`, code, codeVerifier))
+          .accessToken(),
       async fetchProfile(token) {
         const user = await getJson(fetchFn, `${api}/user`, token) as {
           id: number;
@@ -87,8 +105,7 @@ export function createOAuthProviders(config: ServerConfig, options: OAuthOptions
   }
   if (config.gitlabOauthClientId && config.gitlabOauthClientSecret) {
     const base = config.gitlabUrl.replace(/\/+$/, "");
-    const gitlab = new GitLab(
-      base,
+    const gitlab = new OAuth2Client(
       config.gitlabOauthClientId,
       config.gitlabOauthClientSecret,
       new URL("/auth/gitlab/callback", config.publicUrl).href,
@@ -96,8 +113,16 @@ export function createOAuthProviders(config: ServerConfig, options: OAuthOptions
     providers.gitlab = {
       id: "gitlab",
       label: "GitLab",
-      authorizationUrl: (state) => gitlab.createAuthorizationURL(state, ["read_user"]),
-      exchangeCode: async (code) => (await gitlab.validateAuthorizationCode(code)).accessToken(),
+      authorizationUrl: (state, codeVerifier) =>
+        gitlab.createAuthorizationURLWithPKCE(
+          `${base}/oauth/authorize`,
+          state,
+          CodeChallengeMethod.S256,
+          codeVerifier,
+          ["read_user"],
+        ),
+      exchangeCode: async (code, codeVerifier) =>
+        (await gitlab.validateAuthorizationCode(`${base}/oauth/token`, code, codeVerifier)).accessToken(),
       async fetchProfile(token) {
         const user = await getJson(fetchFn, `${base}/api/v4/user`, token) as {
           id: number;
@@ -110,8 +135,11 @@ export function createOAuthProviders(config: ServerConfig, options: OAuthOptions
           id: String(user.id),
           login: user.username,
           name: user.name || user.username,
-          // GitLab's `email` is the primary address, which it only accepts once confirmed.
-          email: user.email && user.confirmed_at !== null ? user.email : null,
+          // GitLab's `email` is the primary address; it counts only with a `confirmed_at` date. A missing field
+          // (an older GitLab, a proxy that strips it) is not a confirmation.
+          email: user.email && typeof user.confirmed_at === "string" && user.confirmed_at.length > 0
+            ? user.email
+            : null,
         };
       },
     };

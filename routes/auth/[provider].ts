@@ -1,4 +1,5 @@
 import { setCookie } from "hono/cookie";
+import { generateCodeVerifier } from "arctic";
 import { defineHandlers } from "../../lib/http/define.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { createOAuthProviders, secureCookies } from "../../lib/auth/mod.ts";
@@ -6,7 +7,10 @@ import { randomToken } from "../../lib/db/sessions.ts";
 import { safeNext } from "../../lib/http/safe_next.ts";
 
 export const handler = defineHandlers({
-  /** Starts OAuth sign-in: a random state in a short-lived cookie, then the provider's consent page. */
+  /**
+   * Starts OAuth sign-in: a random state and a PKCE code verifier in a short-lived cookie (`<state>:<verifier>:<next>`),
+   * then the provider's consent page with the verifier's S256 challenge.
+   */
   GET(c) {
     const providers = c.var.deps.oauthProviders ?? createOAuthProviders(c.var.deps.config);
     const provider = providers[c.req.param("provider") as keyof typeof providers];
@@ -14,18 +18,15 @@ export const handler = defineHandlers({
       throw new HttpError(404, `Cannot sign in with "${c.req.param("provider")}": not configured`);
     }
     const state = randomToken(16);
-    setCookie(
-      c,
-      `loom_oauth_${provider.id}`,
-      `${state}:${safeNext(c.req.query("next"), c.var.deps.config.publicUrl)}`,
-      {
-        path: "/auth/",
-        httpOnly: true,
-        secure: secureCookies(c.var.deps.config),
-        sameSite: "Lax",
-        maxAge: 600,
-      },
-    );
-    return c.redirect(provider.authorizationUrl(state).href, 302);
+    const codeVerifier = generateCodeVerifier();
+    const next = safeNext(c.req.query("next"), c.var.deps.config.publicUrl);
+    setCookie(c, `loom_oauth_${provider.id}`, `${state}:${codeVerifier}:${next}`, {
+      path: "/auth/",
+      httpOnly: true,
+      secure: secureCookies(c.var.deps.config),
+      sameSite: "Lax",
+      maxAge: 600,
+    });
+    return c.redirect(provider.authorizationUrl(state, codeVerifier).href, 302);
   },
 });

@@ -10,7 +10,7 @@ import { addMembership, createOrganization, listMemberships } from "../../lib/db
 import { countUserSessions, createSession } from "../../lib/db/sessions.ts";
 import { createInvitation } from "../../lib/db/invitations.ts";
 import { listRepos } from "../../lib/db/repos.ts";
-import { createOAuthProviders, hashPassword, reserveLoginAttempt } from "../../lib/auth/mod.ts";
+import { hashPassword, reserveLoginAttempt } from "../../lib/auth/mod.ts";
 import { createTestDeps, TEST_SECRET_KEY, TEST_SETUP_TOKEN } from "../support/app_server.ts";
 import { seedRepo } from "../browser/seed.ts";
 import { startFakeOAuth } from "./fake_oauth.ts";
@@ -230,40 +230,82 @@ dbTest("expired sessions are refused and deleted", async ({ db }) => {
   assert.equal((await db.query(sql`select id from sessions`)).length, 0);
 });
 
-dbTest("GitLab sign-in runs arctic against the provider and signs in the linked user", async ({ db }) => {
+dbTest(
+  "GitLab sign-in runs arctic with PKCE against the provider and signs in the linked user",
+  async ({ db }) => {
+    await using provider = startFakeOAuth({ id: "loom-client", secret: "loom-secret" });
+    const config = loadServerConfig({
+      LOOM_SECRET_KEY: TEST_SECRET_KEY,
+      LOOM_PUBLIC_URL: "https://loom.example.com",
+      LOOM_GITLAB_URL: provider.url,
+      LOOM_GITLAB_OAUTH_CLIENT_ID: "loom-client",
+      LOOM_GITLAB_OAUTH_CLIENT_SECRET: "loom-secret",
+    });
+    const app = createApp(await createTestDeps(db, { config }));
+    await withOwner(db);
+    const start = await app.request("/auth/gitlab?next=/reviews", { redirect: "manual" });
+    const authorize = new URL(start.headers.get("location")!);
+    assert.equal(authorize.origin + authorize.pathname, `${provider.url}/oauth/authorize`);
+    assert.equal(authorize.searchParams.get("redirect_uri"), "https://loom.example.com/auth/gitlab/callback");
+    assert.equal(authorize.searchParams.get("code_challenge_method"), "S256");
+    const codeChallenge = authorize.searchParams.get("code_challenge")!;
+    assert.match(codeChallenge, /^[A-Za-z0-9_-]{43}$/);
+    const stateCookie = start.headers.get("set-cookie")!.split(";")[0]!;
+    const state = authorize.searchParams.get("state")!;
+    const ada = { id: 501, username: "ada", name: "Ada", email: "owner@example.com", verified: true };
+    const callback = (code: string, callbackState = state) =>
+      app.request(`/auth/gitlab/callback?code=${code}&state=${callbackState}`, {
+        headers: { cookie: stateCookie },
+        redirect: "manual",
+      });
+
+    const wrongState = await callback(provider.grant(ada, { codeChallenge }), "forged");
+    assert.equal(wrongState.headers.get("location"), "/login?error=oauth-state");
+    // A code issued to someone else's sign-in (another verifier's challenge), injected into this one, is useless.
+    const injected = await callback(provider.grant(ada, { codeChallenge: "A".repeat(43) }));
+    assert.equal(injected.headers.get("location"), "/login?error=oauth-failed");
+    assert.equal(provider.tokenRequests.at(-1)?.body.code_verifier?.length, 43);
+
+    const signedIn = await callback(provider.grant(ada, { codeChallenge }));
+    assert.equal(signedIn.headers.get("location"), "/reviews");
+    assert.match(signedIn.headers.getSetCookie().join("\n"), /loom_session=[0-9a-f]{64}.*HttpOnly.*Secure/s);
+    assert.equal(provider.tokenRequests.at(-1)?.body.grant_type, "authorization_code");
+    const linked = await db.query(sql`select provider, provider_user_id from user_identities`);
+    assert.deepEqual(linked, [{ provider: "gitlab", providerUserId: "501" }]);
+  },
+);
+
+dbTest("GitLab sign-in trusts an email only with a confirmed_at date", async ({ db }) => {
   await using provider = startFakeOAuth({ id: "loom-client", secret: "loom-secret" });
   const config = loadServerConfig({
     LOOM_SECRET_KEY: TEST_SECRET_KEY,
-    LOOM_PUBLIC_URL: "https://loom.example.com",
     LOOM_GITLAB_URL: provider.url,
     LOOM_GITLAB_OAUTH_CLIENT_ID: "loom-client",
     LOOM_GITLAB_OAUTH_CLIENT_SECRET: "loom-secret",
   });
   const app = createApp(await createTestDeps(db, { config }));
   await withOwner(db);
-  const start = await app.request("/auth/gitlab?next=/reviews", { redirect: "manual" });
-  const authorize = new URL(start.headers.get("location")!);
-  assert.equal(authorize.origin + authorize.pathname, `${provider.url}/oauth/authorize`);
-  assert.equal(authorize.searchParams.get("redirect_uri"), "https://loom.example.com/auth/gitlab/callback");
-  const stateCookie = start.headers.get("set-cookie")!.split(";")[0]!;
-  const state = authorize.searchParams.get("state")!;
-  const ada = { id: 501, username: "ada", name: "Ada", email: "owner@example.com", verified: true };
-
-  const wrongState = await app.request(`/auth/gitlab/callback?code=${provider.grant(ada)}&state=forged`, {
-    headers: { cookie: stateCookie },
-    redirect: "manual",
-  });
-  assert.equal(wrongState.headers.get("location"), "/login?error=oauth-state");
-
-  const callback = await app.request(`/auth/gitlab/callback?code=${provider.grant(ada)}&state=${state}`, {
-    headers: { cookie: stateCookie },
-    redirect: "manual",
-  });
-  assert.equal(callback.headers.get("location"), "/reviews");
-  assert.match(callback.headers.getSetCookie().join("\n"), /loom_session=[0-9a-f]{64}.*HttpOnly.*Secure/s);
-  assert.equal(provider.tokenRequests.at(-1)?.body.grant_type, "authorization_code");
-  const linked = await db.query(sql`select provider, provider_user_id from user_identities`);
-  assert.deepEqual(linked, [{ provider: "gitlab", providerUserId: "501" }]);
+  const signIn = async (user: Parameters<typeof provider.grant>[0]) => {
+    const start = await app.request("/auth/gitlab", { redirect: "manual" });
+    const authorize = new URL(start.headers.get("location")!);
+    const codeChallenge = authorize.searchParams.get("code_challenge")!;
+    const response = await app.request(
+      `/auth/gitlab/callback?code=${provider.grant(user, { codeChallenge })}&state=${
+        authorize.searchParams.get("state")
+      }`,
+      { headers: { cookie: start.headers.get("set-cookie")!.split(";")[0]! }, redirect: "manual" },
+    );
+    await response.body?.cancel();
+    return response.headers.get("location");
+  };
+  const owner = { username: "owner", name: "Owner", email: "owner@example.com" };
+  assert.equal(await signIn({ ...owner, id: 1, verified: false }), "/login?error=oauth-unknown");
+  assert.equal(
+    await signIn({ ...owner, id: 2, verified: true, omitConfirmedAt: true }),
+    "/login?error=oauth-unknown",
+    "no confirmed_at field is no confirmation",
+  );
+  assert.equal(await signIn({ ...owner, id: 3, verified: true }), "/");
 });
 
 dbTest("OAuth sign-in never creates accounts and ignores unverified emails", async ({ db }) => {
@@ -274,25 +316,19 @@ dbTest("OAuth sign-in never creates accounts and ignores unverified emails", asy
     LOOM_GITHUB_OAUTH_CLIENT_ID: "gh-client",
     LOOM_GITHUB_OAUTH_CLIENT_SECRET: "gh-secret",
   });
-  // arctic's GitHub endpoints are fixed to github.com, so the token exchange goes to the fake through injection.
-  const oauthProviders = createOAuthProviders(config, {
-    exchangeGitHubCode: async (code) => {
-      const response = await fetch(`${provider.url}/login/oauth/access_token`, {
-        method: "POST",
-        headers: { authorization: `Basic ${btoa("gh-client:gh-secret")}` },
-        body: new URLSearchParams({ grant_type: "authorization_code", code }),
-      });
-      return (await response.json()).access_token;
-    },
-  });
-  const app = createApp(await createTestDeps(db, { config, oauthProviders }));
+  const app = createApp(await createTestDeps(db, { config }));
   await withOwner(db);
   const signIn = async (user: Parameters<typeof provider.grant>[0], session = "") => {
     const start = await app.request("/auth/github", { redirect: "manual" });
-    const state = new URL(start.headers.get("location")!).searchParams.get("state");
-    assert.match(start.headers.get("location")!, /^https:\/\/github\.com\/login\/oauth\/authorize\?/);
+    const authorize = new URL(start.headers.get("location")!);
+    // The fake stands in for the GitHub host that `LOOM_GITHUB_API_URL` names (an Enterprise server's web host).
+    assert.equal(authorize.origin + authorize.pathname, `${provider.url}/login/oauth/authorize`);
+    assert.equal(authorize.searchParams.get("code_challenge_method"), "S256");
+    const codeChallenge = authorize.searchParams.get("code_challenge")!;
+    const state = authorize.searchParams.get("state");
     const cookie = [start.headers.get("set-cookie")!.split(";")[0]!, session].filter(Boolean).join("; ");
-    const response = await app.request(`/auth/github/callback?code=${provider.grant(user)}&state=${state}`, {
+    const code = provider.grant(user, { codeChallenge });
+    const response = await app.request(`/auth/github/callback?code=${code}&state=${state}`, {
       headers: { cookie },
       redirect: "manual",
     });

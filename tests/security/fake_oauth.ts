@@ -1,7 +1,10 @@
 /**
- * A local OAuth provider speaking GitLab's wire protocol (`/oauth/token`, `/api/v4/user`) and GitHub's user API
- * (`/user`, `/user/emails`), so arctic's real GitLab client and Loom's profile readers run over real HTTP.
+ * A local OAuth provider speaking GitLab's wire protocol (`/oauth/token`, `/api/v4/user`) and GitHub's
+ * (`/login/oauth/access_token`, `/user`, `/user/emails`), so arctic's real OAuth client and Loom's profile
+ * readers run over real HTTP. Like both providers, it binds a code to the PKCE challenge of the consent request
+ * that issued it and exchanges it only for the matching `code_verifier` (RFC 7636, S256).
  */
+import { createHash } from "node:crypto";
 
 export interface FakeOAuthUser {
   id: number;
@@ -9,19 +12,24 @@ export interface FakeOAuthUser {
   name: string;
   email: string;
   verified: boolean;
+  /** Leave `confirmed_at` out of GitLab's user (as an older GitLab or a filtering proxy would). */
+  omitConfirmedAt?: boolean;
 }
 
 export interface FakeOAuth extends AsyncDisposable {
   url: string;
-  /** Issues an authorization code for `user`, as the consent page would. */
-  grant(user: FakeOAuthUser): string;
+  /**
+   * Issues an authorization code for `user`, as the consent page would for a request carrying `codeChallenge`
+   * (the `code_challenge` of Loom's authorization URL); without one, the code needs no verifier.
+   */
+  grant(user: FakeOAuthUser, options?: { codeChallenge?: string }): string;
   /** Token requests received, with the client credentials they carried. */
   tokenRequests: { authorization: string | null; body: Record<string, string> }[];
   close(): Promise<void>;
 }
 
 export function startFakeOAuth(client: { id: string; secret: string }): FakeOAuth {
-  const codes = new Map<string, FakeOAuthUser>();
+  const codes = new Map<string, { user: FakeOAuthUser; codeChallenge?: string }>();
   const tokens = new Map<string, FakeOAuthUser>();
   const tokenRequests: FakeOAuth["tokenRequests"] = [];
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, async (request) => {
@@ -36,11 +44,21 @@ export function startFakeOAuth(client: { id: string; secret: string }): FakeOAut
       if (authorization !== `Basic ${btoa(`${client.id}:${client.secret}`)}`) {
         return Response.json({ error: "invalid_client" }, { status: 401 });
       }
-      const user = codes.get(body.code ?? "");
+      const issued = codes.get(body.code ?? "");
       codes.delete(body.code ?? "");
-      if (body.grant_type !== "authorization_code" || !user) {
+      if (body.grant_type !== "authorization_code" || !issued) {
         return Response.json({ error: "invalid_grant", error_description: "bad code" }, { status: 400 });
       }
+      const verifier = body.code_verifier ?? "";
+      if (
+        issued.codeChallenge &&
+        createHash("sha256").update(verifier).digest("base64url") !== issued.codeChallenge
+      ) {
+        return Response.json({ error: "invalid_grant", error_description: "PKCE verification failed" }, {
+          status: 400,
+        });
+      }
+      const user = issued.user;
       const token = crypto.randomUUID();
       tokens.set(token, user);
       return Response.json({
@@ -58,7 +76,7 @@ export function startFakeOAuth(client: { id: string; secret: string }): FakeOAut
         username: user.username,
         name: user.name,
         email: user.email,
-        confirmed_at: user.verified ? "2024-01-01T00:00:00Z" : null,
+        ...(user.omitConfirmedAt ? {} : { confirmed_at: user.verified ? "2024-01-01T00:00:00Z" : null }),
       });
     }
     if (url.pathname === "/user") {
@@ -77,9 +95,9 @@ export function startFakeOAuth(client: { id: string; secret: string }): FakeOAut
   const close = async () => await server.shutdown();
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
-    grant(user) {
+    grant(user, options = {}) {
       const code = crypto.randomUUID().replaceAll("-", "");
-      codes.set(code, user);
+      codes.set(code, { user, codeChallenge: options.codeChallenge });
       return code;
     },
     tokenRequests,

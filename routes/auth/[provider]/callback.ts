@@ -20,20 +20,18 @@ export const handler = defineHandlers({
       throw new HttpError(404, `Cannot sign in with "${c.req.param("provider")}": not configured`);
     }
     const cookieName = `loom_oauth_${provider.id}`;
-    const stored = getCookie(c, cookieName) ?? "";
-    // `<state>:<next>`; the path may itself contain colons.
-    const separator = stored.indexOf(":");
-    const expected = separator < 0 ? stored : stored.slice(0, separator);
-    const next = separator < 0 ? "/" : stored.slice(separator + 1);
+    // `<state>:<code verifier>:<next>`; neither of the first two contains a colon, the path may.
+    const [expected = "", codeVerifier = "", ...rest] = (getCookie(c, cookieName) ?? "").split(":");
+    const next = rest.length > 0 ? rest.join(":") : "/";
     deleteCookie(c, cookieName, { path: "/auth/" });
     const state = c.req.query("state") ?? "";
     const code = c.req.query("code") ?? "";
     const stateMatches = expected.length > 0 && state.length === expected.length &&
       timingSafeEqual(new TextEncoder().encode(state), new TextEncoder().encode(expected));
-    if (!stateMatches || !code) return c.redirect("/login?error=oauth-state", 303);
+    if (!stateMatches || !code || !codeVerifier) return c.redirect("/login?error=oauth-state", 303);
     let profile: OAuthProfile;
     try {
-      profile = await provider.fetchProfile(await provider.exchangeCode(code));
+      profile = await provider.fetchProfile(await provider.exchangeCode(code, codeVerifier));
     } catch (error) {
       c.var.log.warn("OAuth sign-in failed", { provider: provider.id, error });
       return c.redirect("/login?error=oauth-failed", 303);
