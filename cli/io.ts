@@ -62,7 +62,8 @@ export function wantsColor(io: Pick<CommandIo, "env" | "stdoutIsTerminal">): boo
 
 /** A logger whose lines (warnings and errors: retries, fallbacks) go to stderr as JSON. */
 export function stderrLogger(io: Pick<CommandIo, "stderr">, level: "warn" | "debug" = "warn"): Logger {
-  return createLogger({ level, write: (line) => void io.stderr.write(`${line}\n`) });
+  // A person reads the CLI's stderr (a terminal or a CI log): one human-readable line per event, a retry included.
+  return createLogger({ level, format: "text", write: (line) => void io.stderr.write(`${line}\n`) });
 }
 
 /** Model factories for one command run. */

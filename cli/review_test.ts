@@ -551,3 +551,34 @@ Deno.test("runReviewCommand() with nothing changed calls no model and exits 0", 
   assert.deepEqual(JSON.parse(io.output.stdout).findings, []);
   assert.equal(openai.requests.length, 0);
 });
+
+Deno.test("runReviewCommand() reports each model retry on one readable stderr line", async () => {
+  await using repo = await pagerRepo();
+  let failures = 0;
+  await using openai = await startFakeOpenAI({
+    reply: (request) => {
+      if (failures < 2) {
+        failures++;
+        return { status: 500, headers: { "retry-after": "0" } };
+      }
+      return scriptedModel(() => [])(request);
+    },
+  });
+  const io = recordingIo({
+    args: ["--base", "main", "--format", "json"],
+    env: modelEnv(openai.url),
+    cwd: repo.dir,
+  });
+  assert.equal(await runReviewCommand(io), 0, io.output.stderr);
+  const retries = io.output.stderr.split("\n").filter((line) => line.includes("Retrying LLM request"));
+  assert.equal(retries.length, 2, io.output.stderr);
+  for (const line of retries) {
+    assert.match(
+      line,
+      /^\d\d:\d\d:\d\d WARN {2}Retrying LLM request provider=openai model=gpt-4o-mini attempt=1 /,
+    );
+    assert.match(line, /error="Cannot complete request to openai model .*: HTTP 500/);
+  }
+  assert.doesNotMatch(io.output.stderr, /^\s+at /m, "no stack traces");
+  assert.doesNotMatch(io.output.stderr, /^\{"time"/m, "no JSON log lines");
+});

@@ -39,6 +39,11 @@ tr:last-child td { border-bottom: 0; }
 .pill.running, .pill.in_progress, .pill.pending, .pill.paused, .pill.warning, .pill.skipped { color: var(--warn); }
 .pill.failed, .pill.cancelled, .pill.blocker, .pill.partial { color: var(--bad); }
 .pill.queued { color: var(--muted); }
+.attention { border-left: 4px solid var(--bad); }
+.attention h2 { display: flex; flex-wrap: wrap; gap: .25rem .75rem; align-items: baseline; }
+ul.checks { list-style: none; margin: 0; padding: 0; display: grid; gap: .6rem; }
+ul.checks li { display: grid; gap: .1rem; }
+ul.checks li.warning strong { color: var(--warn); } ul.checks li.error strong { color: var(--bad); }
 .status-line { display: flex; flex-wrap: wrap; align-items: baseline; gap: .5rem; margin: 0 0 1rem; }
 .markdown > :first-child { margin-top: 0; } .markdown > :last-child { margin-bottom: 0; }
 .markdown pre { overflow-x: auto; } .markdown blockquote { margin: .5rem 0; padding-left: .8rem;

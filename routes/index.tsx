@@ -6,6 +6,12 @@ import { listRepos } from "../lib/db/repos.ts";
 import { loadViewer, type Viewer } from "../lib/auth/mod.ts";
 import { renderDashboard, renderHtml } from "../lib/dashboard/route.tsx";
 import LiveReviews from "../islands/LiveReviews.tsx";
+import { type DoctorFinding, runDoctor } from "../lib/doctor.ts";
+import { listOrgReviews } from "../lib/db/analytics.ts";
+import type { ReviewRecord } from "../lib/db/reviews.ts";
+import { platformLinks } from "../lib/dashboard/links.ts";
+import { formatTime } from "../lib/dashboard/format.ts";
+import type { ServerConfig } from "../lib/config/env.ts";
 import type { Context } from "hono";
 import type { AppEnv } from "../lib/http/define.ts";
 
@@ -52,11 +58,82 @@ function Landing() {
   );
 }
 
+/** What stops reviews, from the set-up doctor; nothing when all is well. */
+function SetupChecks({ findings }: { findings: DoctorFinding[] }) {
+  if (findings.length === 0) return null;
+  return (
+    <section class="panel attention" data-testid="doctor" aria-labelledby="doctor-title">
+      <h2 id="doctor-title">Before Loom can review pull requests</h2>
+      <ul class="checks">
+        {findings.map((finding) => (
+          <li key={finding.check + finding.message} data-check={finding.check} class={finding.level}>
+            <strong>{finding.level === "error" ? "✗" : "!"} {finding.message}</strong>
+            <span class="muted">
+              {finding.fix} {finding.href && <a href={finding.href}>Fix it</a>}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** Failed reviews of the last week, newest first: the reason, what to do, the pull request. */
+function NeedsAttention(
+  { reviews, config, total }: { reviews: ReviewRecord[]; config: ServerConfig; total: string },
+) {
+  if (reviews.length === 0) return null;
+  return (
+    <section class="panel attention" data-testid="needs-attention" aria-labelledby="attention-title">
+      <h2 id="attention-title">
+        Needs attention{" "}
+        <a class="small" href="/reviews?status=failed" data-testid="failed-count">
+          {total} failed this week · all failed reviews
+        </a>
+      </h2>
+      <ul class="checks">
+        {reviews.map((review) => {
+          const links = platformLinks(config, {
+            platform: review.platform ?? "",
+            repo: review.repoFullName ?? "",
+            prNumber: review.prNumber,
+            headSha: review.headSha,
+          });
+          return (
+            <li key={review.id} data-review-id={review.id} class="error">
+              <strong>
+                <a href={`/reviews/${review.id}`}>
+                  {review.repoFullName} #{review.prNumber} {review.title || "(untitled)"}
+                </a>
+              </strong>
+              <span>{review.error ?? "The review failed without a recorded reason."}</span>
+              <span class="muted small">
+                {formatTime(review.finishedAt ?? review.startedAt)} ·{" "}
+                <a href={`/reviews/${review.id}`}>What happened and what to do</a>
+                {links && (
+                  <>
+                    {" "}· <a href={links.pullRequest} rel="noopener noreferrer">Pull request</a>
+                  </>
+                )}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+const WEEK_MS = 7 * 86_400_000;
+
 async function Home(c: Context<AppEnv>, viewer: Viewer) {
-  const { db, now } = c.var.deps;
-  const [overview, repos] = await Promise.all([
+  const { db, now, config } = c.var.deps;
+  const since = (now ?? Date.now)() - WEEK_MS;
+  const [overview, repos, findings, failed] = await Promise.all([
     loadOverview(db, viewer.organization.id, now),
     listRepos(db, viewer.organization.id),
+    runDoctor({ config, db, organizationId: viewer.organization.id, now }),
+    listOrgReviews(db, viewer.organization.id, { status: "failed", since, limit: 51 }),
   ]);
   return renderDashboard(
     c,
@@ -64,6 +141,12 @@ async function Home(c: Context<AppEnv>, viewer: Viewer) {
     { title: "Reviews", active: "/" },
     (
       <>
+        <NeedsAttention
+          reviews={failed.slice(0, 5)}
+          config={config}
+          total={failed.length > 50 ? "50+" : String(failed.length)}
+        />
+        <SetupChecks findings={findings} />
         <div class="page-head">
           <h1>Hello, {viewer.user.name || viewer.user.email}</h1>
           <p class="muted">
@@ -72,12 +155,6 @@ async function Home(c: Context<AppEnv>, viewer: Viewer) {
             · <a href="/reviews">All reviews</a>
           </p>
         </div>
-        {repos.length === 0 && (
-          <p class="notice">
-            Start by{" "}
-            <a href="/repos">connecting a repository</a>: Loom shows the webhook to add on your platform.
-          </p>
-        )}
         <Island of={LiveReviews} name="LiveReviews" props={{ initial: overview }} />
       </>
     ),

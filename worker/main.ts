@@ -1,14 +1,28 @@
 /** Worker process entry (`deno task worker`): runs review jobs from the shared database until SIGTERM. */
-import { loadServerConfig } from "../lib/config/env.ts";
-import { createLogger } from "../lib/log.ts";
+import { loadServerConfig, type ServerConfig } from "../lib/config/env.ts";
+import { chooseLogFormat, createLogger, printBanner } from "../lib/log.ts";
+import { startupErrorLine } from "../lib/startup_banner.ts";
 import { openRuntime } from "../lib/runtime.ts";
 import { createWakeup } from "../lib/queue/mod.ts";
 import { startWorker } from "./start.ts";
 import { serveMetrics } from "../lib/metrics.ts";
 
-const config = loadServerConfig(Deno.env.toObject());
-const log = createLogger({ level: config.logLevel });
-const runtime = await openRuntime(config, log);
+let config: ServerConfig;
+try {
+  config = loadServerConfig(Deno.env.toObject());
+} catch (error) {
+  // A bad setting is one line, not a stack trace.
+  printBanner([startupErrorLine(error)]);
+  Deno.exit(1);
+}
+const log = createLogger({
+  level: config.logLevel,
+  format: config.logFormat ?? chooseLogFormat(undefined, Deno.stdout.isTerminal()),
+});
+const runtime = await openRuntime(config, log).catch((error) => {
+  printBanner([startupErrorLine(error)]);
+  Deno.exit(1);
+});
 const wakeup = await createWakeup(runtime.db);
 const stop = new AbortController();
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

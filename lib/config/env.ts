@@ -15,11 +15,16 @@ export const ServerConfig = z.object({
   databaseUrl: z.string().min(1).default("./data/loom.db"),
   port: z.coerce.number().int().min(0).max(65535).default(8000),
   hostname: z.string().default("0.0.0.0"),
-  /** Public URL of the dashboard, used in links posted to pull requests. */
+  /**
+   * Public URL of the dashboard, used in links posted to pull requests and in the webhook URLs it shows; unset,
+   * `http://localhost:<port>`.
+   */
   publicUrl: z.string().url().default("http://localhost:8000"),
   /** 32+ characters; derives the AES-GCM key that encrypts stored tokens and API keys. */
   secretKey: z.string().min(32, "must be at least 32 characters").optional(),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** `json` or `text`; unset: text on a terminal, JSON otherwise (see `chooseLogFormat`). */
+  logFormat: z.enum(["json", "text"]).optional(),
   /** Concurrent jobs per worker process. */
   workerConcurrency: z.coerce.number().int().min(1).max(64).default(2),
   /** Lease length; a job whose worker stops heartbeating is claimable again after this. */
@@ -105,6 +110,7 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_PORT: "port",
   LOOM_HOSTNAME: "hostname",
   LOOM_PUBLIC_URL: "publicUrl",
+  LOOM_LOG_FORMAT: "logFormat",
   LOOM_SECRET_KEY: "secretKey",
   LOOM_LOG_LEVEL: "logLevel",
   LOOM_WORKER_CONCURRENCY: "workerConcurrency",
@@ -157,6 +163,10 @@ export function loadServerConfig(env: Record<string, string | undefined>): Serve
   for (const [name, key] of Object.entries(ENV_NAMES)) {
     const value = env[name];
     if (value !== undefined && value !== "") input[key] = value;
+  }
+  // Without a public URL, links and webhook URLs point at the port this server listens on.
+  if (input.publicUrl === undefined && /^[1-9][0-9]*$/.test(String(input.port ?? ""))) {
+    input.publicUrl = `http://localhost:${input.port}`;
   }
   input.env = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
   const result = ServerConfig.safeParse(input);

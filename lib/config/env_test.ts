@@ -53,3 +53,14 @@ Deno.test("loadServerConfig() reads trusted proxies and body limits, refusing wh
   assert.equal(loadServerConfig({ LOOM_MAX_BODY_BYTES: "131072" }).maxBodyBytes, 131072);
   assert.throws(() => loadServerConfig({ LOOM_MAX_WEBHOOK_BYTES: "ten" }), /LOOM_MAX_WEBHOOK_BYTES/);
 });
+
+Deno.test("loadServerConfig() points the default public URL at the configured port", () => {
+  assert.equal(loadServerConfig({}).publicUrl, "http://localhost:8000");
+  assert.equal(loadServerConfig({ LOOM_PORT: "9100" }).publicUrl, "http://localhost:9100");
+  assert.equal(
+    loadServerConfig({ LOOM_PORT: "9100", LOOM_PUBLIC_URL: "https://loom.acme.test" }).publicUrl,
+    "https://loom.acme.test",
+  );
+  assert.equal(loadServerConfig({ LOOM_LOG_FORMAT: "text" }).logFormat, "text");
+  assert.throws(() => loadServerConfig({ LOOM_LOG_FORMAT: "xml" }), /LOOM_LOG_FORMAT/);
+});

@@ -81,3 +81,13 @@ export async function readCredential(
     where organization_id = ${organizationId} and kind = ${kind} and name = ${name}`);
   return rows[0] ? await secretBox.decrypt(rows[0].ciphertext) : null;
 }
+
+/** The kinds of credential stored for an organization, or for any organization when none is given. */
+export async function storedCredentialKinds(db: Db, organizationId?: number): Promise<Set<CredentialKind>> {
+  const rows = organizationId === undefined
+    ? await db.query<{ kind: string }>(sql`select distinct kind from credentials`)
+    : await db.query<{ kind: string }>(
+      sql`select distinct kind from credentials where organization_id = ${organizationId}`,
+    );
+  return new Set(rows.map((row) => row.kind as CredentialKind));
+}

@@ -150,9 +150,13 @@ function createOctokit(options: GitHubClientOptions, log: Logger): Octokit {
   if ((options.token === undefined) === (options.app === undefined)) {
     throw new TypeError("Cannot create GitHub client: give exactly one of `token` and `app`");
   }
+  // Octokit logs each request at info as "GET /path - 200 with id <x-github-request-id> in 80ms"; a server that
+  // sends no request id (GitHub Enterprise proxies, some gateways) makes that "with id undefined". Requests are
+  // debug detail, and a missing id is left out rather than printed.
+  const withoutMissingId = (message: string) => message.replace(/ with id undefined\b/, "");
   const octokitLog = {
-    debug: (message: string) => log.debug(message),
-    info: (message: string) => log.info(message),
+    debug: (message: string) => log.debug(withoutMissingId(message)),
+    info: (message: string) => log.debug(withoutMissingId(message)),
     warn: (message: string) => log.warn(message),
     // Octokit reports every failed request here, including expected ones (a 404 for a missing
     // `.loom/config.yaml`); failures reach callers as PlatformError, which decide whether they are errors.
