@@ -42,14 +42,6 @@ async function serve(config: ServerConfig): Promise<void> {
     webhookCache: createWebhookCache(),
     setupToken: runtime.setupToken,
   });
-  const firstRun = await countUsers(runtime.db) === 0;
-  if (firstRun) {
-    // Until the owner exists, whoever holds this token (the operator, reading this output) can create them.
-    log.warn("Loom has no owner yet: open the set-up page with its one-time token", {
-      url: new URL(`/setup?token=${runtime.setupToken}`, config.publicUrl).href,
-      setupToken: runtime.setupToken,
-    });
-  }
   const stop = new AbortController();
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -71,6 +63,15 @@ async function serve(config: ServerConfig): Promise<void> {
     throw error;
   }
 
+  // Only once the port is ours: a start-up that fails says one thing.
+  const firstRun = await countUsers(runtime.db) === 0;
+  if (firstRun) {
+    // Until the owner exists, whoever holds this token (the operator, reading this output) can create them.
+    log.warn("Loom has no owner yet: open the set-up page with its one-time token", {
+      url: new URL(`/setup?token=${runtime.setupToken}`, config.publicUrl).href,
+      setupToken: runtime.setupToken,
+    });
+  }
   const findings = await runDoctor({ config, db: runtime.db }).catch((error) => {
     log.warn("Cannot run the set-up checks", { error });
     return [];

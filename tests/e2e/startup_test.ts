@@ -35,7 +35,10 @@ Deno.test("start-up with a localhost public URL and no credentials prints and sh
   await loom.waitForLog(/Before Loom can review pull requests:[\s\S]*No repositories/);
   const output = loom.logs();
   assert.match(output, /^ {2}Loom is running: open http:\/\/localhost:\d+$/m);
-  assert.match(output, /^ {2}First run: create the owner account at http:\/\/localhost:\d+\/setup\?token=\S+$/m);
+  assert.match(
+    output,
+    /^ {2}First run: create the owner account at http:\/\/localhost:\d+\/setup\?token=\S+$/m,
+  );
   assert.match(
     output,
     /^ {2}! LOOM_PUBLIC_URL is http:\/\/localhost:8000: platforms cannot reach a local address/m,
