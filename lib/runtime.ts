@@ -13,6 +13,7 @@ import type { Logger } from "./log.ts";
 import { createPlatformClient } from "./platforms/mod.ts";
 import { createModelWiring } from "./llm/models.ts";
 import { createDbCacheStore } from "./db/llm_cache.ts";
+import { createDbBackoffStore } from "./db/provider_backoffs.ts";
 import { createConfigCache } from "./config/load.ts";
 import type { ReviewDeps } from "./review/review_pull_request.ts";
 import { prune } from "./queue/mod.ts";
@@ -90,7 +91,7 @@ export function createReviewDeps(
   config: ServerConfig,
   db: Db,
   log: Logger,
-  options: { metrics?: LoomMetrics } = {},
+  options: { metrics?: LoomMetrics; now?: () => number } = {},
 ): ReviewDeps {
   // The cache lives in the database, shared by every worker.
   const models = createModelWiring({
@@ -100,6 +101,9 @@ export function createReviewDeps(
     cache: config.llmCacheTtlMs > 0
       ? { store: createDbCacheStore(db), ttlMs: config.llmCacheTtlMs }
       : undefined,
+    // A provider's Retry-After holds for every worker sharing the database.
+    backoff: createDbBackoffStore(db),
+    now: options.now,
     log,
   });
   return {

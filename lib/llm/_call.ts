@@ -84,7 +84,8 @@ export function openCallScope(options: {
         {
           provider,
           status: failure.status,
-          retryAfterMs: parseRetryAfter(failure.headers),
+          retryAfterMs: parseRetryAfter(failure.headers) ??
+            (failure.status === 429 ? parseRateLimitReset(failure.headers) : undefined),
           cause: error,
         },
       );
@@ -114,6 +115,46 @@ export function parseRetryAfter(headers: Headers | undefined, now: number = Date
   const date = Date.parse(retryAfter);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
+}
+
+/** OpenAI's `x-ratelimit-reset-*` durations: `20ms`, `1s`, `6m0s`, `1h2m3.5s`. */
+function parseDuration(text: string): number | undefined {
+  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((part) => part[0]).join("") !== text.trim()) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+  return Math.ceil(
+    parts.reduce((sum, [, value, name]) => sum + Number(value) * unit[name as keyof typeof unit], 0),
+  );
+}
+
+const RESET_HEADERS = [
+  "x-ratelimit-reset-requests",
+  "x-ratelimit-reset-tokens",
+  "anthropic-ratelimit-requests-reset",
+  "anthropic-ratelimit-tokens-reset",
+  "anthropic-ratelimit-input-tokens-reset",
+  "anthropic-ratelimit-output-tokens-reset",
+];
+
+/**
+ * A 429 without `retry-after`: the latest of the provider's rate-limit reset headers (OpenAI's durations,
+ * Anthropic's RFC 3339 times), since the answer does not say which limit was hit.
+ * @returns milliseconds to wait, or `undefined` when there is none
+ */
+export function parseRateLimitReset(
+  headers: Headers | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  if (!headers) return undefined;
+  const waits = RESET_HEADERS.flatMap((name) => {
+    const value = headers.get(name);
+    if (value === null || value.trim() === "") return [];
+    const duration = parseDuration(value);
+    if (duration !== undefined) return [duration];
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? [] : [Math.max(0, date - now)];
+  });
+  return waits.length === 0 ? undefined : Math.max(...waits);
 }
 
 /** The JSON Schema sent to providers; `$schema` is dropped because some providers reject unknown keywords. */

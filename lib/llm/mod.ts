@@ -13,6 +13,7 @@ import { createGoogleClient } from "./google.ts";
 import { type Limiter, withConcurrencyLimit } from "./limit.ts";
 import { createOpenAICompatibleClient } from "./openai_compatible.ts";
 import { type RetryOptions, withFallback, withRetry } from "./retry.ts";
+import { type SharedBackoffOptions, withSharedBackoff } from "./backoff.ts";
 import type { LlmClient, LlmProviderId } from "./types.ts";
 
 export type { ChatMessage, ChatOptions, ChatResult, LlmClient, LlmProviderId, TokenUsage } from "./types.ts";
@@ -28,6 +29,8 @@ export type { FallbackOptions, RetryOptions } from "./retry.ts";
 export { withFallback, withRetry } from "./retry.ts";
 export type { CachedEntry, CacheOptions, LlmCacheStore, MemoryCacheStoreOptions } from "./cache.ts";
 export { cacheKey, createMemoryCacheStore, withCache } from "./cache.ts";
+export type { BackoffStore, SharedBackoffOptions } from "./backoff.ts";
+export { fingerprintKey, withSharedBackoff } from "./backoff.ts";
 export type { Limiter } from "./limit.ts";
 export { createLimiter, withConcurrencyLimit } from "./limit.ts";
 export type { Cost, PriceTable } from "./pricing.ts";
@@ -66,12 +69,14 @@ export interface CreateLlmClientOptions {
   cache?: LlmCacheStore | { store: LlmCacheStore; ttlMs?: number };
   /** Client used when this model keeps failing with retryable errors after its retries. */
   fallback?: LlmClient;
+  /** A provider's `Retry-After` shared with every worker; checked before each attempt, inside the retries. */
+  backoff?: SharedBackoffOptions;
   log?: Logger;
 }
 
 /**
- * Builds a ready client: provider, then concurrency limits, retry, fallback and cache, in that order (a retry
- * waits without holding a slot; a cache hit skips everything).
+ * Builds a ready client: provider, then the shared provider wait, concurrency limits, retry, fallback and cache,
+ * in that order (a retry waits without holding a slot; a cache hit skips everything).
  * @param spec the model; validated with `ModelSpec`
  * @throws {TypeError} when `spec` is invalid or the provider needs an `apiKey` it did not get
  */
@@ -85,6 +90,7 @@ export function createLlmClient(spec: ModelSpec, options: CreateLlmClientOptions
   }
   const { provider, ...rest } = result.data;
   let client: LlmClient = PROVIDERS[provider]({ ...rest, fetch: options.fetch, log: options.log });
+  if (options.backoff) client = withSharedBackoff(client, options.backoff);
   const limiters = options.limiter === undefined ? [] : [options.limiter].flat();
   for (const limiter of limiters.toReversed()) client = withConcurrencyLimit(client, limiter);
   client = withRetry(client, {

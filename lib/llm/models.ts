@@ -6,6 +6,7 @@
  */
 import type { Logger } from "../log.ts";
 import type { LlmCacheStore } from "./cache.ts";
+import { type BackoffStore, fingerprintKey } from "./backoff.ts";
 import { createLimiter, type Limiter } from "./limit.ts";
 import { createLlmClient, type ModelSpec } from "./mod.ts";
 import { createPriceTable, parsePriceOverrides } from "./pricing.ts";
@@ -22,6 +23,10 @@ export interface ModelWiringOptions {
   /** `LOOM_LLM_PRICES`: JSON price overrides. */
   priceOverrides?: string;
   cache?: { store: LlmCacheStore; ttlMs: number };
+  /** Provider waits shared with every worker (`lib/llm/backoff.ts`); none when absent. */
+  backoff?: BackoffStore;
+  /** Clock of the shared waits; injected in tests. */
+  now?: () => number;
   log?: Logger;
 }
 
@@ -44,6 +49,11 @@ export function createModelWiring(options: ModelWiringOptions): ModelWiring {
       limiter: limitersFor(model.provider),
       cache: options.cache,
       fallback: model.fallback ? build(model.fallback) : undefined,
+      backoff: options.backoff && {
+        store: options.backoff,
+        keyFingerprint: fingerprintKey(model.apiKey, model.baseUrl),
+        now: options.now,
+      },
       log: options.log,
     });
   return {

@@ -47,7 +47,8 @@ export type FailOutcome = "retry" | "failed" | "lost";
 
 /**
  * Records a failure. Retryable errors go back to `pending` with exponential backoff and jitter until
- * `max_attempts`; `PermanentJobError` and errors with `retryable: false` fail at once.
+ * `max_attempts`, and never before the `retryAfterMs` the error carries (a provider's `Retry-After`);
+ * `PermanentJobError` and errors with `retryable: false` fail at once.
  */
 export async function fail(
   db: Db,
@@ -61,7 +62,11 @@ export async function fail(
   const permanent = error instanceof PermanentJobError ||
     (typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === false);
   if (!permanent && job.attempts < job.maxAttempts) {
-    const runAt = now + retryDelayMs(job.attempts, { baseMs: options.retryBaseMs, random: options.random });
+    // A provider that said when to come back (`Retry-After`) is not called again before then.
+    const runAt = Math.max(
+      now + retryDelayMs(job.attempts, { baseMs: options.retryBaseMs, random: options.random }),
+      now + (retryAfterMs(error) ?? 0),
+    );
     const changed = await db.exec(sql`
       update jobs set status = 'pending', run_at = ${runAt}, locked_by = null, locked_until = null,
         error = ${message}, updated_at = ${now}
@@ -177,6 +182,17 @@ export async function isOwned(db: Db, job: Pick<Job, "id">, workerId: string): P
     sql`select id from jobs where id = ${job.id} and locked_by = ${workerId} and status = 'in_progress'`,
   );
   return rows.length === 1;
+}
+
+/** The wait an error, or one of its causes, carries from its provider (`LlmError.retryAfterMs`). */
+export function retryAfterMs(error: unknown): number | undefined {
+  let current: unknown = error;
+  for (let depth = 0; typeof current === "object" && current !== null && depth < 5; depth++) {
+    const wait = (current as { retryAfterMs?: unknown }).retryAfterMs;
+    if (typeof wait === "number" && Number.isFinite(wait) && wait > 0) return wait;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** Turns an error into the text kept in `jobs.error`: the message chain, never a stack. */

@@ -6,7 +6,7 @@
 import { sql } from "../../lib/db/mod.ts";
 import type { Db } from "../../lib/db/mod.ts";
 import { createRepo, type Repo } from "../../lib/db/repos.ts";
-import { loadServerConfig } from "../../lib/config/env.ts";
+import { loadServerConfig, type ServerConfig } from "../../lib/config/env.ts";
 import { createLogger, type Logger } from "../../lib/log.ts";
 import { createReviewDeps } from "../../lib/runtime.ts";
 import { createLoomMetrics, type LoomMetrics } from "../../lib/metrics.ts";
@@ -44,6 +44,8 @@ export interface ReviewEnv extends AsyncDisposable {
   github: FakeGitHub;
   openai: FakeLlmServer;
   repo: Repo;
+  /** The server configuration the worker runs with (fake GitHub and fake OpenAI). */
+  config: ServerConfig;
   metrics: LoomMetrics;
   /** Warnings and errors the worker logged, as parsed JSON lines. */
   logs: Record<string, unknown>[];
@@ -116,6 +118,7 @@ export async function createReviewEnv(
     github,
     openai,
     repo,
+    config,
     metrics,
     logs,
     async enqueueReview(maxAttempts = 3) {
