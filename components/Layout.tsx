@@ -53,6 +53,7 @@ ul.checks li.warning strong { color: var(--warn); } ul.checks li.error strong { 
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: 1rem; margin-bottom: 1.5rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: var(--radius); padding: 1rem 1.1rem; }
 .cards .card strong { display: block; font-size: 1.6rem; }
+a.card { color: inherit; text-decoration: none; } a.card:hover, a.card:focus-visible { border-color: var(--accent); }
 .panel { background: var(--card); border: 1px solid var(--line); border-radius: var(--radius); padding: 1.1rem 1.25rem;
   margin-bottom: 1rem; }
 .panel > h2:first-child, .panel > h3:first-child { margin-top: 0; }

@@ -1,16 +1,24 @@
 /**
  * The analytics charts, drawn with uPlot in the browser. The server renders the totals and empty chart frames;
- * the range buttons re-read `/api/analytics` without reloading the page.
+ * the range buttons re-read `/api/analytics` without reloading the page. Every total links to the reviews it
+ * counts; axes tick whole days, whole counts, dollars and seconds; an empty range says so instead of drawing
+ * flat lines.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlotType from "uplot";
 import type { AnalyticsData } from "../lib/db/analytics.ts";
 import { callApi } from "../lib/dashboard/api_client.ts";
+import { formatCost, formatCount, formatDuration } from "../lib/dashboard/format.ts";
 
 interface ChartSpec {
   id: string;
   title: string;
-  series: { label: string; values: (data: AnalyticsData) => number[]; color: string; scale?: string }[];
+  series: {
+    label: string;
+    values: (data: AnalyticsData) => number[];
+    color: string;
+    scale?: "usd" | "seconds";
+  }[];
   bars?: boolean;
 }
 
@@ -24,6 +32,7 @@ const CHARTS: ChartSpec[] = [
   {
     id: "findings",
     title: "Findings by severity",
+    // Most severe first, in the legend and in drawing order.
     series: [
       { label: "Blocker", values: (data) => data.findings.blocker, color: "#e0483a" },
       { label: "Warning", values: (data) => data.findings.warning, color: "#e49b1e" },
@@ -40,10 +49,19 @@ const CHARTS: ChartSpec[] = [
   },
   {
     id: "latency",
-    title: "Median time to review (minutes)",
-    series: [{ label: "Median minutes", values: (data) => data.medianMinutes, color: "#2fa36b" }],
+    title: "Median time to review",
+    series: [{ label: "Median", values: (data) => data.medianSeconds, color: "#2fa36b", scale: "seconds" }],
   },
 ];
+
+const DAY_SECONDS = 86_400;
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** "Dec 6": a day in UTC, the bucket the server counted it in. */
+function dayLabel(epochSeconds: number): string {
+  const date = new Date(epochSeconds * 1000);
+  return `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()}`;
+}
 
 function drawCharts(uPlot: typeof uPlotType, data: AnalyticsData, root: HTMLElement): uPlotType[] {
   const dark = globalThis.matchMedia?.("(prefers-color-scheme: dark)").matches;
@@ -54,29 +72,70 @@ function drawCharts(uPlot: typeof uPlotType, data: AnalyticsData, root: HTMLElem
     target.textContent = "";
     const width = Math.max(280, target.clientWidth);
     const axis = { stroke: axisColor, grid: { stroke: gridColor }, ticks: { stroke: gridColor } };
+    const scaleOf = (name: string | undefined) => name ?? "y";
+    const valueAxis = (scale: string) => ({
+      ...axis,
+      scale,
+      size: 64,
+      // Counts and tokens in whole steps, money and time in their own units.
+      incrs: scale === "usd"
+        ? [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 50, 100]
+        : [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 5_000, 10_000, 50_000, 100_000, 1_000_000],
+      values: (_plot: uPlotType, ticks: number[]) =>
+        ticks.map((tick) =>
+          scale === "usd"
+            ? formatCost(tick)
+            : scale === "seconds"
+            ? formatDuration(tick * 1000)
+            : formatCount(tick)
+        ),
+    });
+    const scales = [...new Set(chart.series.map((series) => scaleOf(series.scale)))];
     return new uPlot(
       {
         width,
         height: 220,
         series: [
-          {},
+          { value: (_plot: uPlotType, value: number) => dayLabel(value) },
           ...chart.series.map((series) => ({
             label: series.label,
             stroke: series.color,
             fill: chart.bars ? series.color + "55" : undefined,
             width: 2,
-            scale: series.scale ?? "y",
+            scale: scaleOf(series.scale),
             paths: chart.bars ? uPlot.paths.bars!({ size: [0.6, 40] }) : undefined,
-            points: { show: false },
+            // Points keep a single day (or a lone non-zero day) visible on a line chart.
+            points: { show: !chart.bars, size: 5 },
           })),
         ],
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        scales: Object.fromEntries([
+          ["x", {
+            time: false,
+            range: (
+              _u: uPlotType,
+              min: number,
+              max: number,
+            ) => [min - DAY_SECONDS / 2, max + DAY_SECONDS / 2],
+          }],
+          ...scales.map((scale) => [scale, {
+            range: (
+              _u: uPlotType,
+              _min: number,
+              max: number,
+            ) => [0, Math.max(scale === "usd" ? 0.001 : 1, max)],
+          }]),
+        ]),
         axes: [
-          axis,
-          { ...axis, scale: "y" },
-          ...(chart.series.some((series) => series.scale === "usd")
-            ? [{ ...axis, scale: "usd", side: 1, grid: { show: false } }]
-            : []),
+          {
+            ...axis,
+            incrs: [DAY_SECONDS, 2 * DAY_SECONDS, 7 * DAY_SECONDS, 14 * DAY_SECONDS, 30 * DAY_SECONDS],
+            values: (_plot: uPlotType, ticks: number[]) => ticks.map(dayLabel),
+          },
+          ...scales.map((scale, index) => ({
+            ...valueAxis(scale),
+            side: index === 0 ? 3 : 1,
+            grid: index === 0 ? axis.grid : { show: false },
+          })),
         ],
         legend: { live: false },
       },
@@ -95,7 +154,7 @@ export default function AnalyticsCharts(props: { initial: AnalyticsData; days: n
     let plots: uPlotType[] = [];
     let cancelled = false;
     import("uplot").then(({ default: uPlot }) => {
-      if (cancelled || !root.current) return;
+      if (cancelled || !root.current || data.totals.reviews === 0) return;
       plots = drawCharts(uPlot, data, root.current);
       setReady(true);
     });
@@ -109,6 +168,8 @@ export default function AnalyticsCharts(props: { initial: AnalyticsData; days: n
     setData(await callApi("GET /api/analytics", { days: value }));
   };
   const { totals } = data;
+  const reviewsLink = `/reviews?days=${days}`;
+  const empty = totals.reviews === 0;
   const maxStep = Math.max(1, ...data.findingsByStep.map((entry) => entry.count));
   return (
     <div ref={root} data-ready={ready ? "on" : "off"}>
@@ -127,35 +188,40 @@ export default function AnalyticsCharts(props: { initial: AnalyticsData; days: n
         ))}
       </div>
       <div class="cards">
-        <div class="card">
-          <strong data-testid="total-reviews">{totals.reviews}</strong>reviews
-        </div>
-        <div class="card">
-          <strong>{totals.findings}</strong>findings
-        </div>
-        <div class="card">
-          <strong>{totals.tokens.toLocaleString("en-US")}</strong>tokens
-        </div>
-        <div class="card">
-          <strong data-testid="total-cached-tokens">{totals.cachedTokens.toLocaleString("en-US")}</strong>
+        <a class="card" href={reviewsLink} data-testid="total-reviews">
+          <strong>{formatCount(totals.reviews)}</strong>reviews
+        </a>
+        <a class="card" href={reviewsLink} data-testid="total-findings">
+          <strong>{formatCount(totals.findings)}</strong>findings
+        </a>
+        <a class="card" href={reviewsLink} data-testid="total-tokens">
+          <strong>{formatCount(totals.tokens)}</strong>tokens
+        </a>
+        <a class="card" href={reviewsLink} data-testid="total-cached-tokens">
+          <strong>{formatCount(totals.cachedTokens)}</strong>
           prompt tokens from the provider's cache
-        </div>
-        <div class="card">
-          <strong>${totals.costUsd.toFixed(2)}</strong>spent
-        </div>
-        <div class="card">
-          <strong>{totals.medianMinutes.toFixed(1)} min</strong>median time to review
-        </div>
+        </a>
+        <a class="card" href={reviewsLink} data-testid="total-cost">
+          <strong>{formatCost(totals.costUsd)}</strong>spent
+        </a>
+        <a class="card" href={`${reviewsLink}&status=completed`} data-testid="median-duration">
+          <strong>{totals.reviews === 0 ? "—" : formatDuration(totals.medianSeconds * 1000)}</strong>
+          median time to review
+        </a>
       </div>
       <div class="grid2">
         {CHARTS.map((chart) => (
           <section class="panel">
             <h2>{chart.title}</h2>
-            <div class="chart" data-chart={chart.id}>
-              <p class="muted small">
-                The chart draws when JavaScript is on; the totals above are always current.
-              </p>
-            </div>
+            {empty
+              ? <p class="muted" data-testid="chart-empty">No reviews in the last {days} days.</p>
+              : (
+                <div class="chart" data-chart={chart.id}>
+                  <p class="muted small">
+                    The chart draws when JavaScript is on; the totals above are always current.
+                  </p>
+                </div>
+              )}
           </section>
         ))}
         <section class="panel">
@@ -169,7 +235,9 @@ export default function AnalyticsCharts(props: { initial: AnalyticsData; days: n
                   <td>
                     <div class="bar" style={`width:${Math.round((entry.count / maxStep) * 100)}%`} />
                   </td>
-                  <td style="width:3rem">{entry.count}</td>
+                  <td style="width:3rem">
+                    <a href={reviewsLink} data-testid="step-findings">{entry.count}</a>
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1,6 +1,17 @@
-/** The data behind the dashboard home page and its live island, as plain JSON, scoped to one organization. */
+/**
+ * The data behind the dashboard home page and its live island, as plain JSON, scoped to one organization. Each
+ * count comes with the rows it counts (or the filter that lists them), so every figure on the page is a link.
+ */
 import type { Db } from "../db/mod.ts";
-import { listOrgReviews, orgQueueHealth, type QueueHealth } from "../db/analytics.ts";
+import {
+  countOrgReviews,
+  listOrgReviews,
+  orgQueueHealth,
+  type QueueHealth,
+  rangeStart,
+} from "../db/analytics.ts";
+import { listRepos } from "../db/repos.ts";
+import { listWaitingReviews, type WaitingReview } from "../queue/mod.ts";
 
 export interface ReviewRow {
   id: number;
@@ -17,6 +28,12 @@ export interface ReviewRow {
 export interface Overview {
   reviews: ReviewRow[];
   queue: QueueHealth;
+  /** Review jobs waiting for a worker (the "waiting" count lists these). */
+  waiting: WaitingReview[];
+  /** Reviews running now (`/reviews?status=running`). */
+  running: number;
+  /** Reviews started today (UTC) that failed (`/reviews?status=failed&days=1`). */
+  failedToday: number;
 }
 
 export async function loadOverview(
@@ -24,9 +41,13 @@ export async function loadOverview(
   organizationId: number,
   now: () => number = Date.now,
 ): Promise<Overview> {
-  const [reviews, queue] = await Promise.all([
+  const repos = await listRepos(db, organizationId);
+  const [reviews, queue, waiting, running, failedToday] = await Promise.all([
     listOrgReviews(db, organizationId, { limit: 15 }),
     orgQueueHealth(db, organizationId, now),
+    listWaitingReviews(db, new Set(repos.map((repo) => repo.id))),
+    countOrgReviews(db, organizationId, { status: "running" }),
+    countOrgReviews(db, organizationId, { status: "failed", since: rangeStart(1, now()) }),
   ]);
   return {
     reviews: reviews.map((review) => ({
@@ -41,5 +62,8 @@ export async function loadOverview(
       startedAt: review.startedAt,
     })),
     queue,
+    waiting,
+    running,
+    failedToday,
   };
 }

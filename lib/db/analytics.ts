@@ -77,6 +77,21 @@ export async function listOrgReviews(
   }));
 }
 
+/** How many of the organization's reviews match `filters` (status, since). */
+export async function countOrgReviews(
+  db: Db,
+  organizationId: number,
+  filters: Pick<ReviewFilters, "status" | "since">,
+): Promise<number> {
+  const conditions = [sql`p.organization_id = ${organizationId}`];
+  if (filters.status !== undefined) conditions.push(sql`r.status = ${filters.status}`);
+  if (filters.since !== undefined) conditions.push(sql`r.started_at >= ${filters.since}`);
+  const rows = await db.query<{ count: number }>(sql`
+    select count(*) as count from reviews r join repos p on p.id = r.repo_id
+    where ${joinSql(conditions, " and ")}`);
+  return Number(rows[0]?.count ?? 0);
+}
+
 export async function getOrgReview(
   db: Db,
   organizationId: number,
@@ -140,8 +155,8 @@ export interface AnalyticsData {
   /** Prompt tokens the providers served from their prompt caches (part of `tokens`), billed at the cached rate. */
   cachedTokens: number[];
   costUsd: number[];
-  /** Median minutes from start to finish of the day's completed reviews (0 when none). */
-  medianMinutes: number[];
+  /** Median seconds from start to finish of the day's completed reviews (0 when none). */
+  medianSeconds: number[];
   findingsByStep: { step: string; count: number }[];
   totals: {
     reviews: number;
@@ -149,7 +164,7 @@ export interface AnalyticsData {
     tokens: number;
     cachedTokens: number;
     costUsd: number;
-    medianMinutes: number;
+    medianSeconds: number;
   };
 }
 
@@ -162,6 +177,11 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** The first moment of a range of `days` UTC days that ends today (today included). */
+export function rangeStart(days: number, now: number): number {
+  return Math.floor(now / DAY) * DAY - (days - 1) * DAY;
+}
+
 /** Per-day series over the last `days` days (today included), bucketed in UTC. */
 export async function loadAnalytics(
   db: Db,
@@ -169,8 +189,7 @@ export async function loadAnalytics(
   options: { days?: number; now?: () => number } = {},
 ): Promise<AnalyticsData> {
   const dayCount = options.days ?? 30;
-  const today = Math.floor((options.now ?? Date.now)() / DAY) * DAY;
-  const start = today - (dayCount - 1) * DAY;
+  const start = rangeStart(dayCount, (options.now ?? Date.now)());
   const days = Array.from({ length: dayCount }, (_, index) => start + index * DAY);
   const zeros = () => days.map(() => 0);
   const data: AnalyticsData = {
@@ -180,9 +199,9 @@ export async function loadAnalytics(
     tokens: zeros(),
     cachedTokens: zeros(),
     costUsd: zeros(),
-    medianMinutes: zeros(),
+    medianSeconds: zeros(),
     findingsByStep: [],
-    totals: { reviews: 0, findings: 0, tokens: 0, cachedTokens: 0, costUsd: 0, medianMinutes: 0 },
+    totals: { reviews: 0, findings: 0, tokens: 0, cachedTokens: 0, costUsd: 0, medianSeconds: 0 },
   };
   const reviews = await db.query(sql`
     select r.started_at, r.finished_at, r.status, r.input_tokens, r.cached_input_tokens, r.output_tokens,
@@ -199,12 +218,12 @@ export async function loadAnalytics(
     data.cachedTokens[index]! += Number(row.cachedInputTokens);
     data.costUsd[index]! += Number(row.costUsd);
     if (row.status === "completed" && row.finishedAt !== null) {
-      const minutes = (Number(row.finishedAt) - Number(row.startedAt)) / 60_000;
-      durations[index]!.push(minutes);
-      allDurations.push(minutes);
+      const seconds = (Number(row.finishedAt) - Number(row.startedAt)) / 1000;
+      durations[index]!.push(seconds);
+      allDurations.push(seconds);
     }
   }
-  data.medianMinutes = durations.map(median);
+  data.medianSeconds = durations.map(median);
   const findings = await db.query(sql`
     select c.severity, c.step, r.started_at from comments c
     join reviews r on r.id = c.review_id join repos p on p.id = r.repo_id
@@ -225,7 +244,7 @@ export async function loadAnalytics(
     tokens: data.tokens.reduce((sum, value) => sum + value, 0),
     cachedTokens: data.cachedTokens.reduce((sum, value) => sum + value, 0),
     costUsd: data.costUsd.reduce((sum, value) => sum + value, 0),
-    medianMinutes: median(allDurations),
+    medianSeconds: median(allDurations),
   };
   return data;
 }

@@ -81,7 +81,7 @@ dbTest(
     assert.equal(data.days.length, 7);
     assert.equal(data.days.at(-1), 100 * DAY);
     assert.deepEqual(data.reviews, [0, 0, 0, 0, 1, 0, 2]);
-    assert.deepEqual(data.medianMinutes, [0, 0, 0, 0, 9, 0, 3]);
+    assert.deepEqual(data.medianSeconds, [0, 0, 0, 0, 540, 0, 180]);
     assert.deepEqual(data.findings.blocker.at(-1), 1);
     assert.deepEqual(data.findings.warning.at(-1), 1);
     assert.deepEqual(data.findings.info.at(-1), 1);
@@ -94,7 +94,7 @@ dbTest(
       tokens: 360,
       cachedTokens: 180,
       costUsd: 1.5,
-      medianMinutes: 4,
+      medianSeconds: 240,
     });
   },
 );

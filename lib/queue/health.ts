@@ -26,3 +26,49 @@ export async function workerActivity(db: Db, now: () => number = Date.now): Prom
     inProgress: Number(running?.count ?? 0),
   };
 }
+
+/** A review job waiting for a worker, as the dashboard lists it. */
+export interface WaitingReview {
+  jobId: number;
+  repoId: number;
+  repo: string;
+  prNumber: number;
+  title: string;
+  /** When it may start (a retry waits for its backoff). */
+  runAt: number;
+  /** Attempts made so far; above 0 means it waits for a retry. */
+  attempts: number;
+}
+
+/** Pending review jobs of the given repositories, the ones due first, at most `limit`. */
+export async function listWaitingReviews(
+  db: Db,
+  repoIds: Set<number>,
+  limit = 20,
+): Promise<WaitingReview[]> {
+  if (repoIds.size === 0) return [];
+  const rows = await db.query<{ id: number; payload: string; runAt: number; attempts: number }>(sql`
+    select id, payload, run_at, attempts from jobs
+    where status = 'pending' and type = 'review_pull_request' order by run_at, id limit 500`);
+  const waiting: WaitingReview[] = [];
+  for (const row of rows) {
+    let payload: { repoId?: unknown; repo?: unknown; number?: unknown; title?: unknown };
+    try {
+      payload = JSON.parse(String(row.payload));
+    } catch {
+      continue;
+    }
+    if (!repoIds.has(Number(payload.repoId))) continue;
+    waiting.push({
+      jobId: Number(row.id),
+      repoId: Number(payload.repoId),
+      repo: String(payload.repo ?? ""),
+      prNumber: Number(payload.number),
+      title: String(payload.title ?? ""),
+      runAt: Number(row.runAt),
+      attempts: Number(row.attempts),
+    });
+    if (waiting.length >= limit) break;
+  }
+  return waiting;
+}

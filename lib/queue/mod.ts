@@ -21,5 +21,5 @@ export {
 } from "./settle.ts";
 export { getJob, prune, type QueueStats, queueStats, reapExpired } from "./maintenance.ts";
 export { retryDelayMs } from "./backoff.ts";
-export { type WorkerActivity, workerActivity } from "./health.ts";
+export { listWaitingReviews, type WaitingReview, type WorkerActivity, workerActivity } from "./health.ts";
 export { CANCEL_CHANNEL, createWakeup, JOBS_CHANNEL, type Wakeup } from "./wakeup.ts";

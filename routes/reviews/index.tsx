@@ -1,6 +1,6 @@
 import { defineHandlers } from "../../lib/http/define.ts";
 import { listRepos } from "../../lib/db/repos.ts";
-import { listOrgReviews } from "../../lib/db/analytics.ts";
+import { listOrgReviews, rangeStart } from "../../lib/db/analytics.ts";
 import type { ReviewStatus } from "../../lib/db/reviews.ts";
 import { ReviewTable } from "../../components/ReviewTable.tsx";
 import { page, renderDashboard } from "../../lib/dashboard/route.tsx";
@@ -16,11 +16,15 @@ export const handler = defineHandlers({
     const repoId = repos.find((repo) => String(repo.id) === query.repo)?.id;
     const status = STATUSES.find((value) => value === query.status);
     const search = (query.q ?? "").trim().slice(0, 100);
+    // `days`: the analytics page's range (today and the days before it, in UTC), so its figures link here.
+    const days = /^[1-9][0-9]{0,2}$/.test(query.days ?? "") ? Number(query.days) : undefined;
+    const since = days === undefined ? undefined : rangeStart(days, (c.var.deps.now ?? Date.now)());
     const pageNumber = Math.max(1, Math.min(1000, Number(query.page) || 1));
     const reviews = await listOrgReviews(db, viewer.organization.id, {
       repoId,
       status,
       search: search || undefined,
+      since,
       limit: PAGE_SIZE + 1,
       offset: (pageNumber - 1) * PAGE_SIZE,
     });
@@ -28,6 +32,7 @@ export const handler = defineHandlers({
       const params = new URLSearchParams({
         ...(repoId ? { repo: String(repoId) } : {}),
         ...(status ? { status } : {}),
+        ...(days ? { days: String(days) } : {}),
       });
       if (search) params.set("q", search);
       params.set("page", String(pageTo));
@@ -40,6 +45,12 @@ export const handler = defineHandlers({
       (
         <>
           <h1>Review history</h1>
+          {days && (
+            <p class="muted" data-testid="range">
+              Reviews started in the last {days} day{days === 1 ? "" : "s"} (UTC), as counted on{" "}
+              <a href={`/analytics?days=${days}`}>Analytics</a>.
+            </p>
+          )}
           <form method="get" class="inline panel" role="search" aria-label="Filter reviews">
             <label>
               Repository
@@ -64,7 +75,8 @@ export const handler = defineHandlers({
               <input name="q" value={search} placeholder="Search" />
             </label>
             <button type="submit">Filter</button>
-            {(repoId || status || search) && <a href="/reviews">Clear</a>}
+            {days && <input type="hidden" name="days" value={days} />}
+            {(repoId || status || search || days) && <a href="/reviews">Clear</a>}
           </form>
           <ReviewTable reviews={reviews.slice(0, PAGE_SIZE)} />
           <p>

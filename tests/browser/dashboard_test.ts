@@ -110,8 +110,18 @@ dbTest(
         action: "opened",
       });
       await page.waitForFunction(() =>
-        document.querySelector('[data-testid="queue-pending"]')?.textContent === "1"
+        document.querySelector('[data-testid="queue-pending"] strong')?.textContent === "1"
       );
+      // The waiting count links to the job it counts, listed on the same page.
+      assert.match(
+        await page.locator('[data-testid="waiting"]').innerText(),
+        /#50 Fix cache[\s\S]*octo\/legacy/,
+      );
+      // The failed count of today links to exactly the failed reviews it counts.
+      const failedToday = await page.locator('[data-testid="failed-today"] strong').innerText();
+      await page.click('[data-testid="failed-today"]');
+      assert.equal(String(await page.locator("tr[data-review-id]").count()), failedToday);
+      await page.goBack();
       await shot(page, "dashboard-home", dialect);
 
       // Review history with a filter, then one review's details and a re-run.
@@ -167,7 +177,7 @@ dbTest(
       // Analytics draws its charts in the browser.
       await page.click("header nav >> text=Analytics");
       await page.waitForSelector('[data-ready="on"] [data-chart="reviews"] canvas');
-      assert.equal(await page.locator('[data-testid="total-reviews"]').innerText(), "4");
+      assert.equal(await page.locator('[data-testid="total-reviews"] strong').innerText(), "4");
       await shot(page, "analytics", dialect);
 
       // Settings: a key is saved encrypted and only its last four characters are shown; an invitation link.
