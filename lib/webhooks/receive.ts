@@ -66,6 +66,23 @@ function reject(status: WebhookResult["status"], message: string): WebhookResult
   return { status, body: { status: "rejected", message }, reason: message };
 }
 
+/** Verified against when there is no secret to check, so the check's cost is spent all the same. */
+const NO_SECRET = "loom: no repository matches this webhook";
+
+/**
+ * Refuses a webhook whose repository is unknown after spending a signature check on it: otherwise a large body
+ * would answer at once for an unknown repository and after an HMAC over every byte for a known one with a
+ * wrong signature, and the delay would tell which repository ids exist.
+ */
+async function rejectUnknown(
+  parser: WebhookParser,
+  input: WebhookInput,
+  message: string,
+): Promise<WebhookResult> {
+  await Promise.resolve(parser.verify(input.headers, input.rawBody, NO_SECRET)).catch(() => false);
+  return reject(401, message);
+}
+
 /** The JSON payload: raw JSON, or GitHub/Gitea's form encoding with the JSON in the `payload` field. */
 function decodeBody(raw: Uint8Array, contentType: string | null): unknown {
   const text = new TextDecoder().decode(raw);
@@ -97,7 +114,7 @@ export async function receiveWebhook(deps: WebhookDeps, input: WebhookInput): Pr
   let repo: Repo | null = null;
   if (input.repoId) {
     repo = repoId !== null && Number.isSafeInteger(repoId) ? await getRepo(deps.db, repoId) : null;
-    if (!repo) return reject(401, "Unknown repository");
+    if (!repo) return await rejectUnknown(parser, input, "Unknown repository");
     deps.cache?.rememberRepo(repo);
   }
   const result = await receiveFor(deps, parser, input, { repo, remembered: false });
@@ -119,13 +136,17 @@ async function receiveFor(
   const unauthorized = (message: string) => remembered ? STALE : reject(401, message);
   let secret: string | undefined;
   if (known) {
-    if (known.platform !== parser.platform) return unauthorized("Unknown repository");
+    if (known.platform !== parser.platform) {
+      return remembered ? STALE : await rejectUnknown(parser, input, "Unknown repository");
+    }
     secret = deps.cache
       ? await deps.cache.secret(known.webhookSecret, (ciphertext) => deps.secretBox.decrypt(ciphertext))
       : await deps.secretBox.decrypt(known.webhookSecret);
   } else {
     secret = deps.platformSecrets?.[parser.platform];
-    if (!secret) return reject(401, "Unknown repository: add ?repo=<id> to the webhook URL");
+    if (!secret) {
+      return await rejectUnknown(parser, input, "Unknown repository: add ?repo=<id> to the webhook URL");
+    }
   }
   if (!(await parser.verify(input.headers, input.rawBody, secret))) return unauthorized("Invalid signature");
 

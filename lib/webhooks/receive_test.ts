@@ -190,6 +190,38 @@ dbTest(
 );
 
 dbTest(
+  "POST /api/webhooks/github spends a signature check on unknown repositories too",
+  async (database) => {
+    const deps = await createTestDeps(database.db);
+    const checked: string[] = [];
+    deps.parsers = {
+      github: {
+        ...githubWebhook,
+        verify(headers, rawBody, secret) {
+          checked.push(secret);
+          return githubWebhook.verify(headers, rawBody, secret);
+        },
+      },
+    };
+    const app = createApp(deps);
+    const body = JSON.stringify(example("pull_request", "opened"));
+    const headers = {
+      "content-type": "application/json",
+      "x-github-event": "pull_request",
+      "x-github-delivery": "d1",
+      "x-hub-signature-256": await sign(SECRET, body),
+    };
+    for (const query of ["?repo=99999", ""]) {
+      const response = await app.request(`/api/webhooks/github${query}`, { method: "POST", body, headers });
+      assert.equal(response.status, 401);
+      await response.body?.cancel();
+    }
+    // Each unknown-repository answer costs the same HMAC over the body as a wrong signature does.
+    assert.equal(checked.length, 2);
+  },
+);
+
+dbTest(
   "POST /api/webhooks/github answers 400 for a malformed body and 202 with nothing enqueued for ignored events",
   async (database) => {
     const { post, signed, counts, payload } = await setup(database);
