@@ -31,6 +31,11 @@ export const ServerConfig = z.object({
   jobLeaseMs: z.coerce.number().int().min(1000).default(60_000),
   jobTimeoutMs: z.coerce.number().int().min(1000).default(300_000),
   pollIntervalMs: z.coerce.number().int().min(10).default(1000),
+  /**
+   * How long a web request (a webhook, `/readyz`) waits for the database before answering 503
+   * (`lib/db/unavailable.ts`).
+   */
+  databaseRequestTimeoutMs: z.coerce.number().int().min(50).default(800),
   /** Deadline of one request to a git platform (`lib/platforms/deadline.ts`). */
   platformTimeoutMs: z.coerce.number().int().min(100).default(30_000),
   githubApiUrl: z.string().url().default("https://api.github.com"),
@@ -118,6 +123,7 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_JOB_TIMEOUT_MS: "jobTimeoutMs",
   LOOM_POLL_INTERVAL_MS: "pollIntervalMs",
   LOOM_PLATFORM_TIMEOUT_MS: "platformTimeoutMs",
+  LOOM_DB_REQUEST_TIMEOUT_MS: "databaseRequestTimeoutMs",
   LOOM_GITHUB_API_URL: "githubApiUrl",
   LOOM_GITHUB_TOKEN: "githubToken",
   LOOM_GITHUB_APP_ID: "githubAppId",

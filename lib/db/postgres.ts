@@ -76,6 +76,9 @@ function wrap(client: Sql | postgres.TransactionSql<Record<string, never>>, root
 export function createPostgresDb(url: string, options: PostgresOptions = {}): Db {
   const client = postgres(url, {
     max: options.max ?? 10,
+    // postgres.js waits 30 s for a connection by default; a worker that cannot reach the database should find
+    // out in seconds and retry (web requests have their own, shorter deadline: `lib/db/unavailable.ts`).
+    connect_timeout: 5,
     onnotice: options.onNotice ?? (() => {}),
     // Epoch-millisecond columns are BIGINT; they fit a JavaScript number exactly.
     types: {

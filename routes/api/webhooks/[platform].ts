@@ -1,10 +1,15 @@
 import { defineHandlers } from "../../../lib/http/define.ts";
 import { receiveWebhook } from "../../../lib/webhooks/receive.ts";
+import { isDatabaseUnavailable, withinDatabaseDeadline } from "../../../lib/db/unavailable.ts";
 
 export const handler = defineHandlers({
   async POST(c) {
     const deps = c.var.deps;
-    const result = await receiveWebhook(
+    const rawBody = new Uint8Array(await c.req.arrayBuffer());
+    // Only known platforms become label values, so random URLs cannot grow the metric without bound.
+    const requested = c.req.param("platform") ?? "";
+    const platform = Object.hasOwn(deps.parsers, requested) ? requested : "unknown";
+    const receiving = receiveWebhook(
       {
         db: deps.db,
         secretBox: deps.secretBox,
@@ -18,16 +23,27 @@ export const handler = defineHandlers({
       {
         platform: c.req.param("platform") ?? "",
         headers: c.req.raw.headers,
-        rawBody: new Uint8Array(await c.req.arrayBuffer()),
+        rawBody,
         repoId: c.req.query("repo"),
       },
     );
+    let result;
+    try {
+      result = await withinDatabaseDeadline(receiving, deps.config.databaseRequestTimeoutMs);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      // Within the platforms' 10 s delivery timeout, and a 5xx they report as a failed delivery to redeliver.
+      c.var.log.warn("Webhook refused: the database is unavailable", { error });
+      deps.metrics?.webhooksRejected.inc({ platform, status: "503" });
+      c.header("retry-after", "30");
+      return c.json(
+        { status: "unavailable", message: "The database is unavailable; deliver again later" },
+        503,
+      );
+    }
     if (result.status >= 400) {
       c.var.log.warn("Webhook rejected", { status: result.status, reason: result.reason });
     }
-    // Only known platforms become label values, so random URLs cannot grow the metric without bound.
-    const requested = c.req.param("platform") ?? "";
-    const platform = Object.hasOwn(deps.parsers, requested) ? requested : "unknown";
     if (result.status >= 400) deps.metrics?.webhooksRejected.inc({ platform, status: String(result.status) });
     else deps.metrics?.webhooksReceived.inc({ platform, outcome: result.body.outcome ?? result.body.status });
     return c.json(result.body, result.status);
