@@ -14,6 +14,8 @@ import { makeGitDiff } from "../../tests/fakes/git_diff.ts";
 import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "../../tests/fakes/openai.ts";
 import { anchorFindings } from "./anchor.ts";
 import { runPipeline } from "./engine.ts";
+import { createPrefixWarmup } from "./prefix_warmup.ts";
+import { runLlmStep } from "./steps/llm.ts";
 
 /** A cheap stand-in for a tokenizer: one token per 4 characters. */
 const countTokens = (text: string) => Math.ceil(text.length / 4);
@@ -270,4 +272,37 @@ Deno.test("runPipeline() with trimmed context shows only lines that anchor on th
   const { inline, unanchored } = anchorFindings(result.findings, files);
   assert.ok(inline.length >= 10);
   assert.deepEqual(unanchored, []);
+});
+
+Deno.test("runLlmStep() calls waiting for a cancelled first call send nothing", async () => {
+  const controller = new AbortController();
+  await using openai = await startFakeOpenAI({
+    reply: () => {
+      // The review is superseded while its first call is in flight.
+      controller.abort(new Error("Superseded by a newer push"));
+      return { delayMs: 5_000, then: { json: { findings: [] } } };
+    },
+  });
+  const client = createLlmClient({
+    provider: "openai",
+    model: "gpt-4o-mini",
+    baseUrl: openai.url,
+    apiKey: "k",
+  });
+  const warmup = createPrefixWarmup();
+  const files = parseDiff((await makeGitDiff({ "src/app.ts": { head: largeModule("a") } })).diff);
+  const calls = (["bugs", "security", "performance"] as const).map((name) =>
+    runLlmStep({
+      name,
+      client,
+      prompt: BUILTIN_PROMPTS[name],
+      title: "Add the app",
+      files,
+      signal: controller.signal,
+      warmup,
+    })
+  );
+  const settled = await Promise.allSettled(calls);
+  assert.deepEqual(settled.map((result) => result.status), ["rejected", "rejected", "rejected"]);
+  assert.equal(openai.requests.length, 1, "only the first call reached the provider");
 });

@@ -2,7 +2,8 @@
  * The prompt-prefix cache the LLM fakes report, modelled on what each provider documents:
  * - OpenAI (automatic): the longest prefix shared with an earlier prompt is cached once it is at least 1,024
  *   tokens, counted in 128-token increments; `prompt_tokens` includes the cached tokens.
- * - Gemini (implicit caching): the same idea with the exact shared length; `promptTokenCount` includes them.
+ * - Gemini (implicit caching): the same idea from 2,048 tokens (Gemini 2.5) with the exact shared length;
+ *   `promptTokenCount` includes them.
  * - Anthropic (explicit): only a prefix ending at a `cache_control` breakpoint is written (at least 1,024 tokens)
  *   and read later; `input_tokens` then excludes the tokens read from and written to the cache.
  *
@@ -27,7 +28,7 @@ export interface PromptCacheRules {
 
 export const OPENAI_CACHE_RULES: PromptCacheRules = { minimumTokens: 1024, increment: 128, explicit: false };
 export const ANTHROPIC_CACHE_RULES: PromptCacheRules = { minimumTokens: 1024, increment: 1, explicit: true };
-export const GEMINI_CACHE_RULES: PromptCacheRules = { minimumTokens: 1024, increment: 1, explicit: false };
+export const GEMINI_CACHE_RULES: PromptCacheRules = { minimumTokens: 2048, increment: 1, explicit: false };
 
 /** What one prompt costs in tokens: all of it, the part read from the cache and the part written to it. */
 export interface CacheUsage {

@@ -82,22 +82,25 @@ export async function runReviewCall(input: ReviewCallInput): Promise<LlmStepResu
   const names = input.steps.map((step) => step.name);
   const combined = names.length > 1;
   const schema = combined ? combinedAnswer(names as [string, ...string[]]) : ReviewAnswer;
-  const call = () =>
-    input.client.chat(messages, {
+  const call = () => {
+    // A call that waited for the prefix's first call sends nothing once the review is cancelled.
+    input.signal?.throwIfAborted();
+    return input.client.chat(messages, {
       schema,
       schemaName: combined ? "combined_review_findings" : "review_findings",
       maxTokens: input.maxTokens,
       temperature: input.temperature,
       signal: input.signal,
     });
+  };
+  // The key is everything up to the cache breakpoint: calls with the same key share a cached prefix.
   const prefixEnd = messages.findIndex((message) => message.cacheBreakpoint) + 1;
   const prefix = [
     input.client.provider,
     input.client.model,
-    ...messages.slice(0, prefixEnd).map((m) => m.content),
-  ]
-    .join("\u0000");
-  const result = input.warmup ? await input.warmup(prefix, call) : await call();
+    ...messages.slice(0, prefixEnd).map((message) => message.content),
+  ].join("\u0000");
+  const result = input.warmup && prefixEnd > 0 ? await input.warmup(prefix, call) : await call();
   const answer = (result.parsed ?? schema.parse(JSON.parse(result.text))) as {
     findings: (z.infer<typeof AnswerFinding> & { step?: string })[];
   };
