@@ -208,6 +208,9 @@ export default function AnalyticsCharts(props: { initial: AnalyticsData; days: n
           <strong>{totals.reviews === 0 ? "—" : formatDuration(totals.medianSeconds * 1000)}</strong>
           median time to review
         </a>
+        <div class="card">
+          <strong data-testid="cached-steps">{totals.cachedSteps}</strong>steps answered from cache (no cost)
+        </div>
       </div>
       <div class="grid2">
         {CHARTS.map((chart) => (

@@ -116,8 +116,8 @@ export function createReviewDeps(
         log,
         signal: clientOptions?.signal,
       }),
-    createLlm: (model) => {
-      const client = models.createLlm(model);
+    createLlm: (model, createOptions) => {
+      const client = models.createLlm(model, createOptions);
       return options.metrics ? instrumentLlm(client, options.metrics) : client;
     },
     costOf: models.costOf,

@@ -186,6 +186,10 @@ export const OutputConfig = z.object({
     "Post a plain review when neither requesting changes nor approving: always, only with findings, or never.",
   ),
   grouping: z.enum(["file", "severity", "step"]).default("file").describe("How the summary groups findings."),
+  on_step_failure: z.enum(["fail", "neutral"]).default("fail").describe(
+    "The commit status when some steps failed or nothing could be reviewed (never success): `fail` sets a " +
+      'failing status, `neutral` sets `error` ("could not run"; GitLab and Bitbucket show it as failed).',
+  ),
 }).strict();
 export type OutputConfig = z.infer<typeof OutputConfig>;
 

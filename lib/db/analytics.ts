@@ -4,7 +4,7 @@
  */
 import { type Db, joinSql, sql } from "./mod.ts";
 import { getRepo, type Repo } from "./repos.ts";
-import { getReview, type ReviewRecord, type ReviewStatus } from "./reviews.ts";
+import { getReview, type ReviewRecord, type ReviewStatus, toReview } from "./reviews.ts";
 
 export interface RepoStats {
   reviews: number;
@@ -61,20 +61,7 @@ export async function listOrgReviews(
     select r.*, p.full_name as repo_full_name, p.platform from reviews r join repos p on p.id = r.repo_id
     where ${joinSql(conditions, " and ")}
     order by r.started_at desc, r.id desc limit ${filters.limit ?? 50} offset ${filters.offset ?? 0}`);
-  return rows.map((row) => ({
-    ...(row as unknown as ReviewRecord),
-    id: Number(row.id),
-    repoId: Number(row.repoId),
-    prNumber: Number(row.prNumber),
-    findingsCount: Number(row.findingsCount),
-    inputTokens: Number(row.inputTokens),
-    cachedInputTokens: Number(row.cachedInputTokens ?? 0),
-    outputTokens: Number(row.outputTokens),
-    costUsd: Number(row.costUsd),
-    jobId: row.jobId === null ? null : Number(row.jobId),
-    startedAt: Number(row.startedAt),
-    finishedAt: row.finishedAt === null ? null : Number(row.finishedAt),
-  }));
+  return rows.map(toReview);
 }
 
 /** How many of the organization's reviews match `filters` (status, since). */
@@ -165,6 +152,8 @@ export interface AnalyticsData {
     cachedTokens: number;
     costUsd: number;
     medianSeconds: number;
+    /** Steps answered from the response cache: no tokens sent, no cost. */
+    cachedSteps: number;
   };
 }
 
@@ -201,7 +190,15 @@ export async function loadAnalytics(
     costUsd: zeros(),
     medianSeconds: zeros(),
     findingsByStep: [],
-    totals: { reviews: 0, findings: 0, tokens: 0, cachedTokens: 0, costUsd: 0, medianSeconds: 0 },
+    totals: {
+      reviews: 0,
+      findings: 0,
+      tokens: 0,
+      cachedTokens: 0,
+      costUsd: 0,
+      medianSeconds: 0,
+      cachedSteps: 0,
+    },
   };
   const reviews = await db.query(sql`
     select r.started_at, r.finished_at, r.status, r.input_tokens, r.cached_input_tokens, r.output_tokens,
@@ -238,6 +235,10 @@ export async function loadAnalytics(
   }
   data.findingsByStep = [...bySteps].map(([step, count]) => ({ step, count }))
     .sort((a, b) => b.count - a.count || a.step.localeCompare(b.step));
+  const cached = await db.query<{ count: unknown }>(sql`
+    select count(*) as count from review_steps s
+    join reviews r on r.id = s.review_id join repos p on p.id = r.repo_id
+    where p.organization_id = ${organizationId} and r.started_at >= ${start} and s.cached = ${true}`);
   data.totals = {
     reviews: reviews.length,
     findings: findings.length,
@@ -245,6 +246,7 @@ export async function loadAnalytics(
     cachedTokens: data.cachedTokens.reduce((sum, value) => sum + value, 0),
     costUsd: data.costUsd.reduce((sum, value) => sum + value, 0),
     medianSeconds: median(allDurations),
+    cachedSteps: Number(cached[0]?.count ?? 0),
   };
   return data;
 }

@@ -20,6 +20,8 @@ import postgres0008 from "../../migrations/postgres/0008_cached_tokens.sql" with
 import postgres0009 from "../../migrations/postgres/0009_cancellation_and_backoff.sql" with { type: "text" };
 import sqlite0008 from "../../migrations/sqlite/0008_cached_tokens.sql" with { type: "text" };
 import sqlite0009 from "../../migrations/sqlite/0009_cancellation_and_backoff.sql" with { type: "text" };
+import postgres0010 from "../../migrations/postgres/0010_review_history.sql" with { type: "text" };
+import sqlite0010 from "../../migrations/sqlite/0010_review_history.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
 
 export interface Migration {
@@ -39,6 +41,7 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 7, name: "0007_login_limits", text: postgres0007 },
     { version: 8, name: "0008_cached_tokens", text: postgres0008 },
     { version: 9, name: "0009_cancellation_and_backoff", text: postgres0009 },
+    { version: 10, name: "0010_review_history", text: postgres0010 },
   ],
   sqlite: [
     { version: 1, name: "0001_initial", text: sqlite0001 },
@@ -50,5 +53,6 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 7, name: "0007_login_limits", text: sqlite0007 },
     { version: 8, name: "0008_cached_tokens", text: sqlite0008 },
     { version: 9, name: "0009_cancellation_and_backoff", text: sqlite0009 },
+    { version: 10, name: "0010_review_history", text: sqlite0010 },
   ],
 };

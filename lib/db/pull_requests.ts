@@ -95,7 +95,7 @@ export async function listRecordedFindings(db: Db, key: PullRequestKey): Promise
 export interface PullRequestState {
   /** `@loom pause` stopped automatic reviews. */
   paused: boolean;
-  /** A review of the head completed already. */
+  /** A review of the head finished already (`completed`, or `partial`: it posted a summary too). */
   headReviewed: boolean;
   /** The job that last ran a review of the head, or `null` when the head was never reviewed. */
   lastJobId: number | null;
@@ -113,7 +113,8 @@ export async function readPullRequestState(
   const rows = await db.query<{ paused: unknown; completed: unknown; lastJobId: unknown }>(sql`
     select
       (select paused from pull_request_states where ${of}) as paused,
-      (select count(*) from reviews where ${of} and head_sha = ${headSha} and status = 'completed') as completed,
+      (select count(*) from reviews
+        where ${of} and head_sha = ${headSha} and status in ('completed', 'partial')) as completed,
       (select job_id from reviews where ${of} and head_sha = ${headSha} order by id desc limit 1) as last_job_id`);
   const ignored = await db.query<{ fingerprint: unknown }>(sql`
     select fingerprint from ignored_findings where ${of}`);

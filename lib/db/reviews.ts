@@ -1,7 +1,21 @@
+/**
+ * Review records, append-only: every run of a review (automatic, re-run, `@loom review`) is its own row linked
+ * to its pull request, so history and spend are never overwritten. A retried attempt of the same job keeps the
+ * job's row; the steps of earlier attempts stay, so their spend counts, and the record shows the last attempt.
+ * A job that failed before its review could start (missing credential, bad config, platform 404) is a `failed`
+ * row too, with the reason and the next step in plain words.
+ */
 import type { Finding } from "../review/findings.ts";
 import { type Db, sql } from "./mod.ts";
 
-export type ReviewStatus = "running" | "completed" | "failed" | "skipped" | "cancelled";
+/**
+ * `completed`: every configured step ran; `partial`: some steps failed; `failed`: nothing could be reviewed;
+ * `cancelled`: superseded, closed or paused; `skipped`: nothing to review.
+ */
+export type ReviewStatus = "running" | "completed" | "partial" | "failed" | "skipped" | "cancelled";
+
+/** What started a run: the webhook's action, or `manual` (the dashboard's "Re-run review", `@loom review`). */
+export type ReviewAction = "opened" | "synchronize" | "reopened" | "ready_for_review" | "manual";
 
 export interface ReviewRecord {
   id: number;
@@ -23,7 +37,14 @@ export interface ReviewRecord {
   outputTokens: number;
   costUsd: number;
   jobId: number | null;
+  /** Why the review failed or which steps failed, in plain words. */
   error: string | null;
+  /** What to do about the failure, in plain words. */
+  nextStep: string | null;
+  /** What started the run; `null` for records older than the field. */
+  action: ReviewAction | null;
+  /** Attempts of the job so far; tokens and cost include every attempt, `steps` show the last. */
+  attempts: number;
   startedAt: number;
   finishedAt: number | null;
 }
@@ -51,7 +72,8 @@ export interface StoredFinding extends Finding {
   placement: "inline" | "summary" | "duplicate";
 }
 
-function toReview(row: Record<string, unknown>): ReviewRecord {
+/** A `reviews` row (joined with its repository's name and platform, when selected) as a record. */
+export function toReview(row: Record<string, unknown>): ReviewRecord {
   const numberOrNull = (value: unknown) => value === null || value === undefined ? null : Number(value);
   return {
     ...(row as unknown as ReviewRecord),
@@ -64,41 +86,82 @@ function toReview(row: Record<string, unknown>): ReviewRecord {
     outputTokens: Number(row.outputTokens),
     costUsd: Number(row.costUsd),
     jobId: numberOrNull(row.jobId),
+    error: (row.error ?? null) as string | null,
+    nextStep: (row.nextStep ?? null) as string | null,
+    action: (row.action ?? null) as ReviewAction | null,
+    attempts: Number(row.attempts ?? 1),
     startedAt: Number(row.startedAt),
     finishedAt: numberOrNull(row.finishedAt),
   };
 }
 
+/** The pull request and head a review record is about. */
+export interface ReviewSubject {
+  repoId: number;
+  prNumber: number;
+  headSha: string;
+  baseSha?: string;
+  title: string;
+  author: string;
+  jobId?: number;
+  action?: ReviewAction;
+}
+
 /**
- * Starts (or restarts, on a retried job) the review of one head commit. A restart clears the previous attempt's
- * steps and findings so the record describes the attempt that finished.
+ * Starts a run's review record: a new row, or, for another attempt of the same job, that job's row with its
+ * attempt counted. A restart clears the previous attempt's findings; its steps stay for their spend.
  */
 export async function startReview(
   db: Db,
-  input: {
-    repoId: number;
-    prNumber: number;
-    headSha: string;
-    baseSha?: string;
-    title: string;
-    author: string;
-    jobId?: number;
-  },
+  input: ReviewSubject,
   now: () => number = Date.now,
 ): Promise<number> {
   return await db.transaction(async (tx) => {
+    const existing = input.jobId === undefined ? [] : await tx.query<{ id: unknown }>(sql`
+      select id from reviews where job_id = ${input.jobId} order by id desc limit 1`);
+    if (existing[0] !== undefined) {
+      const id = Number(existing[0].id);
+      await tx.exec(sql`
+        update reviews set status = 'running', attempts = attempts + 1, started_at = ${now()},
+          finished_at = null, error = null, next_step = null, verdict = null, summary = null
+        where id = ${id}`);
+      await tx.exec(sql`delete from comments where review_id = ${id}`);
+      return id;
+    }
     const rows = await tx.query<{ id: number }>(sql`
-      insert into reviews (repo_id, pr_number, head_sha, base_sha, title, author, status, job_id, started_at)
+      insert into reviews (repo_id, pr_number, head_sha, base_sha, title, author, status, job_id, action,
+        started_at)
       values (${input.repoId}, ${input.prNumber}, ${input.headSha}, ${input.baseSha ?? null}, ${input.title},
-              ${input.author}, 'running', ${input.jobId ?? null}, ${now()})
-      on conflict (repo_id, pr_number, head_sha) do update set status = 'running', job_id = excluded.job_id,
-        started_at = excluded.started_at, finished_at = null, error = null
+              ${input.author}, 'running', ${input.jobId ?? null}, ${input.action ?? null}, ${now()})
       returning id`);
-    const id = Number(rows[0]!.id);
-    await tx.exec(sql`delete from review_steps where review_id = ${id}`);
-    await tx.exec(sql`delete from comments where review_id = ${id}`);
-    return id;
+    return Number(rows[0]!.id);
   });
+}
+
+/**
+ * Records that a job failed for good: its review's row becomes `failed`, or, when the job failed before its
+ * review started, a `failed` row is added, so every failure appears in the review history.
+ * @returns the review's id
+ */
+export async function recordFailedReview(
+  db: Db,
+  input: ReviewSubject & { error: string; nextStep?: string },
+  now: () => number = Date.now,
+): Promise<number> {
+  const id = await db.transaction(async (tx) => {
+    const existing = input.jobId === undefined ? [] : await tx.query<{ id: unknown }>(sql`
+      select id from reviews where job_id = ${input.jobId} order by id desc limit 1`);
+    if (existing[0] !== undefined) return Number(existing[0].id);
+    const rows = await tx.query<{ id: number }>(sql`
+      insert into reviews (repo_id, pr_number, head_sha, base_sha, title, author, status, job_id, action,
+        started_at)
+      values (${input.repoId}, ${input.prNumber}, ${input.headSha}, ${input.baseSha ?? null}, ${input.title},
+              ${input.author}, 'failed', ${input.jobId ?? null}, ${input.action ?? null}, ${now()})
+      returning id`);
+    return Number(rows[0]!.id);
+  });
+  await finishReview(db, id, { status: "failed", error: input.error, nextStep: input.nextStep }, now);
+  return id;
 }
 
 export async function recordReviewStep(
@@ -109,12 +172,12 @@ export async function recordReviewStep(
 ): Promise<void> {
   await db.exec(sql`
     insert into review_steps (review_id, name, provider, model, status, input_tokens, cached_input_tokens,
-      cache_write_tokens, output_tokens, cost_usd, cached, duration_ms, error, created_at)
+      cache_write_tokens, output_tokens, cost_usd, cached, duration_ms, error, created_at, attempt)
     values (${reviewId}, ${step.name}, ${step.provider}, ${step.model}, ${step.status}, ${step.inputTokens},
       ${step.cachedInputTokens ?? 0}, ${step.cacheWriteTokens ?? 0},
       ${step.outputTokens}, ${step.costUsd}, ${step.cached}, ${
     Math.round(step.durationMs)
-  }, ${step.error}, ${now()})`);
+  }, ${step.error}, ${now()}, (select attempts from reviews where id = ${reviewId}))`);
 }
 
 export async function recordFindings(
@@ -145,12 +208,17 @@ export async function finishReview(
     verdict?: string;
     summary?: string;
     error?: string;
+    nextStep?: string;
   },
   now: () => number = Date.now,
 ): Promise<void> {
+  // Tokens and cost add up every attempt's steps: a retried attempt's spend is spend too.
   await db.exec(sql`
     update reviews set status = ${result.status}, verdict = ${result.verdict ?? null},
-      summary = ${result.summary ?? null}, error = ${result.error ?? null}, finished_at = ${now()},
+      summary = ${result.summary ?? null}, error = ${result.error ?? null}, next_step = ${
+    result.nextStep ?? null
+  },
+      finished_at = ${now()},
       findings_count = (select count(*) from comments where review_id = ${id} and placement <> 'duplicate'),
       input_tokens = coalesce((select sum(input_tokens) from review_steps where review_id = ${id}), 0),
       cached_input_tokens = coalesce(
@@ -186,7 +254,8 @@ export async function getReview(
   const steps = await db.query<ReviewStepRecord>(
     sql`select name, provider, model, status, input_tokens, cached_input_tokens, cache_write_tokens,
           output_tokens, cost_usd, cached, duration_ms, error
-        from review_steps where review_id = ${id} order by id`,
+        from review_steps
+        where review_id = ${id} and attempt = (select attempts from reviews where id = ${id}) order by id`,
   );
   const findings = await db.query<StoredFinding>(
     sql`select step, path, line, end_line, side, severity, title, body, suggestion, fingerprint, placement
@@ -211,4 +280,9 @@ export async function getReview(
       suggestion: finding.suggestion ?? undefined,
     })),
   };
+}
+
+/** Notes an error on a running review (an attempt the queue retries) without ending it. */
+export async function noteReviewError(db: Db, id: number, error: string): Promise<void> {
+  await db.exec(sql`update reviews set error = ${error} where id = ${id} and status = 'running'`);
 }

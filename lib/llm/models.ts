@@ -31,7 +31,8 @@ export interface ModelWiringOptions {
 }
 
 export interface ModelWiring {
-  createLlm(model: ModelWithFallback): LlmClient;
+  /** `cache: false` leaves the response cache out (a run someone asked for asks the model again). */
+  createLlm(model: ModelWithFallback, options?: { cache?: boolean }): LlmClient;
   costOf(provider: LlmProviderId, model: string, usage: TokenUsage): number;
 }
 
@@ -44,11 +45,11 @@ export function createModelWiring(options: ModelWiringOptions): ModelWiring {
     return [deployment, limiter];
   };
   const prices = createPriceTable(options.priceOverrides ? parsePriceOverrides(options.priceOverrides) : {});
-  const build = (model: ModelWithFallback): LlmClient =>
+  const build = (model: ModelWithFallback, cache: boolean): LlmClient =>
     createLlmClient(model, {
       limiter: limitersFor(model.provider),
-      cache: options.cache,
-      fallback: model.fallback ? build(model.fallback) : undefined,
+      cache: cache ? options.cache : undefined,
+      fallback: model.fallback ? build(model.fallback, cache) : undefined,
       backoff: options.backoff && {
         store: options.backoff,
         keyFingerprint: fingerprintKey(model.apiKey, model.baseUrl),
@@ -57,7 +58,7 @@ export function createModelWiring(options: ModelWiringOptions): ModelWiring {
       log: options.log,
     });
   return {
-    createLlm: build,
+    createLlm: (model, createOptions) => build(model, createOptions?.cache !== false),
     costOf: (provider, model, usage) => prices.costOf(provider, model, usage).usd,
   };
 }

@@ -3,6 +3,7 @@ import type { PlatformId } from "../platforms/types.ts";
 import { type Finding, type Severity, SEVERITY_RANK } from "./findings.ts";
 import { fenceFor } from "./prompt.ts";
 import { defuseCode, sanitizeLine, sanitizeMarkdown } from "./sanitize.ts";
+import type { RunOutcome } from "./outcome.ts";
 
 const SEVERITY_LABEL: Record<Severity, string> = {
   blocker: "🛑 Blocker",
@@ -94,6 +95,8 @@ export interface SummaryInput {
   redactions?: Partial<Record<string, number>>;
   /** Set when only the commits since an earlier reviewed head were reviewed. */
   incrementalFrom?: string;
+  /** A run whose steps did not all run says so first; absent means completed. */
+  outcome?: RunOutcome;
 }
 
 function escapeCell(text: string): string {
@@ -117,12 +120,28 @@ export function renderSummary(input: SummaryInput): string {
   for (const finding of all) counts[finding.severity]++;
   const plural = input.filesReviewed === 1 ? "" : "s";
   const lines = [`## Loom review`, ""];
-  lines.push(
-    all.length === 0
-      ? `No new problems found in ${input.filesReviewed} file${plural}.`
-      : `Reviewed ${input.filesReviewed} file${plural}: ` +
-        `${counts.blocker} blocker, ${counts.warning} warning, ${counts.info} info.`,
-  );
+  const outcome = input.outcome;
+  if (outcome?.status === "failed") {
+    // "No new problems found" would read as a pass.
+    lines.push(
+      "❌ **Nothing was reviewed**: every step failed, so this is not a pass. Fix the cause below and re-run.",
+    );
+  } else {
+    if (outcome?.status === "partial") {
+      const names = outcome.failedSteps.map((step) => `**${step.name}**`).join(", ");
+      const its = outcome.failedSteps.length === 1 ? "its" : "their";
+      lines.push(
+        `⚠️ **Partial review**: ${names} failed, so ${its} concerns were not checked (see below).`,
+        "",
+      );
+    }
+    lines.push(
+      all.length === 0
+        ? `No new problems found in ${input.filesReviewed} file${plural}.`
+        : `Reviewed ${input.filesReviewed} file${plural}: ` +
+          `${counts.blocker} blocker, ${counts.warning} warning, ${counts.info} info.`,
+    );
+  }
   if (input.incrementalFrom !== undefined) {
     lines.push(
       `Only the changes since the last reviewed commit ${input.incrementalFrom.slice(0, 12)} were reviewed.`,

@@ -1,8 +1,10 @@
 /**
  * What a pull request shows while Loom reviews it: one progress comment ("Reviewing 12 files with 3 steps…"),
- * edited in place as steps finish and finally replaced by the summary, and a commit status that goes from
- * pending to success or failure, linking to the review page of the dashboard. A pull request has one progress
- * comment, re-used by every review of it, so pushes do not pile up comments.
+ * edited in place as steps finish, and a commit status that goes from pending to its final state, linking to the
+ * review page of the dashboard. A pull request has one progress comment, re-used by every review of it, so
+ * pushes do not pile up comments. The summary appears once per run: when the review carrying it was posted, the
+ * progress comment ends as one line pointing to it; only when no review was posted does the comment become the
+ * summary.
  *
  * Progress is a courtesy: a platform error here is logged and never fails or retries the review.
  */
@@ -12,7 +14,7 @@ import type { DiffFile } from "../diff/types.ts";
 import type { Finding } from "./findings.ts";
 import { skipReason } from "./skip.ts";
 import type { Logger } from "../log.ts";
-import type { CommitState, PlatformClient, PullRequestRef, ReviewEvent } from "../platforms/types.ts";
+import type { CommitState, PlatformClient, PullRequestRef } from "../platforms/types.ts";
 import { sanitizeLine } from "./sanitize.ts";
 
 /** The commit status context Loom reports under. */
@@ -42,8 +44,12 @@ export interface ReviewProgress {
   start(input: { files: number; steps: string[] }): Promise<void>;
   /** Edits the progress comment after a step finished. */
   stepFinished(record: ReviewStepRecord): Promise<void>;
-  /** Replaces the progress comment with the summary and sets the final status from the verdict. */
-  finish(input: { summary: string; event: ReviewEvent | null; findings: Finding[] }): Promise<void>;
+  /**
+   * Ends the progress comment (one line when `summaryPosted`, else the summary itself) and sets the final status.
+   */
+  finish(
+    input: { summary: string; summaryPosted: boolean; state: CommitState; description: string },
+  ): Promise<void>;
   /**
    * Ends a review that did not finish. A cancelled (superseded) review only sets its head's status: the comment
    * already belongs to the newer review.
@@ -125,13 +131,16 @@ export function createReviewProgress(options: ReviewProgressOptions): ReviewProg
       await serial("update the progress comment", () => write(progressBody()));
     },
     async finish(input) {
+      const icon = input.state === "success" ? "✅" : input.state === "failure" ? "⛔" : "⚠️";
       // The copy leaves out the summary's hidden markers: the posted review is what later reviews read back.
-      const summary = input.summary.replace(/<!--[\s\S]*?-->/g, "").trimEnd();
-      await serial("replace the progress comment with the summary", () => write(`${summary}\n\n${marker}`));
-      await setStatus(
-        input.event === "REQUEST_CHANGES" ? "failure" : "success",
-        describeFindings(input.findings),
-      );
+      const body = input.summaryPosted
+        ? `${icon} **Loom reviewed ${
+          headSha.slice(0, 7)
+        }**: ${input.description}. The summary is in Loom's ` +
+          `review of this commit.\n\n<sub>[Review ${headSha.slice(0, 7)} on the dashboard](${url})</sub>`
+        : input.summary.replace(/<!--[\s\S]*?-->/g, "").trimEnd();
+      await serial("end the progress comment", () => write(`${body}\n\n${marker}`));
+      await setStatus(input.state, input.description);
     },
     async abandon(input) {
       if (!input.cancelled) {

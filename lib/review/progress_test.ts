@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { createGitHubClient } from "../platforms/github/mod.ts";
 import { silentLogger } from "../log.ts";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../../tests/fakes/github.ts";
-import { createReviewProgress, PROGRESS_MARKER, reviewUrl, STATUS_CONTEXT } from "./progress.ts";
+import {
+  createReviewProgress,
+  describeFindings,
+  PROGRESS_MARKER,
+  reviewUrl,
+  STATUS_CONTEXT,
+} from "./progress.ts";
 import type { ReviewStepRecord } from "../db/reviews.ts";
 import type { Finding } from "./findings.ts";
 
@@ -46,7 +52,7 @@ Deno.test("reviewUrl() links the dashboard's review page", () => {
   assert.equal(reviewUrl("https://loom.example/", 12), "https://loom.example/reviews/12");
 });
 
-Deno.test("createReviewProgress() posts one comment, edits it per step and replaces it with the summary", async () => {
+Deno.test("createReviewProgress() posts one comment, edits it per step and becomes the summary when no review carries it", async () => {
   const { github, client, ref, url } = setup();
   await using _ = github;
   const progress = createReviewProgress({ client, ref, headSha: HEAD, url, log: silentLogger });
@@ -73,8 +79,9 @@ Deno.test("createReviewProgress() posts one comment, edits it per step and repla
 
   await progress.finish({
     summary: "## Loom review\n\nAll good.\n<!-- loom:summary head=aaa -->",
-    event: "COMMENT",
-    findings: [],
+    summaryPosted: false,
+    state: "success",
+    description: "No new problems found",
   });
   assert.equal(github.state.issueComments.length, 1, "never a second comment");
   assert.match(comment.body, /^## Loom review\n\nAll good\./);
@@ -88,7 +95,7 @@ Deno.test("createReviewProgress() posts one comment, edits it per step and repla
   assert.equal(github.state.statuses.at(-1)!.description, "No new problems found");
 });
 
-Deno.test("createReviewProgress() re-uses the progress comment of a retried review and fails on blockers", async () => {
+Deno.test("createReviewProgress() re-uses the progress comment of a retried review and points to the posted summary", async () => {
   const { github, client, ref, url } = setup();
   await using _ = github;
   await createReviewProgress({ client, ref, headSha: HEAD, url, log: silentLogger })
@@ -96,11 +103,19 @@ Deno.test("createReviewProgress() re-uses the progress comment of a retried revi
   const retry = createReviewProgress({ client, ref, headSha: HEAD, url, log: silentLogger });
   await retry.start({ files: 1, steps: ["bugs"] });
   await retry.finish({
-    summary: "## Loom review",
-    event: "REQUEST_CHANGES",
-    findings: [finding("blocker"), finding("warning"), finding("warning")],
+    summary: "## Loom review\n\nReviewed 1 file.\n<!-- loom:summary head=aaa -->",
+    summaryPosted: true,
+    state: "failure",
+    description: describeFindings([finding("blocker"), finding("warning"), finding("warning")]),
   });
   assert.equal(github.state.issueComments.length, 1);
+  const body = github.state.issueComments[0]!.body;
+  assert.doesNotMatch(
+    body,
+    /## Loom review/,
+    "the posted review carries the summary; the comment does not repeat it",
+  );
+  assert.match(body, /Loom reviewed aaaaaaa\*\*: 1 blocker, 2 warnings\. The summary is in Loom's review/);
   assert.equal(github.state.statuses.at(-1)!.state, "failure");
   assert.equal(github.state.statuses.at(-1)!.description, "1 blocker, 2 warnings");
 });

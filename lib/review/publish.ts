@@ -6,8 +6,10 @@
  *   Bitbucket and Azure DevOps replace the summary with the next one and the finding would otherwise vanish;
  * - anchored findings go inline (most severe first, up to `output.max_comments`), the rest in the summary with
  *   their hidden fingerprints;
- * - the verdict is decided from what is posted; nothing is posted when the head already has a summary (a retried
- *   job or a re-run CI job), unless a new summary is asked for (`@loom review`).
+ * - the verdict is decided from what is posted, and a run whose steps did not all run never approves (its
+ *   summary names the failed steps, `lib/review/outcome.ts`);
+ * - nothing is posted when the head already has a summary (a retried job or a re-run CI job), unless a new
+ *   summary is asked for (`@loom review`).
  * `planPublication` and `renderPublication` are pure; `publishReview` is the single call that posts the review.
  */
 import { decideReviewEvent, type OutputConfig } from "../config/repo_config.ts";
@@ -23,6 +25,7 @@ import type {
 import { fingerprint, fingerprintMarker, readFingerprints } from "./fingerprint.ts";
 import { type Finding, SEVERITY_RANK } from "./findings.ts";
 import { readSummaryHeads, renderInlineBody, renderSummary, type SummaryInput } from "./format.ts";
+import { outcomeEvent, type RunOutcome } from "./outcome.ts";
 
 /** Everything the decision depends on. */
 export interface PublicationInput {
@@ -39,6 +42,8 @@ export interface PublicationInput {
   ignored?: ReadonlySet<string>;
   /** Post a new summary even when the head has one (`@loom review`). */
   repostSummary?: boolean;
+  /** Which steps ran; absent means every step did. */
+  outcome?: RunOutcome;
 }
 
 /** What one run posts. */
@@ -56,6 +61,7 @@ export interface Publication {
   event: ReviewEvent | null;
   /** Whether `publishReview` posts anything. */
   post: boolean;
+  outcome: RunOutcome;
 }
 
 /** Decides what one run posts; pure. */
@@ -78,7 +84,12 @@ export function planPublication(input: PublicationInput): Publication {
   ];
   const alreadySummarised = !input.repostSummary &&
     input.existing.some((comment) => readSummaryHeads(comment.body).includes(input.headSha));
-  const event = decideReviewEvent(output, [...inline, ...summaryFindings].map((finding) => finding.severity));
+  const outcome = input.outcome ?? { status: "completed", failedSteps: [] };
+  const event = outcomeEvent(
+    outcome,
+    decideReviewEvent(output, [...inline, ...summaryFindings].map((finding) => finding.severity)),
+    output.summary,
+  );
   return {
     headSha: input.headSha,
     inline,
@@ -87,11 +98,15 @@ export function planPublication(input: PublicationInput): Publication {
     alreadySummarised,
     event,
     post: !alreadySummarised && event !== null && (output.summary || inline.length > 0),
+    outcome,
   };
 }
 
 /** The parts of the summary that describe the run rather than the publication. */
-export type SummaryDetails = Omit<SummaryInput, "headSha" | "inline" | "unanchored" | "alreadyPosted">;
+export type SummaryDetails = Omit<
+  SummaryInput,
+  "headSha" | "inline" | "unanchored" | "alreadyPosted" | "outcome"
+>;
 
 /** The summary text: findings, counts and steps, followed by the fingerprints of the summary's findings. */
 export function renderPublication(publication: Publication, details: SummaryDetails): string {
@@ -101,6 +116,7 @@ export function renderPublication(publication: Publication, details: SummaryDeta
     inline: publication.inline,
     unanchored: publication.summaryFindings,
     alreadyPosted: publication.alreadyPosted,
+    outcome: publication.outcome,
   }) + publication.summaryFindings.map((finding) => "\n" + fingerprintMarker(fingerprint(finding))).join("");
 }
 

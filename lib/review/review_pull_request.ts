@@ -1,8 +1,8 @@
 /**
  * Reviews one pull request head, end to end, idempotently:
  * 1. re-read the pull request (closed or superseded heads are skipped);
- * 2. load `.loom/config.yaml` from the base branch — a broken config gets one explanatory comment and a
- *    permanent failure;
+ * 2. load `.loom/config.yaml` from the base branch — a broken config gets one explanatory comment (edited, not
+ *    repeated, and marked fixed once the config loads again), an error status and a permanent failure;
  * 3. fetch and parse the diff, apply the trigger rules, leave out lockfiles, generated and binary files;
  * 4. run the pipeline's steps with bounded parallelism, recording tokens and cost per step;
  *    On a push after an earlier review, only the hunks the new commits touched are reviewed (when the platform
@@ -11,6 +11,13 @@
  *    fingerprints), cap inline comments, and post everything as one review; resolve Loom's threads the push made
  *    outdated where the platform can.
  * A job retried after a crash between "posted" and "completed" finds its own summary marker and posts nothing.
+ *
+ * Outcomes are honest (`outcome.ts`): `completed` only when every step ran, `partial` or `failed` otherwise, and
+ * neither sets a success status. Every run is its own review record (`lib/db/reviews.ts`); a run started by hand
+ * (`@loom review`, "Re-run review") asks the models again instead of answering from the response cache. A job
+ * that fails for good — before or during its review — leaves a `failed` record with the reason and the next step,
+ * and only then tells the pull request it could not finish; an attempt that the queue will retry changes nothing
+ * on the pull request.
  */
 import type { Db } from "../db/mod.ts";
 import { getRepo, type Repo } from "../db/repos.ts";
@@ -26,7 +33,7 @@ import type { ServerConfig } from "../config/env.ts";
 import type { Logger } from "../log.ts";
 import { parseDiff } from "../diff/parse.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
-import { CONFIG_ERROR_MARKER, ConfigError } from "../config/errors.ts";
+import { ConfigError } from "../config/errors.ts";
 import { type ConfigCache, loadRepoConfig } from "../config/load.ts";
 import { pipelineSteps, type ResolvedModel } from "../config/repo_config.ts";
 import { markStepStarted, planReviewSteps } from "../db/review_progress.ts";
@@ -36,7 +43,10 @@ import { canResolveThreads, type PlatformClient, type PullRequestRef } from "../
 import type { TaskPayloads } from "../queue/mod.ts";
 import { anchorFindings } from "./anchor.ts";
 import { readPullRequestState } from "../db/pull_requests.ts";
-import { type ReviewProgress, startReviewProgress } from "./progress.ts";
+import { describeFindings, type ReviewProgress, startReviewProgress } from "./progress.ts";
+import { reportConfigError, resolveConfigError } from "./config_error_comment.ts";
+import { reportFailure, type RunState } from "./report_failure.ts";
+import { decideRunOutcome, describeOutcome, outcomeCommitState } from "./outcome.ts";
 import { type PipelineInput, runPipeline, throwIfAborted } from "./engine.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { type IncrementalPlan, outdatedThreads, planIncremental } from "./incremental.ts";
@@ -50,7 +60,8 @@ export interface ReviewDeps {
   log: Logger;
   /** The platform client of `repo`; `signal` (the job's) aborts its requests in flight. */
   createClient(repo: Repo, options?: { signal?: AbortSignal }): PlatformClient | Promise<PlatformClient>;
-  createLlm(model: ResolvedModel): LlmClient;
+  /** `cache: false` asks the model again instead of answering from the response cache. */
+  createLlm(model: ResolvedModel, options?: { cache?: boolean }): LlmClient;
   /** USD for one call's usage; zero when not given. */
   costOf?(provider: LlmProviderId, model: string, usage: TokenUsage): number;
   configCache?: ConfigCache;
@@ -65,30 +76,81 @@ export interface ReviewDeps {
 }
 
 export type ReviewOutcome =
-  | { status: "completed"; reviewId: number; posted: boolean; inline: number; summaryFindings: number }
+  | {
+    status: "completed" | "partial" | "failed";
+    reviewId: number;
+    posted: boolean;
+    inline: number;
+    summaryFindings: number;
+  }
   | { status: "skipped"; reason: string; reviewId?: number };
 
+/** The job as the review needs it; without `attempts` and `maxAttempts` every attempt counts as the last. */
+export interface ReviewJob {
+  id: number;
+  payload: TaskPayloads["review_pull_request"];
+  attempts?: number;
+  maxAttempts?: number;
+}
+
+/**
+ * Reviews the job's pull request head.
+ * @throws the error the job fails with, after recording it (a `retryable: false` error fails the job at once)
+ */
 export async function reviewPullRequest(
   deps: ReviewDeps,
-  job: { id: number; payload: TaskPayloads["review_pull_request"] },
+  job: ReviewJob,
   signal: AbortSignal,
   /** The worker's hold on the job: every post is checked against it first (`posting_guard.ts`). */
   lifecycle?: JobLifecycle,
+): Promise<ReviewOutcome> {
+  const run: RunState = {};
+  try {
+    return await reviewHead(deps, job, signal, run, lifecycle);
+  } catch (error) {
+    await reportFailure(deps, job, signal, run, error);
+    throw error;
+  }
+}
+
+async function reviewHead(
+  deps: ReviewDeps,
+  job: ReviewJob,
+  signal: AbortSignal,
+  run: RunState,
+  lifecycle: JobLifecycle | undefined,
 ): Promise<ReviewOutcome> {
   const now = deps.now ?? Date.now;
   const payload = job.payload;
   const repo = await getRepo(deps.db, payload.repoId);
   if (!repo) {
-    throw new UnreviewableError(`Cannot review: repository ${payload.repoId} is no longer connected`);
+    throw new UnreviewableError(`Cannot review: repository ${payload.repoId} is no longer connected`, {
+      nextStep: "Reconnect the repository on the dashboard; its pending reviews were dropped with it.",
+    });
+  }
+  run.repo = repo;
+  let unguarded: PlatformClient;
+  try {
+    unguarded = await deps.createClient(repo, { signal });
+  } catch (error) {
+    // Clients are built from configured credentials: a missing one does not appear by trying again.
+    if ((error as { retryable?: unknown }).retryable === true) throw error;
+    throw new UnreviewableError(`Cannot review: ${(error as Error).message}`, {
+      cause: error,
+      nextStep:
+        `Give Loom a ${repo.platform} credential that can read this repository (docs/platforms.md), ` +
+        "then re-run the review.",
+    });
   }
   const ref: PullRequestRef = { platform: repo.platform, repo: payload.repo, number: payload.number };
-  const client = guardPosting(await deps.createClient(repo, { signal }), {
+  const client = guardPosting(unguarded, {
     ref,
     headSha: payload.headSha,
     signal,
     lifecycle,
     unsignalled: () => deps.createClient(repo),
   });
+  Object.assign(run, { client, ref, headSha: payload.headSha });
 
   const pr = await client.getPullRequest(ref);
   if (pr.state !== "open") return { status: "skipped", reason: `Pull request is ${pr.state}` };
@@ -118,8 +180,8 @@ export async function reviewPullRequest(
     });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    await postConfigErrorOnce(client, ref, error);
-    // `retryable: false`: the queue fails the job at once.
+    await reportConfigError(client, ref, error);
+    // `retryable: false`: the queue fails the job at once; `reportFailure` records it and sets the status.
     throw error;
   }
   // Steps with `prompt: library:<name>` use the organization's newest version from the dashboard's library.
@@ -138,6 +200,7 @@ export async function reviewPullRequest(
   });
   if (!decision.run) return { status: "skipped", reason: decision.reason };
 
+  run.headSha = pr.headSha;
   if (payload.action !== "manual" && state.headReviewed) {
     // An edit of the title or reviewers re-sends the same head; it was reviewed already.
     return { status: "skipped", reason: `Head ${pr.headSha} was already reviewed` };
@@ -152,9 +215,11 @@ export async function reviewPullRequest(
     title: pr.title,
     author: pr.author,
     jobId: job.id,
+    action: payload.action,
   }, now);
   // The dashboard's live page shows every step queued from here on.
   await planReviewSteps(deps.db, reviewId, pipelineSteps(config).map((step) => step.name));
+  run.reviewId = reviewId;
   const progress = await startReviewProgress({
     client,
     ref,
@@ -165,53 +230,25 @@ export async function reviewPullRequest(
     config,
     files,
   });
-  try {
-    return await reviewFiles({
-      progress,
-      repostSummary,
-      ignored: state.ignored,
-      deps,
-      client,
-      ref,
-      repo,
-      reviewId,
-      files,
-      loaded,
-      headSha: pr.headSha,
-      title: pr.title,
-      incremental: payload.action === "synchronize",
-      signal,
-    });
-  } catch (error) {
-    await finishReview(deps.db, reviewId, {
-      status: signal.aborted ? "cancelled" : "failed",
-      error: error instanceof Error ? error.message : String(error),
-    }, now);
-    await progress.abandon({
-      reason: signal.aborted
-        ? "Review cancelled or superseded"
-        : error instanceof Error
-        ? error.message
-        : String(error),
-      cancelled: signal.aborted,
-    });
-    throw error;
-  }
-}
-
-async function postConfigErrorOnce(
-  client: PlatformClient,
-  ref: PullRequestRef,
-  error: ConfigError,
-): Promise<void> {
-  const body = error.toMarkdown();
-  const existing = await client.listComments(ref);
-  if (
-    existing.some((comment) =>
-      comment.body.includes(CONFIG_ERROR_MARKER) && comment.body.trim() === body.trim()
-    )
-  ) return;
-  await client.postComment(ref, body);
+  run.progress = progress;
+  return await reviewFiles({
+    progress,
+    repostSummary,
+    ignored: state.ignored,
+    // A run someone asked for asks the models again: the cache would repeat the answer being questioned.
+    useCache: payload.action !== "manual",
+    deps,
+    client,
+    ref,
+    repo,
+    reviewId,
+    files,
+    loaded,
+    headSha: pr.headSha,
+    title: pr.title,
+    incremental: payload.action === "synchronize",
+    signal,
+  });
 }
 
 async function reviewFiles(input: {
@@ -220,6 +257,8 @@ async function reviewFiles(input: {
   repostSummary: boolean;
   /** Fingerprints someone asked Loom not to post again. */
   ignored: ReadonlySet<string>;
+  /** Whether model answers may come from the response cache. */
+  useCache: boolean;
   deps: ReviewDeps;
   client: PlatformClient;
   ref: PullRequestRef;
@@ -237,6 +276,11 @@ async function reviewFiles(input: {
   const now = deps.now ?? Date.now;
   const { config } = loaded;
   const existing = await client.listComments(ref);
+  try {
+    await resolveConfigError(client, ref, existing);
+  } catch (error) {
+    deps.log.warn("Cannot mark the configuration-error comment fixed", { reviewId, error });
+  }
   let plan: IncrementalPlan | null = null;
   if (input.incremental) {
     try {
@@ -259,7 +303,7 @@ async function reviewFiles(input: {
     files: plan?.files ?? input.files,
     title: input.title,
     server: deps.server,
-    createLlm: deps.createLlm,
+    createLlm: (model) => deps.createLlm(model, { cache: input.useCache }),
     costOf: deps.costOf,
     stepConcurrency: deps.stepConcurrency,
     signal,
@@ -274,6 +318,7 @@ async function reviewFiles(input: {
   // Anchored against the whole pull request: an incremental review's hunks are exact pull-request hunks.
   const { inline: anchored, unanchored } = anchorFindings(merged, input.files);
 
+  const outcome = decideRunOutcome(runs.map((run) => run.record));
   const publication = planPublication({
     headSha: input.headSha,
     output: config.output,
@@ -282,6 +327,7 @@ async function reviewFiles(input: {
     existing,
     ignored: input.ignored,
     repostSummary: input.repostSummary,
+    outcome,
   });
   const { inline, summaryFindings, alreadyPosted, event } = publication;
   const costUsd = runs.reduce((sum, run) => sum + run.record.costUsd, 0);
@@ -338,17 +384,33 @@ async function reviewFiles(input: {
       }
     }
   }
-  await finishReview(deps.db, reviewId, { status: "completed", verdict: event ?? undefined, summary }, now);
-  await input.progress.finish({ summary, event, findings: [...inline, ...summaryFindings] });
+  const failure = describeOutcome(outcome);
+  await finishReview(deps.db, reviewId, {
+    status: outcome.status,
+    verdict: event ?? undefined,
+    summary,
+    error: failure ?? undefined,
+    nextStep: outcome.status === "completed"
+      ? undefined
+      : "Fix what the failed steps report (a model key, a prompt, a script), then re-run the review.",
+  }, now);
+  await input.progress.finish({
+    summary,
+    // A retried job finds the summary its earlier attempt posted.
+    summaryPosted: posted || publication.alreadySummarised,
+    state: outcomeCommitState(outcome, event, config.output),
+    description: failure ?? describeFindings([...inline, ...summaryFindings]),
+  });
   deps.log.info("Review finished", {
     reviewId,
+    outcome: outcome.status,
     posted,
     inline: inline.length,
     summaryFindings: summaryFindings.length,
     alreadyPosted,
   });
   return {
-    status: "completed",
+    status: outcome.status,
     reviewId,
     posted,
     inline: inline.length,

@@ -5,7 +5,7 @@ import type { ReviewStatus } from "../../lib/db/reviews.ts";
 import { ReviewTable } from "../../components/ReviewTable.tsx";
 import { page, renderDashboard } from "../../lib/dashboard/route.tsx";
 
-const STATUSES: ReviewStatus[] = ["running", "completed", "failed", "skipped", "cancelled"];
+const STATUSES: ReviewStatus[] = ["running", "completed", "partial", "failed", "skipped", "cancelled"];
 const PAGE_SIZE = 50;
 
 export const handler = defineHandlers({
