@@ -86,6 +86,7 @@ output:
   approve_on: no_blockers
   comment_on: findings
   grouping: severity
+  on_step_failure: neutral
 path_instructions:
   - paths: ["src/api/**"]
     instructions: Every handler must check the caller's organization.
@@ -188,6 +189,7 @@ Deno.test("parseRepoConfig() reads every option of a full configuration", () => 
       approve_on: "no_blockers",
       comment_on: "findings",
       grouping: "severity",
+      on_step_failure: "neutral",
     },
     path_instructions: [{
       paths: ["src/api/**"],
@@ -263,6 +265,7 @@ Deno.test("defaultRepoConfig() reviews bugs, security and performance with the s
     approve_on: "never",
     comment_on: "always",
     grouping: "file",
+    on_step_failure: "fail",
   });
 });
 
@@ -770,6 +773,15 @@ const BAD_VALUES: BadCase[] = [
     column: 15,
     message: /current value is "finding"/,
     suggestion: "findings",
+  },
+  {
+    option: "output.on_step_failure",
+    yaml: "output:\n  on_step_failure: neutrl",
+    path: "output.on_step_failure",
+    line: 2,
+    column: 20,
+    message: /Must be one of "fail", "neutral"/,
+    suggestion: "neutral",
   },
   {
     option: "output.grouping",

@@ -95,6 +95,7 @@ dbTest(
       cachedTokens: 180,
       costUsd: 1.5,
       medianSeconds: 240,
+      cachedSteps: 0,
     });
   },
 );
