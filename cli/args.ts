@@ -13,6 +13,8 @@ export interface ReviewArgs {
   format: OutputFormat;
   post: boolean;
   quiet: boolean;
+  /** Exit by the findings even when some steps failed (a review where no step ran still fails). */
+  allowPartial: boolean;
   help: boolean;
   /** Folder inside the repository to review; defaults to the current directory. */
   cwd?: string;
@@ -31,10 +33,12 @@ Output:
   --format <name>       terminal (default), json, markdown or sarif; results go to stdout
   --quiet               no progress lines on stderr
   --post                also post the review to the pull request (GitHub Actions or GitLab CI)
+  --allow-partial       when some steps failed, exit by the findings of the steps that ran
   -C, --cwd <dir>       run as if started in <dir>
   -h, --help            this text
 
-Exit codes: 0 no changes requested, 1 the configuration's request_changes_on rule was met, 2 error.`;
+Exit codes: 0 no changes requested, 1 the configuration's request_changes_on rule was met, 2 error,
+3 some steps failed (a partial review, unless --allow-partial) or every step failed (nothing was reviewed).`;
 
 /**
  * Parses `review` arguments.
@@ -53,6 +57,7 @@ export function parseReviewArgs(argv: string[]): ReviewArgs {
         range: { type: "string" },
         format: { type: "string", default: "terminal" },
         post: { type: "boolean", default: false },
+        "allow-partial": { type: "boolean", default: false },
         quiet: { type: "boolean", short: "q", default: false },
         cwd: { type: "string", short: "C" },
         help: { type: "boolean", short: "h", default: false },
@@ -85,6 +90,7 @@ export function parseReviewArgs(argv: string[]): ReviewArgs {
     format,
     post: values.post,
     quiet: values.quiet,
+    allowPartial: values["allow-partial"],
     help: values.help,
     ...(values.cwd === undefined ? {} : { cwd: values.cwd }),
   };

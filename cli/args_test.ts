@@ -7,6 +7,7 @@ Deno.test("parseReviewArgs() defaults to the working tree and the terminal forma
     format: "terminal",
     post: false,
     quiet: false,
+    allowPartial: false,
     help: false,
   });
 });
@@ -21,12 +22,13 @@ Deno.test("parseReviewArgs() reads each mode, the format and the flags", () => {
     to: "HEAD",
     symmetric: false,
   });
-  const parsed = parseReviewArgs(["--format", "sarif", "--post", "-q", "-C", "sub"]);
+  const parsed = parseReviewArgs(["--format", "sarif", "--post", "-q", "--allow-partial", "-C", "sub"]);
   assert.deepEqual(parsed, {
     target: null,
     format: "sarif",
     post: true,
     quiet: true,
+    allowPartial: true,
     help: false,
     cwd: "sub",
   });

@@ -157,6 +157,7 @@ export async function postToPullRequest(
     anchored: report.findings.filter((finding) => finding.inDiff).map(withoutFlag),
     unanchored: report.findings.filter((finding) => !finding.inDiff).map(withoutFlag),
     existing: await client.listComments(context.pr),
+    outcome: report.outcome,
   });
   if (publication.alreadySummarised) {
     return { posted: false, inline: 0, summary: 0, alreadyPosted: report.findings.length };

@@ -14,6 +14,7 @@ import type { ReviewEvent } from "@/lib/platforms/mod.ts";
 import { anchorFindings } from "@/lib/review/anchor.ts";
 import { runPipeline } from "@/lib/review/engine.ts";
 import { type Finding, SEVERITY_RANK } from "@/lib/review/findings.ts";
+import { decideRunOutcome, outcomeEvent, type RunOutcome } from "@/lib/review/outcome.ts";
 import { skipReason } from "@/lib/review/skip.ts";
 import {
   configRef,
@@ -26,6 +27,9 @@ import {
   type ReviewTarget,
   revisionExists,
 } from "./git.ts";
+
+/** Exit code when a step failed: the review is partial (without `--allow-partial`) or nothing was reviewed. */
+export const EXIT_STEP_FAILED = 3;
 
 /** A finding as the command line reports it. */
 export interface ReportFinding extends Finding {
@@ -47,8 +51,13 @@ export interface ReviewReport {
   findings: ReportFinding[];
   steps: ReviewStepRecord[];
   verdict: ReviewEvent | null;
-  /** 1 when the configuration's `request_changes_on` rule was met, else 0. */
-  exitCode: 0 | 1;
+  /** Whether every step ran (`completed`), some failed (`partial`) or none ran (`failed`). */
+  outcome: RunOutcome;
+  /**
+   * 3 when a step failed (unless `allowPartial` and some step ran), else 1 when the configuration's
+   * `request_changes_on` rule was met, else 0.
+   */
+  exitCode: 0 | 1 | 3;
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
@@ -70,6 +79,8 @@ export interface ReviewLocalOptions {
   signal?: AbortSignal;
   /** Title given to the model; defaults to the last commit's subject. */
   title?: string;
+  /** A partial review exits by its findings instead of with 3. */
+  allowPartial?: boolean;
 }
 
 /**
@@ -117,8 +128,14 @@ export async function reviewLocal(options: ReviewLocalOptions): Promise<ReviewRe
     ...inline.map((finding) => ({ ...finding, inDiff: true })),
     ...unanchored.map((finding) => ({ ...finding, inDiff: false })),
   ].sort(byLocation);
-  const verdict = decideReviewEvent(loaded.config.output, findings.map((finding) => finding.severity));
   const steps = result.runs.map((run) => run.record);
+  const outcome = decideRunOutcome(steps);
+  const verdict = outcomeEvent(
+    outcome,
+    decideReviewEvent(loaded.config.output, findings.map((finding) => finding.severity)),
+    true,
+  );
+  const stepFailed = outcome.status === "failed" || (outcome.status === "partial" && !options.allowPartial);
   return {
     target: describeTarget(target),
     configSource: loaded.source,
@@ -128,7 +145,8 @@ export async function reviewLocal(options: ReviewLocalOptions): Promise<ReviewRe
     findings,
     steps,
     verdict,
-    exitCode: verdict === "REQUEST_CHANGES" ? 1 : 0,
+    outcome,
+    exitCode: stepFailed ? EXIT_STEP_FAILED : verdict === "REQUEST_CHANGES" ? 1 : 0,
     inputTokens: steps.reduce((sum, step) => sum + step.inputTokens, 0),
     outputTokens: steps.reduce((sum, step) => sum + step.outputTokens, 0),
     costUsd: steps.reduce((sum, step) => sum + step.costUsd, 0),

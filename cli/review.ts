@@ -1,7 +1,9 @@
 /**
  * `deno task review` (or a binary built with `deno compile -A -o loom-review cli/review.ts`): reviews local
  * changes with the repository's `.loom/config.yaml` and the `LOOM_LLM_*` model settings, prints findings, and
- * exits 1 when the configuration would request changes, so it can gate a commit, a push or a CI job.
+ * exits 1 when the configuration would request changes, so it can gate a commit, a push or a CI job. A review
+ * whose steps did not all run is never a pass: it exits 3 (`--allow-partial` lets a partial one exit by its
+ * findings; one where no step ran always exits 3).
  * Progress goes to stderr, results to stdout.
  */
 import { isAbsolute, join } from "node:path";
@@ -13,6 +15,7 @@ import { type CiContext, detectCi, type PostOptions, postToPullRequest } from ".
 import { openGit } from "./git.ts";
 import { type CommandIo, createCliModels, processIo, stderrLogger, wantsColor } from "./io.ts";
 import { reviewLocal, type ReviewReport } from "./local_review.ts";
+import { describeOutcome } from "@/lib/review/outcome.ts";
 import { renderJson } from "./output/json.ts";
 import { renderMarkdown } from "./output/markdown.ts";
 import { renderSarif } from "./output/sarif.ts";
@@ -23,7 +26,7 @@ export const EXIT_ERROR = 2;
 
 /**
  * Runs the review command and returns its exit code: 0 (no changes requested), 1 (the configuration's
- * `request_changes_on` rule was met) or 2 (error, reported on stderr).
+ * `request_changes_on` rule was met), 2 (error, reported on stderr) or 3 (a step failed).
  */
 export async function runReviewCommand(io: CommandIo): Promise<number> {
   let args: ReviewArgs;
@@ -64,6 +67,7 @@ export async function runReviewCommand(io: CommandIo): Promise<number> {
       server,
       ...models,
       signal: io.signal,
+      allowPartial: args.allowPartial,
       onStart: (info) => {
         if (info.files === 0) {
           pending.push(
@@ -85,6 +89,9 @@ export async function runReviewCommand(io: CommandIo): Promise<number> {
     });
     await Promise.all(pending);
     await io.stdout.write(render(report, args, wantsColor(io)));
+    const failure = describeOutcome(report.outcome);
+    // Said even with --quiet: a review that did not run every step must not pass unnoticed.
+    if (failure !== null) await io.stderr.write(`loom review: ${failure}\n`);
     if (ci !== null) await post(io, ci, report, { server, log }, progress);
     return report.exitCode;
   } catch (error) {

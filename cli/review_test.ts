@@ -483,6 +483,51 @@ Deno.test("runReviewCommand() --post in GitLab CI keeps a summary-only finding w
   assert.equal(gitlab.state.discussions.length, 1, "the inline finding is not posted again");
 });
 
+Deno.test("runReviewCommand() exits 3 when the model refuses every call, even with --allow-partial", async () => {
+  await using repo = await pagerRepo();
+  await using openai = await startFakeOpenAI({
+    reply: () => ({ status: 401, body: { error: { message: "Incorrect API key provided" } } }),
+  });
+  for (const args of [["--base", "main"], ["--base", "main", "--allow-partial"]]) {
+    const io = recordingIo({ args, env: modelEnv(openai.url), cwd: repo.dir });
+    assert.equal(await runReviewCommand(io), 3, io.output.stderr);
+    assert.match(io.output.stdout, /Nothing was reviewed in 1 file .*every step failed/);
+    assert.doesNotMatch(io.output.stdout, /No problems found/);
+    assert.match(io.output.stderr, /^loom review: Nothing was reviewed: every step failed \(bugs: .*401/m);
+  }
+});
+
+Deno.test("runReviewCommand() exits 3 for a partial review unless --allow-partial, and names the failed step", async () => {
+  await using repo = await pagerRepo();
+  await using openai = await startFakeOpenAI({
+    reply: (request) => {
+      if (request.messages[0]!.content.includes(BUILTIN_PROMPTS.security)) {
+        return { status: 401, body: { error: { message: "Incorrect API key provided" } } };
+      }
+      return scriptedModel(() => [WARNING])(request);
+    },
+  });
+  const strict = recordingIo({
+    args: ["--base", "main", "--format", "json"],
+    env: modelEnv(openai.url),
+    cwd: repo.dir,
+  });
+  assert.equal(await runReviewCommand(strict), 3, strict.output.stderr);
+  const report = JSON.parse(strict.output.stdout);
+  assert.equal(report.outcome.status, "partial");
+  assert.deepEqual(report.outcome.failedSteps.map((step: { name: string }) => step.name), ["security"]);
+  assert.equal(report.exitCode, 3);
+  assert.match(strict.output.stderr, /^loom review: Partial review: step security failed/m);
+
+  const allowed = recordingIo({
+    args: ["--base", "main", "--allow-partial", "-q"],
+    env: modelEnv(openai.url),
+    cwd: repo.dir,
+  });
+  assert.equal(await runReviewCommand(allowed), 0, "exits by the findings: a warning requests no changes");
+  assert.match(allowed.output.stderr, /Partial review: step security failed/, "said even with --quiet");
+});
+
 Deno.test("cli/review.ts runs as a program and exits with the review's code", async () => {
   await using repo = await pagerRepo();
   await using openai = await startFakeOpenAI({ reply: scriptedModel(() => [BLOCKER]) });

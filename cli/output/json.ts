@@ -11,6 +11,7 @@ export function renderJson(report: ReviewReport): string {
     target: report.target,
     config: { source: report.configSource, ref: report.configRef },
     verdict: report.verdict,
+    outcome: report.outcome,
     exitCode: report.exitCode,
     filesReviewed: report.filesReviewed,
     skippedFiles: report.skippedFiles,

@@ -23,7 +23,9 @@ export function renderMarkdown(report: ReviewReport): string {
   for (const finding of report.findings) counts[finding.severity]++;
   const lines = ["## Loom review", ""];
   lines.push(
-    report.findings.length === 0
+    report.outcome.status === "failed"
+      ? `Nothing was reviewed in ${report.filesReviewed} file(s) (${report.target}): every step failed.`
+      : report.findings.length === 0
       ? `No problems found in ${report.filesReviewed} file(s) (${report.target}).`
       : `${report.findings.length} finding(s) in ${report.filesReviewed} file(s) (${report.target}): ` +
         `${counts.blocker} blocker, ${counts.warning} warning, ${counts.info} info.`,

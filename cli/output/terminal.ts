@@ -59,7 +59,9 @@ export function renderTerminal(report: ReviewReport, options: TerminalOptions): 
   for (const finding of report.findings) counts[finding.severity]++;
   const files = `${report.filesReviewed} file${report.filesReviewed === 1 ? "" : "s"}`;
   lines.push(
-    report.findings.length === 0
+    report.outcome.status === "failed"
+      ? paint("red", `Nothing was reviewed in ${files} (${report.target}): every step failed.`)
+      : report.findings.length === 0
       ? paint("green", `No problems found in ${files} (${report.target}).`)
       : `${report.findings.length} finding${
         report.findings.length === 1 ? "" : "s"

@@ -225,10 +225,15 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       /### Steps that failed[\s\S]*\*\*crashy\*\*: Script step "crashy" crashed: exit code 1: .*the lint table is missing/,
     );
 
-    // The progress comment became the summary; the status went pending → failure with the dashboard link.
+    // The progress comment ends pointing to the posted summary (never a second copy); the failed step makes the
+    // review partial; the status went pending → failure with the dashboard link.
     const progress = progressComments(github);
     assert.equal(progress.length, 1);
-    assert.match(progress[0]!.body, /^## Loom review/);
+    assert.match(
+      progress[0]!.body,
+      /^⛔ \*\*Loom reviewed [0-9a-f]{7}\*\*: Partial review: step crashy failed .*The summary is in Loom's review/,
+    );
+    assert.doesNotMatch(progress[0]!.body, /## Loom review/);
     const edits = github.state.edits.filter((edit) => edit.commentId === progress[0]!.id).map((edit) =>
       edit.body
     );
@@ -290,9 +295,10 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       github.state.statuses.filter((status) => status.sha === context.second.headSha).map((status) =>
         status.state
       ),
-      ["pending", "success"],
+      // The crashing script step fails again: a partial review is never a success.
+      ["pending", "failure"],
     );
-    assert.match(manual.body, /No new problems found/);
+    assert.match(manual.body, /Partial review\*\*: \*\*crashy\*\* failed[\s\S]*No new problems found/);
 
     // `@loom explain` answers in a reply with the diff as context.
     await deliver(
@@ -352,7 +358,11 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     );
     assert.deepEqual(firstHeadStates(), ["pending", "error"]);
     assert.equal(progressComments(github).length, 1);
-    assert.match(progressComments(github)[0]!.body, /^## Loom review/, "the newer review owns the comment");
+    assert.match(
+      progressComments(github)[0]!.body,
+      new RegExp(`Loom reviewed ${context.second.headSha.slice(0, 7)}`),
+      "the newer review owns the comment",
+    );
 
     // Closing while a review waits for the model cancels it; nothing more is posted.
     stall = true;
