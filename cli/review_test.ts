@@ -501,7 +501,7 @@ Deno.test("runReviewCommand() exits 3 for a partial review unless --allow-partia
   await using repo = await pagerRepo();
   await using openai = await startFakeOpenAI({
     reply: (request) => {
-      if (request.messages[0]!.content.includes(BUILTIN_PROMPTS.security)) {
+      if (request.messages.at(-1)!.content.includes(BUILTIN_PROMPTS.security)) {
         return { status: 401, body: { error: { message: "Incorrect API key provided" } } };
       }
       return scriptedModel(() => [WARNING])(request);

@@ -172,7 +172,7 @@ dbTest(
   async (database) => {
     await using context = await setup(database, (request) => {
       if (!request.structured) return "ok";
-      if (request.messages[0]!.content.includes(BUILTIN_PROMPTS.security)) return unauthorized;
+      if (request.messages.at(-1)!.content.includes(BUILTIN_PROMPTS.security)) return unauthorized;
       return { json: { findings: [] } };
     });
     const heads = await addPullRequest(context, 2);
