@@ -7,6 +7,8 @@
  *    time) beyond the limit is ever held.
  * The rest of an oversized body is never read: the connection is closed after the 413, so a 400 MB upload costs
  * the server its first few chunks, not 400 MB (tests/security/body_limit_process_test.ts measures the RSS).
+ * `hono/body-limit` is not enough: it believes a declared `Content-Length` and never counts such a body, and it
+ * buffers the whole body before the route runs.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./define.ts";
