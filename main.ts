@@ -7,7 +7,7 @@ import { loadServerConfig, type ServerConfig } from "./lib/config/env.ts";
 import { chooseLogFormat, createLogger, printBanner } from "./lib/log.ts";
 import { createApp } from "./app.ts";
 import { openRuntime } from "./lib/runtime.ts";
-import { WEBHOOK_PARSERS } from "./lib/platforms/mod.ts";
+import { createPlatformClient, WEBHOOK_PARSERS } from "./lib/platforms/mod.ts";
 import { createWakeup } from "./lib/queue/mod.ts";
 import { startWorker } from "./worker/start.ts";
 import { createWebhookCache } from "./lib/webhooks/webhook_cache.ts";
@@ -38,6 +38,14 @@ async function serve(config: ServerConfig): Promise<void> {
     secretBox: runtime.secretBox,
     parsers: WEBHOOK_PARSERS,
     onEnqueued: () => wakeup.wake(),
+    // Replay safety: an event that would cancel or supersede a live review is checked with the platform first,
+    // within a short deadline so the webhook still answers well inside the platforms' 10 s.
+    readPullRequest: (repo, ref) =>
+      createPlatformClient(repo.platform, config, {
+        installationId: repo.installationId ?? undefined,
+        log,
+        timeoutMs: 3_000,
+      }).getPullRequest(ref),
     metrics: runtime.metrics,
     webhookCache: createWebhookCache(),
     setupToken: runtime.setupToken,

@@ -1,7 +1,18 @@
 import type { PlatformId } from "../platforms/types.ts";
 import { type Db, sql } from "./mod.ts";
 
-export type DeliveryOutcome = "enqueued" | "duplicate_job" | "ignored" | "paused" | "cancelled";
+/**
+ * `stale`: the platform said the pull request had moved on (an old or replayed event), nothing changed.
+ * `unverified`: a close the platform could not confirm, so nothing was cancelled.
+ */
+export type DeliveryOutcome =
+  | "enqueued"
+  | "duplicate_job"
+  | "ignored"
+  | "paused"
+  | "cancelled"
+  | "stale"
+  | "unverified";
 
 /**
  * Records a webhook delivery id. Returns false when the id was seen before: a replayed or redelivered request,

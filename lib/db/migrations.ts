@@ -22,6 +22,8 @@ import sqlite0008 from "../../migrations/sqlite/0008_cached_tokens.sql" with { t
 import sqlite0009 from "../../migrations/sqlite/0009_cancellation_and_backoff.sql" with { type: "text" };
 import postgres0010 from "../../migrations/postgres/0010_review_history.sql" with { type: "text" };
 import sqlite0010 from "../../migrations/sqlite/0010_review_history.sql" with { type: "text" };
+import postgres0011 from "../../migrations/postgres/0011_webhook_head_check.sql" with { type: "text" };
+import sqlite0011 from "../../migrations/sqlite/0011_webhook_head_check.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
 
 export interface Migration {
@@ -42,6 +44,7 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 8, name: "0008_cached_tokens", text: postgres0008 },
     { version: 9, name: "0009_cancellation_and_backoff", text: postgres0009 },
     { version: 10, name: "0010_review_history", text: postgres0010 },
+    { version: 11, name: "0011_webhook_head_check", text: postgres0011 },
   ],
   sqlite: [
     { version: 1, name: "0001_initial", text: sqlite0001 },
@@ -54,5 +57,6 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 8, name: "0008_cached_tokens", text: sqlite0008 },
     { version: 9, name: "0009_cancellation_and_backoff", text: sqlite0009 },
     { version: 10, name: "0010_review_history", text: sqlite0010 },
+    { version: 11, name: "0011_webhook_head_check", text: sqlite0011 },
   ],
 };

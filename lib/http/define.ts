@@ -10,6 +10,7 @@ import type { SecretBox } from "../auth/secret_box.ts";
 import type { PlatformId, WebhookParser } from "../platforms/types.ts";
 import type { OAuthProviders } from "../auth/oauth.ts";
 import type { LoomMetrics } from "../metrics.ts";
+import type { ReadPullRequest } from "../webhooks/head_check.ts";
 import type { WebhookCache } from "../webhooks/webhook_cache.ts";
 
 export interface AppDeps {
@@ -20,6 +21,8 @@ export interface AppDeps {
   parsers: Partial<Record<PlatformId, WebhookParser>>;
   /** Wakes the embedded worker when a job is enqueued (single-process mode). */
   onEnqueued?: () => void;
+  /** Reads a pull request from its platform for the webhook route's replay check (`lib/webhooks/head_check.ts`). */
+  readPullRequest?: ReadPullRequest;
   now?: () => number;
   /** Directory that holds the built islands (`static/`). */
   staticDir?: string;

@@ -4,6 +4,10 @@
  * PostgreSQL does it in one statement (`apply_webhook_delivery`, migration 0004): one round trip instead of seven
  * (BEGIN, five statements, COMMIT), which is what bounded the web process's webhook rate there. SQLite runs
  * in-process, so the same steps run as separate statements in one transaction.
+ *
+ * Replay safety: a delivery that would cancel or supersede a live job first needs the platform's word
+ * (`headCheck: "unchecked"` answers `needs_check` and writes nothing); the caller asks the platform for the pull
+ * request's current head and state and applies it again with `current`, `stale` or `unknown`.
  */
 import { type Db, sql } from "../db/mod.ts";
 import { type DeliveryOutcome, recordDelivery, setDeliveryOutcome } from "../db/deliveries.ts";
@@ -33,14 +37,23 @@ export interface WebhookDelivery {
   /** What the delivery was, for the record (`pull_request.opened`, `ignored`…). */
   event: string;
   action: DeliveryAction;
+  /**
+   * What the platform says of the event's pull request: `unchecked` (not asked yet: a delivery that would cancel
+   * or supersede a live job answers `needs_check` and writes nothing), `current` (the default: the event is the
+   * pull request's present), `stale` (it moved on: record the delivery, change nothing) or `unknown` (the platform
+   * could not be asked: enqueue without superseding, cancel nothing).
+   */
+  headCheck?: HeadCheck;
 }
+
+export type HeadCheck = "unchecked" | "current" | "stale" | "unknown";
 
 export interface AppliedDelivery {
   /**
    * `duplicate`: the delivery id was seen before and nothing changed. `stale_repo`: the repository was deleted or
    * its secret, platform or name changed since the caller read it; nothing was written.
    */
-  outcome: DeliveryOutcome | "duplicate" | "stale_repo";
+  outcome: DeliveryOutcome | "duplicate" | "stale_repo" | "needs_check";
   jobId?: number;
   /** True when a new job was committed (wake a worker). */
   created: boolean;
@@ -67,7 +80,7 @@ async function applyInOneStatement(db: Db, delivery: WebhookDelivery, at: number
       ${"review_pull_request"}, ${review ? JSON.stringify(review.payload) : null}, ${
       review?.dedupeKey ?? null
     },
-      ${DEFAULT_MAX_ATTEMPTS}, ${JOBS_CHANNEL})`,
+      ${DEFAULT_MAX_ATTEMPTS}, ${JOBS_CHANNEL}, ${delivery.headCheck ?? "current"})`,
   );
   if (!row) throw new Error("Cannot apply a webhook delivery: apply_webhook_delivery returned no row");
   const applied: AppliedDelivery = {
@@ -86,6 +99,10 @@ async function applyStepByStep(
   const { repo, action } = delivery;
   const current = await confirmRepo(db, repo);
   if (!current) return { outcome: "stale_repo", created: false };
+  const headCheck = delivery.headCheck ?? "current";
+  if (headCheck === "unchecked" && action.kind !== "ignore" && await wouldReplaceLiveJob(db, action)) {
+    return { outcome: "needs_check", created: false };
+  }
   const key = { platform: repo.platform, deliveryId: delivery.deliveryId };
   const fresh = await recordDelivery(
     db,
@@ -93,6 +110,11 @@ async function applyStepByStep(
     now,
   );
   if (!fresh) return { outcome: "duplicate", created: false };
+  if (headCheck === "stale" || (headCheck === "unknown" && action.kind === "cancel_group")) {
+    const outcome = headCheck === "stale" ? "stale" : "unverified";
+    await setDeliveryOutcome(db, { ...key, outcome });
+    return { outcome, created: false };
+  }
   if (action.kind === "ignore") return { outcome: "ignored", created: false };
   if (action.kind === "cancel_group") {
     await cancelGroup(db, action.groupKey, { reason: action.reason, now });
@@ -108,10 +130,22 @@ async function applyStepByStep(
     groupKey: action.groupKey,
     now,
   });
-  if (job.created) {
+  // An event the platform could not confirm supersedes nothing: the older review's own checks keep it silent.
+  if (job.created && headCheck !== "unknown") {
     await cancelGroup(db, action.groupKey, { keepJobId: job.id, reason: action.supersedeReason, now });
   }
   const outcome = job.created ? "enqueued" : "duplicate_job";
   await setDeliveryOutcome(db, { ...key, outcome, jobId: job.id });
   return { outcome, jobId: job.id, created: job.created };
+}
+
+/** Whether applying `action` would cancel a live job: any of a closed pull request's, another head's review. */
+async function wouldReplaceLiveJob(
+  db: Db,
+  action: Exclude<DeliveryAction, { kind: "ignore" }>,
+): Promise<boolean> {
+  const dedupeKey = action.kind === "enqueue_review" ? action.dedupeKey : null;
+  const rows = await db.query<{ dedupeKey: string | null }>(sql`
+    select dedupe_key from jobs where group_key = ${action.groupKey} and status in ('pending', 'in_progress')`);
+  return rows.some((row) => dedupeKey === null || row.dedupeKey !== dedupeKey);
 }

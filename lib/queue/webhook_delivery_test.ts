@@ -3,7 +3,12 @@ import { dbTest } from "../db/testing.ts";
 import { reviewPayload } from "./testing.ts";
 import { type Db, sql } from "../db/mod.ts";
 import { createRepo, type Repo, setRepoPaused } from "../db/repos.ts";
-import { applyWebhookDelivery, type DeliveryAction, type WebhookDelivery } from "./webhook_delivery.ts";
+import {
+  applyWebhookDelivery,
+  type DeliveryAction,
+  type HeadCheck,
+  type WebhookDelivery,
+} from "./webhook_delivery.ts";
 import { CANCEL_CHANNEL, claim, createWakeup, endCancelled, getJob, type TaskPayloads } from "./mod.ts";
 
 const GROUP = "github:octo/hello#1";
@@ -214,5 +219,43 @@ dbTest(
     } finally {
       await unlisten?.();
     }
+  },
+);
+
+dbTest(
+  "applyWebhookDelivery() asks for the platform's word before replacing a live job; a stale event changes nothing",
+  async ({ db }) => {
+    const { repo, deliveries } = await setup(db);
+    const apply = (deliveryId: string, action: DeliveryAction, headCheck: HeadCheck) =>
+      applyWebhookDelivery(db, { ...delivery(repo, deliveryId, action), headCheck }, () => 1_000);
+    const closed: DeliveryAction = { kind: "cancel_group", groupKey: GROUP, reason: "Pull request closed" };
+    const a = await apply("d1", review("a"), "unchecked");
+    assert.equal(a.outcome, "enqueued", "nothing live to replace: no question asked");
+    assert.deepEqual(await apply("d2", review("b"), "unchecked"), { outcome: "needs_check", created: false });
+    assert.deepEqual(
+      (await deliveries()).map((row) => row.deliveryId),
+      ["d1"],
+      "nothing written before the check",
+    );
+
+    // The platform says head b is not the pull request's head: a replayed or late event.
+    assert.deepEqual(await apply("d2", review("b"), "stale"), { outcome: "stale", created: false });
+    assert.equal((await getJob(db, a.jobId!))?.status, "pending", "the live review is untouched");
+
+    // A close the platform could not confirm cancels nothing; a confirmed push supersedes as before.
+    assert.equal((await apply("d3", closed, "unchecked")).outcome, "needs_check");
+    assert.equal((await apply("d3", closed, "unknown")).outcome, "unverified");
+    assert.equal((await getJob(db, a.jobId!))?.status, "pending");
+    const c = await apply("d4", review("c"), "current");
+    assert.equal(c.outcome, "enqueued");
+    assert.equal((await getJob(db, a.jobId!))?.status, "cancelled");
+    // A push the platform could not confirm is reviewed but supersedes nothing.
+    const d = await apply("d5", review("d"), "unknown");
+    assert.equal(d.outcome, "enqueued");
+    assert.equal((await getJob(db, c.jobId!))?.status, "pending");
+    assert.deepEqual(
+      (await deliveries()).map((row) => [row.deliveryId, row.outcome]),
+      [["d1", "enqueued"], ["d2", "stale"], ["d3", "unverified"], ["d4", "enqueued"], ["d5", "enqueued"]],
+    );
   },
 );

@@ -1,5 +1,6 @@
 /**
- * Turns one webhook request into at most one job, in milliseconds and without calling any platform or LLM:
+ * Turns one webhook request into at most one job, in milliseconds and without calling any LLM; a platform only
+ * for an event that would cancel or supersede a live review (replay safety, `head_check.ts`):
  * 1. find the repository's secret (from `?repo=<id>` or the platform-wide secret) — unknown → 401;
  * 2. verify the signature on the raw bytes, before anything is parsed — bad → 401;
  *    every authentication failure gets the same status and body (`UNAUTHENTICATED`), so a caller without the
@@ -15,8 +16,15 @@ import { type DeliveryOutcome, recordDelivery, setDeliveryOutcome } from "../db/
 import { applyWebhookDelivery, type DeliveryAction } from "../queue/webhook_delivery.ts";
 import type { SecretBox } from "../auth/secret_box.ts";
 import { enqueueCommand } from "../commands/mod.ts";
-import type { CommentEvent, PlatformId, WebhookEvent, WebhookParser } from "../platforms/types.ts";
+import type {
+  CommentEvent,
+  PlatformId,
+  PullRequestEvent,
+  WebhookEvent,
+  WebhookParser,
+} from "../platforms/types.ts";
 import type { WebhookCache } from "./webhook_cache.ts";
+import { checkHead, type ReadPullRequest } from "./head_check.ts";
 
 /** GitHub does not deliver payloads over 25 MB; nothing legitimate is larger. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -34,6 +42,11 @@ export interface WebhookDeps {
   now?: () => number;
   /** Called after a job is enqueued, to wake an in-process worker. */
   onEnqueued?: () => void;
+  /**
+   * Reads a pull request from its platform, so an old or replayed event is checked before it cancels or
+   * supersedes a live review (`head_check.ts`); without it such events are trusted.
+   */
+  readPullRequest?: ReadPullRequest;
   /** Largest body accepted (`LOOM_MAX_WEBHOOK_BYTES`); the HTTP layer already stops reading past it. */
   maxBytes?: number;
 }
@@ -177,11 +190,7 @@ async function receiveFor(
   }
   const { outcome, jobId, created } = event?.kind === "comment"
     ? await applyComment(deps, repo, deliveryId, event)
-    : await applyWebhookDelivery(
-      deps.db,
-      { repo, deliveryId, event: eventName(event), action: deliveryAction(repo, deliveryId, event) },
-      deps.now,
-    );
+    : await applyPullRequestEvent(deps, repo, deliveryId, event);
   if (outcome === "stale_repo") return STALE;
   // Wake the in-process worker only once the job is committed and visible to it.
   if (created) deps.onEnqueued?.();
@@ -189,6 +198,42 @@ async function receiveFor(
     return { status: 200, body: { status: "duplicate", message: "Delivery already processed" } };
   }
   return { status: 202, body: { status: "accepted", outcome, jobId } };
+}
+
+/**
+ * Applies a pull-request event (or an ignored one). With `readPullRequest`, a delivery that would cancel or
+ * supersede a live job is first checked against the platform (`head_check.ts`): two database round trips and one
+ * platform request instead of one round trip, only then.
+ */
+async function applyPullRequestEvent(
+  deps: WebhookDeps,
+  repo: Repo,
+  deliveryId: string,
+  event: PullRequestEvent | null,
+) {
+  const delivery = {
+    repo,
+    deliveryId,
+    event: eventName(event),
+    action: deliveryAction(repo, deliveryId, event),
+  };
+  const first = await applyWebhookDelivery(
+    deps.db,
+    { ...delivery, headCheck: deps.readPullRequest ? "unchecked" : "current" },
+    deps.now,
+  );
+  const applied = first.outcome === "needs_check" && deps.readPullRequest && event
+    ? await applyWebhookDelivery(
+      deps.db,
+      { ...delivery, headCheck: await checkHead(deps.readPullRequest, repo, event) },
+      deps.now,
+    )
+    : first;
+  const { outcome } = applied;
+  if (outcome === "needs_check") {
+    throw new Error("Cannot apply a webhook delivery: its head check did not settle");
+  }
+  return { ...applied, outcome };
 }
 
 function eventName(event: WebhookEvent | null): string {

@@ -8,6 +8,7 @@ import { githubWebhook } from "../platforms/github/webhook.ts";
 import { createApp } from "../../app.ts";
 import { createTestDeps } from "../../tests/support/app_server.ts";
 import { getJob } from "../queue/mod.ts";
+import type { ReadPullRequest } from "./head_check.ts";
 
 const SECRET = "webhook-secret-for-tests";
 // deno-lint-ignore no-explicit-any
@@ -22,8 +23,14 @@ function example(name: string, action: string): Payload {
   return structuredClone(found);
 }
 
-async function setup(database: TestDatabase, options: { paused?: boolean } = {}) {
-  const deps = await createTestDeps(database.db, { parsers: { github: githubWebhook } });
+async function setup(
+  database: TestDatabase,
+  options: { paused?: boolean; readPullRequest?: ReadPullRequest } = {},
+) {
+  const deps = await createTestDeps(database.db, {
+    parsers: { github: githubWebhook },
+    readPullRequest: options.readPullRequest,
+  });
   const box = deps.secretBox;
   let decryptions = 0;
   deps.secretBox = {
@@ -356,5 +363,56 @@ dbTest(
     assert.equal((await send(pushed(payload, "b".repeat(40)), "pull_request", "d2")).status, 401);
     assert.equal((await send(comment(payload, "@loom review"), "issue_comment", "d3")).status, 401);
     assert.deepEqual(await counts(), { jobs: 0, deliveries: 0 });
+  },
+);
+
+dbTest(
+  "POST /api/webhooks/github checks with the platform before replacing a live review: a replayed event changes nothing",
+  async (database) => {
+    const platform = { state: "open" as "open" | "closed", headSha: "a".repeat(40) };
+    let asked = 0;
+    const { send, payload } = await setup(database, {
+      readPullRequest: () => {
+        asked++;
+        return Promise.resolve({ ...platform });
+      },
+    });
+    const first = await send(pushed(payload, "a".repeat(40)), "pull_request", "d1");
+    assert.equal(first.body.outcome, "enqueued");
+    assert.equal(asked, 0, "nothing live to replace: the platform is not asked");
+
+    platform.headSha = "b".repeat(40);
+    const push = await send(pushed(payload, "b".repeat(40)), "pull_request", "d2");
+    assert.equal(push.body.outcome, "enqueued");
+    assert.equal(asked, 1);
+    assert.equal(
+      (await getJob(database.db, first.body.jobId))?.status,
+      "cancelled",
+      "a real push supersedes",
+    );
+
+    // The signed synchronize of the old head, replayed under a new delivery id.
+    const replay = await send(pushed(payload, "a".repeat(40)), "pull_request", "d3");
+    assert.equal(replay.status, 202);
+    assert.equal(replay.body.outcome, "stale");
+    // A close replayed while the pull request is open.
+    const closed = example("pull_request", "closed");
+    closed.repository = payload.repository;
+    closed.number = payload.number;
+    closed.pull_request.number = payload.number;
+    assert.equal((await send(closed, "pull_request", "d4")).body.outcome, "stale");
+    assert.equal(
+      (await getJob(database.db, push.body.jobId))?.status,
+      "pending",
+      "the current review lives on",
+    );
+
+    platform.state = "closed";
+    assert.equal(
+      (await send(closed, "pull_request", "d5")).body.outcome,
+      "cancelled",
+      "a real close cancels",
+    );
+    assert.equal((await getJob(database.db, push.body.jobId))?.status, "cancelled");
   },
 );

@@ -18,6 +18,7 @@ export const handler = defineHandlers({
         cache: deps.webhookCache,
         now: deps.now,
         onEnqueued: deps.onEnqueued,
+        readPullRequest: deps.readPullRequest,
         maxBytes: deps.config.maxWebhookBytes,
       },
       {
