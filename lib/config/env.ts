@@ -10,9 +10,16 @@ const list = z.string().default("").transform((value) =>
 );
 const optionalUrl = z.string().url().optional();
 
+/** The deployment examples' placeholders ("replace-with-…", "change-me"): a value left as shipped. */
+const PLACEHOLDER = /(^|[^a-z])(replace[-_ ]?(me|with)|change[-_ ]?me)([^a-z]|$)/i;
+const notPlaceholder = (fix: string) =>
+  [(value: string) => !PLACEHOLDER.test(value), `is still the example's placeholder: ${fix}`] as const;
+
 export const ServerConfig = z.object({
   /** `postgres://…` for PostgreSQL, a file path (or `sqlite:path`) for SQLite. */
-  databaseUrl: z.string().min(1).default("./data/loom.db"),
+  databaseUrl: z.string().min(1).refine(...notPlaceholder("set the database's real password")).default(
+    "./data/loom.db",
+  ),
   port: z.coerce.number().int().min(0).max(65535).default(8000),
   hostname: z.string().default("0.0.0.0"),
   /**
@@ -21,7 +28,9 @@ export const ServerConfig = z.object({
    */
   publicUrl: z.string().url().default("http://localhost:8000"),
   /** 32+ characters; derives the AES-GCM key that encrypts stored tokens and API keys. */
-  secretKey: z.string().min(32, "must be at least 32 characters").optional(),
+  secretKey: z.string().min(32, "must be at least 32 characters")
+    .refine(...notPlaceholder("replace it with 32 or more random characters (openssl rand -base64 48)"))
+    .optional(),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** `json` or `text`; unset: text on a terminal, JSON otherwise (see `chooseLogFormat`). */
   logFormat: z.enum(["json", "text"]).optional(),
@@ -94,7 +103,7 @@ export const ServerConfig = z.object({
     }
   }),
   /** Bearer token a Prometheus scrape of `/metrics` must present; unset leaves `/metrics` open. */
-  metricsToken: z.string().min(1).optional(),
+  metricsToken: z.string().min(1).refine(...notPlaceholder("replace it with a random token")).optional(),
   /** Port of a worker process's own `/metrics` and `/healthz` (0 turns it off; the web process uses `port`). */
   workerMetricsPort: z.coerce.number().int().min(0).max(65535).default(0),
   /** Finished jobs and webhook deliveries older than this many days are pruned hourly. */
@@ -159,6 +168,9 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_RETENTION_DAYS: "retentionDays",
   LOOM_SCRIPT_SANDBOX: "scriptSandbox",
 };
+
+/** Every environment variable `loadServerConfig` reads by name (`LOOM_LLM_PRICES` is read by the pricing table). */
+export const SERVER_ENV_NAMES: readonly string[] = [...Object.keys(ENV_NAMES), "LOOM_LLM_PRICES"];
 
 /**
  * Parses server configuration from environment variables.

@@ -167,7 +167,12 @@ async function receiveFor(
   try {
     body = decodeBody(input.rawBody, input.headers.get("content-type"));
   } catch (error) {
-    return reject(400, `Cannot parse the webhook body: ${(error as Error).message}`);
+    // A body that is not the JSON a platform sends is usually a webhook set to another content type.
+    const contentType = input.headers.get("content-type") ?? "none";
+    const hint = contentType.includes("application/json")
+      ? ""
+      : `; the webhook sends content type ${contentType}: set the webhook's content type to application/json`;
+    return reject(400, `Cannot parse the webhook body: ${(error as Error).message}${hint}`);
   }
   const deliveryId = parser.deliveryId(input.headers, body);
   if (!deliveryId) return reject(400, "Webhook has no delivery id");

@@ -416,3 +416,38 @@ dbTest(
     assert.equal((await getJob(database.db, push.body.jobId))?.status, "cancelled");
   },
 );
+
+dbTest(
+  "POST /api/webhooks/github takes a form-encoded delivery and names the content type when a body cannot be read",
+  async (database) => {
+    const { post, payload, counts } = await setup(database);
+    const json = JSON.stringify(payload);
+    const form = new URLSearchParams({ payload: json }).toString();
+    const formHeaders = (body: string, delivery: string) =>
+      sign(SECRET, body).then((signature) => ({
+        "content-type": "application/x-www-form-urlencoded",
+        "x-github-event": "pull_request",
+        "x-github-delivery": delivery,
+        "x-hub-signature-256": signature,
+      }));
+    const accepted = await post(form, await formHeaders(form, "form-1"));
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+    assert.equal(accepted.body.outcome, "enqueued");
+    assert.equal((await counts()).jobs, 1);
+    // A form without GitHub's `payload` field, or a body sent as another type, says what to change.
+    for (
+      const [body, type] of [["action=opened", "application/x-www-form-urlencoded"], [form, "text/plain"]]
+    ) {
+      const headers = { ...(await formHeaders(body, `bad-${type}`)), "content-type": type };
+      const refused = await post(body, headers);
+      assert.equal(refused.status, 400);
+      assert.match(
+        refused.body.message,
+        new RegExp(
+          `^Cannot parse the webhook body: .+; the webhook sends content type ${type.replace("/", "\\/")}: ` +
+            "set the webhook's content type to application/json$",
+        ),
+      );
+    }
+  },
+);
