@@ -10,6 +10,8 @@ import { loadServerConfig, SERVER_ENV_NAMES } from "../lib/config/env.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 /** Variables only the test suite reads. */
 const TEST_ONLY = new Set(["LOOM_TEST_DATABASE_URL", "LOOM_CHROMIUM_PATH"]);
+/** Compose's own variables (the published port, the image tag): used by docker-compose.yml, not by Loom. */
+const COMPOSE_ONLY = new Set(["LOOM_HTTP_PORT", "LOOM_IMAGE_TAG"]);
 /** Settings Compose fixes itself, each for a stated reason in docker-compose.yml. */
 const FIXED_BY_COMPOSE = new Set(["PORT", "LOOM_PORT", "LOOM_HOSTNAME", "LOOM_WORKER_METRICS_PORT"]);
 
@@ -37,8 +39,14 @@ Deno.test("Compose passes every documented setting from .env, and .env.example l
   const listed = new Set([...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((match) => match[1]!));
   const documented = await documentedSettings();
   assert.ok(documented.has("LOOM_LLM_BASE_URL") && documented.has("LOOM_ALLOWED_BASE_URLS"));
+  const composeText = await Deno.readTextFile(`${ROOT}deploy/docker-compose.yml`);
   for (const name of documented) {
     if (FIXED_BY_COMPOSE.has(name)) continue;
+    if (COMPOSE_ONLY.has(name)) {
+      assert.match(composeText, new RegExp(`\\$\\{${name}:-`), `docker-compose.yml does not use ${name}`);
+      assert.ok(listed.has(name), `.env.example does not list ${name}`);
+      continue;
+    }
     for (const service of ["web", "worker", "migrate"]) {
       const value = services[service]!.environment?.[name] ?? shared[name];
       assert.ok(value !== undefined, `${service} does not receive ${name}`);
