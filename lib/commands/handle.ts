@@ -40,7 +40,8 @@ export interface CommandDeps {
   db: Db;
   server: ServerConfig;
   log: Logger;
-  createClient(repo: Repo): PlatformClient | Promise<PlatformClient>;
+  /** The platform client of `repo`; `signal` (the job's) aborts its requests in flight. */
+  createClient(repo: Repo, options?: { signal?: AbortSignal }): PlatformClient | Promise<PlatformClient>;
   createLlm(model: ResolvedModel): LlmClient;
   configCache?: ConfigCache;
   now?: () => number;
@@ -130,7 +131,7 @@ export async function handlePullRequestCommand(
   if (!repo) {
     throw new PermanentJobError(`Cannot run command: repository ${payload.repoId} is no longer connected`);
   }
-  const client = await deps.createClient(repo);
+  const client = await deps.createClient(repo, { signal });
   const ref: PullRequestRef = { platform: repo.platform, repo: payload.repo, number: payload.number };
   const reply = createReplier(client, ref, payload.commentId);
   if (await reply.alreadyPosted()) return { status: "ignored", reason: "The command was answered already" };
