@@ -108,7 +108,7 @@ dbTest(
       // Past the wait, both reviews go to the provider again.
       clock += 2_000;
       await until(
-        async () => calls.some((call) => call.at >= started + RETRY_AFTER_S * 1000),
+        () => Promise.resolve(calls.some((call) => call.at >= started + RETRY_AFTER_S * 1000)),
         "calls to resume",
       );
     } finally {
