@@ -308,6 +308,42 @@ dbTest(
 );
 
 dbTest(
+  "a timed-out attempt the queue retries leaves the pull request pending; the last one fails the review",
+  async (database) => {
+    await using context = await setup(database, (request) => {
+      if (!request.structured) return "ok";
+      return { delayMs: 10_000, then: { json: { findings: [] } } };
+    });
+    const heads = await addPullRequest(context, 11);
+    // What the worker does when the job timeout fires (`JobAbort` with reason "timeout").
+    const timedOut = async (attempts: number) => {
+      const controller = new AbortController();
+      const seen = context.openaiRequests.length;
+      const running = reviewPullRequest(
+        context.deps,
+        reviewJob(context, 30, 11, heads, { attempts, maxAttempts: 2 }),
+        controller.signal,
+      );
+      while (context.openaiRequests.length === seen) await new Promise((resolve) => setTimeout(resolve, 10));
+      controller.abort(Object.assign(new Error("Job timed out after 10 ms"), { reason: "timeout" }));
+      await assert.rejects(running);
+    };
+    await timedOut(1);
+    const [running] = await listRecentReviews(database.db, { repoId: context.repoId });
+    assert.equal(running?.status, "running", "not cancelled: the queue runs it again");
+    assert.match(running?.error ?? "", /Attempt 1 failed and is retried: Job timed out/);
+    assert.deepEqual(context.github.state.statuses.map((status) => status.state), ["pending"]);
+
+    await timedOut(2);
+    const [failed] = await listRecentReviews(database.db, { repoId: context.repoId });
+    assert.equal(failed?.id, running?.id);
+    assert.equal(failed?.status, "failed");
+    assert.match(failed?.error ?? "", /^Job timed out after 10 ms \(after 2 attempts\)/);
+    assert.equal(context.github.state.statuses.at(-1)!.state, "error");
+  },
+);
+
+dbTest(
   "re-runs are new records that ask the model again; analytics add up every run and count cached steps",
   async (database) => {
     await using context = await setup(

@@ -1,6 +1,7 @@
 /**
- * How a review run that threw is recorded: cancelled, an attempt the queue retries, or a failure for good that
- * leaves a `failed` review record with the reason and next step (`failure.ts`) and tells the pull request.
+ * How a review run that threw is recorded: cancelled, an attempt the queue retries (a transient error, a
+ * timeout), a job handed to another worker at shutdown, or a failure for good that leaves a `failed` review
+ * record with the reason and next step (`failure.ts`) and tells the pull request.
  * Reporting never throws: the job's own error is what the queue must record.
  */
 import { ConfigError } from "../config/errors.ts";
@@ -53,10 +54,18 @@ export async function reportFailure(
   error: unknown,
 ): Promise<void> {
   const now = deps.now ?? Date.now;
-  const message = error instanceof Error ? error.message : String(error);
+  const failure = signal.aborted ? signal.reason ?? error : error;
+  const message = failure instanceof Error ? failure.message : String(failure);
   try {
+    // The worker says why it aborted the job (`JobAbort.reason`): a timeout is a failed attempt the queue
+    // retries, a shutdown hands the job to another worker, anything else cancelled it.
+    const abortKind = signal.aborted
+      ? (signal.reason as { reason?: unknown } | undefined)?.reason
+      : undefined;
+    if (abortKind === "shutdown") return;
     // The posting guard ends a superseded or closed run with an `AbortError` even without a worker's signal.
-    if (signal.aborted || (error instanceof Error && error.name === "AbortError")) {
+    const cancelled = signal.aborted || (error instanceof Error && error.name === "AbortError");
+    if (cancelled && abortKind !== "timeout") {
       if (run.reviewId !== undefined) {
         await finishReview(deps.db, run.reviewId, { status: "cancelled", error: message }, now);
       }
@@ -65,7 +74,7 @@ export async function reportFailure(
     }
     const attempts = job.attempts ?? 1;
     // The queue's rule: `retryable: false` fails at once, anything else is retried until `maxAttempts`.
-    const willRetry = (error as { retryable?: unknown }).retryable !== false &&
+    const willRetry = (failure as { retryable?: unknown }).retryable !== false &&
       attempts < (job.maxAttempts ?? attempts);
     if (willRetry) {
       deps.log.info("Review attempt failed; the queue retries it", {
@@ -79,7 +88,7 @@ export async function reportFailure(
       return;
     }
     if (run.repo === undefined) return;
-    const { reason, nextStep } = explainFailure(error, attempts);
+    const { reason, nextStep } = explainFailure(failure, attempts);
     const payload = job.payload;
     const reviewId = await recordFailedReview(deps.db, {
       repoId: run.repo.id,
@@ -103,7 +112,9 @@ export async function reportFailure(
     });
     // A configuration error has its own comment; the status says so too, so a required check shows why.
     await progress.abandon({
-      reason: error instanceof ConfigError ? `Invalid ${error.file} on the base branch: ${message}` : reason,
+      reason: failure instanceof ConfigError
+        ? `Invalid ${failure.file} on the base branch: ${message}`
+        : reason,
       cancelled: false,
     });
   } catch (reportError) {
