@@ -9,7 +9,7 @@ import { createApp } from "../../app.ts";
 import { dbTest } from "../../lib/db/testing.ts";
 import type { Db } from "../../lib/db/mod.ts";
 import { loadServerConfig } from "../../lib/config/env.ts";
-import { createUser, findUserByEmail } from "../../lib/db/users.ts";
+import { createUser, findUserByEmail, replacePasswordHash, setPasswordHash } from "../../lib/db/users.ts";
 import { addMembership, createOrganization } from "../../lib/db/organizations.ts";
 import { hashPassword, SCRYPT_COST, verifyPassword } from "../../lib/auth/mod.ts";
 import { createTestDeps, TEST_SECRET_KEY } from "../support/app_server.ts";
@@ -147,3 +147,16 @@ dbTest("a correct password stored at an older scrypt cost is re-hashed at today'
   assert.match(after, new RegExp(`^scrypt\\$${SCRYPT_COST.N}\\$${SCRYPT_COST.r}\\$${SCRYPT_COST.p}\\$`));
   assert.equal(await verifyPassword("the owner's password", after), true);
 });
+
+dbTest(
+  "a re-hash never undoes a password changed while the sign-in was checking the old one",
+  async ({ db }) => {
+    const user = await addUser(db, "owner@example.com", "the old password");
+    const old = user.passwordHash!;
+    const changed = await hashPassword("the new password", CHEAP);
+    await setPasswordHash(db, user.id, changed);
+    // The sign-in that verified the old password now re-hashes it: the stored hash is no longer the one it read.
+    await replacePasswordHash(db, user.id, { from: old, to: await hashPassword("the old password", CHEAP) });
+    assert.equal((await findUserByEmail(db, "owner@example.com"))!.passwordHash, changed);
+  },
+);
