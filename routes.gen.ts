@@ -58,6 +58,7 @@ export const routes: { pattern: string; module: RouteModule }[] = [
 
 export const islands: string[] = [
   "AnalyticsCharts",
+  "CopyField",
   "LiveReview",
   "LiveReviews",
   "PromptEditor",

@@ -39,6 +39,8 @@ tr:last-child td { border-bottom: 0; }
 .pill.running, .pill.in_progress, .pill.pending, .pill.paused, .pill.warning, .pill.skipped { color: var(--warn); }
 .pill.failed, .pill.cancelled, .pill.blocker, .pill.partial { color: var(--bad); }
 .pill.queued { color: var(--muted); }
+.copy-field { display: flex; gap: .5rem; align-items: flex-start; } .copy-field pre { flex: 1; min-width: 0; margin: .3rem 0;
+  overflow-wrap: anywhere; } .copy-field button { margin-top: .3rem; white-space: nowrap; }
 .attention { border-left: 4px solid var(--bad); }
 .attention h2 { display: flex; flex-wrap: wrap; gap: .25rem .75rem; align-items: baseline; }
 ul.checks { list-style: none; margin: 0; padding: 0; display: grid; gap: .6rem; }
@@ -57,7 +59,9 @@ a.card { color: inherit; text-decoration: none; } a.card:hover, a.card:focus-vis
 .panel { background: var(--card); border: 1px solid var(--line); border-radius: var(--radius); padding: 1.1rem 1.25rem;
   margin-bottom: 1rem; }
 .panel > h2:first-child, .panel > h3:first-child { margin-top: 0; }
-.grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; }
+.grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(20rem, 100%), 1fr)); gap: 1rem; }
+.grid-editor { display: grid; grid-template-columns: minmax(0, 2fr) minmax(14rem, 1fr); gap: 1rem; }
+@media (max-width: 48rem) { .grid-editor { grid-template-columns: minmax(0, 1fr); } }
 form.stack { display: grid; gap: .8rem; max-width: 32rem; }
 form.inline { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin: 0; }
 label { display: grid; gap: .25rem; font-weight: 600; font-size: .9rem; }

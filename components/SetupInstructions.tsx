@@ -1,5 +1,7 @@
 /** Copy-paste webhook setup for each platform, shown when a repository is connected and on its page. */
 import type { PlatformId } from "../lib/platforms/types.ts";
+import { Island } from "../lib/http/island.tsx";
+import CopyField from "../islands/CopyField.tsx";
 
 export const PLATFORM_LABELS: Record<PlatformId, string> = {
   github: "GitHub",
@@ -56,7 +58,13 @@ export function SetupInstructions(
       {STEPS[platform](webhookUrl, secret ?? "").map(([text, value]) => (
         <li>
           {text} {value !== null && (secret !== null || value === webhookUrl
-            ? <pre data-copy>{value}</pre>
+            ? (
+              <Island
+                of={CopyField}
+                name="CopyField"
+                props={{ value, label: value === webhookUrl ? "the webhook URL" : "the secret" }}
+              />
+            )
             : <span class="muted">(shown to admins)</span>)}
         </li>
       ))}

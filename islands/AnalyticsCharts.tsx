@@ -15,11 +15,19 @@ interface ChartSpec {
   title: string;
   series: {
     label: string;
-    values: (data: AnalyticsData) => number[];
+    values: (data: AnalyticsData) => (number | null)[];
     color: string;
     scale?: "usd" | "seconds";
+    /** Bars for this series even when the chart is a line chart. */
+    bars?: boolean;
   }[];
   bars?: boolean;
+}
+
+/** The findings of more severe kinds on `day`, the base of `severity`'s segment in the stacked bar. */
+function stackBelow(data: AnalyticsData, day: number, severity: "warning" | "info"): number {
+  const blocker = data.findings.blocker[day] ?? 0;
+  return severity === "warning" ? blocker : blocker + (data.findings.warning[day] ?? 0);
 }
 
 const CHARTS: ChartSpec[] = [
@@ -32,25 +40,42 @@ const CHARTS: ChartSpec[] = [
   {
     id: "findings",
     title: "Findings by severity",
-    // Most severe first, in the legend and in drawing order.
+    bars: true,
+    // Stacked: each bar is the day's findings, blockers at the bottom, then warnings, then info on top. Each
+    // series is drawn as the running total, the largest first, so the smaller ones paint over it.
     series: [
+      {
+        label: "Info",
+        values: (data) => data.findings.info.map((info, day) => info + stackBelow(data, day, "info")),
+        color: "#2fa36b",
+      },
+      {
+        label: "Warning",
+        values: (data) =>
+          data.findings.warning.map((warning, day) => warning + stackBelow(data, day, "warning")),
+        color: "#e49b1e",
+      },
       { label: "Blocker", values: (data) => data.findings.blocker, color: "#e0483a" },
-      { label: "Warning", values: (data) => data.findings.warning, color: "#e49b1e" },
-      { label: "Info", values: (data) => data.findings.info, color: "#2fa36b" },
     ],
   },
   {
     id: "tokens",
     title: "Tokens and cost",
     series: [
-      { label: "Tokens", values: (data) => data.tokens, color: "#6d5ff5" },
+      { label: "Tokens", values: (data) => data.tokens, color: "#6d5ff5", bars: true },
       { label: "Cost (USD)", values: (data) => data.costUsd, color: "#e49b1e", scale: "usd" },
     ],
   },
   {
     id: "latency",
     title: "Median time to review",
-    series: [{ label: "Median", values: (data) => data.medianSeconds, color: "#2fa36b", scale: "seconds" }],
+    // A day without a completed review has no median: a gap, not a drop to zero.
+    series: [{
+      label: "Median",
+      values: (data) => data.medianSeconds.map((seconds, day) => data.reviews[day] ? seconds : null),
+      color: "#2fa36b",
+      scale: "seconds",
+    }],
   },
 ];
 
@@ -76,17 +101,19 @@ function drawCharts(uPlot: typeof uPlotType, data: AnalyticsData, root: HTMLElem
     const valueAxis = (scale: string) => ({
       ...axis,
       scale,
-      size: 64,
+      size: 72,
       // Counts and tokens in whole steps, money and time in their own units.
       incrs: scale === "usd"
         ? [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 50, 100]
+        : scale === "seconds"
+        ? [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600]
         : [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 5_000, 10_000, 50_000, 100_000, 1_000_000],
       values: (_plot: uPlotType, ticks: number[]) =>
         ticks.map((tick) =>
           scale === "usd"
             ? formatCost(tick)
             : scale === "seconds"
-            ? formatDuration(tick * 1000)
+            ? (tick < 60 ? `${tick} s` : `${Number((tick / 60).toFixed(1))} min`)
             : formatCount(tick)
         ),
     });
@@ -100,12 +127,12 @@ function drawCharts(uPlot: typeof uPlotType, data: AnalyticsData, root: HTMLElem
           ...chart.series.map((series) => ({
             label: series.label,
             stroke: series.color,
-            fill: chart.bars ? series.color + "55" : undefined,
+            fill: chart.bars || series.bars ? series.color + "55" : undefined,
             width: 2,
             scale: scaleOf(series.scale),
-            paths: chart.bars ? uPlot.paths.bars!({ size: [0.6, 40] }) : undefined,
+            paths: chart.bars || series.bars ? uPlot.paths.bars!({ size: [0.6, 40] }) : undefined,
             // Points keep a single day (or a lone non-zero day) visible on a line chart.
-            points: { show: !chart.bars, size: 5 },
+            points: { show: !(chart.bars || series.bars), size: 5 },
           })),
         ],
         scales: Object.fromEntries([
@@ -208,9 +235,9 @@ export default function AnalyticsCharts(props: { initial: AnalyticsData; days: n
           <strong>{totals.reviews === 0 ? "—" : formatDuration(totals.medianSeconds * 1000)}</strong>
           median time to review
         </a>
-        <div class="card">
-          <strong data-testid="cached-steps">{totals.cachedSteps}</strong>steps answered from cache (no cost)
-        </div>
+        <a class="card" href={reviewsLink} data-testid="cached-steps">
+          <strong>{formatCount(totals.cachedSteps)}</strong>steps answered from cache (no cost)
+        </a>
       </div>
       <div class="grid2">
         {CHARTS.map((chart) => (

@@ -109,6 +109,7 @@ export default function LiveReview(props: { initial: ReviewLive; refreshMs?: num
         {(review.error || review.job?.error) && (
           <section class="notice error" data-testid="errors">
             {review.error && <p>Review error: {review.error}</p>}
+            {review.nextStep && <p data-testid="next-step">What to do: {review.nextStep}</p>}
             {review.job?.error && review.job.error !== review.error && (
               <p>Last job error: {review.job.error}</p>
             )}

@@ -107,6 +107,7 @@ function NeedsAttention(
                 </a>
               </strong>
               <span>{review.error ?? "The review failed without a recorded reason."}</span>
+              {review.nextStep && <span data-testid="next-step">What to do: {review.nextStep}</span>}
               <span class="muted small">
                 {formatTime(review.finishedAt ?? review.startedAt)} ·{" "}
                 <a href={`/reviews/${review.id}`}>What happened and what to do</a>
@@ -138,7 +139,7 @@ async function Home(c: Context<AppEnv>, viewer: Viewer) {
   return renderDashboard(
     c,
     viewer,
-    { title: "Reviews", active: "/" },
+    { title: "Dashboard", active: "/" },
     (
       <>
         <NeedsAttention

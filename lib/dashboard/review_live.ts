@@ -24,6 +24,8 @@ export interface ReviewLive {
   verdict: string | null;
   summary: string | null;
   error: string | null;
+  /** What to do about a failure, in plain words. */
+  nextStep: string | null;
   startedAt: number;
   finishedAt: number | null;
   steps: LiveStep[];
@@ -83,6 +85,7 @@ export async function loadReviewLive(
     verdict: review.verdict,
     summary: review.summary === null ? null : review.summary.replace(/<!--[\s\S]*?-->/g, "").trim(),
     error: review.error,
+    nextStep: review.nextStep ?? null,
     startedAt: review.startedAt,
     finishedAt: review.finishedAt,
     steps,

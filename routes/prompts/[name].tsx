@@ -42,7 +42,7 @@ async function PromptPage(
           </p>
         </div>
         <Notice c={c} error={draft?.error} />
-        <div class="grid2" style="grid-template-columns: minmax(0, 2fr) minmax(14rem, 1fr)">
+        <div class="grid-editor">
           <section class="panel">
             <h2>{shown === latest ? "Edit" : `Version ${shown.version} (restore by saving)`}</h2>
             <Island

@@ -40,7 +40,7 @@ export const handler = defineHandlers({
     return renderDashboard(
       c,
       viewer,
-      { title: repo.fullName, active: "/repos" },
+      { title: `Repository ${repo.fullName}`, active: "/repos" },
       (
         <>
           <div class="page-head">

@@ -60,6 +60,16 @@ dbTest(
       const instructions = await page.locator('[data-testid="setup-instructions"]').innerText();
       assert.match(instructions, /\/api\/webhooks\/gitlab\?repo=\d+/);
       assert.match(instructions, /Secret token:\s*\S{40,}/);
+      // The webhook URL and the secret each have a Copy button that puts exactly the value on the clipboard.
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+      const webhookUrl = (await page.locator('[data-testid="setup-instructions"] pre').first().innerText())
+        .trim();
+      assert.match(webhookUrl, /^http:\/\/\S+\/api\/webhooks\/gitlab\?repo=\d+$/);
+      await page.click('button[aria-label="Copy the webhook URL"]');
+      await page.locator('button[aria-label="Copy the webhook URL"]:text-is("Copied")').waitFor();
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), webhookUrl);
+      await page.click('button[aria-label="Copy the secret"]');
+      assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^\S{40,}$/);
       await shot(page, "repository-connected", dialect);
       const owner = (await findUserByEmail(db, OWNER.email))!;
       const organization = (await listMemberships(db, owner.id))[0]!.organization;

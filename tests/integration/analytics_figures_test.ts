@@ -11,7 +11,7 @@ import { createOrganization } from "../../lib/db/organizations.ts";
 import { addMembership } from "../../lib/db/organizations.ts";
 import { createUser } from "../../lib/db/users.ts";
 import { createSession } from "../../lib/db/sessions.ts";
-import { recordFindings } from "../../lib/db/reviews.ts";
+import { recordFindings, recordReviewStep } from "../../lib/db/reviews.ts";
 import { formatCost, formatCount, formatDuration } from "../../lib/dashboard/format.ts";
 import { createTestDeps } from "../support/app_server.ts";
 import { seedRepo, seedReview } from "../browser/seed.ts";
@@ -52,6 +52,10 @@ async function figuresFromDatabase(db: Db, organizationId: number, start: number
   const [findings] = await db.query<{ count: number }>(sql`
     select count(*) as count from comments c join reviews r on r.id = c.review_id join repos p on p.id = r.repo_id
     where p.organization_id = ${organizationId} and r.started_at >= ${start} and c.placement <> 'duplicate'`);
+  const [cachedSteps] = await db.query<{ count: number }>(sql`
+    select count(*) as count from review_steps s join reviews r on r.id = s.review_id
+    join repos p on p.id = r.repo_id
+    where p.organization_id = ${organizationId} and r.started_at >= ${start} and s.cached = ${true}`);
   const durations = await db.query<{ ms: number }>(sql`
     select r.finished_at - r.started_at as ms ${scope} and r.status = 'completed' and r.finished_at is not null`);
   const perDay = await db.query<Record<string, number>>(sql`
@@ -73,6 +77,7 @@ async function figuresFromDatabase(db: Db, organizationId: number, start: number
     cached: Number(totals!.cached),
     cost: Number(totals!.cost),
     findings: Number(findings!.count),
+    cachedSteps: Number(cachedSteps!.count),
     medianSeconds: median(durations.map((row) => Number(row.ms) / 1000)),
     perDay: new Map(perDay.map((row) => [Number(row.day) * DAY, {
       reviews: Number(row.reviews),
@@ -120,6 +125,19 @@ dbTest("every figure on the analytics page matches the database", async ({ db })
     fingerprint: "dup",
     placement: "duplicate",
   }]);
+  // A step answered from the response cache: counted as such, at no cost.
+  await recordReviewStep(db, seeded[1]!.id, {
+    name: "performance",
+    provider: "openai",
+    model: "gpt-4o-mini",
+    status: "completed",
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+    cached: true,
+    durationMs: 3,
+    error: null,
+  });
   const owner = await createUser(db, { email: "ada@acme.test", name: "Ada" });
   await addMembership(db, { userId: owner.id, organizationId: organization.id, role: "owner" });
   const { token } = await createSession(db, owner.id, { ttlMs: 3_600_000 });
@@ -132,12 +150,14 @@ dbTest("every figure on the analytics page matches the database", async ({ db })
   const start = Math.floor(now / DAY) * DAY - 6 * DAY;
   const expected = await figuresFromDatabase(db, organization.id, start);
   assert.equal(expected.reviews, 5, "the seeded range");
+  assert.equal(expected.cachedSteps, 1);
 
   assert.equal(card(html, "total-reviews").figure, formatCount(expected.reviews));
   assert.equal(card(html, "total-findings").figure, formatCount(expected.findings));
   assert.equal(card(html, "total-tokens").figure, formatCount(expected.tokens));
   assert.equal(card(html, "total-cached-tokens").figure, formatCount(expected.cached));
   assert.equal(card(html, "total-cost").figure, formatCost(expected.cost));
+  assert.equal(card(html, "cached-steps").figure, formatCount(expected.cachedSteps));
   assert.match(card(html, "total-cost").figure, /^\$0\.0[0-9]{3}$/, "a fraction of a cent stays visible");
   assert.equal(card(html, "median-duration").figure, formatDuration(expected.medianSeconds * 1000));
   assert.match(card(html, "median-duration").figure, / s$|min/, "not 0.0 min");
