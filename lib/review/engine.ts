@@ -158,14 +158,6 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   return { runs, findings, reviewable, skippedFiles, redactions };
 }
 
-/**
- * The shortest prompt prefix each provider caches: OpenAI 1,024 tokens, Anthropic 1,024 on Sonnet and Opus
- * (more on some models), Gemini 2.5 2,048.
- */
-const CACHE_MINIMUM_TOKENS: Record<LlmProviderId, number> = { openai: 1024, anthropic: 1024, google: 2048 };
-/** Rules and answer schema ahead of the diff in every call: 528 o200k tokens measured; 500 errs low. */
-const PREFIX_OVERHEAD_TOKENS = 500;
-
 /** Lines of context around each hunk in the diffs platforms serve (git's default). */
 const GIT_CONTEXT_LINES = 3;
 
@@ -284,10 +276,7 @@ async function runStep(
         maxTokens: model.maxOutputTokens,
         temperature: model.temperature,
         signal,
-        // Below the provider's minimum nothing is cached, so waiting for the first call would only add latency.
-        warmup: chunk.tokens + PREFIX_OVERHEAD_TOKENS >= CACHE_MINIMUM_TOKENS[model.provider]
-          ? warmup
-          : undefined,
+        warmup,
       });
     });
     let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };

@@ -306,32 +306,3 @@ Deno.test("runLlmStep() calls waiting for a cancelled first call send nothing", 
   assert.deepEqual(settled.map((result) => result.status), ["rejected", "rejected", "rejected"]);
   assert.equal(openai.requests.length, 1, "only the first call reached the provider");
 });
-
-Deno.test("runPipeline() sends a small chunk's step calls at once: a prefix under 1,024 tokens is not cached", async () => {
-  let answered = 0;
-  const arrivedBeforeFirstAnswer: number[] = [];
-  let allArrived!: () => void;
-  const three = new Promise<void>((resolve) => (allArrived = resolve));
-  await using openai = await startFakeOpenAI({
-    countTokens,
-    reply: async () => {
-      if (answered === 0) arrivedBeforeFirstAnswer.push(openai.requests.length);
-      if (openai.requests.length === 3) allArrived();
-      // Every call waits until all three are in flight; with a warm-up the second would never arrive.
-      await Promise.race([three, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      answered++;
-      return { json: { findings: [] } };
-    },
-  });
-  const diff = await makeGitDiff({ "src/app.ts": { head: "export const a = 1;\n" } });
-  await runPipeline({
-    loaded: loadedConfig("", DEFAULT_PROMPTS),
-    files: parseDiff(diff.diff),
-    title: "A one-line change",
-    server: server("openai", openai.url),
-    createLlm: (model) => createLlmClient(model),
-    signal: new AbortController().signal,
-  });
-  assert.deepEqual(arrivedBeforeFirstAnswer, [1, 2, 3]);
-  assert.ok(openai.requests.every((request) => request.usage!.cachedInputTokens === 0));
-});
