@@ -62,7 +62,7 @@ Deno.test("Compose passes every documented setting from .env, and .env.example l
   assert.ok(listed.has("POSTGRES_PASSWORD"));
 });
 
-Deno.test("the Kubernetes example's placeholder Secret fails validation until its values are replaced", async () => {
+Deno.test("the Kubernetes example's placeholder Secret fails validation until its values are replaced", () => {
   const values = (file: string, field: "stringData" | "data") => {
     const document = parseAllDocuments(Deno.readTextFileSync(`${ROOT}deploy/k8s/${file}`))[0]!.toJS();
     return document[field] as Record<string, string>;
