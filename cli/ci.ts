@@ -6,7 +6,12 @@
  */
 import type { ServerConfig } from "@/lib/config/env.ts";
 import type { Logger } from "@/lib/log.ts";
-import { createPlatformClient, type PlatformId, type PullRequestRef } from "@/lib/platforms/mod.ts";
+import {
+  createPlatformClient,
+  listOwnComments,
+  type PlatformId,
+  type PullRequestRef,
+} from "@/lib/platforms/mod.ts";
 import { planPublication, publishReview, renderPublication } from "@/lib/review/publish.ts";
 import type { ReviewTarget } from "./git.ts";
 import type { ReportFinding, ReviewReport } from "./local_review.ts";
@@ -156,7 +161,7 @@ export async function postToPullRequest(
     output,
     anchored: report.findings.filter((finding) => finding.inDiff).map(withoutFlag),
     unanchored: report.findings.filter((finding) => !finding.inDiff).map(withoutFlag),
-    existing: await client.listComments(context.pr),
+    existing: await listOwnComments(client, context.pr),
     outcome: report.outcome,
   });
   if (publication.alreadySummarised) {

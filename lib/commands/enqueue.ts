@@ -3,7 +3,8 @@ import type { Db } from "../db/mod.ts";
 import type { Repo } from "../db/repos.ts";
 import type { CommentEvent } from "../platforms/types.ts";
 import { enqueue, type EnqueueResult } from "../queue/mod.ts";
-import { isLoomComment, parseCommand } from "./parse.ts";
+import { isLoomComment } from "../markers.ts";
+import { parseCommand } from "./parse.ts";
 
 /**
  * Enqueues the command a comment gives, or returns `null` for comments Loom leaves alone: no command, written

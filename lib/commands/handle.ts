@@ -29,6 +29,8 @@ import { normaliseTitle } from "../review/fingerprint.ts";
 import { fenceFor } from "../review/prompt.ts";
 import { type RedactionResult, redactMessages } from "../review/redact.ts";
 import { sanitizeMarkdown } from "../review/sanitize.ts";
+import { replyMarker } from "../markers.ts";
+import { listOwnComments } from "../platforms/own_comments.ts";
 import { type Command, parseCommand } from "./parse.ts";
 import { authorCanWrite, type CanCheckPermission, fallbackPermissionCheck } from "./permission.ts";
 
@@ -54,11 +56,6 @@ export type CommandOutcome =
   | { status: "ignored"; reason: string }
   | { status: "denied"; command: Command["kind"] }
   | { status: "done"; command: Command["kind"]; reviewJobId?: number };
-
-/** The hidden marker of Loom's reply to one comment. */
-export function replyMarker(commentId: string): string {
-  return `<!-- loom:reply to=${commentId.replace(/[^0-9A-Za-z_.:-]/g, "")} -->`;
-}
 
 /** The job group of a pull request's reviews; the same key `lib/webhooks/receive.ts` supersedes by. */
 export function pullRequestGroupKey(pr: PullRequestRef): string {
@@ -191,7 +188,7 @@ function createReplier(client: PlatformClient, ref: PullRequestRef, commentId: s
   const marker = replyMarker(commentId);
   return {
     async alreadyPosted() {
-      return (await client.listComments(ref)).some((comment) => comment.body.includes(marker));
+      return (await listOwnComments(client, ref)).some((comment) => comment.body.includes(marker));
     },
     async post(text) {
       await client.postComment(ref, `${text}\n\n${marker}`);

@@ -10,6 +10,7 @@ import { silentLogger } from "../log.ts";
 import { createGitHubClient } from "../platforms/github/mod.ts";
 import { createGitLabClient } from "../platforms/gitlab/mod.ts";
 import type { TaskPayloads } from "../queue/mod.ts";
+import { replyMarker } from "../markers.ts";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../../tests/fakes/github.ts";
 import { startFakeGitLab } from "../../tests/fakes/gitlab.ts";
 import { startFakeOpenAI } from "../../tests/fakes/openai.ts";
@@ -263,3 +264,18 @@ Deno.test("matchFindings() prefers fingerprints, then exact titles, then titles 
   assert.deepEqual(matchFindings(recorded, "unbounded").map((f) => f.path), ["a.ts", "b.ts"]);
   assert.deepEqual(matchFindings(recorded, "missing"), []);
 });
+
+dbTest(
+  "handlePullRequestCommand() answers although someone else posted its reply marker first",
+  async ({ db }) => {
+    await using context = await setup(db);
+    context.github.state.addIssueComment(REPO, 4, `Already answered\n\n${replyMarker("1")}`, {
+      login: "mallory",
+      type: "User",
+    });
+    const outcome = await context.run("@loom help");
+    assert.deepEqual(outcome, { status: "done", command: "help" });
+    assert.equal(context.replies().length, 2);
+    assert.match(context.replies()[1]!, /I understand these commands/);
+  },
+);

@@ -3,7 +3,7 @@
  * write-access check, the webhook-side enqueue and the worker-side handler. Must not import `lib/webhooks`
  * (which imports this folder).
  */
-export { type Command, COMMAND_VERBS, isLoomComment, parseCommand } from "./parse.ts";
+export { type Command, COMMAND_VERBS, parseCommand } from "./parse.ts";
 export {
   authorCanWrite,
   type CanCheckPermission,
@@ -20,5 +20,4 @@ export {
   matchFindings,
   MAX_EXPLAIN_DIFF_CHARS,
   pullRequestGroupKey,
-  replyMarker,
 } from "./handle.ts";

@@ -15,15 +15,6 @@ export const COMMAND_VERBS = ["review", "pause", "resume", "explain", "ignore", 
 
 // A mention at the start of a line: "@loom review", not "ask @loom later" or "foo@loom.dev".
 const MENTION = /^@loom\b[:,]?[ \t]*(.*)$/i;
-const LOOM_MARKER = /<!--\s*loom:/;
-
-/**
- * Whether a comment was written by Loom: every comment Loom posts carries a hidden `<!-- loom:… -->` marker,
- * whichever account posted it.
- */
-export function isLoomComment(body: string): boolean {
-  return LOOM_MARKER.test(body);
-}
 
 /** The lines of `body` outside fenced code blocks and quotes, where a command can be. */
 function commandLines(body: string): string[] {

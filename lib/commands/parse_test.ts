@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { isLoomComment, parseCommand } from "./parse.ts";
+import { isLoomComment } from "../markers.ts";
+import { parseCommand } from "./parse.ts";
 
 Deno.test("parseCommand() reads each verb at the start of a line, in any case", () => {
   assert.deepEqual(parseCommand("@loom review"), { kind: "review" });

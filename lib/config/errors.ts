@@ -1,10 +1,8 @@
 /** `ConfigError`: every problem in a repository configuration, with key paths and source positions. */
+import { CONFIG_ERROR_MARKER } from "../markers.ts";
 
 /** The file every repository configuration lives in. */
 export const CONFIG_PATH = ".loom/config.yaml";
-
-/** Hidden marker in the PR comment, so the worker can find and update its earlier comment instead of adding one. */
-export const CONFIG_ERROR_MARKER = "<!-- loom:config-error -->";
 
 /** One problem in a configuration file. */
 export interface ConfigIssue {

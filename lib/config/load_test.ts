@@ -53,6 +53,9 @@ class MemoryRepository implements PlatformClient {
   getDiff(): Promise<string> {
     throw new TypeError("Cannot get the diff: loading configuration must not need it");
   }
+  identity(): Promise<{ id: string; name: string }> {
+    throw new TypeError("Cannot read the identity: loading configuration must only read files");
+  }
   listComments(): Promise<ExistingComment[]> {
     throw new TypeError("Cannot list comments: loading configuration must only read files");
   }

@@ -5,13 +5,7 @@
  * clients or review engine.
  */
 export { loadServerConfig, ServerConfig } from "./env.ts";
-export {
-  CONFIG_ERROR_MARKER,
-  CONFIG_PATH,
-  ConfigError,
-  type ConfigErrorOptions,
-  type ConfigIssue,
-} from "./errors.ts";
+export { CONFIG_PATH, ConfigError, type ConfigErrorOptions, type ConfigIssue } from "./errors.ts";
 export {
   BUILTIN_PROMPT_NAMES,
   type BuiltinPromptName,

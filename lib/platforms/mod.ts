@@ -13,6 +13,7 @@ import { azureDevopsWebhook, createAzureDevopsClientFromConfig } from "./azure_d
 import type { PlatformClient, PlatformId, WebhookParser } from "./types.ts";
 import { withDeadline } from "./deadline.ts";
 
+export { listOwnComments } from "./own_comments.ts";
 export {
   canResolveThreads,
   type CommentEvent,

@@ -70,6 +70,8 @@ export interface ExistingComment {
   id: string;
   body: string;
   author?: string;
+  /** The platform's stable id of the author, compared with `PlatformClient.identity()` to find Loom's own. */
+  authorId?: string;
   path?: string;
   line?: number;
   /** True for comments anchored to a line of the diff. */
@@ -108,9 +110,19 @@ export interface CommitStatus {
   context?: string;
 }
 
+/** Who a client acts as: the author of every comment Loom posts through it. */
+export interface PlatformIdentity {
+  /** The platform's stable user id, as comments report it in `ExistingComment.authorId`. */
+  id: string;
+  /** Login or display name, for logs. */
+  name: string;
+}
+
 /** The API client every platform implements. */
 export interface PlatformClient {
   readonly platform: PlatformId;
+  /** Loom's own identity on the platform for this client's credential, asked once and remembered. */
+  identity(): Promise<PlatformIdentity>;
   getPullRequest(pr: PullRequestRef): Promise<PullRequest>;
   /** File content at `ref`, or `null` when the file does not exist there. */
   getFile(pr: PullRequestRef, path: string, ref: string): Promise<string | null>;

@@ -3,7 +3,9 @@
  * be used, edited in place when the problems change, and edited to say so once the configuration is fixed — a
  * pull request never collects a second one, and a stale error never stays up.
  */
-import { CONFIG_ERROR_MARKER, type ConfigError } from "../config/errors.ts";
+import type { ConfigError } from "../config/errors.ts";
+import { CONFIG_ERROR_MARKER } from "../markers.ts";
+import { listOwnComments } from "../platforms/own_comments.ts";
 import type { ExistingComment, PlatformClient, PullRequestRef } from "../platforms/types.ts";
 
 /** The comment's text once the configuration loads again. */
@@ -22,7 +24,8 @@ export async function reportConfigError(
   error: ConfigError,
 ): Promise<void> {
   const body = error.toMarkdown();
-  const existing = findConfigErrorComment(await client.listComments(ref));
+  // Only Loom's own comment is edited: anyone can type the marker into theirs.
+  const existing = findConfigErrorComment(await listOwnComments(client, ref));
   if (existing === undefined) {
     await client.postComment(ref, body);
   } else if (existing.body.trim() !== body.trim()) {
@@ -34,6 +37,7 @@ export async function reportConfigError(
 export async function resolveConfigError(
   client: PlatformClient,
   ref: PullRequestRef,
+  /** Loom's own comments (`listOwnComments`). */
   comments: readonly ExistingComment[],
 ): Promise<void> {
   const existing = findConfigErrorComment(comments);

@@ -1,6 +1,6 @@
 /**
- * Stable identities for findings. Every posted comment carries `<!-- loom:fp=… -->`; a retried or repeated review
- * reads the markers back and skips findings already posted. The identity leaves out line numbers so a finding
+ * Stable identities for findings. Every posted comment carries a fingerprint marker (`lib/markers.ts`); a retried
+ * or repeated review reads the markers back and skips findings already posted. The identity leaves out line numbers so a finding
  * that moved because of new commits above it is still recognised.
  */
 import { createHash } from "node:crypto";
@@ -11,8 +11,6 @@ const LINE_REFERENCE = /\b(?:lines?|ln|l)\s*#?\s*\d+(?:\s*(?:-|–|—|\.\.|to|a
 // "app.ts:42" or "app.ts:42:7".
 const FILE_POSITION = /:\d+(?::\d+)?\b/g;
 const QUOTES = /[`"'\u2018\u2019\u201c\u201d]/g;
-const MARKER = /<!--\s*loom:fp=([0-9a-fA-F]{8,64})\s*-->/g;
-const FINGERPRINT = /^[0-9a-f]{8,64}$/;
 
 /**
  * The title as fingerprints compare it: lowercase, quotes dropped, line references reduced to the word "line",
@@ -38,27 +36,6 @@ export function fingerprint(finding: Finding): string {
     .update(`${finding.step}\u0000${finding.path}\u0000${normaliseTitle(finding.title)}`)
     .digest("hex")
     .slice(0, 16);
-}
-
-/**
- * The hidden HTML comment that carries a fingerprint in a posted comment body.
- *
- * @throws {TypeError} when `fp` is not 8 to 64 lowercase hex characters, which also keeps `-->` out of it.
- */
-export function fingerprintMarker(fp: string): string {
-  if (!FINGERPRINT.test(fp)) {
-    throw new TypeError(
-      `Cannot build a fingerprint marker from "${fp}": expected 8 to 64 lowercase hex characters`,
-    );
-  }
-  return `<!-- loom:fp=${fp} -->`;
-}
-
-/** Every fingerprint marked in `body`, lowercased, without repeats, in order of appearance. */
-export function readFingerprints(body: string): string[] {
-  const found = new Set<string>();
-  for (const match of body.matchAll(MARKER)) found.add(match[1].toLowerCase());
-  return [...found];
 }
 
 function words(title: string): string[] {

@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import type { Finding } from "./findings.ts";
-import {
-  fingerprint,
-  fingerprintMarker,
-  mergeDuplicateFindings,
-  normaliseTitle,
-  readFingerprints,
-} from "./fingerprint.ts";
+import { fingerprint, mergeDuplicateFindings, normaliseTitle } from "./fingerprint.ts";
+import { fingerprintMarker, readFingerprints } from "../markers.ts";
 
 function finding(overrides: Partial<Finding>): Finding {
   return {

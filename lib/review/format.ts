@@ -1,6 +1,7 @@
 /** Renders findings as platform comments: inline bodies with hidden fingerprints, and the review summary. */
 import type { PlatformId } from "../platforms/types.ts";
 import { type Finding, type Severity, SEVERITY_RANK } from "./findings.ts";
+import { summaryMarker } from "../markers.ts";
 import { fenceFor } from "./prompt.ts";
 import { defuseCode, sanitizeLine, sanitizeMarkdown } from "./sanitize.ts";
 import type { RunOutcome } from "./outcome.ts";
@@ -10,19 +11,6 @@ const SEVERITY_LABEL: Record<Severity, string> = {
   warning: "⚠️ Warning",
   info: "💡 Info",
 };
-
-/**
- * Marks Loom's summary of one head commit, so a retried job finds it instead of posting another. The plain
- * `<!-- loom:summary -->` is what every adapter looks for to edit its summary in place; the head goes separately.
- */
-export function summaryMarker(headSha: string): string {
-  return `<!-- loom:summary -->\n<!-- loom:head=${headSha} -->`;
-}
-
-export function readSummaryHeads(body: string): string[] {
-  // The combined `loom:summary head=` form is what summaries posted before the split carry.
-  return Array.from(body.matchAll(/<!-- loom:(?:summary )?head=([0-9a-zA-Z]+) -->/g), (match) => match[1]!);
-}
 
 /**
  * A replacement in the platform's own syntax (platforms.md §7): GitHub's `suggestion` block, GitLab's

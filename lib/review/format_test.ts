@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import type { Finding } from "./findings.ts";
-import {
-  readSummaryHeads,
-  renderInlineBody,
-  renderSuggestion,
-  renderSummary,
-  type SummaryInput,
-} from "./format.ts";
+import { readSummaryHeads } from "../markers.ts";
+import { renderInlineBody, renderSuggestion, renderSummary, type SummaryInput } from "./format.ts";
 
 function finding(overrides: Partial<Finding>): Finding {
   return {

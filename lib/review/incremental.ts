@@ -7,8 +7,7 @@
 import { parseDiff } from "../diff/parse.ts";
 import { type DiffFile, filePath, type Hunk } from "../diff/types.ts";
 import type { ExistingComment, PlatformClient, PullRequestRef } from "../platforms/types.ts";
-import { readFingerprints } from "./fingerprint.ts";
-import { readSummaryHeads } from "./format.ts";
+import { readFingerprints, readSummaryHeads } from "../markers.ts";
 
 /** Optional platform ability: the diff between two commits of the pull request's repository. */
 export interface ComparesCommits {

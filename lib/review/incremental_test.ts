@@ -6,8 +6,7 @@ import type { ExistingComment, PlatformClient, PullRequestRef } from "../platfor
 import { silentLogger } from "../log.ts";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../../tests/fakes/github.ts";
 import { makeGitDiff } from "../../tests/fakes/git_diff.ts";
-import { fingerprintMarker } from "./fingerprint.ts";
-import { summaryMarker } from "./format.ts";
+import { fingerprintMarker, summaryMarker } from "../markers.ts";
 import {
   canCompareCommits,
   lastReviewedHead,

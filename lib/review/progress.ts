@@ -16,12 +16,11 @@ import { skipReason } from "./skip.ts";
 import type { Logger } from "../log.ts";
 import type { CommitState, PlatformClient, PullRequestRef } from "../platforms/types.ts";
 import { sanitizeLine } from "./sanitize.ts";
+import { PROGRESS_MARKER } from "../markers.ts";
+import { listOwnComments } from "../platforms/own_comments.ts";
 
 /** The commit status context Loom reports under. */
 export const STATUS_CONTEXT = "loom/review";
-
-/** Marks the pull request's progress comment, so later and retried reviews edit it instead of posting another. */
-export const PROGRESS_MARKER = "<!-- loom:progress -->";
 
 /** The dashboard page of a review. */
 export function reviewUrl(publicUrl: string, reviewId: number): string {
@@ -121,7 +120,7 @@ export function createReviewProgress(options: ReviewProgressOptions): ReviewProg
       steps = input.steps;
       await setStatus("pending", `Reviewing ${files} file${files === 1 ? "" : "s"}`);
       await serial("post the progress comment", async () => {
-        const existing = await client.listComments(ref);
+        const existing = await listOwnComments(client, ref);
         commentId = existing.find((comment) => !comment.inline && comment.body.includes(marker))?.id;
         await write(progressBody());
       });

@@ -2,13 +2,8 @@ import assert from "node:assert/strict";
 import { createGitHubClient } from "../platforms/github/mod.ts";
 import { silentLogger } from "../log.ts";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../../tests/fakes/github.ts";
-import {
-  createReviewProgress,
-  describeFindings,
-  PROGRESS_MARKER,
-  reviewUrl,
-  STATUS_CONTEXT,
-} from "./progress.ts";
+import { createReviewProgress, describeFindings, reviewUrl, STATUS_CONTEXT } from "./progress.ts";
+import { PROGRESS_MARKER } from "../markers.ts";
 import type { ReviewStepRecord } from "../db/reviews.ts";
 import type { Finding } from "./findings.ts";
 

@@ -22,9 +22,10 @@ import type {
   ReviewEvent,
   ReviewOutput,
 } from "../platforms/types.ts";
-import { fingerprint, fingerprintMarker, readFingerprints } from "./fingerprint.ts";
+import { fingerprintMarker, readFingerprints, readSummaryHeads } from "../markers.ts";
+import { fingerprint } from "./fingerprint.ts";
 import { type Finding, SEVERITY_RANK } from "./findings.ts";
-import { readSummaryHeads, renderInlineBody, renderSummary, type SummaryInput } from "./format.ts";
+import { renderInlineBody, renderSummary, type SummaryInput } from "./format.ts";
 import { outcomeEvent, type RunOutcome } from "./outcome.ts";
 
 /** Everything the decision depends on. */

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { OutputConfig } from "../config/repo_config.ts";
 import type { ExistingComment } from "../platforms/types.ts";
-import { fingerprint, fingerprintMarker } from "./fingerprint.ts";
+import { fingerprintMarker, summaryMarker } from "../markers.ts";
+import { fingerprint } from "./fingerprint.ts";
 import type { Finding } from "./findings.ts";
-import { summaryMarker } from "./format.ts";
 import { planPublication, renderPublication, reviewOutput } from "./publish.ts";
 
 function finding(title: string, severity: Finding["severity"], line = 3): Finding {

@@ -34,6 +34,7 @@ import type { Logger } from "../log.ts";
 import { parseDiff } from "../diff/parse.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
 import { ConfigError } from "../config/errors.ts";
+import { listOwnComments } from "../platforms/own_comments.ts";
 import { type ConfigCache, loadRepoConfig } from "../config/load.ts";
 import { pipelineSteps, type ResolvedModel } from "../config/repo_config.ts";
 import { markStepStarted, planReviewSteps } from "../db/review_progress.ts";
@@ -275,7 +276,8 @@ async function reviewFiles(input: {
   const { deps, client, ref, reviewId, loaded, signal } = input;
   const now = deps.now ?? Date.now;
   const { config } = loaded;
-  const existing = await client.listComments(ref);
+  // Loom's own comments only: their markers say what was summarised, posted and may be resolved or edited.
+  const existing = await listOwnComments(client, ref);
   try {
     await resolveConfigError(client, ref, existing);
   } catch (error) {

@@ -370,6 +370,15 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
       );
     }
     const lower = segments.map((segment) => segment.toLowerCase());
+    // Who the PAT belongs to, as the location service answers it.
+    if (method === "GET" && lower[1] === "_apis" && lower[2] === "connectiondata" && segments.length === 3) {
+      const me = identity(botName);
+      return Response.json({
+        authenticatedUser: { id: me.id, descriptor: `aad.${me.id}`, providerDisplayName: botName },
+        authorizedUser: { id: me.id, descriptor: `aad.${me.id}`, providerDisplayName: botName },
+        instanceId: "00000000-0000-0000-0000-000000000001",
+      });
+    }
     if (lower[2] !== "_apis" || lower[3] !== "git" || lower[4] !== "repositories" || !segments[5]) {
       return azureError(404, `Resource not found: ${url.pathname}`, "ResourceNotFoundException");
     }

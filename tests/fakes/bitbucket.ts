@@ -239,6 +239,8 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
   function route(request: Request, url: URL, body: unknown): Response {
     const method = request.method;
     const path = url.pathname;
+    // The token's own account: access tokens act as a bot user of type `app_user`.
+    if (method === "GET" && path === "/2.0/user") return Response.json(user(botName, "app_user"));
     const repoMatch = path.match(/^\/2\.0\/repositories\/([^/]+)\/([^/]+)(\/.*)?$/);
     if (!repoMatch) return errorResponse(404, `Resource not found: ${path}`);
     const repo = `${decodeURIComponent(repoMatch[1])}/${decodeURIComponent(repoMatch[2])}`;

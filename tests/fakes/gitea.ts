@@ -135,8 +135,11 @@ function json(body: unknown, status = 200, headers: HeadersInit = {}): Response 
   });
 }
 
+/** A user as Gitea shows one, with a stable numeric id per login. */
 function user(login: string) {
-  return { id: login.length, login, username: login };
+  let id = 7;
+  for (const char of login) id = (id * 31 + char.codePointAt(0)!) % 1_000_000_007;
+  return { id, login, username: login };
 }
 
 /** Starts the fake on an ephemeral port of 127.0.0.1. */
@@ -244,6 +247,8 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
       return json({ message: `injected failure ${failure.status}` }, failure.status, headers);
     }
 
+    // The token's own user.
+    if (path === "/user" && request.method === "GET") return json(user(botLogin));
     if (segments[0] !== "repos" || segments.length < 4) return json({ message: "Not Found" }, 404);
     const repo = `${segments[1]}/${segments[2]}`;
     const rest = segments.slice(3);

@@ -882,6 +882,13 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     }
 
     const caller = authenticate(request.headers);
+    // GraphQL's `viewer`: who the token acts as, a user for a personal token and `<slug>[bot]` for an App's.
+    if (method === "POST" && path === "/graphql") {
+      const query = String((body as { query?: unknown } | null)?.query ?? "");
+      if (!/\bviewer\b/.test(query)) throw new RouteError(400, "The fake answers only the viewer query");
+      const viewer = user(caller.login, caller.type);
+      return json(200, { data: { viewer: { login: viewer.login, databaseId: viewer.id } } });
+    }
     const repoMatch = /^\/repos\/([^/]+)\/([^/]+)(\/.*)$/.exec(path);
     if (repoMatch === null) throw new RouteError(404, "Not Found");
     const repo = `${repoMatch[1]}/${repoMatch[2]}`;
@@ -1079,8 +1086,10 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       body,
     });
     try {
-      if (!url.pathname.startsWith(`${basePath}/`)) throw new RouteError(404, "Not Found");
-      const path = url.pathname.slice(basePath.length);
+      // GitHub Enterprise Server serves GraphQL at `/api/graphql` beside the REST `/api/v3`.
+      const graphql = basePath.endsWith("/api/v3") && url.pathname === basePath.replace(/\/v3$/, "/graphql");
+      if (!graphql && !url.pathname.startsWith(`${basePath}/`)) throw new RouteError(404, "Not Found");
+      const path = graphql ? "/graphql" : url.pathname.slice(basePath.length);
       const matches = (pattern: string | RegExp) =>
         typeof pattern === "string" ? path.includes(pattern) : pattern.test(path);
       const holdIndex = holds.findIndex((hold) => matches(hold.pattern));

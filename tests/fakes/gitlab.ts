@@ -204,6 +204,13 @@ function hex(length: number, seed: number): string {
 }
 
 /** Starts the fake on an ephemeral port of 127.0.0.1. */
+/** A stable numeric user id per username, as GitLab gives every user one. */
+function userId(username: string): number {
+  let hash = 7;
+  for (const char of username) hash = (hash * 31 + char.codePointAt(0)!) % 1_000_000_007;
+  return hash;
+}
+
 export function startFakeGitLab(options: { token?: string; botUsername?: string } = {}): FakeGitLab {
   const token = options.token ?? "glpat-test-token";
   const botUsername = options.botUsername ?? "loom-bot";
@@ -252,7 +259,7 @@ export function startFakeGitLab(options: { token?: string; botUsername?: string 
       id: note.id,
       type: note.type,
       body: note.body,
-      author: { id: 1, username: note.author },
+      author: { id: userId(note.author), username: note.author, name: note.author, state: "active" },
       system: note.system,
       noteable_type: "MergeRequest",
       noteable_iid: note.number,
@@ -354,6 +361,16 @@ export function startFakeGitLab(options: { token?: string; botUsername?: string 
       return json({ message: `${failure.status} Injected failure` }, failure.status, headers);
     }
 
+    // The token's own user, as `GET /user` answers for personal, project and group access tokens alike.
+    if (path === "/user" && request.method === "GET") {
+      return json({
+        id: userId(botUsername),
+        username: botUsername,
+        name: botUsername,
+        state: "active",
+        bot: true,
+      });
+    }
     if (segments[0] !== "projects" || segments.length < 3) return json({ message: "404 Not Found" }, 404);
     const repo = findProject(segments[1]);
     if (!repo) return json({ message: "404 Project Not Found" }, 404);
@@ -444,7 +461,7 @@ export function startFakeGitLab(options: { token?: string; botUsername?: string 
         sha: pr.headSha,
         source_branch: pr.headRef,
         target_branch: pr.baseRef,
-        author: { id: 2, username: pr.author },
+        author: { id: userId(pr.author), username: pr.author },
         diff_refs: ready
           ? { base_sha: pr.baseSha, head_sha: pr.headSha, start_sha: pr.startSha ?? pr.baseSha }
           : null,

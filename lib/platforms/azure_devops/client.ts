@@ -9,6 +9,7 @@ import {
   type ExistingComment,
   type PlatformClient,
   PlatformError,
+  type PlatformIdentity,
   type PullRequest,
   type PullRequestRef,
 } from "../types.ts";
@@ -16,6 +17,7 @@ import { buildFileDiff } from "./line_diff.ts";
 import {
   type ChangeEntry,
   Comment,
+  ConnectionData,
   GitPullRequest,
   Item,
   type Iteration,
@@ -25,12 +27,10 @@ import {
   PullRequestStatus,
   Thread,
 } from "./schema.ts";
+import { hasSummaryMarker, SUMMARY_MARKER, withSummaryMarker } from "../../markers.ts";
+import { rememberIdentity } from "../own_comments.ts";
 
-/** The hidden marker that identifies Loom's summary thread so a re-review edits it instead of adding another. */
-export const SUMMARY_MARKER = "<!-- loom:summary -->";
-// Also recognised: the Markdown link-reference form, invisible even where a renderer would show an HTML
-// comment (platforms.md §10.12), so a summary edited by hand to use it is still found.
-const SUMMARY_MARKERS = [SUMMARY_MARKER, "[//]: # (loom:summary)"];
+export { SUMMARY_MARKER };
 
 export interface AzureDevopsClientOptions {
   /** Services: `https://dev.azure.com` (default). Server: `https://HOST/tfs` or `https://HOST`. */
@@ -83,12 +83,6 @@ function pullRequestState(status: string): PullRequest["state"] {
   if (status === "completed") return "merged";
   if (status === "abandoned") return "closed";
   return "open";
-}
-
-function withMarker(summary: string): string {
-  return SUMMARY_MARKERS.some((marker) => summary.includes(marker))
-    ? summary
-    : `${summary}\n\n${SUMMARY_MARKER}`;
 }
 
 /** Loom comment ids on Azure DevOps are `<threadId>:<commentId>`, since comment ids are per thread. */
@@ -155,11 +149,17 @@ export function createAzureDevopsClient(options: AzureDevopsClientOptions): Plat
     schema: T,
     operation: string,
     url: string,
-    init: { method?: string; body?: unknown; query?: Record<string, string>; notFoundIsNull?: boolean } = {},
+    init: {
+      method?: string;
+      body?: unknown;
+      query?: Record<string, string>;
+      notFoundIsNull?: boolean;
+      apiVersion?: string;
+    } = {},
   ): Promise<z.infer<T> | null> {
     const target = new URL(url);
     for (const [name, value] of Object.entries(init.query ?? {})) target.searchParams.set(name, value);
-    target.searchParams.set("api-version", apiVersion);
+    target.searchParams.set("api-version", init.apiVersion ?? apiVersion);
     const headers = new Headers({ authorization: authHeader, accept: "application/json" });
     if (init.body !== undefined) headers.set("content-type", "application/json");
     let response: Response;
@@ -310,8 +310,25 @@ export function createAzureDevopsClient(options: AzureDevopsClientOptions): Plat
     );
   }
 
+  // The identity behind the PAT, as comment authors carry it (`author.id`).
+  const identity = rememberIdentity(async (): Promise<PlatformIdentity> => {
+    const data = (await call(
+      ConnectionData,
+      "read the identity of the Azure DevOps token",
+      `${root}/_apis/connectionData`,
+      {
+        apiVersion: `${apiVersion}-preview.1`,
+      },
+    ))!;
+    return {
+      id: data.authenticatedUser.id,
+      name: data.authenticatedUser.providerDisplayName ?? data.authenticatedUser.id,
+    };
+  });
+
   return {
     platform: "azure_devops",
+    identity,
 
     async getPullRequest(pr) {
       const pullRequest = await fetchPullRequest(pr);
@@ -368,6 +385,7 @@ export function createAzureDevopsClient(options: AzureDevopsClientOptions): Plat
             id: `${thread.id}:${comment.id}`,
             body: comment.content ?? "",
             author: comment.author?.uniqueName ?? comment.author?.displayName ?? undefined,
+            authorId: comment.author?.id ?? undefined,
             path: context ? context.filePath.replace(/^\/+/, "") : undefined,
             line: position?.line,
             inline: Boolean(context),
@@ -407,12 +425,14 @@ export function createAzureDevopsClient(options: AzureDevopsClientOptions): Plat
           });
         }
       }
-      const summary = withMarker(review.summary);
+      const summary = withSummaryMarker(review.summary);
+      const me = await identity();
       let existing: string | undefined;
       for (const thread of await listThreads(pr)) {
         if (thread.threadContext) continue;
+        // Only a comment Loom's own identity wrote is its summary: anyone can type the marker.
         const comment = thread.comments.find((item) =>
-          isText(item) && SUMMARY_MARKERS.some((marker) => (item.content ?? "").includes(marker))
+          isText(item) && item.author?.id === me.id && hasSummaryMarker(item.content ?? "")
         );
         if (comment) {
           existing = `${thread.id}:${comment.id}`;

@@ -276,6 +276,18 @@ Deno.test("createAzureDevopsClient().postReview() keeps changeTrackingId stable 
   ]);
 });
 
+Deno.test("createAzureDevopsClient().postReview() never edits someone else's thread that carries the summary marker", async () => {
+  const { fake, client } = setup();
+  await using _ = fake;
+  const spoofed = `All clear\n\n${SUMMARY_MARKER}`;
+  fake.state.addThread(PR.repo, PR.number, { content: spoofed, author: "mallory" });
+  await client.postReview(PR, { headSha: HEAD, summary: "First", event: "COMMENT", comments: [] });
+  const threads = fake.state.threads(PR.repo, PR.number);
+  assert.equal(threads.length, 2, "Loom opens its own summary thread");
+  assert.deepEqual(threads[0].comments[0].history, [spoofed]);
+  assert.equal(fake.requests.filter((request) => request.method === "PATCH").length, 0);
+});
+
 Deno.test("createAzureDevopsClient().postReview() updates the summary thread in place", async () => {
   const { fake, client } = setup();
   await using _ = fake;
@@ -310,8 +322,24 @@ Deno.test("createAzureDevopsClient().listComments() flattens threads into thread
   const system = fake.state.addThread(PR.repo, PR.number, { content: "Policy changed", author: "system" });
   system.comments[0].commentType = "system";
   assert.deepEqual(await client.listComments(PR), [
-    { id: "1:1", body: "General", author: "someone", path: undefined, line: undefined, inline: false },
-    { id: "2:1", body: "Inline", author: "Loom Bot", path: "src/app.ts", line: 6, inline: true },
+    {
+      id: "1:1",
+      body: "General",
+      author: "someone",
+      authorId: "id-someone",
+      path: undefined,
+      line: undefined,
+      inline: false,
+    },
+    {
+      id: "2:1",
+      body: "Inline",
+      author: "Loom Bot",
+      authorId: "id-Loom Bot",
+      path: "src/app.ts",
+      line: 6,
+      inline: true,
+    },
   ]);
 });
 
@@ -372,7 +400,9 @@ Deno.test("createAzureDevopsClient() sends api-version on every request", async 
   await client.postReview(PR, { headSha: HEAD, summary: "s", event: "COMMENT", comments: [] });
   assert.ok(fake.requests.length > 5);
   for (const request of fake.requests) {
-    assert.equal(new URL(request.path, fake.url).searchParams.get("api-version"), "7.1", request.path);
+    // The location service's connectionData (Loom's own identity) exists only as a preview version.
+    const expected = request.path.includes("/_apis/connectionData") ? "7.1-preview.1" : "7.1";
+    assert.equal(new URL(request.path, fake.url).searchParams.get("api-version"), expected, request.path);
   }
 });
 

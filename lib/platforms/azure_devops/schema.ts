@@ -110,6 +110,8 @@ export function List<T extends z.ZodType>(item: T) {
   return z.object({ value: z.array(item) });
 }
 
-export const ConnectionData = z.object({ authenticatedUser: z.object({ id: z.string() }) });
+export const ConnectionData = z.object({
+  authenticatedUser: z.object({ id: z.string(), providerDisplayName: z.string().nullish() }),
+});
 
 export const PullRequestStatus = z.object({ id: z.number().int() });

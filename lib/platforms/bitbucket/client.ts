@@ -10,18 +10,17 @@ import {
   type InlineComment,
   type PlatformClient,
   PlatformError,
+  type PlatformIdentity,
   type PullRequest,
   type PullRequestRef,
   type ReviewOutput,
 } from "../types.ts";
-import { BitbucketComment, BitbucketPullRequest, Commit, Page } from "./schema.ts";
+import { BitbucketComment, BitbucketPullRequest, BitbucketUser, Commit, Page } from "./schema.ts";
+import { hasSummaryMarker, ownComments, SUMMARY_MARKER, withSummaryMarker } from "../../markers.ts";
+import { rememberIdentity } from "../own_comments.ts";
 import { hasSuggestion, suggestionToDiffBlock } from "./suggestion.ts";
 
-/** The hidden marker that identifies Loom's summary comment so a re-review edits it instead of adding another. */
-export const SUMMARY_MARKER = "<!-- loom:summary -->";
-// Also recognised: the Markdown link-reference form, invisible even where a renderer would show an HTML
-// comment (platforms.md §10.12), so a summary edited by hand to use it is still found.
-const SUMMARY_MARKERS = [SUMMARY_MARKER, "[//]: # (loom:summary)"];
+export { SUMMARY_MARKER };
 
 export interface BitbucketClientOptions {
   /** API root; defaults to `https://api.bitbucket.org/2.0`. */
@@ -81,18 +80,14 @@ function pullRequestState(state: string | null | undefined): PullRequest["state"
   return "open";
 }
 
-function withMarker(summary: string): string {
-  return SUMMARY_MARKERS.some((marker) => summary.includes(marker))
-    ? summary
-    : `${summary}\n\n${SUMMARY_MARKER}`;
-}
-
 function toExistingComment(comment: BitbucketComment): ExistingComment {
   const inline = comment.inline;
   return {
     id: String(comment.id),
     body: comment.content.raw ?? "",
     author: comment.user?.nickname ?? comment.user?.["display_name"] ?? undefined,
+    // Nicknames and display names can be chosen by anyone; the uuid cannot.
+    authorId: comment.user?.uuid ?? undefined,
     path: inline?.path,
     line: inline ? (inline.to ?? inline.from ?? undefined) : undefined,
     inline: Boolean(inline),
@@ -292,8 +287,20 @@ export function createBitbucketClient(options: BitbucketClientOptions): Platform
     return rendered;
   }
 
+  const identity = rememberIdentity(async (): Promise<PlatformIdentity> => {
+    const user = await json(BitbucketUser, "read the identity of the Bitbucket token", `${baseUrl}/user`);
+    if (!user.uuid) {
+      throw new PlatformError("Cannot read the identity of the Bitbucket token: /user has no uuid", {
+        platform: "bitbucket",
+        retryable: false,
+      });
+    }
+    return { id: user.uuid, name: user.nickname ?? user["display_name"] ?? user.uuid };
+  });
+
   return {
     platform: "bitbucket",
+    identity,
 
     async getPullRequest(pr) {
       const pullRequest = await fetchPullRequest(pr);
@@ -344,9 +351,9 @@ export function createBitbucketClient(options: BitbucketClientOptions): Platform
           },
         );
       }
-      const summary = withMarker(review.summary);
-      const existing = (await listComments(pr)).find((comment) =>
-        !comment.inline && SUMMARY_MARKERS.some((marker) => comment.body.includes(marker))
+      const summary = withSummaryMarker(review.summary);
+      const existing = ownComments(await listComments(pr), await identity()).find((comment) =>
+        !comment.inline && hasSummaryMarker(comment.body)
       );
       if (existing) await updateComment(pr, existing.id, summary);
       else await postComment(pr, summary);

@@ -137,6 +137,7 @@ Deno.test("createBitbucketClient().listComments() follows next links across page
     id: "1001",
     body: "on new line",
     author: "loom-bot",
+    authorId: "{loom-bot}",
     path: "src/app.ts",
     line: 2,
     inline: true,
@@ -146,6 +147,7 @@ Deno.test("createBitbucketClient().listComments() follows next links across page
     id: "1000",
     body: "general",
     author: "emmap1",
+    authorId: "{emmap1}",
     path: undefined,
     line: undefined,
     inline: false,
@@ -218,6 +220,19 @@ Deno.test("createBitbucketClient().postReview() updates the summary in place on 
     [`/2.0/repositories/team_name/repo_name/pullrequests/1/comments/${comments[1].id}`],
   );
   assert.deepEqual(fake.state.reviews, [{ repo: PR.repo, number: 1, kind: "approve" }]);
+});
+
+Deno.test("createBitbucketClient().postReview() never edits someone else's comment that carries the summary marker", async () => {
+  const { fake, client } = setup();
+  await using _ = fake;
+  const spoofed = `Looks done to me\n\n${SUMMARY_MARKER}`;
+  fake.state.addComment(PR.repo, PR.number, { body: spoofed, author: "mallory" });
+  await client.postReview(PR, { headSha: HEAD, summary: "First", event: "COMMENT", comments: [] });
+  const comments = fake.state.comments(PR.repo, PR.number);
+  assert.equal(comments.length, 2, "Loom posts its own summary");
+  assert.deepEqual(comments[0].history, [spoofed]);
+  assert.equal(comments[1].author, "loom-bot");
+  assert.equal(fake.requests.filter((request) => request.method === "PUT").length, 0);
 });
 
 Deno.test("createBitbucketClient().postReview() renders suggestions as diff blocks of the anchored lines", async () => {

@@ -10,15 +10,15 @@ import {
   type InlineComment,
   type PlatformClient,
   PlatformError,
+  type PlatformIdentity,
   type PullRequest,
   type PullRequestRef,
   type ReviewEvent,
   type ReviewOutput,
 } from "../types.ts";
 import { withPlatformContext } from "../errors.ts";
-
-/** Hidden marker in the body of Loom's review, so readers (and Loom) can tell its summary apart. */
-export const GITEA_SUMMARY_MARKER = "<!-- loom:summary -->";
+import { withSummaryMarker } from "../../markers.ts";
+import { rememberIdentity } from "../own_comments.ts";
 
 /** Options for {@linkcode createGiteaClient}. */
 export interface GiteaClientOptions {
@@ -34,7 +34,11 @@ export interface GiteaClientOptions {
   pageSize?: number;
 }
 
-const User = z.object({ "login": z.string() }).nullish();
+const User = z.object({ "id": z.number().optional(), "login": z.string() }).nullish();
+
+function authorId(user: z.infer<typeof User>): string | undefined {
+  return user?.id === undefined ? undefined : String(user.id);
+}
 
 const PullRequestBody = z.object({
   "number": z.number(),
@@ -193,8 +197,19 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
     }
   }
 
+  const identity = rememberIdentity(async (): Promise<PlatformIdentity> => {
+    try {
+      const user = z.object({ "id": z.number(), "login": z.string() })
+        .parse((await (await api()).user.userGetCurrent()).data);
+      return { id: String(user.id), name: user.login };
+    } catch (error) {
+      throw wrap("Cannot read the identity of the Gitea token", error);
+    }
+  });
+
   return {
     platform: "gitea",
+    identity,
 
     async getPullRequest(pr) {
       try {
@@ -254,6 +269,7 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
           id: String(comment.id),
           body: comment.body ?? "",
           author: comment.user?.login,
+          authorId: authorId(comment.user),
           inline: false,
         }));
         // Code comments live under reviews; the issue comments endpoint does not return them.
@@ -264,6 +280,7 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
               id: `review:${review.id}`,
               body: review.body,
               author: review.user?.login,
+              authorId: authorId(review.user),
               inline: false,
             });
           }
@@ -279,6 +296,7 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
               id: String(comment.id),
               body: comment.body ?? "",
               author: comment.user?.login,
+              authorId: authorId(comment.user),
               path: comment.path ?? undefined,
               line: comment.position || comment.original_position || undefined,
               inline: true,
@@ -305,9 +323,7 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
           else unanchored.push(comment);
         }
         const summary = appendUnanchored(review.summary, unanchored);
-        const body = summary.includes(GITEA_SUMMARY_MARKER)
-          ? summary
-          : `${summary}\n\n${GITEA_SUMMARY_MARKER}`;
+        const body = withSummaryMarker(summary);
         const create = async (event: "COMMENT" | "APPROVED" | "REQUEST_CHANGES") =>
           (await api()).repos.repoCreatePullReview(owner, name, pr.number, {
             event,

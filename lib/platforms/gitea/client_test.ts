@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { loadServerConfig } from "@/lib/config/env.ts";
 import { type FakePullRequestSeed, startFakeGitea } from "@/tests/fakes/gitea.ts";
 import { PlatformError, type PullRequestRef } from "../types.ts";
-import { createGiteaClient, GITEA_SUMMARY_MARKER, toReviewComment } from "./client.ts";
+import { createGiteaClient, toReviewComment } from "./client.ts";
+import { SUMMARY_MARKER as GITEA_SUMMARY_MARKER } from "../../markers.ts";
 import { createGiteaClientFromConfig } from "./mod.ts";
 
 const DIFF = await Deno.readTextFile(new URL("./testdata/pull_request.diff", import.meta.url));
@@ -163,7 +164,13 @@ Deno.test("createGiteaClient() listComments pages past the server's silent page-
   });
   const pageSizeClient = createGiteaClient({ baseUrl: server.url, token: server.token, pageSize: 50 });
   const comments = await pageSizeClient.listComments(PR);
-  assert.deepEqual(comments.map(({ id: _, ...rest }) => rest), [
+  // Loom's own comments carry the id of the token's user; another author's carry theirs.
+  const loomId = (await pageSizeClient.identity()).id;
+  assert.deepEqual(
+    comments.map((comment) => comment.authorId === loomId),
+    comments.map((comment) => comment.author === "loom-bot"),
+  );
+  assert.deepEqual(comments.map(({ id: _, authorId: _authorId, ...rest }) => rest), [
     { body: "@loom review", author: "alice", inline: false },
     // The review body, where Loom's summary lives, so a retried job sees its own summary.
     { body: `s\n\n${GITEA_SUMMARY_MARKER}`, author: "loom-bot", inline: false },

@@ -7,7 +7,7 @@ import type { ServerConfig } from "../../config/env.ts";
 import type { PlatformClient } from "../types.ts";
 import { createGiteaClient } from "./client.ts";
 
-export { createGiteaClient, GITEA_SUMMARY_MARKER, toReviewComment } from "./client.ts";
+export { createGiteaClient, toReviewComment } from "./client.ts";
 export type { GiteaClientOptions, GiteaReviewComment } from "./client.ts";
 export { decodeGiteaBody, giteaPayloadText, giteaWebhook } from "./webhook.ts";
 

@@ -2,12 +2,14 @@
 import { Octokit } from "@octokit/rest";
 import { createAppAuth } from "@octokit/auth-app";
 import { createLogger, type Logger } from "../../log.ts";
+import { rememberIdentity } from "../own_comments.ts";
 import {
   type CommitStatus,
   type ExistingComment,
   type InlineComment,
   type PlatformClient,
   PlatformError,
+  type PlatformIdentity,
   type PullRequest,
   type PullRequestRef,
   type ReviewOutput,
@@ -229,8 +231,20 @@ export function createGitHubClient(
     return parts.join("");
   }
 
+  // GraphQL's `viewer` answers for every credential: a personal token's user, and an App installation's (or
+  // Actions' GITHUB_TOKEN's) bot, which REST `GET /user` refuses with 403.
+  const identity = rememberIdentity(() =>
+    call("read the identity of the GitHub credential", async (): Promise<PlatformIdentity> => {
+      const answer = await octokit.graphql<{ viewer: { login: string; databaseId: number } }>(
+        "query { viewer { login databaseId } }",
+      );
+      return { id: String(answer.viewer.databaseId), name: answer.viewer.login };
+    })
+  );
+
   return {
     platform: "github",
+    identity,
 
     async getPullRequest(pr: PullRequestRef): Promise<PullRequest> {
       const { owner, repo } = splitRepo(pr);
@@ -368,17 +382,20 @@ export function createGitHubClient(
             inline: false,
           };
           if (comment.user?.login !== undefined) existing.author = comment.user.login;
+          if (comment.user?.id !== undefined) existing.authorId = String(comment.user.id);
           comments.push(existing);
         }
         for (const review of reviews) {
           if (!review.body) continue;
           const existing: ExistingComment = { id: `review:${review.id}`, body: review.body, inline: false };
           if (review.user?.login !== undefined) existing.author = review.user.login;
+          if (review.user?.id !== undefined) existing.authorId = String(review.user.id);
           comments.push(existing);
         }
         for (const comment of reviewComments) {
           const existing: ExistingComment = { id: String(comment.id), body: comment.body, inline: true };
           if (comment.user?.login !== undefined) existing.author = comment.user.login;
+          if (comment.user?.id !== undefined) existing.authorId = String(comment.user.id);
           existing.path = comment.path;
           const line = comment.line ?? comment.original_line;
           if (line !== undefined && line !== null) existing.line = line;

@@ -222,10 +222,14 @@ Deno.test("createGitHubClient() listComments() pages through issue and review co
     const comments = await tokenClient(fake).listComments(PR);
 
     assert.equal(comments.length, 131);
+    const authorIds = new Map(comments.map((comment) => [comment.author, comment.authorId]));
+    assert.equal(authorIds.size, 2);
+    assert.notEqual(authorIds.get("octocat"), authorIds.get("loom[bot]"));
     assert.deepEqual(comments[0], {
       id: String(fake.state.issueComments[0]!.id),
       body: "comment 0",
       author: "octocat",
+      authorId: authorIds.get("octocat"),
       inline: false,
     });
     assert.equal(comments[129]!.body, "comment 129");
@@ -233,6 +237,7 @@ Deno.test("createGitHubClient() listComments() pages through issue and review co
       id: String(inline.id),
       body: "<!-- loom:fp=abc -->\nLooks off",
       author: "loom[bot]",
+      authorId: authorIds.get("loom[bot]"),
       path: "src/app.ts",
       line: 3,
       inline: true,
@@ -463,6 +468,11 @@ Deno.test("createGitHubClient() authenticates as a GitHub App installation with 
         ]);
         assert.equal(fake.requests[1]!.headers.get("authorization"), `token ${minted!.token}`);
         assert.equal(fake.state.issueComments[0]!.user.login, "loom-review[bot]");
+        // The installation's identity comes from GraphQL's viewer, which (unlike GET /user) answers an App.
+        const identity = await client.identity();
+        assert.equal(identity.name, "loom-review[bot]");
+        const [posted] = await client.listComments(PR);
+        assert.equal(posted!.authorId, identity.id);
       },
     );
   }
@@ -494,10 +504,12 @@ Deno.test("createGitHubClient() talks to GitHub Enterprise under the /api/v3 pre
       });
       assert.equal(await client.getDiff(PR), diff);
       assert.equal(await tokenClient(fake).getDiff(PR), diff);
+      assert.equal((await tokenClient(fake).identity()).name, "loom-bot");
       assert.deepEqual(fake.requests.map((request) => request.path), [
         "/api/v3/app/installations/3/access_tokens",
         "/api/v3/repos/octo/hello/pulls/7",
         "/api/v3/repos/octo/hello/pulls/7",
+        "/api/graphql",
       ]);
     },
   );

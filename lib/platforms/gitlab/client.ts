@@ -11,6 +11,7 @@ import {
   type InlineComment,
   type PlatformClient,
   PlatformError,
+  type PlatformIdentity,
   type PullRequest,
   type PullRequestRef,
   type ResolvesThreads,
@@ -19,9 +20,8 @@ import {
 import { createFetchRequester } from "./_requester.ts";
 import { GitLabDiffFile, type HunkLine, isWithheld, lineCode, toUnifiedDiff, walkHunks } from "./_diff.ts";
 import { withPlatformContext } from "../errors.ts";
-
-/** Hidden marker that identifies Loom's summary note so a later review edits it instead of adding another. */
-export const GITLAB_SUMMARY_MARKER = "<!-- loom:summary -->";
+import { hasSummaryMarker, ownComments, withSummaryMarker } from "../../markers.ts";
+import { rememberIdentity } from "../own_comments.ts";
 
 /** Options for {@linkcode createGitLabClient}. */
 export interface GitLabClientOptions {
@@ -59,7 +59,7 @@ const Note = z.object({
   "body": z.string(),
   "system": z.boolean().nullish(),
   "type": z.string().nullish(),
-  "author": z.object({ "username": z.string() }).nullish(),
+  "author": z.object({ "id": z.number(), "username": z.string() }).nullish(),
   "position": z.object({
     "new_path": z.string().nullish(),
     "old_path": z.string().nullish(),
@@ -169,8 +169,8 @@ export async function buildPosition(
   return position;
 }
 
-function withMarker(summary: string): string {
-  return summary.includes(GITLAB_SUMMARY_MARKER) ? summary : `${summary}\n\n${GITLAB_SUMMARY_MARKER}`;
+function toAuthorId(id: number | undefined): string | undefined {
+  return id === undefined ? undefined : String(id);
 }
 
 function appendUnanchored(summary: string, comments: readonly InlineComment[]): string {
@@ -232,14 +232,28 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
     const notes = z.array(Note).parse(
       await (await api()).MergeRequestNotes.all(pr.repo, pr.number, { perPage: 100 }),
     );
-    const note = notes.find((candidate) =>
-      !candidate.system && candidate.body.includes(GITLAB_SUMMARY_MARKER)
+    // Only a note Loom's own user wrote is its summary: anyone can type the marker.
+    const loom = ownComments(
+      notes.map((candidate) => ({ ...candidate, authorId: toAuthorId(candidate.author?.id) })),
+      await identity(),
     );
+    const note = loom.find((candidate) => !candidate.system && hasSummaryMarker(candidate.body));
     return note ? note.id : null;
   }
 
+  const identity = rememberIdentity(async (): Promise<PlatformIdentity> => {
+    try {
+      const user = z.object({ "id": z.number(), "username": z.string() })
+        .parse(await (await api()).Users.showCurrentUser());
+      return { id: String(user.id), name: user.username };
+    } catch (error) {
+      throw wrap("Cannot read the identity of the GitLab token", error);
+    }
+  });
+
   return {
     platform: "gitlab",
+    identity,
 
     async getPullRequest(pr) {
       try {
@@ -327,6 +341,7 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
               id: String(note.id),
               body: note.body,
               author: note.author?.username,
+              authorId: toAuthorId(note.author?.id),
               path: position?.new_path ?? position?.old_path ?? undefined,
               line: position?.new_line ?? position?.old_line ?? undefined,
               inline: note.type === "DiffNote",
@@ -364,7 +379,7 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
             position: position as unknown as PositionOption,
           });
         }
-        const body = withMarker(appendUnanchored(review.summary, unanchored));
+        const body = withSummaryMarker(appendUnanchored(review.summary, unanchored));
         const existing = await findSummaryNote(pr);
         if (existing === null) await (await api()).MergeRequestNotes.create(pr.repo, pr.number, body);
         else await (await api()).MergeRequestNotes.edit(pr.repo, pr.number, existing, { body });

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { loadServerConfig } from "@/lib/config/env.ts";
 import { type FakePullRequestSeed, startFakeGitLab } from "@/tests/fakes/gitlab.ts";
 import { PlatformError, type PullRequestRef } from "../types.ts";
-import { createGitLabClient, GITLAB_SUMMARY_MARKER } from "./client.ts";
+import { createGitLabClient } from "./client.ts";
+import { SUMMARY_MARKER as GITLAB_SUMMARY_MARKER } from "../../markers.ts";
 import { createGitLabClientFromConfig } from "./mod.ts";
 
 const DIFF = await Deno.readTextFile(new URL("./testdata/merge_request.diff", import.meta.url));
@@ -234,7 +235,13 @@ Deno.test("createGitLabClient() listComments reads discussions with inline posit
     comments: [{ path: "src/app.ts", line: 2, side: "LEFT", body: "inline" }],
   });
   const comments = await client.listComments(PR);
-  assert.deepEqual(comments.map(({ id: _, ...rest }) => rest), [
+  // Loom's own comments carry the id of the token's user; another author's carry theirs.
+  const loomId = (await client.identity()).id;
+  assert.deepEqual(
+    comments.map((comment) => comment.authorId === loomId),
+    comments.map((comment) => comment.author === "loom-bot"),
+  );
+  assert.deepEqual(comments.map(({ id: _, authorId: _authorId, ...rest }) => rest), [
     { body: "@loom review", author: "alice", path: undefined, line: undefined, inline: false },
     { body: "inline", author: "loom-bot", path: "src/app.ts", line: 2, inline: true },
     {
@@ -363,4 +370,17 @@ Deno.test("createGitLabClientFromConfig() uses LOOM_GITLAB_URL and LOOM_GITLAB_T
   const config = loadServerConfig({ LOOM_GITLAB_URL: server.url, LOOM_GITLAB_TOKEN: server.token });
   assert.equal((await createGitLabClientFromConfig(config).getPullRequest(PR)).headSha, HEAD);
   assert.throws(() => createGitLabClientFromConfig(loadServerConfig({})), /set LOOM_GITLAB_TOKEN/);
+});
+
+Deno.test("createGitLabClient().postReview() never takes someone else's note with the summary marker for its own", async () => {
+  const { server, client } = setup();
+  await using _ = server;
+  const spoofed = `Approved by Loom\n\n${GITLAB_SUMMARY_MARKER}`;
+  server.state.addNote({ repo: PR.repo, number: PR.number, body: spoofed, author: "mallory" });
+  await client.postReview(PR, { headSha: HEAD, summary: "s", event: "COMMENT", comments: [] });
+  const summaries = server.state.notes.filter((note) => note.body.includes(GITLAB_SUMMARY_MARKER));
+  assert.deepEqual(summaries.map((note) => [note.author, note.body]), [
+    ["mallory", spoofed],
+    ["loom-bot", `s\n\n${GITLAB_SUMMARY_MARKER}`],
+  ]);
 });

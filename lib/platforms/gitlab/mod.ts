@@ -8,7 +8,7 @@ import type { ServerConfig } from "../../config/env.ts";
 import type { PlatformClient } from "../types.ts";
 import { createGitLabClient } from "./client.ts";
 
-export { createGitLabClient, GITLAB_SUMMARY_MARKER } from "./client.ts";
+export { createGitLabClient } from "./client.ts";
 export type { GitLabClientOptions, GitLabLineRangeEnd, GitLabPosition } from "./client.ts";
 export { gitlabWebhook, SIGNING_TOKEN_PREFIX } from "./webhook.ts";
 
