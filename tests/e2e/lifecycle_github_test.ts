@@ -371,6 +371,8 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     const llmAgain = new Promise<void>((resolve) => (reachedLlm = resolve));
     await deliver(loom, context.repo.id, "pull_request", pullRequestPayload("synchronize", third));
     await llmAgain;
+    // The pull request is closed on GitHub first: Loom checks a close with the platform before it cancels.
+    github.state.pullRequests.get(`${REPO}#42`)!.state = "closed";
     const closed = await deliver(loom, context.repo.id, "pull_request", pullRequestPayload("closed", third));
     assert.equal(closed.outcome, "cancelled");
     await context.settled(loom);

@@ -86,6 +86,7 @@ function seedMergeRequest(
   diff: { diff: string; headSha: string; baseSha: string },
   head: string,
   draft = false,
+  state: "open" | "closed" = "open",
 ) {
   gitlab.state.addPullRequest({
     repo: REPO,
@@ -93,6 +94,7 @@ function seedMergeRequest(
     title: "Add cache eviction",
     author: "ada",
     draft,
+    state,
     headSha: diff.headSha,
     baseSha: diff.baseSha,
     baseRef: "main",
@@ -336,6 +338,8 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       mergeRequestPayload("update", { ...third, oldrev: context.second.headSha }),
     );
     await llmReached;
+    // The merge request is closed on GitLab first: Loom checks a close with the platform before it cancels.
+    seedMergeRequest(gitlab, third, head3, false, "closed");
     const closed = await deliver(
       loom,
       context.repo.id,
