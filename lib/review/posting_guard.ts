@@ -2,7 +2,7 @@
  * A cancelled review never posts. Every write of the review's platform client passes a check made at that moment,
  * not at the last heartbeat (20 s away by default), however late the model answered:
  * 1. the job's signal has not aborted and the job's row, re-read, is still in progress under this worker (a push,
- *    a close, a pause or a disconnect cancels it there);
+ *    a close or pausing the repository cancels it there);
  * 2. the platform's pull request, read again, is open and still at the job's head — a push or a close the
  *    webhook has not reported yet ends the job as cancelled;
  * 3. the job's row once more, since step 2 took a round trip.
