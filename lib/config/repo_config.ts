@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { ServerConfig } from "./env.ts";
 import { CONFIG_PATH, ConfigError, type ConfigIssue } from "./errors.ts";
 import { suggest } from "./suggest.ts";
-import { compileFilter, compileGlobs } from "./triggers.ts";
+import { compileFilter, compileGlobs } from "./globs.ts";
 
 /** Prompts shipped with Loom in `lib/config/prompts/<name>.md`, referenced as `builtin:<name>`. */
 export const BUILTIN_PROMPT_NAMES = ["security", "bugs", "performance", "style", "docs", "tests"] as const;
