@@ -18,7 +18,7 @@ import { type DiffFile, filePath } from "../diff/types.ts";
 import { sumUsage } from "../llm/mod.ts";
 import type { LlmProviderId, TokenUsage } from "../llm/types.ts";
 import { mapBounded, planChunks, type TokenCounter } from "./context.ts";
-import type { PipelineInput, StepRun } from "./engine.ts";
+import type { PipelineInput, StepRun } from "./pipeline_input.ts";
 import type { Finding } from "./findings.ts";
 import type { PromptStep } from "./prompt.ts";
 import { addRedactionCounts, type RedactionResult } from "./redact.ts";

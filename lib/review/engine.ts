@@ -7,22 +7,19 @@
  * llm step — caps each step's severities, merges findings that several steps reported, and drops findings below
  * the configured minimum. The worker (`review_pull_request.ts`) and the command line share it.
  */
-import type { ServerConfig } from "../config/env.ts";
-import type { LoadedConfig } from "../config/load.ts";
 import {
   capSeverity,
   meetsMinimumSeverity,
   pathInstructionsFor,
   type PipelineStep,
   pipelineSteps,
-  type ResolvedModel,
   resolveModel,
   stepAppliesTo,
 } from "../config/repo_config.ts";
 import type { ReviewStepRecord } from "../db/reviews.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
 import { sumUsage } from "../llm/mod.ts";
-import type { LlmClient, LlmProviderId, TokenUsage } from "../llm/types.ts";
+import type { LlmProviderId, TokenUsage } from "../llm/types.ts";
 import {
   autoContextLines,
   createTokenCounter,
@@ -41,43 +38,10 @@ import type { Finding } from "./findings.ts";
 import { skipReason } from "./skip.ts";
 import { addRedactionCounts, type RedactionResult } from "./redact.ts";
 import { runLlmStep } from "./steps/llm.ts";
-import { runScriptStepRecord, type ScriptStepContext } from "./steps/script.ts";
+import { runScriptStepRecord } from "./steps/script.ts";
+import type { PipelineInput, StepRun } from "./pipeline_input.ts";
 
-export interface PipelineInput {
-  loaded: LoadedConfig;
-  files: DiffFile[];
-  title: string;
-  server: ServerConfig;
-  createLlm(model: ResolvedModel): LlmClient;
-  /** USD for one call's usage; zero when not given. */
-  costOf?(provider: LlmProviderId, model: string, usage: TokenUsage): number;
-  /** Steps run at once. */
-  stepConcurrency?: number;
-  signal: AbortSignal;
-  /** Called as each step finishes (progress, accounting). */
-  onStep?(record: ReviewStepRecord): Promise<void> | void;
-  /** Called when a step gets its turn (steps beyond `stepConcurrency` wait for one). */
-  onStepStart?(name: string): Promise<void> | void;
-  /** Script steps: the head commit, how to read its files for the checkout, and sandbox limits. */
-  headSha?: ScriptStepContext["headSha"];
-  readHeadFile?: ScriptStepContext["readHeadFile"];
-  scriptLimits?: ScriptStepContext["scriptLimits"];
-  /**
-   * Unchanged lines shown to llm steps above and below each change (read from `readHeadFile` beyond git's three);
-   * default the configuration's `pipeline.context_lines`.
-   */
-  contextLines?: number;
-  /** Most files read for extra context, riskiest first; default 50. */
-  contextFiles?: number;
-  /** Most diff tokens in one LLM call; default 24,000. */
-  chunkTokens?: number;
-  /** Most diff tokens one llm step spends on the pull request; default 240,000. */
-  stepTokens?: number;
-  /** LLM calls of one step in flight at once (the LLM client's deployment limiter applies on top); default 4. */
-  chunkConcurrency?: number;
-  /** Token counting per provider; default `createTokenCounter`. */
-  tokenCounter?(provider: LlmProviderId): TokenCounter | Promise<TokenCounter>;
-}
+export type { PipelineInput, StepRun };
 
 export interface PipelineResult {
   runs: StepRun[];
@@ -204,16 +168,6 @@ function memoize(read: (path: string) => Promise<string | null>): (path: string)
 
 export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason ?? new Error("Review cancelled");
-}
-
-export interface StepRun {
-  record: ReviewStepRecord;
-  findings: Finding[];
-  /** LLM calls the step made (one per chunk). */
-  chunks?: number;
-  /** Files or hunks the step's token budget left out. */
-  skipped?: SkippedFile[];
-  redactions?: RedactionResult["counts"];
 }
 
 async function runStep(
