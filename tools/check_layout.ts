@@ -1,18 +1,75 @@
 /**
- * `deno task check:layout`: the conventions of DESIGN.md a machine can check.
+ * `deno task check:layout`: the conventions of DESIGN.md and the layer rules of ARCHITECTURE.md a machine can
+ * check.
  * - file names: snake_case `.ts`, PascalCase `.tsx` in `islands/` and `components/`, no `index.ts` outside routes;
  * - a `_private.ts` file is imported only from its own folder;
  * - islands import nothing server-only (type-only imports are erased and allowed);
+ * - every file imports only its own floor or lower ones, save the listed temporary exceptions;
+ * - no import circle between files;
  * - both migration folders hold the same numbered list;
  * - `routes.gen.ts` is up to date.
  */
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateManifest } from "./gen_routes.ts";
+import { findImportCircles } from "./import_circles.ts";
+import { importGraph } from "./import_graph.ts";
+import { checkLayerRules, parseLayerRules } from "./layer_rules.ts";
 
-const root = fileURLToPath(new URL("../", import.meta.url));
 const SOURCE_DIRS = ["lib", "routes", "islands", "components", "worker", "tools", "tests", "bench", "cli"];
-const problems: string[] = [];
+const SERVER_ONLY =
+  /(lib\/(db|queue|auth|platforms|llm|review|webhooks|config)\/|^node:|^postgres$|^@octokit|runtime\.ts$)/;
+
+/**
+ * Every broken source-tree rule: names, private files, island imports, floors and import circles.
+ * @param files every `.ts`/`.tsx` source file, path relative to the repository root → contents
+ * @param architecture the text of ARCHITECTURE.md
+ */
+export function checkSourceLayout(files: ReadonlyMap<string, string>, architecture: string): string[] {
+  const problems: string[] = [];
+  for (const file of files.keys()) {
+    if (!file.includes("/")) continue;
+    const name = file.split("/").pop()!;
+    const top = file.split("/")[0];
+    if (/\.tsx$/.test(name) && (top === "islands" || top === "components")) {
+      if (!/^[A-Z][A-Za-z0-9]*\.tsx$/.test(name)) {
+        problems.push(`${file}: islands and components are PascalCase.tsx`);
+      }
+    } else if (/\.tsx?$/.test(name) && top !== "routes") {
+      if (!/^_?[a-z0-9]+(_[a-z0-9]+)*\.tsx?$/.test(name)) problems.push(`${file}: file names are snake_case`);
+    }
+    if (/^index\.tsx?$/.test(name) && top !== "routes") {
+      problems.push(`${file}: index files only exist in routes/`);
+    }
+  }
+  const edges = importGraph(files);
+  for (const { from, to, specifier } of edges) {
+    if (to.split("/").pop()!.startsWith("_") && dirname(to) !== dirname(from)) {
+      problems.push(`${from}: imports ${specifier}, which is private to ${dirname(to)}/`);
+    }
+  }
+  problems.push(...islandProblems(files));
+  problems.push(...checkLayerRules(parseLayerRules(architecture), [...files.keys()], edges));
+  for (const circle of findImportCircles(edges)) problems.push(`import circle: ${circle.join(" → ")}`);
+  return problems;
+}
+
+const IMPORT = /(?:^|\n)\s*(import|export)\s+(type\s+)?[^'"]*?from\s+["']([^"']+)["']/g;
+
+/** Islands run in the browser: package imports count here too, which the import graph leaves out. */
+function islandProblems(files: ReadonlyMap<string, string>): string[] {
+  const problems: string[] = [];
+  for (const [file, text] of files) {
+    if (!file.startsWith("islands/")) continue;
+    for (const [, , typeOnly, specifier] of text.matchAll(IMPORT)) {
+      const target = specifier.startsWith(".") ? join(dirname(file), specifier) : specifier;
+      if (!typeOnly && SERVER_ONLY.test(target)) {
+        problems.push(`${file}: islands must not import server-only module ${specifier}`);
+      }
+    }
+  }
+  return problems;
+}
 
 async function walk(directory: string): Promise<string[]> {
   const files: string[] = [];
@@ -29,60 +86,42 @@ async function walk(directory: string): Promise<string[]> {
   return files;
 }
 
-const files = (await Promise.all(SOURCE_DIRS.map((dir) => walk(join(root, dir))))).flat()
-  .map((file) => relative(root, file));
-
-for (const file of files) {
-  const name = file.split("/").pop()!;
-  const top = file.split("/")[0];
-  if (/\.tsx$/.test(name) && (top === "islands" || top === "components")) {
-    if (!/^[A-Z][A-Za-z0-9]*\.tsx$/.test(name)) {
-      problems.push(`${file}: islands and components are PascalCase.tsx`);
-    }
-  } else if (/\.tsx?$/.test(name) && top !== "routes") {
-    if (!/^_?[a-z0-9]+(_[a-z0-9]+)*\.tsx?$/.test(name)) problems.push(`${file}: file names are snake_case`);
+/** The source files of the repository (the top-level entry points and every source folder) with contents. */
+async function readSourceTree(root: string): Promise<Map<string, string>> {
+  const topLevel: string[] = [];
+  for await (const entry of Deno.readDir(root)) {
+    if (entry.isFile) topLevel.push(join(root, entry.name));
   }
-  if (/^index\.tsx?$/.test(name) && top !== "routes") {
-    problems.push(`${file}: index files only exist in routes/`);
+  const paths = [...topLevel, ...(await Promise.all(SOURCE_DIRS.map((dir) => walk(join(root, dir))))).flat()]
+    .map((file) => relative(root, file))
+    .filter((file) => /\.tsx?$/.test(file))
+    .sort();
+  const texts = await Promise.all(paths.map((file) => Deno.readTextFile(join(root, file))));
+  return new Map(paths.map((file, index) => [file, texts[index]]));
+}
+
+async function main(): Promise<void> {
+  const root = fileURLToPath(new URL("../", import.meta.url));
+  const files = await readSourceTree(root);
+  const problems = checkSourceLayout(files, await Deno.readTextFile(join(root, "ARCHITECTURE.md")));
+
+  const listMigrations = async (dialect: string) =>
+    (await walk(join(root, "migrations", dialect))).map((file) => file.split("/").pop()!).sort();
+  const [postgres, sqlite] = await Promise.all([listMigrations("postgres"), listMigrations("sqlite")]);
+  if (JSON.stringify(postgres) !== JSON.stringify(sqlite)) {
+    problems.push(`migrations differ: postgres has ${postgres.join(", ")}; sqlite has ${sqlite.join(", ")}`);
   }
-}
 
-const IMPORT = /(?:^|\n)\s*(import|export)\s+(type\s+)?[^'"]*?from\s+["']([^"']+)["']/g;
-const SERVER_ONLY =
-  /(lib\/(db|queue|auth|platforms|llm|review|webhooks|config)\/|^node:|^postgres$|^@octokit|runtime\.ts$)/;
-for (const file of files.filter((file) => /\.tsx?$/.test(file))) {
-  const text = await Deno.readTextFile(join(root, file));
-  for (const match of text.matchAll(IMPORT)) {
-    const [, , typeOnly, specifier] = match;
-    if (!specifier) continue;
-    const target = specifier.startsWith(".")
-      ? relative(root, resolve(dirname(join(root, file)), specifier))
-      : specifier;
-    const targetName = target.split("/").pop() ?? "";
-    if (targetName.startsWith("_") && specifier.startsWith(".") && dirname(target) !== dirname(file)) {
-      problems.push(`${file}: imports ${specifier}, which is private to ${dirname(target)}/`);
-    }
-    if (file.startsWith("islands/") && !typeOnly && SERVER_ONLY.test(target)) {
-      problems.push(`${file}: islands must not import server-only module ${specifier}`);
-    }
+  const manifest = await generateManifest();
+  if ((await Deno.readTextFile(join(root, "routes.gen.ts")).catch(() => "")) !== manifest) {
+    problems.push("routes.gen.ts is stale: run `deno task gen`");
   }
+
+  const output = problems.length === 0
+    ? "Layout OK\n"
+    : `Layout problems:\n${problems.map((p) => `- ${p}`).join("\n")}\n`;
+  await (problems.length === 0 ? Deno.stdout : Deno.stderr).write(new TextEncoder().encode(output));
+  if (problems.length > 0) Deno.exit(1);
 }
 
-async function listMigrations(dialect: string): Promise<string[]> {
-  return (await walk(join(root, "migrations", dialect))).map((file) => file.split("/").pop()!).sort();
-}
-const [postgres, sqlite] = await Promise.all([listMigrations("postgres"), listMigrations("sqlite")]);
-if (JSON.stringify(postgres) !== JSON.stringify(sqlite)) {
-  problems.push(`migrations differ: postgres has ${postgres.join(", ")}; sqlite has ${sqlite.join(", ")}`);
-}
-
-const manifest = await generateManifest();
-if ((await Deno.readTextFile(join(root, "routes.gen.ts")).catch(() => "")) !== manifest) {
-  problems.push("routes.gen.ts is stale: run `deno task gen`");
-}
-
-const output = problems.length === 0
-  ? "Layout OK\n"
-  : `Layout problems:\n${problems.map((p) => `- ${p}`).join("\n")}\n`;
-await (problems.length === 0 ? Deno.stdout : Deno.stderr).write(new TextEncoder().encode(output));
-if (problems.length > 0) Deno.exit(1);
+if (import.meta.main) await main();

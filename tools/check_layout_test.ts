@@ -1,0 +1,191 @@
+import assert from "node:assert/strict";
+import { checkSourceLayout } from "./check_layout.ts";
+import { findImportCircles } from "./import_circles.ts";
+import { fileImports } from "./import_graph.ts";
+import { EXCEPTION_CEILING, floorOf, parseLayerRules } from "./layer_rules.ts";
+
+/** A three-floor house: the database on the ground, the engine above it, entry points on top. */
+function architecture(exceptions: string[] = []): string {
+  return [
+    "# Architecture",
+    "",
+    "## Floors",
+    "",
+    "| Floor | Paths | What |",
+    "| ----- | ----- | ---- |",
+    "| 0 | `lib/log.ts`, `lib/db/` | ground |",
+    "| 1 | `lib/review/` | engine |",
+    "| 2 | `worker/`, `main.ts` | entry points |",
+    "",
+    "## Temporary exceptions",
+    "",
+    "| File | Imports | Why |",
+    "| ---- | ------- | --- |",
+    ...exceptions,
+    "",
+    "## Something else",
+    "",
+    "| 9 | `lib/ignored/` | not a floor: another section |",
+  ].join("\n");
+}
+
+/** A tree that follows the rules: each file imports only its own floor or lower ones. */
+function cleanTree(): Map<string, string> {
+  return new Map([
+    ["lib/log.ts", "export const log = 1;\n"],
+    ["lib/db/mod.ts", 'import { log } from "../log.ts";\nexport const db = log;\n'],
+    ["lib/db/reviews.ts", 'import { db } from "./mod.ts";\nexport const reviews = db;\n'],
+    ["lib/review/engine.ts", 'import { reviews } from "../db/reviews.ts";\nexport const run = reviews;\n'],
+    [
+      "lib/review/engine_test.ts",
+      'import { run } from "./engine.ts";\nimport { main } from "../../main.ts";\n',
+    ],
+    ["worker/run.ts", 'import { run } from "@/lib/review/engine.ts";\nexport const loop = run;\n'],
+    ["main.ts", 'export const main = () => import("./worker/run.ts");\n'],
+  ]);
+}
+
+Deno.test("checkSourceLayout() passes a tree that keeps to its floors", () => {
+  assert.deepEqual(checkSourceLayout(cleanTree(), architecture()), []);
+});
+
+Deno.test("checkSourceLayout() fails on an upward import, naming the file, the import and the rule", () => {
+  const tree = cleanTree();
+  tree.set(
+    "lib/db/findings.ts",
+    'import type { Finding } from "../review/engine.ts";\nexport const reviews = 1;\n',
+  );
+  assert.deepEqual(checkSourceLayout(tree, architecture()), [
+    "lib/db/findings.ts: imports ../review/engine.ts (type only), which is on floor 1; a file on floor 0 imports " +
+    "only floors 0–0 (ARCHITECTURE.md, Floors)",
+  ]);
+});
+
+Deno.test("checkSourceLayout() counts `@/` and dynamic imports as upward imports too", () => {
+  const tree = cleanTree();
+  tree.set("lib/review/loader.ts", 'export const load = () => import("@/worker/run.ts");\n');
+  const problems = checkSourceLayout(tree, architecture());
+  assert.equal(problems.length, 1);
+  assert.match(problems[0], /^lib\/review\/loader\.ts: imports @\/worker\/run\.ts, which is on floor 2/);
+});
+
+Deno.test("checkSourceLayout() reports an import circle between files along its files", () => {
+  const tree = cleanTree();
+  tree.set("lib/db/mod.ts", 'import { reviews } from "./reviews.ts";\nexport const db = reviews;\n');
+  tree.set("lib/db/reviews.ts", 'import { rows } from "./rows.ts";\nexport const reviews = rows;\n');
+  tree.set("lib/db/rows.ts", 'import type { Db } from "./mod.ts";\nexport const rows = 1;\n');
+  assert.deepEqual(checkSourceLayout(tree, architecture()), [
+    "import circle: lib/db/mod.ts → lib/db/reviews.ts → lib/db/rows.ts → lib/db/mod.ts",
+  ]);
+});
+
+Deno.test("checkSourceLayout() fails on a file no floor covers and on an import of a test file", () => {
+  const tree = cleanTree();
+  tree.set("lib/stray.ts", "export const stray = 1;\n");
+  tree.set("worker/helper.ts", 'import { run } from "../lib/review/engine_test.ts";\n');
+  assert.deepEqual(checkSourceLayout(tree, architecture()), [
+    "lib/stray.ts: no floor in ARCHITECTURE.md covers this file; add it to the Floors table",
+    "worker/helper.ts: imports ../lib/review/engine_test.ts, a test file; test files are imported by nothing",
+  ]);
+});
+
+Deno.test("checkSourceLayout() allows a listed exception by name and fails on one that matches nothing", () => {
+  const tree = cleanTree();
+  tree.set(
+    "lib/db/findings.ts",
+    'import type { Finding } from "../review/engine.ts";\nexport const reviews = 1;\n',
+  );
+  const listed = "| `lib/db/findings.ts` | `lib/review/engine.ts` | the type moves down |";
+  assert.deepEqual(checkSourceLayout(tree, architecture([listed])), []);
+  assert.deepEqual(checkSourceLayout(cleanTree(), architecture([listed])), [
+    "ARCHITECTURE.md: the exception lib/db/findings.ts → lib/review/engine.ts matches no upward import any more; " +
+    "remove its row",
+  ]);
+});
+
+Deno.test("checkSourceLayout() refuses more exceptions than the ceiling", () => {
+  const tree = cleanTree();
+  const rows: string[] = [];
+  for (let index = 0; index <= EXCEPTION_CEILING; index++) {
+    tree.set(`lib/db/up_${index}.ts`, 'import { run } from "../review/engine.ts";\n');
+    rows.push(`| \`lib/db/up_${index}.ts\` | \`lib/review/engine.ts\` | one too many |`);
+  }
+  assert.deepEqual(checkSourceLayout(tree, architecture(rows)), [
+    `ARCHITECTURE.md: ${
+      EXCEPTION_CEILING + 1
+    } temporary exceptions, more than the ${EXCEPTION_CEILING} allowed; ` +
+    "the list only shrinks (move the shared word down a floor instead)",
+  ]);
+});
+
+Deno.test("checkSourceLayout() keeps the file-name, private-file and island rules", () => {
+  const tree = cleanTree();
+  tree.set("lib/db/BadName.ts", "export const bad = 1;\n");
+  tree.set("lib/db/_private.ts", "export const secret = 1;\n");
+  tree.set("lib/review/leak.ts", 'import { secret } from "../db/_private.ts";\n');
+  tree.set(
+    "islands/Chart.tsx",
+    'import { db } from "../lib/db/mod.ts";\nimport type { Row } from "../lib/db/x.ts";\n',
+  );
+  const layered = architecture().replace("`worker/`,", "`worker/`, `islands/`,");
+  assert.deepEqual(checkSourceLayout(tree, layered), [
+    "lib/db/BadName.ts: file names are snake_case",
+    "lib/review/leak.ts: imports ../db/_private.ts, which is private to lib/db/",
+    "islands/Chart.tsx: islands must not import server-only module ../lib/db/mod.ts",
+  ]);
+});
+
+Deno.test("fileImports() reads every import form and only the project's own source files", () => {
+  const text = [
+    'import { a } from "./a.ts";',
+    "import {",
+    "  b,",
+    "  type B,",
+    '} from "../lib/b.ts";',
+    'import type { C } from "@/lib/c.ts";',
+    'export { d } from "./d.ts";',
+    'export type * from "./e.ts";',
+    'import "./side_effect.ts";',
+    'const lazy = await import("./lazy.ts");',
+    'import sql from "../migrations/0001.sql" with { type: "text" };',
+    'import { z } from "zod";',
+    'import assert from "node:assert/strict";',
+    "const quoted = \"import { x } from './not_an_import.ts'\";",
+  ].join("\n");
+  assert.deepEqual(
+    fileImports("tools/x.ts", text).map(({ to, typeOnly }) => `${to}${typeOnly ? " (type)" : ""}`),
+    [
+      "tools/a.ts",
+      "lib/b.ts",
+      "lib/c.ts (type)",
+      "tools/d.ts",
+      "tools/e.ts (type)",
+      "tools/side_effect.ts",
+      "tools/lazy.ts",
+    ],
+  );
+});
+
+Deno.test("findImportCircles() finds the shortest circle of each tangle, a self-import included", () => {
+  const edge = (from: string, to: string) => ({ from, to, specifier: to, typeOnly: false });
+  const circles = findImportCircles([
+    edge("b.ts", "c.ts"),
+    edge("c.ts", "a.ts"),
+    edge("a.ts", "b.ts"),
+    edge("a.ts", "d.ts"),
+    edge("d.ts", "c.ts"),
+    edge("e.ts", "e.ts"),
+    edge("f.ts", "a.ts"),
+  ]);
+  assert.deepEqual(circles, [["a.ts", "b.ts", "c.ts", "a.ts"], ["e.ts", "e.ts"]]);
+});
+
+Deno.test("ARCHITECTURE.md places the ground, the queue and the entry points where the code has them", async () => {
+  const rules = parseLayerRules(await Deno.readTextFile(new URL("../ARCHITECTURE.md", import.meta.url)));
+  assert.equal(floorOf(rules, "lib/db/sql.ts"), 0);
+  assert.equal(floorOf(rules, "lib/diff/parse.ts"), 0);
+  assert.ok(floorOf(rules, "lib/queue/claim.ts")! > floorOf(rules, "lib/db/sql.ts")!);
+  assert.ok(floorOf(rules, "lib/review/engine.ts")! > floorOf(rules, "lib/queue/claim.ts")!);
+  assert.equal(floorOf(rules, "routes/index.tsx"), Math.max(...rules.floors.values()));
+  assert.ok(rules.exceptions.size <= EXCEPTION_CEILING);
+});
