@@ -1,5 +1,6 @@
 /** The review list shared by the review history and repository pages. Works without JavaScript. */
 import type { ReviewRecord } from "../lib/db/reviews.ts";
+import { formatCost, statusLabel } from "../lib/dashboard/format.ts";
 
 const time = (epochMs: number) => new Date(epochMs).toISOString().replace("T", " ").slice(0, 16);
 
@@ -29,11 +30,11 @@ export function ReviewTable({ reviews, showRepo = true }: { reviews: ReviewRecor
               {showRepo && <td>{review.repoFullName}</td>}
               <td>{review.author}</td>
               <td>
-                <span class={`pill ${review.status}`}>{review.status}</span>
+                <span class={`pill ${review.status}`}>{statusLabel(review.status)}</span>
               </td>
               <td>{review.findingsCount}</td>
               <td>{(review.inputTokens + review.outputTokens).toLocaleString("en-US")}</td>
-              <td>${review.costUsd.toFixed(4)}</td>
+              <td>{formatCost(review.costUsd)}</td>
               <td>{time(review.startedAt)}</td>
             </tr>
           ))}

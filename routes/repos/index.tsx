@@ -75,8 +75,14 @@ async function ReposPage(
                             {repo.paused ? "paused" : "active"}
                           </span>
                         </td>
-                        <td>{stat?.reviews ?? 0}</td>
-                        <td>{stat?.findings ?? 0}</td>
+                        <td>
+                          <a href={`/reviews?repo=${repo.id}`} data-testid="repo-reviews">
+                            {stat?.reviews ?? 0}
+                          </a>
+                        </td>
+                        <td>
+                          <a href={`/reviews?repo=${repo.id}`}>{stat?.findings ?? 0}</a>
+                        </td>
                         <td>{formatCost(stat?.costUsd ?? 0)}</td>
                         <td>{formatTime(stat?.lastReviewAt ?? null)}</td>
                       </tr>
