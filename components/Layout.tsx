@@ -1,4 +1,5 @@
 import type { ComponentChildren } from "preact";
+import type { Chrome } from "../lib/http/chrome.ts";
 
 const STYLE = `
 :root { color-scheme: light dark; --bg: #f6f6f8; --fg: #1d1d21; --muted: #5f6068; --card: #fff; --line: #e2e2e8;
@@ -120,16 +121,6 @@ footer { text-align: center; color: var(--muted); font-size: .8rem; padding: 2re
 
 /** A constant stylesheet, never user input: as a text child Preact would escape its `>` selectors. */
 const STYLE_PROPS = { dangerouslySetInnerHTML: { __html: STYLE } };
-
-/** What the header needs to know about the signed-in user; absent on public pages. */
-export interface Chrome {
-  active: string;
-  userName: string;
-  organizationName: string;
-  csrfToken: string;
-  organizations: { id: number; name: string }[];
-  organizationId: number;
-}
 
 const NAV: [string, string][] = [
   ["/", "Dashboard"],

@@ -10,7 +10,7 @@ import { HttpError } from "../http/errors.ts";
 import type { Role } from "../db/organizations.ts";
 import { countUsers } from "../db/users.ts";
 import { checkSessionCsrf, hasRole, loadViewer, type Viewer } from "../auth/session.ts";
-import type { Chrome } from "../../components/Layout.tsx";
+import type { Chrome } from "../http/chrome.ts";
 import { errorResponse, renderHtml } from "../http/html.tsx";
 
 export { renderHtml };

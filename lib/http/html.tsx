@@ -7,7 +7,8 @@ import type { Context } from "hono";
 import type { ComponentChildren } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { AppEnv } from "./define.ts";
-import { type Chrome, Layout } from "../../components/Layout.tsx";
+import { Layout } from "../../components/Layout.tsx";
+import type { Chrome } from "./chrome.ts";
 
 export function renderHtml(
   c: Context<AppEnv>,
