@@ -1,4 +1,4 @@
-import type { PlatformId } from "../platforms/types.ts";
+import type { PlatformId } from "../platform_id.ts";
 import { type Db, sql } from "./mod.ts";
 
 /**

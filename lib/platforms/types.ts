@@ -3,8 +3,9 @@
  * small interfaces; optional abilities are separate interfaces detected by type guards.
  */
 
-/** Every platform Loom can talk to. */
-export type PlatformId = "github" | "gitlab" | "gitea" | "bitbucket" | "azure_devops";
+import type { PlatformId } from "../platform_id.ts";
+
+export type { PlatformId };
 
 /** Identifies one pull request on one platform. `repo` is the platform's full name ("owner/name", "group/sub/project"). */
 export interface PullRequestRef {
