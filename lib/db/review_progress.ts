@@ -4,7 +4,7 @@
  * possibly another process — so the live page never depends on the worker's memory.
  */
 import { type Db, sql } from "./mod.ts";
-import type { ReviewStepRecord } from "./reviews.ts";
+import { emptyStepRecord, type ReviewStepRecord } from "./reviews.ts";
 
 /** Where a step of a review stands. */
 export type StepState = "queued" | "running" | ReviewStepRecord["status"];
@@ -75,16 +75,7 @@ export function mergeLiveSteps(
     records.delete(name);
     if (record) return { ...record, state: record.status, startedAt };
     return {
-      name,
-      provider: null,
-      model: null,
-      status: "skipped",
-      inputTokens: 0,
-      outputTokens: 0,
-      costUsd: 0,
-      cached: false,
-      durationMs: 0,
-      error: null,
+      ...emptyStepRecord(name),
       state: startedAt === null ? "queued" : "running",
       startedAt,
     };

@@ -67,6 +67,22 @@ export interface ReviewStepRecord {
   error: string | null;
 }
 
+/** The record of a step that has not run (yet): no model, no tokens, no cost. */
+export function emptyStepRecord(name: string): ReviewStepRecord {
+  return {
+    name,
+    provider: null,
+    model: null,
+    status: "skipped",
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+    cached: false,
+    durationMs: 0,
+    error: null,
+  };
+}
+
 export interface StoredFinding extends Finding {
   fingerprint: string;
   placement: "inline" | "summary" | "duplicate";

@@ -13,7 +13,7 @@ import {
   resolveModel,
   stepAppliesTo,
 } from "../config/repo_config.ts";
-import type { ReviewStepRecord } from "../db/reviews.ts";
+import { emptyStepRecord, type ReviewStepRecord } from "../db/reviews.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
 import { sumUsage } from "../llm/mod.ts";
 import type { LlmProviderId, TokenUsage } from "../llm/types.ts";
@@ -44,7 +44,7 @@ export async function runCombinedSteps(
     if (input.loaded.prompts.get(step.name) === undefined) {
       runs.set(step.name, {
         record: {
-          ...emptyRecord(step.name),
+          ...emptyStepRecord(step.name),
           error: `Prompt ${input.loaded.promptRefs.get(step.name) ?? ""} is not available`,
         },
         findings: [],
@@ -67,21 +67,6 @@ export async function runCombinedSteps(
   return steps.map((step) => runs.get(step.name)!);
 }
 
-function emptyRecord(name: string): ReviewStepRecord {
-  return {
-    name,
-    provider: null,
-    model: null,
-    status: "skipped",
-    inputTokens: 0,
-    outputTokens: 0,
-    costUsd: 0,
-    cached: false,
-    durationMs: 0,
-    error: null,
-  };
-}
-
 /** One model's steps: chunks over the files any of them reviews, one call per chunk. */
 async function runGroup(
   input: PipelineInput,
@@ -93,7 +78,7 @@ async function runGroup(
   const model: ResolvedModel = resolveModel(loaded.config, group[0]!.model, input.server);
   const files = options.files.filter((file) => group.some((step) => stepAppliesTo(step, filePath(file))));
   const base = (step: PipelineStep): ReviewStepRecord => ({
-    ...emptyRecord(step.name),
+    ...emptyStepRecord(step.name),
     provider: model.provider,
     model: model.model,
   });

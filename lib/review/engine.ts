@@ -16,7 +16,7 @@ import {
   resolveModel,
   stepAppliesTo,
 } from "../config/repo_config.ts";
-import type { ReviewStepRecord } from "../db/reviews.ts";
+import { emptyStepRecord } from "../db/reviews.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
 import { sumUsage } from "../llm/mod.ts";
 import type { LlmProviderId, TokenUsage } from "../llm/types.ts";
@@ -178,18 +178,7 @@ async function runStep(
 ): Promise<StepRun> {
   const { loaded, signal, title } = input;
   const started = performance.now();
-  const base: ReviewStepRecord = {
-    name: step.name,
-    provider: null,
-    model: null,
-    status: "skipped",
-    inputTokens: 0,
-    outputTokens: 0,
-    costUsd: 0,
-    cached: false,
-    durationMs: 0,
-    error: null,
-  };
+  const base = emptyStepRecord(step.name);
   const stepFiles = files.filter((file) => stepAppliesTo(step, filePath(file)));
   if (step.type === "script") return await runScriptStepRecord(input, step, stepFiles, base);
   const prompt = loaded.prompts.get(step.name);
