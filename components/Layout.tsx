@@ -55,7 +55,7 @@ ul.checks li.warning strong { color: var(--warn); } ul.checks li.error strong { 
 .muted { color: var(--muted); } .small { font-size: .85rem; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: 1rem; margin-bottom: 1.5rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: var(--radius); padding: 1rem 1.1rem; }
-.cards .card strong { display: block; font-size: 1.6rem; }
+.cards .card strong { display: block; font-size: 1.6rem; } .cards .card strong.small { font-size: 1.1rem; }
 a.card { color: inherit; text-decoration: none; } a.card:hover, a.card:focus-visible { border-color: var(--accent); }
 .panel { background: var(--card); border: 1px solid var(--line); border-radius: var(--radius); padding: 1.1rem 1.25rem;
   margin-bottom: 1rem; }

@@ -62,15 +62,15 @@ export const handler = defineHandlers({
           </div>
           <Notice c={c} />
           <div class="cards">
-            <div class="card">
+            <a class="card" href={`/reviews?repo=${repo.id}`} data-testid="repo-review-count">
               <strong>{stat.reviews}</strong>reviews
-            </div>
-            <div class="card">
+            </a>
+            <a class="card" href={`/reviews?repo=${repo.id}`}>
               <strong>{stat.findings}</strong>findings
-            </div>
-            <div class="card">
+            </a>
+            <a class="card" href={`/reviews?repo=${repo.id}`}>
               <strong>{formatCost(stat.costUsd)}</strong>spent
-            </div>
+            </a>
             <div class="card">
               <strong class="small">{formatTime(stat.lastReviewAt)}</strong>last review
             </div>

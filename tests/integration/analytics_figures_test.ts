@@ -211,3 +211,20 @@ dbTest("the analytics page says so when the range has no reviews", async ({ db }
   assert.match(html, /No reviews in the last 30 days\./);
   assert.doesNotMatch(html, /data-chart=/);
 });
+
+dbTest("a repository page's review count links to exactly those reviews", async ({ db }) => {
+  const organization = await createOrganization(db, { name: "Acme" });
+  const owner = await createUser(db, { email: "ada@acme.test", name: "Ada" });
+  await addMembership(db, { userId: owner.id, organizationId: organization.id, role: "owner" });
+  const repo = await seedRepo(db, { fullName: "acme/api", organizationId: organization.id });
+  const other = await seedRepo(db, { fullName: "acme/web", organizationId: organization.id });
+  for (const prNumber of [1, 2, 3]) await seedReview(db, repo, { prNumber, title: `Change ${prNumber}` });
+  await seedReview(db, other, { prNumber: 4, title: "Elsewhere" });
+  const { token } = await createSession(db, owner.id, { ttlMs: 3_600_000 });
+  const app = createApp(await createTestDeps(db));
+  const get = async (path: string) =>
+    await (await app.request(path, { headers: { cookie: `loom_session=${token}` } })).text();
+  const { figure, href } = card(await get(`/repos/${repo.id}`), "repo-review-count");
+  assert.equal(figure, "3");
+  assert.equal([...(await get(href)).matchAll(/<tr data-review-id=/g)].length, 3);
+});
