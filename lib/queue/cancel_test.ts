@@ -16,6 +16,7 @@ import {
   enqueue,
   getJob,
   reapExpired,
+  yieldContendedGroups,
 } from "./mod.ts";
 
 const review = (headSha: string) => reviewPayload({ number: 1, headSha });
@@ -169,5 +170,68 @@ dbTest(
     } finally {
       await unlisten?.();
     }
+  },
+);
+
+dbTest(
+  "claim() from many connections at once never hands out two jobs of one pull request",
+  async (database) => {
+    // Ten groups of three pending jobs each, taken by six claimers on their own connections at the same instant,
+    // over and over: a claimer holds what it took for a moment, then completes it.
+    const groups = 10;
+    for (let job = 0; job < groups * 3; job++) {
+      await enqueue(database.db, "review_pull_request", reviewPayload({ number: job % groups }), {
+        groupKey: `pr${job % groups}`,
+      });
+    }
+    const held = new Map<string, string>();
+    const overlaps: string[] = [];
+    let done = 0;
+    const claimer = async (workerId: string) => {
+      const db = database.connect();
+      while (done < groups * 3) {
+        const [job] = await claim(db, workerId, { leaseMs: 60_000 });
+        if (!job) {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          continue;
+        }
+        const holder = held.get(job.groupKey!);
+        if (holder) overlaps.push(`${job.groupKey} held by ${holder} and ${workerId}`);
+        held.set(job.groupKey!, workerId);
+        await new Promise((resolve) => setTimeout(resolve, 3));
+        held.delete(job.groupKey!);
+        assert.equal(await complete(db, job, workerId), true);
+        done++;
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, (_, index) => claimer(`w${index}`)));
+    assert.deepEqual(overlaps, []);
+    const [row] = await database.db.query<{ count: number }>(
+      sql`select count(*) as count from jobs where status = 'completed' and attempts = 1`,
+    );
+    assert.equal(Number(row!.count), groups * 3, "a yielded claim spends no attempt");
+  },
+);
+
+dbTest(
+  "yieldContendedGroups() hands back a job whose pull request another worker took at the same instant",
+  async ({ db }) => {
+    const time = clock(1_000);
+    const options = { leaseMs: 60_000, now: time.now };
+    const first = await enqueue(db, "review_pull_request", review("a"), { groupKey: "pr1", now: time.now });
+    const second = await enqueue(db, "review_pull_request", review("b"), { groupKey: "pr1", now: time.now });
+    const [taken] = await claim(db, "w1", options);
+    assert.equal(taken?.id, first.id);
+    // What two simultaneous PostgreSQL claims leave behind: each read the group as free and took one job of it.
+    await db.exec(sql`update jobs set status = 'in_progress', locked_by = 'w2', locked_until = ${61_000},
+    attempts = 1 where id = ${second.id}`);
+    const raced = (await getJob(db, second.id))!;
+    assert.deepEqual([...await yieldContendedGroups(db, [raced], "w2", time.now())], [second.id]);
+    const handedBack = (await getJob(db, second.id))!;
+    assert.equal(handedBack.status, "pending");
+    assert.equal(handedBack.attempts, 0);
+    // The worker that looks second keeps its job: the other one has yielded.
+    assert.deepEqual([...await yieldContendedGroups(db, [taken!], "w1", time.now())], []);
+    assert.equal((await getJob(db, first.id))!.status, "in_progress");
   },
 );

@@ -1,4 +1,4 @@
-import { type Db, rawSql, sql, type SqlStatement } from "../db/mod.ts";
+import { type Db, joinSql, rawSql, sql, type SqlStatement } from "../db/mod.ts";
 import { type Job, toJob } from "./job.ts";
 
 export interface ClaimOptions {
@@ -68,5 +68,36 @@ export async function claim(db: Db, workerId: string, options: ClaimOptions): Pr
   const rows = db.dialect === "postgres"
     ? await db.query(statement)
     : await db.transaction((tx) => tx.query(statement));
-  return rows.map(toJob).sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || a.id - b.id);
+  const claimed = rows.map(toJob);
+  const yielded = db.dialect === "postgres"
+    ? await yieldContendedGroups(db, claimed, workerId, now)
+    : new Set();
+  return claimed.filter((job) => !yielded.has(job.id))
+    .sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || a.id - b.id);
+}
+
+/**
+ * Hands back every job of `jobs` whose pull request another worker also holds, without spending an attempt.
+ * Needed on PostgreSQL only: two claims running at the same instant each read the other's group as free (neither
+ * sees the other's uncommitted lease), so both can take a job of one pull request. Once both claims have
+ * committed, each sees the other's lease here; a claimer that sees one yields. If both look at the same time,
+ * both yield and the jobs wait for the next claim — never two at once. SQLite needs none of this: `BEGIN
+ * IMMEDIATE` runs claims one after the other.
+ */
+export async function yieldContendedGroups(
+  db: Db,
+  jobs: readonly Job[],
+  workerId: string,
+  now: number,
+): Promise<Set<number>> {
+  const grouped = jobs.filter((job) => job.groupKey !== null).map((job) => job.id);
+  if (grouped.length === 0) return new Set();
+  const released = await db.query<{ id: number }>(sql`
+    update jobs set status = 'pending', locked_by = null, locked_until = null,
+      attempts = case when attempts > 0 then attempts - 1 else 0 end, updated_at = ${now}
+    where id in (${joinSql(grouped)}) and locked_by = ${workerId} and status = 'in_progress'
+      and exists (select 1 from jobs as running where running.group_key = jobs.group_key
+        and running.id <> jobs.id and running.locked_until is not null and running.locked_until >= ${now})
+    returning id`);
+  return new Set(released.map((row) => Number(row.id)));
 }

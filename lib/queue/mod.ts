@@ -4,7 +4,7 @@
  */
 export { type Job, type JobStatus, type JobType, PermanentJobError, type TaskPayloads } from "./job.ts";
 export { enqueue, type EnqueueOptions, type EnqueueResult } from "./enqueue.ts";
-export { claim, type ClaimOptions } from "./claim.ts";
+export { claim, type ClaimOptions, yieldContendedGroups } from "./claim.ts";
 export {
   cancel,
   cancelGroup,
