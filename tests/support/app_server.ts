@@ -14,7 +14,8 @@ export const TEST_SETUP_TOKEN = "0123456789abcdef0123456789abcdef";
 export async function createTestDeps(db: Db, overrides: Partial<AppDeps> = {}): Promise<AppDeps> {
   return {
     db,
-    config: loadServerConfig({ LOOM_SECRET_KEY: TEST_SECRET_KEY }),
+    // A loaded test machine can take longer than the 800 ms production deadline for a healthy write.
+    config: loadServerConfig({ LOOM_SECRET_KEY: TEST_SECRET_KEY, LOOM_DB_REQUEST_TIMEOUT_MS: "10000" }),
     log: silentLogger,
     secretBox: await createSecretBox(TEST_SECRET_KEY),
     parsers: {},

@@ -79,7 +79,15 @@ export interface LoomProcess extends AsyncDisposable {
 export async function startLoom(env: Record<string, string>, args: string[] = []): Promise<LoomProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
-    env: { LOOM_PORT: "0", LOOM_HOSTNAME: "127.0.0.1", LOOM_LOG_LEVEL: "info", ...env },
+    env: {
+      LOOM_PORT: "0",
+      LOOM_HOSTNAME: "127.0.0.1",
+      LOOM_LOG_LEVEL: "info",
+      // A test machine running the suite in parallel can take longer than the 800 ms production deadline for a
+      // healthy write; a test that is about the deadline (an outage) sets it explicitly.
+      LOOM_DB_REQUEST_TIMEOUT_MS: "10000",
+      ...env,
+    },
     stdout: "piped",
     stderr: "piped",
     clearEnv: false,
