@@ -28,6 +28,7 @@ export async function enqueueCommand(
     author: event.author,
     deliveryId: event.deliveryId,
     ...(event.authorCanWrite === undefined ? {} : { authorCanWrite: event.authorCanWrite }),
+    ...(event.repoPublic === undefined ? {} : { repoPublic: event.repoPublic }),
   };
   return await enqueue(db, "pull_request_command", payload, {
     dedupeKey:

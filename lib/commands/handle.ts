@@ -1,7 +1,8 @@
 /**
  * Carries out one `@loom …` command from a pull-request comment (the `pull_request_command` job):
  * 1. parse the comment again (the job holds its text) and ignore anything that is not a command;
- * 2. refuse, with a polite reply, authors without write access to the repository;
+ * 2. refuse, with a polite reply, authors without write access to the repository (on a public repository at
+ *    most `LOOM_PUBLIC_AUTHOR_HOURLY_BUDGET` replies per author per hour, `lib/review/author_budget.ts`);
  * 3. act: enqueue a full review, pause or resume automatic reviews, answer a question about the diff, or stop
  *    posting a finding; then reply once.
  * Every reply carries `<!-- loom:reply to=<comment id> -->`: a retried job finds its reply and posts no second
@@ -29,6 +30,7 @@ import { normaliseTitle } from "../review/fingerprint.ts";
 import { fenceFor } from "../review/prompt.ts";
 import { type RedactionResult, redactMessages } from "../review/redact.ts";
 import { sanitizeMarkdown } from "../review/sanitize.ts";
+import { checkAuthorBudget } from "../review/author_budget.ts";
 import { replyMarker } from "../markers.ts";
 import { listOwnComments } from "../platforms/own_comments.ts";
 import { type Command, parseCommand } from "./parse.ts";
@@ -141,6 +143,15 @@ export async function handlePullRequestCommand(
     fallback: deps.permissionCheck ?? fallbackPermissionCheck(repo.platform, deps.server),
   });
   if (!allowed) {
+    // Only authors with write access, who are exempt, get further: a stranger's budget is spent on refusals.
+    const budget = await checkAuthorBudget(deps, {
+      repo,
+      author: payload.author,
+      kind: "command_reply",
+      repoPublic: payload.repoPublic,
+      isMaintainer: () => Promise.resolve(false),
+    });
+    if (!budget.allowed) return { status: "ignored", reason: budget.reason };
     await reply.post(
       `Thanks for asking, @${payload.author}! Only people with write access to this repository can give ` +
         "Loom commands, so I have left this one alone.",

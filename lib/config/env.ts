@@ -113,6 +113,12 @@ export const ServerConfig = z.object({
    * `deno-only` (Deno's permissions alone; the operator's explicit opt-out where bubblewrap cannot run).
    */
   scriptSandbox: z.enum(["bubblewrap", "deno-only"]).default("bubblewrap"),
+  /**
+   * Automatic reviews and command replies one author may cause per hour on the public repositories of one
+   * organization (0: unlimited). The pull request's maintainers and `@loom review` are exempt; 10 covers a busy
+   * contributor's pushes while capping what a stranger can spend of the owner's model budget.
+   */
+  publicAuthorHourlyBudget: z.coerce.number().int().min(0).default(10),
   /** Every environment variable, kept so allowlisted `api_key_env` names can be resolved. */
   env: z.record(z.string(), z.string()).default({}),
 });
@@ -167,6 +173,7 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_WORKER_METRICS_PORT: "workerMetricsPort",
   LOOM_RETENTION_DAYS: "retentionDays",
   LOOM_SCRIPT_SANDBOX: "scriptSandbox",
+  LOOM_PUBLIC_AUTHOR_HOURLY_BUDGET: "publicAuthorHourlyBudget",
 };
 
 /** Every environment variable `loadServerConfig` reads by name (`LOOM_LLM_PRICES` is read by the pricing table). */

@@ -24,6 +24,8 @@ import postgres0010 from "../../migrations/postgres/0010_review_history.sql" wit
 import sqlite0010 from "../../migrations/sqlite/0010_review_history.sql" with { type: "text" };
 import postgres0011 from "../../migrations/postgres/0011_webhook_head_check.sql" with { type: "text" };
 import sqlite0011 from "../../migrations/sqlite/0011_webhook_head_check.sql" with { type: "text" };
+import postgres0012 from "../../migrations/postgres/0012_author_budget.sql" with { type: "text" };
+import sqlite0012 from "../../migrations/sqlite/0012_author_budget.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
 
 export interface Migration {
@@ -45,6 +47,7 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 9, name: "0009_cancellation_and_backoff", text: postgres0009 },
     { version: 10, name: "0010_review_history", text: postgres0010 },
     { version: 11, name: "0011_webhook_head_check", text: postgres0011 },
+    { version: 12, name: "0012_author_budget", text: postgres0012 },
   ],
   sqlite: [
     { version: 1, name: "0001_initial", text: sqlite0001 },
@@ -58,5 +61,6 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 9, name: "0009_cancellation_and_backoff", text: sqlite0009 },
     { version: 10, name: "0010_review_history", text: sqlite0010 },
     { version: 11, name: "0011_webhook_head_check", text: sqlite0011 },
+    { version: 12, name: "0012_author_budget", text: sqlite0012 },
   ],
 };

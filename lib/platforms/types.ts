@@ -35,6 +35,10 @@ export interface PullRequestEvent {
   baseRef: string;
   /** Head sha before this push, when the platform sends it (GitHub `before`, GitLab `oldrev`). */
   beforeSha?: string;
+  /** Whether the platform says the author can write to the repository, when it says so in the payload. */
+  authorCanWrite?: boolean;
+  /** Whether the repository is public, when the payload says; absent is treated as private (no author budget). */
+  repoPublic?: boolean;
 }
 
 /** A comment on a pull request (commands such as `@loom review`). */
@@ -49,6 +53,8 @@ export interface CommentEvent {
   authorIsBot: boolean;
   /** Whether the platform says the author can write to the repository, when it says so in the payload. */
   authorCanWrite?: boolean;
+  /** Whether the repository is public, when the payload says; absent is treated as private (no author budget). */
+  repoPublic?: boolean;
 }
 
 export type WebhookEvent = PullRequestEvent | CommentEvent;

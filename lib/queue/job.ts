@@ -19,6 +19,10 @@ export interface TaskPayloads {
     draft: boolean;
     action: "opened" | "synchronize" | "reopened" | "ready_for_review" | "manual";
     deliveryId?: string;
+    /** The webhook's word on the pull-request author's write access, when it had one. */
+    authorCanWrite?: boolean;
+    /** Whether the webhook said the repository is public; absent counts as private (no author budget). */
+    repoPublic?: boolean;
   };
   /** A `@loom …` command in a pull-request comment (`lib/commands`). */
   pull_request_command: {
@@ -32,6 +36,8 @@ export interface TaskPayloads {
     /** The webhook's word on the author's write access, when it had one. */
     authorCanWrite?: boolean;
     deliveryId: string;
+    /** Whether the webhook said the repository is public; absent counts as private (no author budget). */
+    repoPublic?: boolean;
   };
 }
 

@@ -54,6 +54,7 @@ import { type IncrementalPlan, outdatedThreads, planIncremental } from "./increm
 import { planPublication, publishReview, renderPublication } from "./publish.ts";
 import { UnreviewableError } from "./unreviewable.ts";
 import { guardPosting, type JobLifecycle } from "./posting_guard.ts";
+import { type AuthorBudgetDecision, checkAuthorBudget } from "./author_budget.ts";
 
 export interface ReviewDeps {
   db: Db;
@@ -206,6 +207,16 @@ async function reviewHead(
     // An edit of the title or reviewers re-sends the same head; it was reviewed already.
     return { status: "skipped", reason: `Head ${pr.headSha} was already reviewed` };
   }
+  if (payload.action !== "manual") {
+    const budget = await checkAuthorBudget(deps, {
+      repo,
+      author: pr.author,
+      kind: "review",
+      repoPublic: payload.repoPublic,
+      isMaintainer: () => authorIsMaintainer(unguarded, ref, pr.author, payload.authorCanWrite),
+    });
+    if (!budget.allowed) return await recordBudgetSkip(deps, job, { repo, pr, budget });
+  }
   // `@loom review` of a head that has a summary posts a new one; the same job retried after posting does not.
   const repostSummary = payload.action === "manual" && state.lastJobId !== job.id;
   const reviewId = await startReview(deps.db, {
@@ -250,6 +261,48 @@ async function reviewHead(
     incremental: payload.action === "synchronize",
     signal,
   });
+}
+
+/** The webhook's word on the author's write access, else the platform's when its client can tell (GitHub). */
+async function authorIsMaintainer(
+  client: PlatformClient,
+  ref: PullRequestRef,
+  author: string,
+  fromWebhook: boolean | undefined,
+): Promise<boolean> {
+  if (fromWebhook !== undefined) return fromWebhook;
+  const canWrite =
+    (client as { canWrite?: (pr: PullRequestRef, login: string) => Promise<boolean> }).canWrite;
+  return typeof canWrite === "function" ? await canWrite.call(client, ref, author) : false;
+}
+
+/** A review the author's budget refused: a `skipped` record with the reason, so the history shows it. */
+async function recordBudgetSkip(
+  deps: ReviewDeps,
+  job: ReviewJob,
+  input: {
+    repo: Repo;
+    pr: { headSha: string; baseSha: string; title: string; author: string };
+    budget: Extract<AuthorBudgetDecision, { allowed: false }>;
+  },
+): Promise<ReviewOutcome> {
+  const now = deps.now ?? Date.now;
+  const reviewId = await startReview(deps.db, {
+    repoId: input.repo.id,
+    prNumber: job.payload.number,
+    headSha: input.pr.headSha,
+    baseSha: input.pr.baseSha,
+    title: input.pr.title,
+    author: input.pr.author,
+    jobId: job.id,
+    action: job.payload.action,
+  }, now);
+  await finishReview(deps.db, reviewId, {
+    status: "skipped",
+    error: input.budget.reason,
+    nextStep: input.budget.nextStep,
+  }, now);
+  return { status: "skipped", reason: input.budget.reason, reviewId };
 }
 
 async function reviewFiles(input: {

@@ -268,6 +268,8 @@ function deliveryAction(repo: Repo, deliveryId: string, event: WebhookEvent | nu
       draft: event.draft,
       action: event.action as "opened" | "synchronize" | "reopened" | "ready_for_review",
       deliveryId,
+      ...(event.repoPublic === undefined ? {} : { repoPublic: event.repoPublic }),
+      ...(event.authorCanWrite === undefined ? {} : { authorCanWrite: event.authorCanWrite }),
     },
     dedupeKey: `review:${groupKey}@${event.headSha}`,
     groupKey,

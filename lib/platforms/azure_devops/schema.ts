@@ -16,7 +16,8 @@ const CommitRef = z.object({ commitId: z.string().min(1) });
 export const Repository = z.object({
   id: z.string(),
   name: z.string().min(1),
-  project: z.object({ id: z.string().nullish(), name: z.string().min(1) }),
+  /** `visibility`: `private` or `public` (a public project's repositories are readable by anyone). */
+  project: z.object({ id: z.string().nullish(), name: z.string().min(1), visibility: z.string().nullish() }),
 });
 
 export const GitPullRequest = z.object({

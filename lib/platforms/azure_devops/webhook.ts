@@ -99,7 +99,14 @@ function pullRequestEvent(
     // The target tip at the last merge attempt; the client diffs against the iteration's merge base instead.
     baseSha: pullRequest.lastMergeTargetCommit.commitId,
     baseRef: stripHeads(pullRequest.targetRefName),
+    repoPublic: isPublic(pullRequest),
   };
+}
+
+function isPublic(pullRequest: GitPullRequest): boolean | undefined {
+  // Service hooks may send `unchanged` (not reported) instead of `private`/`public`: that says nothing.
+  const visibility = pullRequest.repository.project.visibility?.toLowerCase();
+  return visibility === "public" ? true : visibility === "private" ? false : undefined;
 }
 
 /** Webhook verification and parsing for Azure DevOps "Web Hooks" service-hook subscriptions. */
@@ -184,6 +191,7 @@ export const azureDevopsWebhook: WebhookParser = {
         body: comment.content ?? "",
         author: identityName(comment.author),
         authorIsBot: false,
+        repoPublic: isPublic(pullRequest),
       };
       return event;
     }

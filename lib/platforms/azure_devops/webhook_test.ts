@@ -49,6 +49,7 @@ Deno.test("azureDevopsWebhook.parse() maps git.pullrequest.created to an opened 
     headRef: "mytopic",
     baseSha: "a511f535b1ea495ee0c903badb68fbc83772c882",
     baseRef: "master",
+    repoPublic: undefined,
   });
 });
 
@@ -81,6 +82,7 @@ Deno.test("azureDevopsWebhook.parse() maps a new pull-request comment to a comme
     body: "@loom review",
     author: "fabrikamfiber4@hotmail.com",
     authorIsBot: false,
+    repoPublic: undefined,
   });
 });
 

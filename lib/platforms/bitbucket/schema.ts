@@ -35,6 +35,7 @@ export type BitbucketPullRequest = z.infer<typeof BitbucketPullRequest>;
 export const BitbucketRepository = z.object({
   "full_name": z.string().min(1),
   uuid: z.string().nullish(),
+  "is_private": z.boolean().nullish(),
 });
 
 export const BitbucketComment = z.object({

@@ -37,6 +37,10 @@ function isBot(user: BitbucketUser | null | undefined): boolean {
   return user?.type === "app_user";
 }
 
+function isPublic(repository: { "is_private"?: boolean | null }): boolean | undefined {
+  return typeof repository.is_private === "boolean" ? !repository.is_private : undefined;
+}
+
 function repositoryFullName(body: unknown): string | null {
   if (typeof body !== "object" || body === null) return null;
   const repository = (body as { repository?: unknown }).repository;
@@ -91,6 +95,7 @@ export const bitbucketWebhook: WebhookParser = {
         headRef: pullRequest.source.branch.name,
         baseSha: pullRequest.destination.commit.hash,
         baseRef: pullRequest.destination.branch.name,
+        repoPublic: isPublic(payload.repository),
       };
       return event;
     }
@@ -106,6 +111,7 @@ export const bitbucketWebhook: WebhookParser = {
         body: payload.comment.content.raw ?? "",
         author: userName(author),
         authorIsBot: isBot(author),
+        repoPublic: isPublic(payload.repository),
       };
       return event;
     }

@@ -81,6 +81,7 @@ Deno.test("bitbucketWebhook.parse() maps pullrequest:created to an opened event"
     headRef: "branch2",
     baseSha: "ce5965ddd289",
     baseRef: "master",
+    repoPublic: false,
   });
 });
 
@@ -117,6 +118,7 @@ Deno.test("bitbucketWebhook.parse() maps pullrequest:comment_created to a commen
     // The sample comment has no `user`, so the actor who triggered the event is the author.
     author: "emmap1",
     authorIsBot: false,
+    repoPublic: false,
   });
 });
 

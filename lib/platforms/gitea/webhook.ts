@@ -15,7 +15,17 @@ import { parseWebhookPayload, requireWebhookObject } from "../webhook_payload.ts
 import { equalBytes, formFieldBytes, hmacSha256 } from "../webhook_hmac.ts";
 
 const User = z.object({ "login": z.string() });
-const Repository = z.object({ "id": z.number().optional(), "full_name": z.string() });
+const Repository = z.object({
+  "id": z.number().optional(),
+  "full_name": z.string(),
+  "private": z.boolean().optional(),
+  /** Visible to every signed-in user of the instance, not to strangers (Gitea 1.13+). */
+  "internal": z.boolean().optional(),
+});
+
+function isPublic(repository: { private?: boolean; internal?: boolean }): boolean | undefined {
+  return repository.private === undefined ? undefined : !repository.private && repository.internal !== true;
+}
 
 const PullRequestHook = z.object({
   "action": z.string(),
@@ -134,6 +144,7 @@ function parsePullRequest(deliveryId: string, body: unknown): PullRequestEvent |
     // Diffs and review lines are relative to the merge base, not to the target branch tip.
     baseSha: pr.merge_base || pr.base.sha,
     baseRef: pr.base.ref,
+    repoPublic: isPublic(hook.repository),
   };
 }
 
@@ -151,6 +162,7 @@ function parseComment(deliveryId: string, body: unknown): CommentEvent | null {
     body: hook.comment.body,
     author: hook.comment.user.login,
     authorIsBot: isBotLogin(hook.comment.user.login),
+    repoPublic: isPublic(hook.repository),
   };
 }
 

@@ -120,6 +120,7 @@ Deno.test("giteaWebhook.parse() turns an opened pull request into a pull_request
     headRef: "master",
     baseSha: "67b56589a45103f891bdee7c0546e5d40bc02001",
     baseRef: "master",
+    repoPublic: true,
   });
 });
 
@@ -169,6 +170,7 @@ Deno.test("giteaWebhook.parse() turns a comment on a pull request into a comment
     body: "example",
     author: "example",
     authorIsBot: false,
+    repoPublic: true,
   });
 });
 

@@ -14,6 +14,9 @@ const GitHubUser = z.object({
 const GitHubRepository = z.object({
   id: z.number().int().optional(),
   "full_name": z.string().min(1),
+  private: z.boolean().optional(),
+  /** `public`, `private` or `internal` (Enterprise: visible to every member of the enterprise, not to strangers). */
+  visibility: z.string().optional(),
 });
 
 const GitHubBranch = z.object({ sha: z.string().min(1), ref: z.string().min(1) });
@@ -36,6 +39,8 @@ export const GitHubPullRequestPayload = z.object({
     title: z.string(),
     draft: z.boolean().nullish(),
     user: GitHubUser,
+    /** The author's relation to the repository (`OWNER`, `MEMBER`, `COLLABORATOR`, `CONTRIBUTOR`, `NONE`…). */
+    "author_association": z.string().optional(),
     head: GitHubBranch,
     base: GitHubBranch,
   }),

@@ -43,6 +43,12 @@ function canWrite(association: string | undefined): boolean | undefined {
   return association === undefined ? undefined : WRITE_ASSOCIATIONS.has(association);
 }
 
+/** Public when GitHub says `visibility: "public"`, or, without `visibility`, `private: false`; else unknown. */
+function isPublic(repository: { private?: boolean; visibility?: string }): boolean | undefined {
+  if (repository.visibility !== undefined) return repository.visibility === "public";
+  return repository.private === undefined ? undefined : !repository.private;
+}
+
 function parsePullRequest(
   deliveryId: string,
   body: unknown,
@@ -65,6 +71,10 @@ function parsePullRequest(
     baseRef: pullRequest.base.ref,
   };
   if (payload.repository.id !== undefined) event.repoId = String(payload.repository.id);
+  const repoPublic = isPublic(payload.repository);
+  if (repoPublic !== undefined) event.repoPublic = repoPublic;
+  const authorCanWrite = canWrite(pullRequest.author_association);
+  if (authorCanWrite !== undefined) event.authorCanWrite = authorCanWrite;
   if (action === "synchronize" && payload.before !== undefined) event.beforeSha = payload.before;
   return event;
 }
@@ -86,6 +96,8 @@ function parseComment(
   if (payload.repository.id !== undefined) event.repoId = String(payload.repository.id);
   const authorCanWrite = canWrite(payload.comment.author_association);
   if (authorCanWrite !== undefined) event.authorCanWrite = authorCanWrite;
+  const repoPublic = isPublic(payload.repository);
+  if (repoPublic !== undefined) event.repoPublic = repoPublic;
   return event;
 }
 

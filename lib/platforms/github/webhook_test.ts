@@ -108,6 +108,7 @@ Deno.test("githubWebhook.parse() maps the go-playground pull_request fixture to 
     headRef: "changes",
     baseSha: "9049f1265b7d61be4a8904a9a27120d2064dab3b",
     baseRef: "master",
+    repoPublic: true,
   };
   assert.deepEqual(githubWebhook.parse(headersFor("pull_request"), body), expected);
 });
@@ -187,6 +188,7 @@ Deno.test("githubWebhook.parse() maps a conversation comment on a pull request t
     author: "chhsia0",
     authorIsBot: false,
     authorCanWrite: true,
+    repoPublic: true,
   };
   assert.deepEqual(githubWebhook.parse(headersFor("issue_comment"), body), expected);
 });

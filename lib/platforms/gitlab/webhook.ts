@@ -15,7 +15,16 @@ export const SIGNING_TOKEN_PREFIX = "whsec_";
 const Project = z.object({
   "id": z.number().optional(),
   "path_with_namespace": z.string(),
+  /** 0 private, 10 internal (every signed-in user of the instance), 20 public. */
+  "visibility_level": z.number().optional(),
 });
+
+/** GitLab's `visibility_level` of a public project. */
+const GITLAB_PUBLIC = 20;
+
+function isPublic(project: { visibility_level?: number }): boolean | undefined {
+  return project.visibility_level === undefined ? undefined : project.visibility_level === GITLAB_PUBLIC;
+}
 
 const User = z.object({ "username": z.string() });
 
@@ -155,6 +164,7 @@ function parseMergeRequest(deliveryId: string, body: unknown): PullRequestEvent 
     baseSha: "",
     baseRef: attributes.target_branch,
     beforeSha: attributes.oldrev ?? undefined,
+    repoPublic: isPublic(hook.project),
   };
 }
 
@@ -179,6 +189,7 @@ function parseNote(deliveryId: string, body: unknown): CommentEvent | null {
     body: attributes.note,
     author: hook.user.username,
     authorIsBot: isBotUsername(hook.user.username),
+    repoPublic: isPublic(hook.project),
   };
 }
 

@@ -123,6 +123,7 @@ Deno.test("gitlabWebhook.parse() turns an opened merge request into a pull_reque
     baseSha: "",
     baseRef: "master",
     beforeSha: undefined,
+    repoPublic: true,
   });
 });
 
@@ -177,6 +178,7 @@ Deno.test("gitlabWebhook.parse() turns a new merge request note into a comment e
     body: "This MR needs work.",
     author: "root",
     authorIsBot: false,
+    repoPublic: false,
   });
 });
 
