@@ -132,6 +132,27 @@ dbTest("POST /api/webhooks/github enqueues one review job for an opened pull req
   assert.equal(wakeups(), 1);
 });
 
+dbTest(
+  "POST /api/webhooks/github carries the repository's visibility and the author's write access into the jobs",
+  async (database) => {
+    const { send, payload } = await setup(database);
+    const opened = structuredClone(payload);
+    opened.repository.private = false;
+    opened.repository.visibility = "public";
+    opened.pull_request.author_association = "NONE";
+    const review = await getJob(database.db, (await send(opened, "pull_request", "delivery-v1")).body.jobId);
+    assert.equal(review?.type, "review_pull_request");
+    assert.equal((review?.payload as { repoPublic?: boolean }).repoPublic, true);
+    assert.equal((review?.payload as { authorCanWrite?: boolean }).authorCanWrite, false);
+
+    const asked = comment(opened, "@loom explain why");
+    asked.comment.author_association = "NONE";
+    const command = await getJob(database.db, (await send(asked, "issue_comment", "delivery-v2")).body.jobId);
+    assert.equal(command?.type, "pull_request_command");
+    assert.equal((command?.payload as { repoPublic?: boolean }).repoPublic, true);
+  },
+);
+
 dbTest("POST /api/webhooks/github ignores a replayed delivery and dedupes a redelivery", async (database) => {
   const { post, signed, counts, payload } = await setup(database);
   const request = await signed(payload, "pull_request", "delivery-1");
