@@ -58,7 +58,10 @@ export function withSharedBackoff(client: LlmClient, options: SharedBackoffOptio
   };
   const after = async (error: unknown) => {
     if (error instanceof LlmError && error.status === 429 && error.retryAfterMs !== undefined) {
-      await options.store.defer(client.provider, await options.keyFingerprint, now() + error.retryAfterMs);
+      // A store that cannot take the wait (a database outage) must not hide the 429: its `retryAfterMs` still
+      // keeps this job's next attempt back (`fail` in `lib/queue/settle.ts`).
+      await options.store.defer(client.provider, await options.keyFingerprint, now() + error.retryAfterMs)
+        .catch(() => {});
     }
   };
   return {

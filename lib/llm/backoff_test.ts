@@ -66,3 +66,21 @@ Deno.test("parseRateLimitReset() reads OpenAI durations and Anthropic reset time
   assert.equal(parseRateLimitReset(new Headers({ "x-ratelimit-reset-tokens": "soon" }), at), undefined);
   assert.equal(parseRateLimitReset(new Headers(), at), undefined);
 });
+
+Deno.test("withSharedBackoff() passes the provider's 429 on when the store cannot record the wait", async () => {
+  await using openai = await startFakeOpenAI({
+    reply: () => ({ status: 429, headers: { "retry-after": "30" } }),
+  });
+  const store: BackoffStore = {
+    notBefore: () => Promise.resolve(null),
+    defer: () => Promise.reject(new Error("Cannot reach the database")),
+  };
+  const client = createLlmClient(
+    { provider: "openai", model: "gpt-4o-mini", baseUrl: openai.url, apiKey: "sk-one" },
+    { maxRetries: 0, backoff: { store, keyFingerprint: "f" } },
+  );
+  await assert.rejects(
+    client.chat([{ role: "user", content: "hi" }]),
+    (error: unknown) => error instanceof LlmError && error.status === 429 && error.retryAfterMs === 30_000,
+  );
+});
