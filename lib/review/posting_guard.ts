@@ -39,6 +39,15 @@ export function sameHead(current: string, expected: string): boolean {
   return current.startsWith(expected) || expected.startsWith(current);
 }
 
+/**
+ * Why the job's head is no longer the one to review — the pull request is not open, or its head moved — or null.
+ */
+export function headMovedReason(pr: { state: string; headSha: string }, headSha: string): string | null {
+  if (pr.state !== "open") return `Pull request is ${pr.state}`;
+  if (!sameHead(pr.headSha, headSha)) return `Superseded: the head moved from ${headSha} to ${pr.headSha}`;
+  return null;
+}
+
 /** Wraps `client` so each write is checked first; reads pass through unchanged. */
 export function guardPosting(client: PlatformClient, options: PostingGuardOptions): PlatformClient {
   const { ref, headSha, signal, lifecycle } = options;
@@ -48,12 +57,7 @@ export function guardPosting(client: PlatformClient, options: PostingGuardOption
   };
   const assertCurrent = async () => {
     await assertLive();
-    const pr = await client.getPullRequest(ref);
-    let reason: string | null = null;
-    if (pr.state !== "open") reason = `Pull request is ${pr.state}`;
-    else if (!sameHead(pr.headSha, headSha)) {
-      reason = `Superseded: the head moved from ${headSha} to ${pr.headSha}`;
-    }
+    const reason = headMovedReason(await client.getPullRequest(ref), headSha);
     if (reason === null) return await assertLive();
     if (lifecycle) lifecycle.cancel(reason);
     throw new DOMException(`Cannot post the review: ${reason}`, "AbortError");

@@ -53,7 +53,7 @@ import { fingerprint } from "./fingerprint.ts";
 import { type IncrementalPlan, outdatedThreads, planIncremental } from "./incremental.ts";
 import { planPublication, publishReview, renderPublication } from "./publish.ts";
 import { UnreviewableError } from "./unreviewable.ts";
-import { guardPosting, type JobLifecycle } from "./posting_guard.ts";
+import { guardPosting, headMovedReason, type JobLifecycle } from "./posting_guard.ts";
 import { type AuthorBudgetDecision, checkAuthorBudget } from "./author_budget.ts";
 
 export interface ReviewDeps {
@@ -155,14 +155,9 @@ async function reviewHead(
   Object.assign(run, { client, ref, headSha: payload.headSha });
 
   const pr = await client.getPullRequest(ref);
-  if (pr.state !== "open") return { status: "skipped", reason: `Pull request is ${pr.state}` };
-  // Bitbucket webhooks carry 12-character hashes while its API returns full ones, so compare as prefixes.
-  if (!pr.headSha.startsWith(payload.headSha) && !payload.headSha.startsWith(pr.headSha)) {
-    return {
-      status: "skipped",
-      reason: `Superseded: the head moved from ${payload.headSha} to ${pr.headSha}`,
-    };
-  }
+  // Bitbucket webhooks carry 12-character hashes while its API returns full ones: `sameHead` compares prefixes.
+  const moved = headMovedReason(pr, payload.headSha);
+  if (moved !== null) return { status: "skipped", reason: moved };
   const state = await readPullRequestState(
     deps.db,
     { repoId: repo.id, prNumber: payload.number },
