@@ -128,7 +128,35 @@ async function scenario(db: Parameters<typeof createReviewEnv>[0]) {
     model.releaseA();
     await worker;
   };
-  return { env, model, headA, headB: b.headSha, deliver, review, pushB, requestsOfA, jobs, until, stop };
+  /** Waits for the old head's model calls to close, and checks each closed within a second of `since`. */
+  const assertAbortedWithinOneSecond = async (since: number, event: string) => {
+    await until(
+      () => requestsOfA().every((request) => request.clientClosedAt !== undefined),
+      "the old head's model calls to be aborted",
+      10_000,
+    );
+    for (const request of requestsOfA()) {
+      const closedAfterMs = request.clientClosedAt! - since;
+      assert.ok(
+        closedAfterMs < WITHIN_ONE_SECOND,
+        `model call aborted ${closedAfterMs} ms after the ${event}`,
+      );
+    }
+  };
+  return {
+    env,
+    model,
+    headA,
+    headB: b.headSha,
+    deliver,
+    review,
+    pushB,
+    requestsOfA,
+    jobs,
+    until,
+    assertAbortedWithinOneSecond,
+    stop,
+  };
 }
 
 const isWrite = (request: RecordedRequest) => request.method !== "GET" && request.method !== "HEAD";
@@ -171,15 +199,7 @@ dbTest(
       const mark = run.env.github.requests.length;
       const pushedAt = Date.now();
       await run.deliver("pull_request.synchronize", run.review(run.headB, "synchronize"));
-      await run.until(
-        () => run.requestsOfA().every((request) => request.clientClosedAt !== undefined),
-        "the old head's model calls to be aborted",
-        10_000,
-      );
-      for (const request of run.requestsOfA()) {
-        const closedAfterMs = request.clientClosedAt! - pushedAt;
-        assert.ok(closedAfterMs < WITHIN_ONE_SECOND, `model call aborted ${closedAfterMs} ms after the push`);
-      }
+      await run.assertAbortedWithinOneSecond(pushedAt, "push");
       await run.until(
         async () => (await run.jobs()).some((job) => job.headSha === run.headB && job.status === "completed"),
         "the new head's review",
@@ -251,15 +271,7 @@ dbTest("closing the pull request during the model call aborts it and posts nothi
       groupKey: GROUP,
       reason: "Pull request closed",
     });
-    await run.until(
-      () => run.requestsOfA().every((request) => request.clientClosedAt !== undefined),
-      "the model calls to be aborted",
-      10_000,
-    );
-    for (const request of run.requestsOfA()) {
-      const closedAfterMs = request.clientClosedAt! - closedAt;
-      assert.ok(closedAfterMs < WITHIN_ONE_SECOND, `model call aborted ${closedAfterMs} ms after the close`);
-    }
+    await run.assertAbortedWithinOneSecond(closedAt, "close");
     await run.until(async () => (await run.jobs())[0]!.lockedBy === null, "the cancelled run to stop");
     run.model.releaseA();
     await new Promise((resolve) => setTimeout(resolve, 300));
