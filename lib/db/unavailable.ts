@@ -51,17 +51,60 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  * the database is out of reach.
  */
 export function withinDatabaseDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new DatabaseUnavailableError(`Cannot reach the database: no answer within ${ms} ms`)),
-      ms,
-    );
-    work.then(resolve, (error) => {
-      reject(
-        isDatabaseUnavailable(error)
-          ? new DatabaseUnavailableError("Cannot reach the database", { cause: error })
-          : error,
-      );
-    }).finally(() => clearTimeout(timer));
-  });
+  return createDatabaseDeadline(ms).within(work);
+}
+
+/**
+ * The database deadline of one request whose work also waits on something else: time spent in `excluding` (a
+ * platform request, which has its own deadline — 3 s for the webhook head check) is not charged to the database,
+ * so a slow platform is not answered as "the database is unavailable".
+ */
+export interface DatabaseDeadline {
+  /** Resolves with `work`, or rejects with `DatabaseUnavailableError` as `withinDatabaseDeadline` does. */
+  within<T>(work: Promise<T>): Promise<T>;
+  /** Waits for `other` with the deadline's clock stopped. */
+  excluding<T>(other: Promise<T>): Promise<T>;
+}
+
+export function createDatabaseDeadline(ms: number): DatabaseDeadline {
+  let remaining = ms;
+  let startedAt = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let expire: (() => void) | undefined;
+  let outside = 0;
+  const start = () => {
+    startedAt = Date.now();
+    timer = setTimeout(() => expire?.(), Math.max(0, remaining));
+  };
+  const stop = () => {
+    clearTimeout(timer);
+    remaining -= Date.now() - startedAt;
+  };
+  return {
+    within(work) {
+      return new Promise((resolve, reject) => {
+        expire = () =>
+          reject(new DatabaseUnavailableError(`Cannot reach the database: no answer within ${ms} ms`));
+        if (outside === 0) start();
+        work.then(resolve, (error) => {
+          reject(
+            isDatabaseUnavailable(error)
+              ? new DatabaseUnavailableError("Cannot reach the database", { cause: error })
+              : error,
+          );
+        }).finally(() => {
+          clearTimeout(timer);
+          expire = undefined;
+        });
+      });
+    },
+    async excluding(other) {
+      if (outside++ === 0 && expire) stop();
+      try {
+        return await other;
+      } finally {
+        if (--outside === 0 && expire) start();
+      }
+    },
+  };
 }

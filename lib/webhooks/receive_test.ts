@@ -25,12 +25,15 @@ function example(name: string, action: string): Payload {
 
 async function setup(
   database: TestDatabase,
-  options: { paused?: boolean; readPullRequest?: ReadPullRequest } = {},
+  options: { paused?: boolean; readPullRequest?: ReadPullRequest; databaseDeadlineMs?: number } = {},
 ) {
   const deps = await createTestDeps(database.db, {
     parsers: { github: githubWebhook },
     readPullRequest: options.readPullRequest,
   });
+  if (options.databaseDeadlineMs !== undefined) {
+    deps.config = { ...deps.config, databaseRequestTimeoutMs: options.databaseDeadlineMs };
+  }
   const box = deps.secretBox;
   let decryptions = 0;
   deps.secretBox = {
@@ -384,6 +387,26 @@ dbTest(
     assert.equal((await send(pushed(payload, "b".repeat(40)), "pull_request", "d2")).status, 401);
     assert.equal((await send(comment(payload, "@loom review"), "issue_comment", "d3")).status, 401);
     assert.deepEqual(await counts(), { jobs: 0, deliveries: 0 });
+  },
+);
+
+dbTest(
+  "POST /api/webhooks/github does not charge a slow head check to the database deadline",
+  async (database) => {
+    // The platform answers the head check after 2.5 s, within its own 3 s deadline but past the database's 2 s.
+    const { send, payload } = await setup(database, {
+      databaseDeadlineMs: 2_000,
+      readPullRequest: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
+        return { state: "open", headSha: "b".repeat(40) };
+      },
+    });
+    const first = await send(pushed(payload, "a".repeat(40)), "pull_request", "d1");
+    assert.equal(first.body.outcome, "enqueued");
+    const push = await send(pushed(payload, "b".repeat(40)), "pull_request", "d2");
+    assert.equal(push.status, 202, `not a 503 "database is unavailable": ${JSON.stringify(push.body)}`);
+    assert.equal(push.body.outcome, "enqueued");
+    assert.equal((await getJob(database.db, first.body.jobId))?.status, "cancelled");
   },
 );
 

@@ -1,6 +1,6 @@
 import { defineHandlers } from "../../../lib/http/define.ts";
 import { receiveWebhook } from "../../../lib/webhooks/receive.ts";
-import { isDatabaseUnavailable, withinDatabaseDeadline } from "../../../lib/db/unavailable.ts";
+import { createDatabaseDeadline, isDatabaseUnavailable } from "../../../lib/db/unavailable.ts";
 
 export const handler = defineHandlers({
   async POST(c) {
@@ -9,6 +9,9 @@ export const handler = defineHandlers({
     // Only known platforms become label values, so random URLs cannot grow the metric without bound.
     const requested = c.req.param("platform") ?? "";
     const platform = Object.hasOwn(deps.parsers, requested) ? requested : "unknown";
+    // The head check asks the platform (its own 3 s deadline): that wait is not the database's.
+    const deadline = createDatabaseDeadline(deps.config.databaseRequestTimeoutMs);
+    const readPullRequest = deps.readPullRequest;
     const receiving = receiveWebhook(
       {
         db: deps.db,
@@ -18,11 +21,11 @@ export const handler = defineHandlers({
         cache: deps.webhookCache,
         now: deps.now,
         onEnqueued: deps.onEnqueued,
-        readPullRequest: deps.readPullRequest,
+        readPullRequest: readPullRequest && ((repo, ref) => deadline.excluding(readPullRequest(repo, ref))),
         maxBytes: deps.config.maxWebhookBytes,
       },
       {
-        platform: c.req.param("platform") ?? "",
+        platform: requested,
         headers: c.req.raw.headers,
         rawBody,
         repoId: c.req.query("repo"),
@@ -30,7 +33,7 @@ export const handler = defineHandlers({
     );
     let result;
     try {
-      result = await withinDatabaseDeadline(receiving, deps.config.databaseRequestTimeoutMs);
+      result = await deadline.within(receiving);
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
       // Within the platforms' 10 s delivery timeout, and a 5xx they report as a failed delivery to redeliver.
@@ -44,9 +47,11 @@ export const handler = defineHandlers({
     }
     if (result.status >= 400) {
       c.var.log.warn("Webhook rejected", { status: result.status, reason: result.reason });
-    }
-    if (result.status >= 400) deps.metrics?.webhooksRejected.inc({ platform, status: String(result.status) });
-    else deps.metrics?.webhooksReceived.inc({ platform, outcome: result.body.outcome ?? result.body.status });
+      deps.metrics?.webhooksRejected.inc({ platform, status: String(result.status) });
+    } else {deps.metrics?.webhooksReceived.inc({
+        platform,
+        outcome: result.body.outcome ?? result.body.status,
+      });}
     return c.json(result.body, result.status);
   },
 });
