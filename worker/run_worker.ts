@@ -176,6 +176,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         options.metrics?.reviewDuration.observe({ outcome }, (performance.now() - started) / 1000);
       }
     };
+    // A job cancelled after its task's last look keeps this worker's lease (`cancel` leaves it until the worker
+    // stops), so a settle that finds the job no longer in progress lets that lease go too.
+    const letGoIfCancelled = () =>
+      recordUntilDone(jobLog, () => endCancelled(options.db, job, workerId, now)).catch(() => false);
     jobLog.info("Job started");
     try {
       const task = options.tasks[job.type] as Task;
@@ -183,6 +187,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       if (controller.signal.aborted) throw controller.signal.reason;
       clearInterval(beat);
       const completed = await recordUntilDone(jobLog, () => complete(options.db, job, workerId, { now }));
+      if (!completed) await letGoIfCancelled();
       record(completed ? "completed" : "lost_lease");
       jobLog.info(completed ? "Job completed" : "Job finished after losing its lease", {
         durationMs: Math.round(performance.now() - started),
@@ -207,6 +212,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       } else {
         const outcome = await recordUntilDone(jobLog, () => fail(options.db, job, workerId, error, { now }))
           .catch(() => "lost" as const);
+        if (outcome === "lost") await letGoIfCancelled();
         jobLog.warn(outcome === "retry" ? "Job failed; will retry" : "Job failed", { error, outcome });
         record(outcome);
       }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { dbTest } from "../lib/db/testing.ts";
+import { sql } from "../lib/db/mod.ts";
 import { cancel, createWakeup, enqueue, getJob, type TaskPayloads } from "../lib/queue/mod.ts";
 import { silentLogger } from "../lib/log.ts";
 import { runWorker, type TaskRegistry } from "./run_worker.ts";
@@ -97,3 +98,39 @@ dbTest("runWorker() releases an unfinished job at shutdown without spending an a
   assert.equal(job?.status, "pending");
   assert.equal(job?.attempts, 0);
 });
+
+for (const ending of ["returns", "throws"] as const) {
+  dbTest(`runWorker() lets go of a job cancelled just before its task ${ending}`, async ({ db }) => {
+    const { id } = await enqueue(db, "review_pull_request", payload(1));
+    const stop = new AbortController();
+    const tasks: TaskRegistry = {
+      pull_request_command: noCommands,
+      review_pull_request: async () => {
+        // The cancellation commits as the task ends, before its notification reaches the worker: the job keeps
+        // this worker's lease (as `cancel` leaves it), and `complete` or `fail` finds it no longer in progress.
+        await db.exec(
+          sql`update jobs set status = 'cancelled', error = 'Pull request closed' where id = ${id}`,
+        );
+        stop.abort();
+        if (ending === "throws") throw new Error("HTTP 502 from the platform");
+      },
+    };
+    // Neither the heartbeat nor the poll runs during the test: only the loop's own settling can free the lease.
+    await runWorker({
+      db,
+      log: silentLogger,
+      tasks,
+      signal: stop.signal,
+      leaseMs: 600_000,
+      cancelPollMs: 600_000,
+    });
+    const job = await getJob(db, id);
+    assert.equal(job?.status, "cancelled");
+    assert.equal(
+      job?.lockedBy,
+      null,
+      "the pull request's next job is not held back by the cancelled one's lease",
+    );
+    assert.equal(job?.lockedUntil, null);
+  });
+}
