@@ -13,12 +13,11 @@ import {
   formatCount,
   formatDuration,
   formatTime,
+  isLivePhase,
   statusLabel,
   verdictLabel,
 } from "../lib/dashboard/format.ts";
 import { Markdown } from "../components/Markdown.tsx";
-
-const live = (phase: string) => phase === "queued" || phase === "running";
 
 function describePhase(review: ReviewLive): string {
   const done = review.steps.filter((step) => step.state !== "queued" && step.state !== "running").length;
@@ -53,7 +52,7 @@ export default function LiveReview(props: { initial: ReviewLive; refreshMs?: num
   const [review, setReview] = useState(props.initial);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
-    if (!live(review.phase)) return;
+    if (!isLivePhase(review.phase)) return;
     let stopped = false;
     const timer = setTimeout(async () => {
       try {
@@ -72,7 +71,7 @@ export default function LiveReview(props: { initial: ReviewLive; refreshMs?: num
   }, [review]);
   const findingsCount = review.findings.length;
   return (
-    <section data-live={live(review.phase) ? "on" : "off"} aria-live="polite">
+    <section data-live={isLivePhase(review.phase) ? "on" : "off"} aria-live="polite">
       <p class="status-line">
         <span class={`pill ${review.phase}`} data-testid="review-status" data-phase={review.phase}>
           {statusLabel(review.phase)}
@@ -157,7 +156,7 @@ export default function LiveReview(props: { initial: ReviewLive; refreshMs?: num
             {review.steps.length === 0 && (
               <tr>
                 <td colSpan={7} class="muted">
-                  {live(review.phase) ? "The steps appear once the diff is read." : "No steps ran."}
+                  {isLivePhase(review.phase) ? "The steps appear once the diff is read." : "No steps ran."}
                 </td>
               </tr>
             )}
@@ -167,7 +166,7 @@ export default function LiveReview(props: { initial: ReviewLive; refreshMs?: num
       <h2>Findings ({findingsCount})</h2>
       {findingsCount === 0 && (
         <p class="muted">
-          {live(review.phase) ? "Findings appear when the review finishes." : "No findings."}
+          {isLivePhase(review.phase) ? "Findings appear when the review finishes." : "No findings."}
         </p>
       )}
       {review.findings.map((finding) => {

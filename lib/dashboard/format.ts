@@ -58,3 +58,8 @@ export const STATUS_LABELS: Record<string, string> = {
 export function statusLabel(status: string): string {
   return STATUS_LABELS[status] ?? status;
 }
+
+/** Whether a review in `phase` (`reviewPhase` in `review_live.ts`) may still change, so its page keeps refreshing. */
+export function isLivePhase(phase: string): boolean {
+  return phase === "queued" || phase === "running";
+}

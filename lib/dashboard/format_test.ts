@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatCost, formatDuration, statusLabel, verdictLabel } from "./format.ts";
+import { formatCost, formatDuration, isLivePhase, statusLabel, verdictLabel } from "./format.ts";
 
 Deno.test("formatCost keeps a fraction of a cent non-zero", () => {
   assert.equal(formatCost(0.0017), "$0.0017");
@@ -25,4 +25,11 @@ Deno.test("verdictLabel and statusLabel use words, not platform constants", () =
   assert.equal(verdictLabel(null), "—");
   assert.equal(statusLabel("in_progress"), "Running");
   assert.equal(statusLabel("queued"), "Queued");
+});
+
+Deno.test("isLivePhase is true only while a review is queued or running", () => {
+  assert.deepEqual(
+    ["queued", "running", "completed", "partial", "failed", "cancelled", "skipped"].filter(isLivePhase),
+    ["queued", "running"],
+  );
 });

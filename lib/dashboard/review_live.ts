@@ -52,11 +52,6 @@ export function reviewPhase(status: string, job: { status: JobStatus } | null): 
   return status;
 }
 
-/** Whether the page keeps refreshing: the review may still change. */
-export function isLive(phase: string): boolean {
-  return phase === "queued" || phase === "running";
-}
-
 export async function loadReviewLive(
   db: Db,
   config: Pick<ServerConfig, "githubApiUrl" | "gitlabUrl" | "giteaUrl" | "bitbucketUrl" | "azureDevopsUrl">,
