@@ -25,14 +25,19 @@ export const MIN_PASSWORD_LENGTH = 10;
 let running = 0;
 const waiting: (() => void)[] = [];
 
-async function withDerivationSlot<T>(run: () => Promise<T>): Promise<T> {
-  if (running >= MAX_CONCURRENT_DERIVATIONS) await new Promise<void>((resolve) => waiting.push(resolve));
-  running++;
+/**
+ * Runs `run` in one of the derivation slots (exported for its test). A finishing derivation hands its slot straight to the longest
+ * waiter: freeing it first would let a caller arriving before the waiter resumes take it too (three at once).
+ */
+export async function withDerivationSlot<T>(run: () => Promise<T>): Promise<T> {
+  if (running < MAX_CONCURRENT_DERIVATIONS) running++;
+  else await new Promise<void>((resolve) => waiting.push(resolve));
   try {
     return await run();
   } finally {
-    running--;
-    waiting.shift()?.();
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
   }
 }
 

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { hashPassword, needsRehash, passwordProblem, SCRYPT_COST, verifyPassword } from "./passwords.ts";
+import {
+  hashPassword,
+  needsRehash,
+  passwordProblem,
+  SCRYPT_COST,
+  verifyPassword,
+  withDerivationSlot,
+} from "./passwords.ts";
 
 Deno.test("hashPassword() salts each hash and verifyPassword() accepts only the same password", async () => {
   // A cheap cost keeps this quick; today's cost is checked once below.
@@ -39,4 +46,33 @@ Deno.test("hashPassword() uses at least OWASP's scrypt cost and needsRehash() fl
 
 Deno.test("verifyPassword() refuses a stored hash asking for more memory than it allows", async () => {
   assert.equal(await verifyPassword("x", "scrypt$1073741824$8$1$c2FsdHNhbHRzYWx0c2FsdA==$a2V5"), false);
+});
+
+Deno.test("withDerivationSlot() never runs three derivations at once, whenever a caller arrives", async () => {
+  let active = 0;
+  let peak = 0;
+  const holds: (() => void)[] = [];
+  const derivation = () =>
+    withDerivationSlot(async () => {
+      peak = Math.max(peak, ++active);
+      await new Promise<void>((resolve) => holds.push(resolve));
+      active--;
+    });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+  // Two derive, a third waits; a fourth caller arrives `hops` microtasks after the first one finishes, which
+  // covers the moment between a slot being freed and the waiter taking it.
+  for (let hops = 0; hops < 8; hops++) {
+    const first = [derivation(), derivation(), derivation()];
+    await settle();
+    let arrival = Promise.resolve();
+    for (let hop = 0; hop < hops; hop++) arrival = arrival.then(() => {});
+    const late = arrival.then(derivation);
+    holds.shift()!();
+    while (holds.length > 0 || active > 0) {
+      await settle();
+      holds.shift()?.();
+    }
+    await Promise.all([...first, late]);
+  }
+  assert.equal(peak, 2);
 });
