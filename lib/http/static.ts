@@ -26,7 +26,8 @@ function decodePath(requestPath: string): string | null {
  * (bad percent-encoding, NUL and other control bytes, backslashes) with 400, never an error.
  */
 export function serveStatic(directory: string): MiddlewareHandler {
-  const rootDirectory = normalize(directory);
+  // With its trailing slash, so a sibling such as `static-private/` does not pass the prefix check below.
+  const rootDirectory = normalize(`${directory}/`);
   return async (c) => {
     const relativePath = decodePath(c.req.path);
     if (relativePath === null) return c.json({ error: "Malformed static file path" }, 400);

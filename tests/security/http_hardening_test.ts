@@ -50,8 +50,16 @@ dbTest("malformed /static/ paths answer 400, never 500", async ({ db }) => {
     const climbing = await app.request("/static/..%2f..%2fetc%2fpasswd");
     assert.equal(climbing.status, 404);
     await climbing.body?.cancel();
+    // A sibling directory whose name starts with the static directory's is outside it too.
+    await Deno.mkdir(`${staticDir}-private`);
+    await Deno.writeTextFile(`${staticDir}-private/secret.txt`, "secret");
+    const name = staticDir.split("/").pop();
+    const sibling = await app.request(`/static/..%2f${name}-private%2fsecret.txt`);
+    assert.equal(sibling.status, 404);
+    await sibling.body?.cancel();
   } finally {
     await Deno.remove(staticDir, { recursive: true });
+    await Deno.remove(`${staticDir}-private`, { recursive: true }).catch(() => {});
   }
 });
 
