@@ -7,11 +7,14 @@
 import type { ComponentChildren, JSX } from "preact";
 import { Lexer, type Token, type Tokens } from "marked";
 
-const SAFE_HREF = /^(https?:\/\/|mailto:|\/(?!\/)|#)/i;
+const SAFE_HREF = /^(https?:\/\/|mailto:|\/(?![\/\\])|#)/i;
 
 /** The `href` a link may keep, or null when it must render as plain text. */
 export function safeHref(href: string): string | null {
   const trimmed = href.trim();
+  // Browsers drop tabs and newlines inside a URL and read `\` as `/`: `/\evil.example` and `/<tab>/evil.example`
+  // are `//evil.example`, another site.
+  if (/[\t\n\r]/.test(trimmed)) return null;
   return SAFE_HREF.test(trimmed) ? trimmed : null;
 }
 

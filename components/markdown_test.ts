@@ -39,6 +39,9 @@ Deno.test("safeHref keeps http(s), mailto and same-site paths only", () => {
       "javascript:alert(1)",
       " JavaScript:alert(1)",
       "//evil.example/",
+      "/\\evil.example/",
+      "/\t/evil.example/",
+      "/\n/evil.example/",
       "data:text/html,x",
       "vbscript:x",
     ]
