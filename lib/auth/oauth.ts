@@ -8,6 +8,7 @@
  */
 import { CodeChallengeMethod, OAuth2Client } from "arctic";
 import type { ServerConfig } from "../config/env.ts";
+import { githubWebUrl } from "../platforms/github/web_url.ts";
 
 export type OAuthProviderId = "github" | "gitlab";
 
@@ -34,13 +35,6 @@ export type OAuthProviders = Partial<Record<OAuthProviderId, OAuthProvider>>;
 
 export interface OAuthOptions {
   fetch?: typeof fetch;
-}
-
-/** GitHub's web host for its API URL: `https://github.com` for `api.github.com`, else the URL without `/api/v3`. */
-export function githubWebUrl(apiUrl: string): string {
-  const url = new URL(apiUrl);
-  if (url.hostname === "api.github.com") return "https://github.com";
-  return (url.origin + url.pathname).replace(/\/+$/, "").replace(/\/api\/v3$/, "");
 }
 
 async function getJson(fetchFn: typeof fetch, url: string, token: string): Promise<unknown> {

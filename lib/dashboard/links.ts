@@ -4,6 +4,7 @@
  * `LOOM_GITLAB_URL`…), so GitHub Enterprise and self-managed hosts link to themselves.
  */
 import type { ServerConfig } from "../config/env.ts";
+import { githubWebUrl } from "../platforms/github/web_url.ts";
 
 export interface PlatformLinks {
   pullRequest: string;
@@ -20,13 +21,6 @@ type LinkBases = Pick<
 const trim = (url: string) => url.replace(/\/+$/, "");
 const encodePath = (path: string) => path.split("/").map(encodeURIComponent).join("/");
 
-/** The web host of an API base URL: `api.github.com` → `github.com`, `ghe.example/api/v3` → `ghe.example`. */
-function githubWeb(apiUrl: string): string {
-  const url = new URL(apiUrl);
-  if (url.hostname === "api.github.com") return "https://github.com";
-  return trim(`${url.origin}${url.pathname.replace(/\/api\/v3\/?$/, "")}`);
-}
-
 function bitbucketWeb(apiUrl: string): string {
   const url = new URL(apiUrl);
   if (url.hostname === "api.bitbucket.org") return "https://bitbucket.org";
@@ -41,7 +35,7 @@ export function platformLinks(
   const { repo, prNumber, headSha } = review;
   switch (review.platform) {
     case "github": {
-      const base = `${githubWeb(config.githubApiUrl)}/${repo}`;
+      const base = `${githubWebUrl(config.githubApiUrl)}/${repo}`;
       return {
         pullRequest: `${base}/pull/${prNumber}`,
         commit: `${base}/commit/${headSha}`,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { githubWebUrl } from "./oauth.ts";
+import { githubWebUrl } from "./web_url.ts";
 
 Deno.test("githubWebUrl() finds the sign-in host of github.com and of GitHub Enterprise", () => {
   assert.equal(githubWebUrl("https://api.github.com"), "https://github.com");
