@@ -235,3 +235,12 @@ dbTest(
     assert.equal((await getJob(db, first.id))!.status, "in_progress");
   },
 );
+
+dbTest("claim() of several jobs takes one job of each pull request", async ({ db }) => {
+  const first = await enqueue(db, "review_pull_request", review("a"), { groupKey: "pr1" });
+  await enqueue(db, "review_pull_request", review("b"), { groupKey: "pr1" });
+  const other = await enqueue(db, "review_pull_request", reviewPayload({ number: 2 }), { groupKey: "pr2" });
+  const loose = await enqueue(db, "review_pull_request", reviewPayload({ number: 3 }));
+  const taken = await claim(db, "w1", { leaseMs: 60_000, limit: 5 });
+  assert.deepEqual(taken.map((job) => job.id), [first.id, other.id, loose.id]);
+});
