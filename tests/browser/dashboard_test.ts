@@ -167,7 +167,11 @@ dbTest(
       await page.fill('input[name="name"]', "team-style");
       await page.fill('textarea[name="body"]', "Flag functions longer than 50 lines.");
       await Promise.all([page.waitForURL(/\/prompts\/team-style/), page.click("text=Create prompt")]);
-      await page.waitForSelector('[data-island="PromptEditor"] button[value="save"]');
+      // The server-rendered form has a "Preview" button that the island drops once it has hydrated; text typed
+      // before that reaches no input handler, and the live preview would never follow it.
+      await page.waitForSelector('[data-island="PromptEditor"] button[value="preview"]', {
+        state: "detached",
+      });
       await page.fill('textarea[name="body"]', "Flag functions longer than 40 lines and missing tests.");
       await page.waitForFunction(() =>
         document.querySelector('[data-testid="preview-system"]')?.textContent?.includes(
