@@ -34,7 +34,10 @@ export interface PostingGuardOptions {
 
 const WRITES = new Set(["postReview", "postComment", "updateComment", "setStatus", "resolveThreads"]);
 
-/** Whether `current` and `expected` name the same commit, either possibly abbreviated. */
+/**
+ * Whether `current` and `expected` name the same commit, either possibly abbreviated: Bitbucket webhooks carry
+ * 12-character hashes while its API returns full ones.
+ */
 export function sameHead(current: string, expected: string): boolean {
   return current.startsWith(expected) || expected.startsWith(current);
 }

@@ -9,6 +9,7 @@
 import type { Repo } from "../db/repos.ts";
 import type { PullRequest, PullRequestEvent, PullRequestRef } from "../platforms/types.ts";
 import type { HeadCheck } from "../queue/webhook_delivery.ts";
+import { sameHead } from "../review/posting_guard.ts";
 
 /** Reads the pull request from its platform (`createPlatformClient(...).getPullRequest` with a short deadline). */
 export type ReadPullRequest = (
@@ -28,7 +29,5 @@ export async function checkHead(
     return "unknown";
   }
   if (event.action === "closed") return current.state === "open" ? "stale" : "current";
-  // Bitbucket webhooks carry 12-character hashes while its API returns full ones.
-  const sameHead = current.headSha.startsWith(event.headSha) || event.headSha.startsWith(current.headSha);
-  return current.state === "open" && sameHead ? "current" : "stale";
+  return current.state === "open" && sameHead(current.headSha, event.headSha) ? "current" : "stale";
 }
