@@ -6,7 +6,7 @@
  * Memory is measured separately by `diff_memory.ts`; results are in docs/benchmarks.md.
  */
 import parseDiffNpm from "parse-diff";
-import { createLineMap, type DiffFile, parseDiff } from "@/lib/diff/mod.ts";
+import { createLineMap, type DiffFile, parseDiff } from "../lib/diff/mod.ts";
 import { generateLargeDiff } from "./diff_memory.ts";
 
 const TEXT = generateLargeDiff();

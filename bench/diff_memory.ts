@@ -5,7 +5,7 @@
  *   deno run --v8-flags=--expose-gc bench/diff_memory.ts
  */
 import parseDiffNpm from "parse-diff";
-import { parseDiff } from "@/lib/diff/mod.ts";
+import { parseDiff } from "../lib/diff/mod.ts";
 
 /** Shape of the generated diff. */
 export interface LargeDiffOptions {

@@ -8,18 +8,18 @@
  *   deno run -A bench/engine_500_files.ts --runs 3
  */
 import { parseArgs } from "node:util";
-import { defaultRepoConfig } from "@/lib/config/repo_config.ts";
-import { BUILTIN_PROMPTS, type LoadedConfig } from "@/lib/config/load.ts";
-import { loadServerConfig } from "@/lib/config/env.ts";
-import { parseDiff } from "@/lib/diff/mod.ts";
-import { createLlmClient } from "@/lib/llm/mod.ts";
-import type { LlmClient } from "@/lib/llm/types.ts";
-import { anchorFindings } from "@/lib/review/anchor.ts";
-import { runPipeline } from "@/lib/review/engine.ts";
-import { fingerprint } from "@/lib/review/fingerprint.ts";
-import { renderSummary } from "@/lib/review/format.ts";
-import { makeGitDiff } from "@/tests/fakes/git_diff.ts";
-import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "@/tests/fakes/openai.ts";
+import { defaultRepoConfig } from "../lib/config/repo_config.ts";
+import { BUILTIN_PROMPTS, type LoadedConfig } from "../lib/config/load.ts";
+import { loadServerConfig } from "../lib/config/env.ts";
+import { parseDiff } from "../lib/diff/mod.ts";
+import { createLlmClient } from "../lib/llm/mod.ts";
+import type { LlmClient } from "../lib/llm/types.ts";
+import { anchorFindings } from "../lib/review/anchor.ts";
+import { runPipeline } from "../lib/review/engine.ts";
+import { fingerprint } from "../lib/review/fingerprint.ts";
+import { renderSummary } from "../lib/review/format.ts";
+import { makeGitDiff } from "../tests/fakes/git_diff.ts";
+import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "../tests/fakes/openai.ts";
 
 const { values } = parseArgs({ args: Deno.args, options: { runs: { type: "string", default: "7" } } });
 const runs = Number(values.runs);

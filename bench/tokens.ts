@@ -10,15 +10,15 @@
  *   deno run -A bench/tokens.ts --modes default --delay 0
  */
 import { parseArgs } from "node:util";
-import { loadServerConfig } from "@/lib/config/env.ts";
-import { BUILTIN_PROMPTS, type LoadedConfig } from "@/lib/config/load.ts";
-import { parseRepoConfig } from "@/lib/config/repo_config.ts";
-import { parseDiff } from "@/lib/diff/mod.ts";
-import { createLlmClient } from "@/lib/llm/mod.ts";
-import { runPipeline } from "@/lib/review/engine.ts";
-import { loadO200kCounter } from "@/lib/review/openai_tokens.ts";
-import { makeGitDiff } from "@/tests/fakes/git_diff.ts";
-import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "@/tests/fakes/openai.ts";
+import { loadServerConfig } from "../lib/config/env.ts";
+import { BUILTIN_PROMPTS, type LoadedConfig } from "../lib/config/load.ts";
+import { parseRepoConfig } from "../lib/config/repo_config.ts";
+import { parseDiff } from "../lib/diff/mod.ts";
+import { createLlmClient } from "../lib/llm/mod.ts";
+import { runPipeline } from "../lib/review/engine.ts";
+import { loadO200kCounter } from "../lib/review/openai_tokens.ts";
+import { makeGitDiff } from "../tests/fakes/git_diff.ts";
+import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "../tests/fakes/openai.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -4,15 +4,15 @@
  * decision (`lib/review/publish.ts`) — inline comments on diff lines with hidden fingerprints, the rest in a
  * summary, nothing posted twice.
  */
-import type { ServerConfig } from "@/lib/config/env.ts";
-import type { Logger } from "@/lib/log.ts";
+import type { ServerConfig } from "../lib/config/env.ts";
+import type { Logger } from "../lib/log.ts";
 import {
   createPlatformClient,
   listOwnComments,
   type PlatformId,
   type PullRequestRef,
-} from "@/lib/platforms/mod.ts";
-import { planPublication, publishReview, renderPublication } from "@/lib/review/publish.ts";
+} from "../lib/platforms/mod.ts";
+import { planPublication, publishReview, renderPublication } from "../lib/review/publish.ts";
 import type { ReviewTarget } from "./git.ts";
 import type { ReportFinding, ReviewReport } from "./local_review.ts";
 

@@ -7,12 +7,12 @@
 import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { loadServerConfig, type ServerConfig } from "@/lib/config/env.ts";
-import { ConfigError } from "@/lib/config/errors.ts";
-import { type LoadedConfig, resolveRepoConfig } from "@/lib/config/load.ts";
-import type { PipelineOptions } from "@/lib/config/repo_config.ts";
-import { parseDiff } from "@/lib/diff/mod.ts";
-import { runPipeline } from "@/lib/review/engine.ts";
+import { loadServerConfig, type ServerConfig } from "../lib/config/env.ts";
+import { ConfigError } from "../lib/config/errors.ts";
+import { type LoadedConfig, resolveRepoConfig } from "../lib/config/load.ts";
+import type { PipelineOptions } from "../lib/config/repo_config.ts";
+import { parseDiff } from "../lib/diff/mod.ts";
+import { runPipeline } from "../lib/review/engine.ts";
 import { type CliModels, type CommandIo, createCliModels, processIo, stderrLogger } from "./io.ts";
 import {
   type CaseResult,

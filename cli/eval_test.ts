@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { BUILTIN_PROMPTS } from "@/lib/config/load.ts";
-import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "@/tests/fakes/openai.ts";
+import { BUILTIN_PROMPTS } from "../lib/config/load.ts";
+import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "../tests/fakes/openai.ts";
 import { parseEvalArgs, runEvalCommand } from "./eval.ts";
 import { recordingIo } from "./testing.ts";
 

@@ -2,11 +2,11 @@
  * What the command-line entry points share: their view of the process (arguments, environment, streams) so
  * tests can run them in-process, and the model wiring the server also uses (limits, fallback, prices).
  */
-import type { ServerConfig } from "@/lib/config/env.ts";
-import type { ResolvedModel } from "@/lib/config/repo_config.ts";
-import type { LlmClient, LlmProviderId, TokenUsage } from "@/lib/llm/mod.ts";
-import { createModelWiring } from "@/lib/llm/models.ts";
-import { createLogger, type Logger } from "@/lib/log.ts";
+import type { ServerConfig } from "../lib/config/env.ts";
+import type { ResolvedModel } from "../lib/config/repo_config.ts";
+import type { LlmClient, LlmProviderId, TokenUsage } from "../lib/llm/mod.ts";
+import { createModelWiring } from "../lib/llm/models.ts";
+import { createLogger, type Logger } from "../lib/log.ts";
 
 /** A stream that text is written to. */
 export interface TextSink {

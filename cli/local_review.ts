@@ -3,19 +3,19 @@
  * diff from git, steps from `lib/review/engine.ts`, anchoring from `lib/review/anchor.ts`, and the verdict from
  * the configuration's `output` rules.
  */
-import type { ServerConfig } from "@/lib/config/env.ts";
-import { CONFIG_PATH } from "@/lib/config/errors.ts";
-import { type LoadedConfig, resolveRepoConfig } from "@/lib/config/load.ts";
-import { decideReviewEvent, pipelineSteps, type ResolvedModel } from "@/lib/config/repo_config.ts";
-import type { ReviewStepRecord } from "@/lib/db/reviews.ts";
-import { type DiffFile, parseDiff } from "@/lib/diff/mod.ts";
-import type { LlmClient, LlmProviderId, TokenUsage } from "@/lib/llm/mod.ts";
-import type { ReviewEvent } from "@/lib/platforms/mod.ts";
-import { anchorFindings } from "@/lib/review/anchor.ts";
-import { runPipeline } from "@/lib/review/engine.ts";
-import { type Finding, SEVERITY_RANK } from "@/lib/review/findings.ts";
-import { decideRunOutcome, outcomeEvent, type RunOutcome } from "@/lib/review/outcome.ts";
-import { skipReason } from "@/lib/review/skip.ts";
+import type { ServerConfig } from "../lib/config/env.ts";
+import { CONFIG_PATH } from "../lib/config/errors.ts";
+import { type LoadedConfig, resolveRepoConfig } from "../lib/config/load.ts";
+import { decideReviewEvent, pipelineSteps, type ResolvedModel } from "../lib/config/repo_config.ts";
+import type { ReviewStepRecord } from "../lib/db/reviews.ts";
+import { type DiffFile, parseDiff } from "../lib/diff/mod.ts";
+import type { LlmClient, LlmProviderId, TokenUsage } from "../lib/llm/mod.ts";
+import type { ReviewEvent } from "../lib/platforms/mod.ts";
+import { anchorFindings } from "../lib/review/anchor.ts";
+import { runPipeline } from "../lib/review/engine.ts";
+import { type Finding, SEVERITY_RANK } from "../lib/review/findings.ts";
+import { decideRunOutcome, outcomeEvent, type RunOutcome } from "../lib/review/outcome.ts";
+import { skipReason } from "../lib/review/skip.ts";
 import {
   configRef,
   createFileReader,

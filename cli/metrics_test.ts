@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLineMap, parseDiff } from "@/lib/diff/mod.ts";
+import { createLineMap, parseDiff } from "../lib/diff/mod.ts";
 import { type CaseResult, matchFindings, parseDataset, summarize } from "./metrics.ts";
 
 const at = (line: number, category = "bugs", path = "a.ts") => ({ path, line, category });

@@ -7,15 +7,15 @@
  * Progress goes to stderr, results to stdout.
  */
 import { isAbsolute, join } from "node:path";
-import { loadServerConfig } from "@/lib/config/env.ts";
-import { ConfigError } from "@/lib/config/errors.ts";
-import type { ReviewStepRecord } from "@/lib/db/reviews.ts";
+import { loadServerConfig } from "../lib/config/env.ts";
+import { ConfigError } from "../lib/config/errors.ts";
+import type { ReviewStepRecord } from "../lib/db/reviews.ts";
 import { parseReviewArgs, REVIEW_USAGE, type ReviewArgs } from "./args.ts";
 import { type CiContext, detectCi, type PostOptions, postToPullRequest } from "./ci.ts";
 import { openGit } from "./git.ts";
 import { type CommandIo, createCliModels, processIo, stderrLogger, wantsColor } from "./io.ts";
 import { reviewLocal, type ReviewReport } from "./local_review.ts";
-import { describeOutcome } from "@/lib/review/outcome.ts";
+import { describeOutcome } from "../lib/review/outcome.ts";
 import { renderJson } from "./output/json.ts";
 import { renderMarkdown } from "./output/markdown.ts";
 import { renderSarif } from "./output/sarif.ts";

@@ -3,10 +3,10 @@ import { fileURLToPath } from "node:url";
 import Ajv04 from "ajv-draft-04";
 import addFormats from "ajv-formats";
 import sarifSchema from "@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json" with { type: "json" };
-import { BUILTIN_PROMPTS } from "@/lib/config/load.ts";
-import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "@/tests/fakes/openai.ts";
-import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "@/tests/fakes/github.ts";
-import { startFakeGitLab } from "@/tests/fakes/gitlab.ts";
+import { BUILTIN_PROMPTS } from "../lib/config/load.ts";
+import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "../tests/fakes/openai.ts";
+import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../tests/fakes/github.ts";
+import { startFakeGitLab } from "../tests/fakes/gitlab.ts";
 import { runReviewCommand } from "./review.ts";
 import { createTestRepo, recordingIo, type TestRepo } from "./testing.ts";
 

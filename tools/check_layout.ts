@@ -6,6 +6,8 @@
  * - islands import nothing server-only (type-only imports are erased and allowed);
  * - every file imports only its own floor or lower ones, save the listed temporary exceptions;
  * - no import circle between files;
+ * - one import style: the project's own files are imported by relative path (`./`, `../`), never by the `@/`
+ *   alias, so a file reads the same in the editor, in `deno check` and in this check;
  * - both migration folders hold the same numbered list;
  * - `routes.gen.ts` is up to date.
  */
@@ -13,7 +15,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateManifest } from "./gen_routes.ts";
 import { findImportCircles } from "./import_circles.ts";
-import { importGraph } from "./import_graph.ts";
+import { importGraph, importSpecifiers } from "./import_graph.ts";
 import { checkLayerRules, parseLayerRules } from "./layer_rules.ts";
 
 const SOURCE_DIRS = ["lib", "routes", "islands", "components", "worker", "tools", "tests", "bench", "cli"];
@@ -46,6 +48,13 @@ export function checkSourceLayout(files: ReadonlyMap<string, string>, architectu
   for (const { from, to, specifier } of edges) {
     if (to.split("/").pop()!.startsWith("_") && dirname(to) !== dirname(from)) {
       problems.push(`${from}: imports ${specifier}, which is private to ${dirname(to)}/`);
+    }
+  }
+  for (const [file, text] of files) {
+    for (const { specifier } of importSpecifiers(text)) {
+      if (specifier.startsWith("@/")) {
+        problems.push(`${file}: imports ${specifier}; import the project's own files by relative path`);
+      }
     }
   }
   problems.push(...islandProblems(files));

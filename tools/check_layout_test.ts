@@ -40,7 +40,7 @@ function cleanTree(): Map<string, string> {
       "lib/review/engine_test.ts",
       'import { run } from "./engine.ts";\nimport { main } from "../../main.ts";\n',
     ],
-    ["worker/run.ts", 'import { run } from "@/lib/review/engine.ts";\nexport const loop = run;\n'],
+    ["worker/run.ts", 'import { run } from "../lib/review/engine.ts";\nexport const loop = run;\n'],
     ["main.ts", 'export const main = () => import("./worker/run.ts");\n'],
   ]);
 }
@@ -61,12 +61,26 @@ Deno.test("checkSourceLayout() fails on an upward import, naming the file, the i
   ]);
 });
 
-Deno.test("checkSourceLayout() counts `@/` and dynamic imports as upward imports too", () => {
+Deno.test("checkSourceLayout() counts dynamic imports as upward imports too", () => {
   const tree = cleanTree();
-  tree.set("lib/review/loader.ts", 'export const load = () => import("@/worker/run.ts");\n');
+  tree.set("lib/review/loader.ts", 'export const load = () => import("../../worker/run.ts");\n');
   const problems = checkSourceLayout(tree, architecture());
   assert.equal(problems.length, 1);
-  assert.match(problems[0], /^lib\/review\/loader\.ts: imports @\/worker\/run\.ts, which is on floor 2/);
+  assert.match(
+    problems[0],
+    /^lib\/review\/loader\.ts: imports \.\.\/\.\.\/worker\/run\.ts, which is on floor 2/,
+  );
+});
+
+Deno.test("checkSourceLayout() refuses the `@/` alias: the project's own files are imported by relative path", () => {
+  const tree = cleanTree();
+  tree.set("worker/run.ts", 'import { run } from "@/lib/review/engine.ts";\nexport const loop = run;\n');
+  // Split so that this file's own text holds no `@/` import for the real check to find.
+  tree.set("lib/review/loader.ts", "export const load = () => import(" + '"@/lib/db/mod.ts");\n');
+  assert.deepEqual(checkSourceLayout(tree, architecture()), [
+    "worker/run.ts: imports @/lib/review/engine.ts; import the project's own files by relative path",
+    "lib/review/loader.ts: imports @/lib/db/mod.ts; import the project's own files by relative path",
+  ]);
 });
 
 Deno.test("checkSourceLayout() reports an import circle between files along its files", () => {

@@ -7,7 +7,7 @@
  * the user ran it from as `INIT_CWD`, so the path is resolved against that, not against Loom's checkout.
  */
 import { isAbsolute, resolve } from "node:path";
-import { checkConfigFile, CONFIG_PATH, ConfigError } from "@/lib/config/mod.ts";
+import { checkConfigFile, CONFIG_PATH, ConfigError } from "../lib/config/mod.ts";
 
 /** The file `path` names, from the folder the user ran the command in (`INIT_CWD` under `deno task`). */
 export function resolveUserPath(path: string, initCwd: string | undefined, cwd: string): string {

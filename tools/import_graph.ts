@@ -49,6 +49,19 @@ export function resolveSpecifier(from: string, specifier: string): string | unde
  * @param text its contents
  */
 export function fileImports(path: string, text: string): ImportEdge[] {
+  const edges: ImportEdge[] = [];
+  for (const { specifier, typeOnly } of importSpecifiers(text)) {
+    const to = resolveSpecifier(path, specifier);
+    if (to !== undefined) edges.push({ from: path, to, specifier, typeOnly });
+  }
+  return edges;
+}
+
+/**
+ * Every specifier a file imports, packages and data files included, in the order written.
+ * @param text the file's contents
+ */
+export function importSpecifiers(text: string): { specifier: string; typeOnly: boolean }[] {
   const found: { index: number; specifier: string; typeOnly: boolean }[] = [];
   for (const match of text.matchAll(STATIC_IMPORT)) {
     found.push({ index: match.index, specifier: match[2], typeOnly: match[1] !== undefined });
@@ -60,12 +73,7 @@ export function fileImports(path: string, text: string): ImportEdge[] {
     found.push({ index: match.index, specifier: match[1], typeOnly: false });
   }
   found.sort((left, right) => left.index - right.index);
-  const edges: ImportEdge[] = [];
-  for (const { specifier, typeOnly } of found) {
-    const to = resolveSpecifier(path, specifier);
-    if (to !== undefined) edges.push({ from: path, to, specifier, typeOnly });
-  }
-  return edges;
+  return found.map(({ specifier, typeOnly }) => ({ specifier, typeOnly }));
 }
 
 /**

@@ -3,8 +3,8 @@
  * viewers). One run, one rule per review step, one result per finding. Spec:
  * https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
  */
-import { fingerprint } from "@/lib/review/fingerprint.ts";
-import type { Severity } from "@/lib/review/findings.ts";
+import { fingerprint } from "../../lib/review/fingerprint.ts";
+import type { Severity } from "../../lib/review/findings.ts";
 import type { ReportFinding, ReviewReport } from "../local_review.ts";
 
 /** The schema URI SARIF consumers expect in `$schema`. */

@@ -3,7 +3,7 @@
  * Reading from the base branch is the security boundary: a pull request cannot change its own review.
  */
 import { dirname, join, normalize } from "node:path";
-import type { PlatformClient, PullRequestRef } from "@/lib/platforms/types.ts";
+import type { PlatformClient, PullRequestRef } from "../platforms/types.ts";
 import type { ServerConfig } from "./env.ts";
 import { CONFIG_PATH, ConfigError } from "./errors.ts";
 import {

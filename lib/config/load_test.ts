@@ -8,7 +8,7 @@ import {
   type PullRequest,
   type PullRequestRef,
   type ReviewOutput,
-} from "@/lib/platforms/types.ts";
+} from "../platforms/types.ts";
 import { loadServerConfig } from "./env.ts";
 import { ConfigError } from "./errors.ts";
 import {

@@ -1,6 +1,6 @@
 /** Folder-internal helpers shared by the provider adapters: deadlines, cancellation, error mapping, schemas. */
 import { z } from "zod";
-import type { Logger } from "@/lib/log.ts";
+import type { Logger } from "../log.ts";
 import { type ChatMessage, LlmError, type LlmProviderId, type TokenUsage } from "./types.ts";
 
 /** Per-call deadline when a model spec names none; long enough for a large diff on a slow model. */

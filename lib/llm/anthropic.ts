@@ -14,7 +14,7 @@ import {
   toRequestName,
   toSdkLogger,
 } from "./_call.ts";
-import { silentLogger } from "@/lib/log.ts";
+import { silentLogger } from "../log.ts";
 import { chatWithStructuredOutput, schemaInstruction } from "./structured.ts";
 import type { ChatMessage, ChatOptions, LlmClient, TokenUsage } from "./types.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { startFakeAnthropic } from "@/tests/fakes/anthropic.ts";
+import { startFakeAnthropic } from "../../tests/fakes/anthropic.ts";
 import { createAnthropicClient } from "./anthropic.ts";
 import { withRetry } from "./retry.ts";
 import { LlmError } from "./types.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { startFakeGoogle } from "@/tests/fakes/google.ts";
+import { startFakeGoogle } from "../../tests/fakes/google.ts";
 import { createGoogleClient } from "./google.ts";
 import { withRetry } from "./retry.ts";
 import { LlmError } from "./types.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startFakeOpenAI } from "@/tests/fakes/openai.ts";
+import { startFakeOpenAI } from "../../tests/fakes/openai.ts";
 import { createLimiter, withConcurrencyLimit } from "./limit.ts";
 import { createOpenAICompatibleClient } from "./openai_compatible.ts";
 import { LlmError } from "./types.ts";

@@ -5,7 +5,7 @@
  * Must not import `lib/db`, `lib/queue`, `lib/platforms` or `lib/review`.
  */
 import { z } from "zod";
-import type { Logger } from "@/lib/log.ts";
+import type { Logger } from "../log.ts";
 import type { LlmProviderOptions } from "./_call.ts";
 import { createAnthropicClient } from "./anthropic.ts";
 import { type LlmCacheStore, withCache } from "./cache.ts";

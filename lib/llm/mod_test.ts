@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { startFakeAnthropic } from "@/tests/fakes/anthropic.ts";
-import { startFakeGoogle } from "@/tests/fakes/google.ts";
-import { startFakeOpenAI } from "@/tests/fakes/openai.ts";
+import { startFakeAnthropic } from "../../tests/fakes/anthropic.ts";
+import { startFakeGoogle } from "../../tests/fakes/google.ts";
+import { startFakeOpenAI } from "../../tests/fakes/openai.ts";
 import { createLimiter, createLlmClient, createMemoryCacheStore, LlmError } from "./mod.ts";
 
 const ASK = [{ role: "user" as const, content: "Review this diff" }];

@@ -16,7 +16,7 @@ import {
   toSdkLogger,
   withSystemInstruction,
 } from "./_call.ts";
-import { silentLogger } from "@/lib/log.ts";
+import { silentLogger } from "../log.ts";
 import { chatWithStructuredOutput, schemaInstruction } from "./structured.ts";
 import { type ChatMessage, type ChatOptions, type LlmClient, LlmError, type TokenUsage } from "./types.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { startFakeOpenAI } from "@/tests/fakes/openai.ts";
+import { startFakeOpenAI } from "../../tests/fakes/openai.ts";
 import { createOpenAICompatibleClient } from "./openai_compatible.ts";
 import { withRetry } from "./retry.ts";
 import { LlmError } from "./types.ts";

@@ -2,7 +2,7 @@
  * The one retry layer for every provider (their SDKs run with `maxRetries: 0`), and the named fallback used
  * once a model keeps failing.
  */
-import { type Logger, silentLogger } from "@/lib/log.ts";
+import { type Logger, silentLogger } from "../log.ts";
 import { describeModel } from "./_call.ts";
 import { type ChatMessage, type ChatOptions, type LlmClient, LlmError, type TokenUsage } from "./types.ts";
 

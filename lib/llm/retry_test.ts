@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { createLogger } from "@/lib/log.ts";
-import { startFakeAnthropic } from "@/tests/fakes/anthropic.ts";
-import { startFakeOpenAI } from "@/tests/fakes/openai.ts";
+import { createLogger } from "../log.ts";
+import { startFakeAnthropic } from "../../tests/fakes/anthropic.ts";
+import { startFakeOpenAI } from "../../tests/fakes/openai.ts";
 import { createAnthropicClient } from "./anthropic.ts";
 import { createOpenAICompatibleClient } from "./openai_compatible.ts";
 import { withFallback, withRetry } from "./retry.ts";

@@ -3,8 +3,8 @@ import { loadServerConfig } from "../config/env.ts";
 import { silentLogger } from "../log.ts";
 import { githubWebhook } from "./github/mod.ts";
 import { createPlatformClient, type PlatformId, WEBHOOK_PARSERS } from "./mod.ts";
-import { makeGitDiff } from "@/tests/fakes/git_diff.ts";
-import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "@/tests/fakes/github.ts";
+import { makeGitDiff } from "../../tests/fakes/git_diff.ts";
+import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../../tests/fakes/github.ts";
 
 const PR = { platform: "github" as const, repo: "octo/hello", number: 1 };
 

@@ -3,7 +3,7 @@
  * answers 422 and drops the whole batch review, platforms.md §1.3 and §2), so every anchor is checked against the
  * parsed diff first and the rest go to the summary.
  */
-import { createLineMap, type DiffFile, filePath, type LineMap } from "@/lib/diff/mod.ts";
+import { createLineMap, type DiffFile, filePath, type LineMap } from "../diff/mod.ts";
 import type { Finding } from "./findings.ts";
 
 /** Findings split by whether they can be posted on a line of the diff. */

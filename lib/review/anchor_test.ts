@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseDiff } from "@/lib/diff/mod.ts";
+import { parseDiff } from "../diff/mod.ts";
 import { anchorFindings } from "./anchor.ts";
 import type { Finding } from "./findings.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type FakeAzureDevops, startFakeAzureDevops } from "@/tests/fakes/azure_devops.ts";
+import { type FakeAzureDevops, startFakeAzureDevops } from "../../../tests/fakes/azure_devops.ts";
 import { PlatformError, type PullRequestRef } from "../types.ts";
 import { createAzureDevopsClient, SUMMARY_MARKER } from "./client.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadServerConfig } from "../../config/env.ts";
-import { startFakeAzureDevops } from "@/tests/fakes/azure_devops.ts";
+import { startFakeAzureDevops } from "../../../tests/fakes/azure_devops.ts";
 import { createAzureDevopsClientFromConfig } from "./mod.ts";
 
 Deno.test("createAzureDevopsClientFromConfig() uses the organization URL and the configured token", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type FakeBitbucket, startFakeBitbucket } from "@/tests/fakes/bitbucket.ts";
+import { type FakeBitbucket, startFakeBitbucket } from "../../../tests/fakes/bitbucket.ts";
 import { PlatformError, type PullRequestRef } from "../types.ts";
 import { createBitbucketClient, SUMMARY_MARKER } from "./client.ts";
 

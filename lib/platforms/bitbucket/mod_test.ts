@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadServerConfig } from "../../config/env.ts";
-import { startFakeBitbucket } from "@/tests/fakes/bitbucket.ts";
+import { startFakeBitbucket } from "../../../tests/fakes/bitbucket.ts";
 import { createBitbucketClientFromConfig } from "./mod.ts";
 
 Deno.test("createBitbucketClientFromConfig() uses LOOM_BITBUCKET_URL and the configured or given token", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { loadServerConfig } from "@/lib/config/env.ts";
-import { type FakePullRequestSeed, startFakeGitea } from "@/tests/fakes/gitea.ts";
+import { loadServerConfig } from "../../config/env.ts";
+import { type FakePullRequestSeed, startFakeGitea } from "../../../tests/fakes/gitea.ts";
 import { PlatformError, type PullRequestRef } from "../types.ts";
 import { createGiteaClient, toReviewComment } from "./client.ts";
 import { SUMMARY_MARKER as GITEA_SUMMARY_MARKER } from "../../markers.ts";

@@ -3,13 +3,13 @@ import parseDiff from "parse-diff";
 import { silentLogger } from "../../log.ts";
 import { PlatformError, type PullRequestRef } from "../types.ts";
 import { createGitHubClient } from "./client.ts";
-import { makeGitDiff } from "@/tests/fakes/git_diff.ts";
+import { makeGitDiff } from "../../../tests/fakes/git_diff.ts";
 import {
   FAKE_GITHUB_TOKEN,
   type FakeGitHub,
   type FakeGitHubOptions,
   startFakeGitHub,
-} from "@/tests/fakes/github.ts";
+} from "../../../tests/fakes/github.ts";
 
 const PR: PullRequestRef = { platform: "github", repo: "octo/hello", number: 7 };
 

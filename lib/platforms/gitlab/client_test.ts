@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { loadServerConfig } from "@/lib/config/env.ts";
-import { type FakePullRequestSeed, startFakeGitLab } from "@/tests/fakes/gitlab.ts";
+import { loadServerConfig } from "../../config/env.ts";
+import { type FakePullRequestSeed, startFakeGitLab } from "../../../tests/fakes/gitlab.ts";
 import { PlatformError, type PullRequestRef } from "../types.ts";
 import { createGitLabClient } from "./client.ts";
 import { SUMMARY_MARKER as GITLAB_SUMMARY_MARKER } from "../../markers.ts";
