@@ -13,7 +13,7 @@ import type { LlmClient, LlmProviderId, TokenUsage } from "../lib/llm/mod.ts";
 import type { ReviewEvent } from "../lib/platforms/mod.ts";
 import { anchorFindings } from "../lib/review/anchor.ts";
 import { runPipeline } from "../lib/review/engine.ts";
-import { type Finding, SEVERITY_RANK } from "../lib/review/findings.ts";
+import { type Finding, SEVERITY_RANK } from "../lib/findings.ts";
 import { decideRunOutcome, outcomeEvent, type RunOutcome } from "../lib/review/outcome.ts";
 import { skipReason } from "../lib/review/skip.ts";
 import {

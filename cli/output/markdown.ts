@@ -1,5 +1,5 @@
 /** A Markdown report, for CI job summaries (`$GITHUB_STEP_SUMMARY`) or a comment posted by other tooling. */
-import type { Severity } from "../../lib/review/findings.ts";
+import type { Severity } from "../../lib/findings.ts";
 import type { ReviewReport } from "../local_review.ts";
 
 const SEVERITY_LABEL: Record<Severity, string> = {

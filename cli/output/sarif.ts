@@ -4,7 +4,7 @@
  * https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
  */
 import { fingerprint } from "../../lib/review/fingerprint.ts";
-import type { Severity } from "../../lib/review/findings.ts";
+import type { Severity } from "../../lib/findings.ts";
 import type { ReportFinding, ReviewReport } from "../local_review.ts";
 
 /** The schema URI SARIF consumers expect in `$schema`. */

@@ -1,5 +1,5 @@
 /** The human-readable report: one block per finding with `file:line`, coloured when the terminal allows it. */
-import type { Severity } from "../../lib/review/findings.ts";
+import type { Severity } from "../../lib/findings.ts";
 import type { ReviewReport } from "../local_review.ts";
 
 /** Options for `renderTerminal`. */

@@ -5,7 +5,7 @@
  * A job that failed before its review could start (missing credential, bad config, platform 404) is a `failed`
  * row too, with the reason and the next step in plain words.
  */
-import type { Finding } from "../review/findings.ts";
+import type { Finding } from "../findings.ts";
 import { type Db, sql } from "./mod.ts";
 
 /**

@@ -4,7 +4,7 @@
  * parsed diff first and the rest go to the summary.
  */
 import { createLineMap, type DiffFile, filePath, type LineMap } from "../diff/mod.ts";
-import type { Finding } from "./findings.ts";
+import type { Finding } from "../findings.ts";
 
 /** Findings split by whether they can be posted on a line of the diff. */
 export interface AnchoredFindings {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseDiff } from "../diff/mod.ts";
 import { anchorFindings } from "./anchor.ts";
-import type { Finding } from "./findings.ts";
+import type { Finding } from "../findings.ts";
 
 const FILES = parseDiff([
   "diff --git a/src/app.ts b/src/app.ts",

@@ -19,7 +19,7 @@ import { sumUsage } from "../llm/mod.ts";
 import type { LlmProviderId, TokenUsage } from "../llm/types.ts";
 import { mapBounded, planChunks, type TokenCounter } from "./context.ts";
 import type { PipelineInput, StepRun } from "./pipeline_input.ts";
-import type { Finding } from "./findings.ts";
+import type { Finding } from "../findings.ts";
 import type { PromptStep } from "./prompt.ts";
 import { addRedactionCounts, type RedactionResult } from "./redact.ts";
 import { runReviewCall } from "./steps/llm.ts";

@@ -34,7 +34,7 @@ import {
 import { runCombinedSteps } from "./combined.ts";
 import { createPrefixWarmup, type PrefixWarmup } from "./prefix_warmup.ts";
 import { mergeDuplicateFindings } from "./fingerprint.ts";
-import type { Finding } from "./findings.ts";
+import type { Finding } from "../findings.ts";
 import { skipReason } from "./skip.ts";
 import { addRedactionCounts, type RedactionResult } from "./redact.ts";
 import { runLlmStep } from "./steps/llm.ts";

@@ -4,7 +4,7 @@
  * that moved because of new commits above it is still recognised.
  */
 import { createHash } from "node:crypto";
-import { type Finding, SEVERITY_RANK } from "./findings.ts";
+import { type Finding, SEVERITY_RANK } from "../findings.ts";
 
 // "line 42", "lines 10-12", "L42", "#L10-L20", "ln 7", "lines 3 to 5": the number is where, not what.
 const LINE_REFERENCE = /\b(?:lines?|ln|l)\s*#?\s*\d+(?:\s*(?:-|–|—|\.\.|to|and)\s*l?\d+)?\b/g;

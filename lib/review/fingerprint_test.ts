@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Finding } from "./findings.ts";
+import type { Finding } from "../findings.ts";
 import { fingerprint, mergeDuplicateFindings, normaliseTitle } from "./fingerprint.ts";
 import { fingerprintMarker, readFingerprints } from "../markers.ts";
 

@@ -1,6 +1,6 @@
 /** Renders findings as platform comments: inline bodies with hidden fingerprints, and the review summary. */
 import type { PlatformId } from "../platforms/types.ts";
-import { type Finding, type Severity, SEVERITY_RANK } from "./findings.ts";
+import { type Finding, type Severity, SEVERITY_RANK } from "../findings.ts";
 import { summaryMarker } from "../markers.ts";
 import { fenceFor } from "./prompt.ts";
 import { defuseCode, sanitizeLine, sanitizeMarkdown } from "./sanitize.ts";

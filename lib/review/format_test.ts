@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Finding } from "./findings.ts";
+import type { Finding } from "../findings.ts";
 import { readSummaryHeads } from "../markers.ts";
 import { renderInlineBody, renderSuggestion, renderSummary, type SummaryInput } from "./format.ts";
 

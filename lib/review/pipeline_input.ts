@@ -9,7 +9,7 @@ import type { ReviewStepRecord } from "../db/reviews.ts";
 import type { DiffFile } from "../diff/types.ts";
 import type { LlmClient, LlmProviderId, TokenUsage } from "../llm/types.ts";
 import type { SkippedFile, TokenCounter } from "./context.ts";
-import type { Finding } from "./findings.ts";
+import type { Finding } from "../findings.ts";
 import type { RedactionResult } from "./redact.ts";
 import type { ScriptStepContext } from "./steps/script.ts";
 

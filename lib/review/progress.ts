@@ -11,7 +11,7 @@
 import { pipelineSteps, type RepoConfig } from "../config/repo_config.ts";
 import type { ReviewStepRecord } from "../db/reviews.ts";
 import type { DiffFile } from "../diff/types.ts";
-import type { Finding } from "./findings.ts";
+import { type Finding, Severity } from "../findings.ts";
 import { skipReason } from "./skip.ts";
 import type { Logger } from "../log.ts";
 import type { CommitState, PlatformClient, PullRequestRef } from "../platforms/types.ts";
@@ -160,7 +160,7 @@ export function describeFindings(findings: Finding[]): string {
   if (findings.length === 0) return "No new problems found";
   const counts = new Map<string, number>();
   for (const finding of findings) counts.set(finding.severity, (counts.get(finding.severity) ?? 0) + 1);
-  return (["blocker", "warning", "info"] as const)
+  return Severity.options
     .filter((severity) => counts.has(severity))
     .map((severity) => `${counts.get(severity)} ${severity}${counts.get(severity) === 1 ? "" : "s"}`)
     .join(", ");

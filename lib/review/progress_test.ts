@@ -5,7 +5,7 @@ import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../../tests/fakes/github.ts"
 import { createReviewProgress, describeFindings, reviewUrl, STATUS_CONTEXT } from "./progress.ts";
 import { PROGRESS_MARKER } from "../markers.ts";
 import type { ReviewStepRecord } from "../db/reviews.ts";
-import type { Finding } from "./findings.ts";
+import type { Finding } from "../findings.ts";
 
 const REPO = "octo/app";
 const HEAD = "a".repeat(40);

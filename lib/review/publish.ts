@@ -24,7 +24,7 @@ import type {
 } from "../platforms/types.ts";
 import { fingerprintMarker, readFingerprints, readSummaryHeads } from "../markers.ts";
 import { fingerprint } from "./fingerprint.ts";
-import { type Finding, SEVERITY_RANK } from "./findings.ts";
+import { type Finding, SEVERITY_RANK } from "../findings.ts";
 import { renderInlineBody, renderSummary, type SummaryInput } from "./format.ts";
 import { outcomeEvent, type RunOutcome } from "./outcome.ts";
 

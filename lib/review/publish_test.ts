@@ -3,7 +3,7 @@ import { OutputConfig } from "../config/repo_config.ts";
 import type { ExistingComment } from "../platforms/types.ts";
 import { fingerprintMarker, summaryMarker } from "../markers.ts";
 import { fingerprint } from "./fingerprint.ts";
-import type { Finding } from "./findings.ts";
+import type { Finding } from "../findings.ts";
 import { planPublication, renderPublication, reviewOutput } from "./publish.ts";
 
 function finding(title: string, severity: Finding["severity"], line = 3): Finding {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { PlatformId } from "../platforms/types.ts";
-import type { Finding } from "./findings.ts";
+import type { Finding } from "../findings.ts";
 import { renderInlineBody, renderSummary } from "./format.ts";
 import { allowedTarget, sanitizeLine, sanitizeMarkdown } from "./sanitize.ts";
 

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { DiffFile } from "../../diff/types.ts";
 import type { LlmClient, TokenUsage } from "../../llm/types.ts";
-import { type Finding, Severity } from "../findings.ts";
+import { type Finding, Severity } from "../../findings.ts";
 import type { PrefixWarmup } from "../prefix_warmup.ts";
 import { buildReviewMessages, type PromptFile, type PromptStep, renderNumberedDiff } from "../prompt.ts";
 import { type RedactionResult, redactMessages } from "../redact.ts";

@@ -10,7 +10,7 @@ import type { LoadedConfig } from "../../config/load.ts";
 import { capSeverity, type PipelineStep } from "../../config/repo_config.ts";
 import type { ReviewStepRecord } from "../../db/reviews.ts";
 import { type DiffFile, filePath } from "../../diff/types.ts";
-import { type Finding, Severity } from "../findings.ts";
+import { type Finding, Severity } from "../../findings.ts";
 import {
   DEFAULT_SANDBOX_LIMITS,
   runSandboxed,

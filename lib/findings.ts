@@ -1,4 +1,7 @@
-/** The neutral finding the engine produces and every platform renders. */
+/**
+ * The neutral finding the engine produces, the database stores and every platform renders: the one definition
+ * of `Finding` and `Severity`, on the ground floor so the stores below the engine name it too.
+ */
 import { z } from "zod";
 
 export const Severity = z.enum(["blocker", "warning", "info"]);
