@@ -10,7 +10,7 @@ import { sign } from "@octokit/webhooks-methods";
 import examples from "@octokit/webhooks-examples" with { type: "json" };
 import { createRepo } from "../lib/db/repos.ts";
 import { sql } from "../lib/db/mod.ts";
-import { createSecretBox } from "../lib/auth/secret_box.ts";
+import { createSecretBox } from "../lib/crypto/secret_box.ts";
 import { createE2eDatabase, startLoom } from "../tests/support/loom_process.ts";
 
 const SECRET_KEY = "bench-secret-key-bench-secret-key-0123456789";

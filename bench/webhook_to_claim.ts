@@ -9,7 +9,7 @@
  */
 import { createTestDatabase } from "../lib/db/testing.ts";
 import { createRepo } from "../lib/db/repos.ts";
-import { createSecretBox } from "../lib/auth/secret_box.ts";
+import { createSecretBox } from "../lib/crypto/secret_box.ts";
 import { WEBHOOK_PARSERS } from "../lib/platforms/mod.ts";
 import { createWakeup } from "../lib/queue/mod.ts";
 import { silentLogger } from "../lib/log.ts";

@@ -4,7 +4,7 @@ import { loadServerConfig } from "./config/env.ts";
 import { isLocalUrl, runDoctor } from "./doctor.ts";
 import { createOrganization } from "./db/organizations.ts";
 import { saveCredential } from "./db/credentials.ts";
-import { createSecretBox } from "./auth/secret_box.ts";
+import { createSecretBox } from "./crypto/secret_box.ts";
 import { createRepo } from "./db/repos.ts";
 import { enqueue } from "./queue/mod.ts";
 

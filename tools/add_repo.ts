@@ -5,7 +5,7 @@
 import { loadServerConfig } from "../lib/config/env.ts";
 import { createLogger } from "../lib/log.ts";
 import { openRuntime } from "../lib/runtime.ts";
-import { randomSecret } from "../lib/auth/secret_box.ts";
+import { randomSecret } from "../lib/crypto/secret_box.ts";
 import { createRepo, findRepo } from "../lib/db/repos.ts";
 import type { PlatformId } from "../lib/platforms/types.ts";
 

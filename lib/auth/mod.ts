@@ -1,6 +1,6 @@
 /**
  * Dashboard accounts: password hashing, login rate limits, sessions and cookies, CSRF, OAuth sign-in, and the
- * role checks every dashboard route goes through. Secrets at rest use `secret_box.ts`.
+ * role checks every dashboard route goes through. Secrets at rest use `lib/crypto/secret_box.ts`.
  */
 export {
   hashPassword,
@@ -40,4 +40,4 @@ export {
   type OAuthProviderId,
   type OAuthProviders,
 } from "./oauth.ts";
-export { createSecretBox, type SecretBox } from "./secret_box.ts";
+export { createSecretBox, type SecretBox } from "../crypto/secret_box.ts";

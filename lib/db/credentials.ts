@@ -2,7 +2,7 @@
  * An organization's LLM keys and platform tokens, encrypted with the deployment's secret box. Listing returns
  * only a hint (the last four characters); the full value is read back only by the code that uses it.
  */
-import type { SecretBox } from "../auth/secret_box.ts";
+import type { SecretBox } from "../crypto/secret_box.ts";
 import { type Db, sql } from "./mod.ts";
 
 export const CREDENTIAL_KINDS = [

@@ -3,7 +3,7 @@ import { dbTest } from "./testing.ts";
 import { sql } from "./mod.ts";
 import { createOrganization } from "./organizations.ts";
 import { deleteCredential, listCredentials, readCredential, saveCredential } from "./credentials.ts";
-import { createSecretBox } from "../auth/secret_box.ts";
+import { createSecretBox } from "../crypto/secret_box.ts";
 
 dbTest(
   "saveCredential() stores only ciphertext and a hint, and replaces a key of the same name",

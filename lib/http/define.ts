@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import type { Db } from "../db/mod.ts";
 import type { Logger } from "../log.ts";
 import type { ServerConfig } from "../config/env.ts";
-import type { SecretBox } from "../auth/secret_box.ts";
+import type { SecretBox } from "../crypto/secret_box.ts";
 import type { PlatformId, WebhookParser } from "../platforms/types.ts";
 import type { OAuthProviders } from "../auth/oauth.ts";
 import type { LoomMetrics } from "../metrics.ts";

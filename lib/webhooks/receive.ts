@@ -14,7 +14,7 @@ import type { Db } from "../db/mod.ts";
 import { confirmRepo, findRepo, getRepo, type Repo } from "../db/repos.ts";
 import { type DeliveryOutcome, recordDelivery, setDeliveryOutcome } from "../db/deliveries.ts";
 import { applyWebhookDelivery, type DeliveryAction } from "../queue/webhook_delivery.ts";
-import type { SecretBox } from "../auth/secret_box.ts";
+import type { SecretBox } from "../crypto/secret_box.ts";
 import { enqueueCommand } from "../commands/mod.ts";
 import type {
   CommentEvent,

@@ -3,7 +3,7 @@ import type { AppEnv } from "../../lib/http/define.ts";
 import { defineHandlers } from "../../lib/http/define.ts";
 import { createRepo, findRepo, listRepos } from "../../lib/db/repos.ts";
 import { repoStats } from "../../lib/db/analytics.ts";
-import { randomSecret } from "../../lib/auth/secret_box.ts";
+import { randomSecret } from "../../lib/crypto/secret_box.ts";
 import { hasRole, type Viewer } from "../../lib/auth/mod.ts";
 import type { PlatformId } from "../../lib/platforms/types.ts";
 import { PLATFORM_LABELS } from "../../components/SetupInstructions.tsx";

@@ -9,7 +9,7 @@ import { sign } from "@octokit/webhooks-methods";
 import examples from "@octokit/webhooks-examples" with { type: "json" };
 import { sql } from "../../lib/db/mod.ts";
 import { createRepo } from "../../lib/db/repos.ts";
-import { createSecretBox } from "../../lib/auth/secret_box.ts";
+import { createSecretBox } from "../../lib/crypto/secret_box.ts";
 import { FAKE_GITHUB_TOKEN, type FakeGitHub, startFakeGitHub } from "../fakes/github.ts";
 import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "../fakes/openai.ts";
 import {

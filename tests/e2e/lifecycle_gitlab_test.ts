@@ -13,7 +13,7 @@ import noteEvent from "../../lib/platforms/gitlab/testdata/comment-merge-request
 };
 import { sql } from "../../lib/db/mod.ts";
 import { createRepo } from "../../lib/db/repos.ts";
-import { createSecretBox } from "../../lib/auth/secret_box.ts";
+import { createSecretBox } from "../../lib/crypto/secret_box.ts";
 import { type FakeGitLab, startFakeGitLab } from "../fakes/gitlab.ts";
 import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "../fakes/openai.ts";
 import {

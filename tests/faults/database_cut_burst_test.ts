@@ -10,7 +10,7 @@ import examples from "@octokit/webhooks-examples" with { type: "json" };
 import { createPostgresDb, sql } from "../../lib/db/mod.ts";
 import { createTestDatabase } from "../../lib/db/testing.ts";
 import { createRepo } from "../../lib/db/repos.ts";
-import { createSecretBox } from "../../lib/auth/secret_box.ts";
+import { createSecretBox } from "../../lib/crypto/secret_box.ts";
 import { loadServerConfig } from "../../lib/config/env.ts";
 import { createLogger } from "../../lib/log.ts";
 import { WEBHOOK_PARSERS } from "../../lib/platforms/mod.ts";

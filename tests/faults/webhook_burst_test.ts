@@ -13,7 +13,7 @@ import { createRepo } from "../../lib/db/repos.ts";
 import { WEBHOOK_PARSERS } from "../../lib/platforms/mod.ts";
 import { createLoomMetrics } from "../../lib/metrics.ts";
 import { createTestDeps, serveApp, TEST_SECRET_KEY } from "../support/app_server.ts";
-import { createSecretBox } from "../../lib/auth/secret_box.ts";
+import { createSecretBox } from "../../lib/crypto/secret_box.ts";
 
 const SECRET = "burst-webhook-secret";
 const REPO = "octo-org/burst";

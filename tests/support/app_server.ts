@@ -1,7 +1,7 @@
 /** Serves `createApp` on a free localhost port for browser and HTTP tests. */
 import { createApp } from "../../app.ts";
 import type { AppDeps } from "../../lib/http/define.ts";
-import { createSecretBox } from "../../lib/auth/secret_box.ts";
+import { createSecretBox } from "../../lib/crypto/secret_box.ts";
 import { loadServerConfig } from "../../lib/config/env.ts";
 import { silentLogger } from "../../lib/log.ts";
 import type { Db } from "../../lib/db/mod.ts";

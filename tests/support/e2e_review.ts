@@ -5,7 +5,7 @@
  */
 import { sql } from "../../lib/db/mod.ts";
 import { createRepo, type Repo } from "../../lib/db/repos.ts";
-import { createSecretBox } from "../../lib/auth/secret_box.ts";
+import { createSecretBox } from "../../lib/crypto/secret_box.ts";
 import type { PlatformId } from "../../lib/platforms/types.ts";
 import { type FakeLlmRequest, type FakeLlmServer, type FakeReply, startFakeOpenAI } from "../fakes/openai.ts";
 import { type GitDiffResult, makeGitDiff } from "../fakes/git_diff.ts";
