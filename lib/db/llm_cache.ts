@@ -2,7 +2,7 @@
  * The LLM response cache in the database, so identical re-reviews cost nothing across restarts and across every
  * worker sharing the database (the in-memory store only helps one process).
  */
-import type { CachedEntry, LlmCacheStore } from "../llm/cache.ts";
+import type { CachedEntry, LlmCacheStore } from "../llm_stores.ts";
 import { type Db, sql } from "./mod.ts";
 
 export function createDbCacheStore(db: Db, now: () => number = Date.now): LlmCacheStore & {

@@ -2,7 +2,7 @@
  * Provider waits in the database (`provider_backoffs`), so a `Retry-After` one worker received holds for every
  * worker sharing the database. One row per provider and key fingerprint; a wait only ever moves later.
  */
-import type { BackoffStore } from "../llm/backoff.ts";
+import type { BackoffStore } from "../llm_stores.ts";
 import { type Db, sql } from "./mod.ts";
 
 export function createDbBackoffStore(db: Db): BackoffStore {

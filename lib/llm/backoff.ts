@@ -9,14 +9,10 @@
  */
 import { describeModel } from "./_call.ts";
 import { type ChatMessage, type ChatOptions, type LlmClient, LlmError, type LlmProviderId } from "./types.ts";
+import type { BackoffStore } from "../llm_stores.ts";
 
-/** Where the waits live; `lib/db/provider_backoffs.ts` keeps them in the database. */
-export interface BackoffStore {
-  /** Epoch ms before which no call may start, or null. */
-  notBefore(provider: LlmProviderId, keyFingerprint: string): Promise<number | null>;
-  /** Records a wait; an earlier or equal `until` than the one stored changes nothing. */
-  defer(provider: LlmProviderId, keyFingerprint: string, until: number): Promise<void>;
-}
+/** Where the waits live (`lib/llm_stores.ts`); `lib/db/provider_backoffs.ts` keeps them in the database. */
+export type { BackoffStore };
 
 export interface SharedBackoffOptions {
   store: BackoffStore;

@@ -5,22 +5,10 @@
 import { z } from "zod";
 import { toJsonSchema } from "./_call.ts";
 import { validateStructured } from "./structured.ts";
-import type { ChatMessage, ChatOptions, ChatResult, LlmClient, TokenUsage } from "./types.ts";
+import type { ChatMessage, ChatOptions, ChatResult, LlmClient } from "./types.ts";
+import type { CachedEntry, LlmCacheStore } from "../llm_stores.ts";
 
-/** What a store keeps per key. `text` is the raw answer (the JSON text for structured calls). */
-export interface CachedEntry {
-  text: string;
-  model: string;
-  /** Usage of the original call, kept for reporting what the cache saved. */
-  usage: TokenUsage;
-  createdAt: number;
-}
-
-/** Storage for cached answers; entries older than their `ttlMs` must read as missing. */
-export interface LlmCacheStore {
-  get(key: string): Promise<CachedEntry | null>;
-  set(key: string, entry: CachedEntry, ttlMs: number): Promise<void>;
-}
+export type { CachedEntry, LlmCacheStore };
 
 /** Options for `createMemoryCacheStore`. */
 export interface MemoryCacheStoreOptions {

@@ -1,7 +1,9 @@
 /** The contract every LLM provider implements. Providers never read the environment themselves. */
 import type { z } from "zod";
 
-export type LlmProviderId = "openai" | "anthropic" | "google";
+import type { LlmProviderId, TokenUsage } from "../llm_stores.ts";
+
+export type { LlmProviderId, TokenUsage };
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -12,16 +14,6 @@ export interface ChatMessage {
    * repeated prefixes on their own.
    */
   cacheBreakpoint?: boolean;
-}
-
-export interface TokenUsage {
-  /** Every prompt token, those served from or written to the provider's prompt cache included. */
-  inputTokens: number;
-  outputTokens: number;
-  /** Prompt tokens served from the provider's prefix cache, billed at its cached rate; absent means 0. */
-  cachedInputTokens?: number;
-  /** Prompt tokens written to the cache, which Anthropic bills above its input rate; absent means 0. */
-  cacheWriteTokens?: number;
 }
 
 export interface ChatOptions<T = unknown> {
