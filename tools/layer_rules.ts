@@ -14,7 +14,7 @@
 import type { ImportEdge } from "./import_graph.ts";
 
 /** The exceptions listed on the day the rules were written down; lower it as rows go, never raise it. */
-export const EXCEPTION_CEILING = 2;
+export const EXCEPTION_CEILING = 1;
 
 export interface LayerRules {
   /** Listed path (`lib/db/` or `lib/log.ts`) → floor, 0 the ground. */

@@ -18,7 +18,7 @@ import {
   takeBackoffSlot,
   uncountAttempt,
 } from "../db/login_limits.ts";
-import { clientLimitKey } from "../http/client_address.ts";
+import { clientLimitKey } from "../client_address.ts";
 
 export interface LoginLimits {
   perAddress: { max: number; windowMs: number };

@@ -9,7 +9,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { AppEnv } from "../http/define.ts";
 import type { ServerConfig } from "../config/env.ts";
 import { isHttpsPublicUrl, isLocalPublicUrl } from "../http/public_url.ts";
-import { parseTrustedProxies, resolveClientAddress } from "../http/client_address.ts";
+import { parseTrustedProxies, resolveClientAddress } from "../client_address.ts";
 import { findSession, randomToken, type Session } from "../db/sessions.ts";
 import { getUser, type User } from "../db/users.ts";
 import { listMemberships, type Membership, type Organization, type Role } from "../db/organizations.ts";

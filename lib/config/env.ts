@@ -3,7 +3,7 @@
  * down. No other module reads `Deno.env`.
  */
 import { z } from "zod";
-import { parseTrustedProxies } from "../http/client_address.ts";
+import { parseTrustedProxies } from "../client_address.ts";
 
 const list = z.string().default("").transform((value) =>
   value.split(",").map((item) => item.trim()).filter((item) => item.length > 0)
