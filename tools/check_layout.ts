@@ -4,7 +4,7 @@
  * - file names: snake_case `.ts`, PascalCase `.tsx` in `islands/` and `components/`, no `index.ts` outside routes;
  * - a `_private.ts` file is imported only from its own folder;
  * - islands import nothing server-only (type-only imports are erased and allowed);
- * - every file imports only its own floor or lower ones, save the listed temporary exceptions;
+ * - every file imports only its own floor or lower ones;
  * - no import circle between files;
  * - one import style: the project's own files are imported by relative path (`./`, `../`), never by the `@/`
  *   alias, so a file reads the same in the editor, in `deno check` and in this check;

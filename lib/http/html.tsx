@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import type { ComponentChildren } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { AppEnv } from "./define.ts";
-import { Layout } from "../../components/Layout.tsx";
+import { Layout } from "./layout.tsx";
 import type { Chrome } from "./chrome.ts";
 
 export function renderHtml(

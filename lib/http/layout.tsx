@@ -1,5 +1,10 @@
+/**
+ * The page shell every HTML answer is drawn in: head, header with the navigation and the signed-in user, main,
+ * footer, the islands' script. It sits in the web layer beside `renderHtml` (`html.tsx`), which wraps every
+ * page and error page in it.
+ */
 import type { ComponentChildren } from "preact";
-import type { Chrome } from "../lib/http/chrome.ts";
+import type { Chrome } from "./chrome.ts";
 
 const STYLE = `
 :root { color-scheme: light dark; --bg: #f6f6f8; --fg: #1d1d21; --muted: #5f6068; --card: #fff; --line: #e2e2e8;
