@@ -4,7 +4,7 @@
  * a worker counts jobs and LLM tokens); queue gauges are read from the database at scrape time, so every web
  * replica reports the same cluster-wide queue.
  */
-import { type Db, sql } from "./db/mod.ts";
+import type { Db } from "./db/mod.ts";
 import { queueStats } from "./queue/mod.ts";
 import type { ChatMessage, ChatOptions, LlmClient, TokenUsage } from "./llm/types.ts";
 import { LlmError } from "./llm/types.ts";
@@ -260,8 +260,7 @@ export function createLoomMetrics(options: { db?: Db; now?: () => number } = {})
           metrics.jobs.set({ state }, stats.byStatus[state] ?? 0);
         }
         metrics.queueOldestAge.set({}, stats.oldestPendingAgeMs / 1000);
-        const [due] = await db.query<{ count: number }>(dueCount(now()));
-        metrics.queueDepth.set({}, Number(due?.count ?? 0));
+        metrics.queueDepth.set({}, stats.duePending);
         up.set({}, 1);
       } catch {
         up.set({}, 0);
@@ -269,10 +268,6 @@ export function createLoomMetrics(options: { db?: Db; now?: () => number } = {})
     });
   }
   return metrics;
-}
-
-function dueCount(at: number) {
-  return sql`select count(*) as count from jobs where status = 'pending' and run_at <= ${at}`;
 }
 
 /** Wraps an LLM client so its billed tokens and its failures are counted per provider. */

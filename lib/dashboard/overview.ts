@@ -3,15 +3,8 @@
  * count comes with the rows it counts (or the filter that lists them), so every figure on the page is a link.
  */
 import type { Db } from "../db/mod.ts";
-import {
-  countOrgReviews,
-  listOrgReviews,
-  orgQueueHealth,
-  type QueueHealth,
-  rangeStart,
-} from "../db/analytics.ts";
-import { listRepos } from "../db/repos.ts";
-import { listWaitingReviews, type WaitingReview } from "../queue/mod.ts";
+import { countOrgReviews, listOrgReviews, rangeStart } from "../db/analytics.ts";
+import { listWaitingReviews, orgQueueHealth, type QueueHealth, type WaitingReview } from "../queue/mod.ts";
 
 export interface ReviewRow {
   id: number;
@@ -41,11 +34,10 @@ export async function loadOverview(
   organizationId: number,
   now: () => number = Date.now,
 ): Promise<Overview> {
-  const repos = await listRepos(db, organizationId);
   const [reviews, queue, waiting, running, failedToday] = await Promise.all([
     listOrgReviews(db, organizationId, { limit: 15 }),
     orgQueueHealth(db, organizationId, now),
-    listWaitingReviews(db, new Set(repos.map((repo) => repo.id))),
+    listWaitingReviews(db, organizationId),
     countOrgReviews(db, organizationId, { status: "running" }),
     countOrgReviews(db, organizationId, { status: "failed", since: rangeStart(1, now()) }),
   ]);

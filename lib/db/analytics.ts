@@ -1,6 +1,7 @@
 /**
- * The dashboard's reads of repositories, reviews and jobs, every one scoped by organization: a row of another
- * organization is indistinguishable from a missing one. Also the aggregates behind the analytics page.
+ * The dashboard's reads of repositories and reviews, every one scoped by organization: a row of another
+ * organization is indistinguishable from a missing one. Also the aggregates behind the analytics page. Jobs are
+ * read by `lib/queue` (`orgQueueHealth`, `listWaitingReviews`), the only code that touches `jobs`.
  */
 import { type Db, joinSql, sql } from "./mod.ts";
 import { getRepo, type Repo } from "./repos.ts";
@@ -88,49 +89,6 @@ export async function getOrgReview(
     select r.id from reviews r join repos p on p.id = r.repo_id
     where r.id = ${reviewId} and p.organization_id = ${organizationId}`);
   return owner.length ? await getReview(db, reviewId) : null;
-}
-
-export interface QueueHealth {
-  pending: number;
-  inProgress: number;
-  failed: number;
-  oldestPendingAgeMs: number;
-}
-
-/**
- * Live jobs and the last day's failures of the organization's repositories. Job payloads are JSON text in both
- * dialects, so the repository match happens here rather than in SQL; live jobs are few.
- */
-export async function orgQueueHealth(
-  db: Db,
-  organizationId: number,
-  now: () => number = Date.now,
-): Promise<QueueHealth> {
-  const repoIds = new Set(
-    (await db.query(sql`select id from repos where organization_id = ${organizationId}`)).map((row) =>
-      Number(row.id)
-    ),
-  );
-  const at = now();
-  const rows = await db.query<{ status: string; payload: string; runAt: number }>(sql`
-    select status, payload, run_at from jobs
-    where status in ('pending', 'in_progress') or (status = 'failed' and finished_at >= ${at - 86_400_000})`);
-  const health: QueueHealth = { pending: 0, inProgress: 0, failed: 0, oldestPendingAgeMs: 0 };
-  for (const row of rows) {
-    let repoId: unknown;
-    try {
-      repoId = JSON.parse(row.payload).repoId;
-    } catch {
-      continue;
-    }
-    if (!repoIds.has(Number(repoId))) continue;
-    if (row.status === "pending") {
-      health.pending++;
-      health.oldestPendingAgeMs = Math.max(health.oldestPendingAgeMs, at - Number(row.runAt));
-    } else if (row.status === "in_progress") health.inProgress++;
-    else health.failed++;
-  }
-  return health;
 }
 
 export interface AnalyticsData {

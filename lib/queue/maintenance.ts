@@ -32,6 +32,8 @@ export async function prune(
 
 export interface QueueStats {
   byStatus: Record<string, number>;
+  /** Pending jobs whose `run_at` has passed. */
+  duePending: number;
   /** Age in ms of the oldest due pending job, 0 when none. */
   oldestPendingAgeMs: number;
 }
@@ -41,12 +43,13 @@ export async function queueStats(db: Db, now: () => number = Date.now): Promise<
   const rows = await db.query<{ status: string; count: number }>(
     sql`select status, count(*) as count from jobs group by status`,
   );
-  const oldest = await db.query<{ runAt: number | null }>(
-    sql`select min(run_at) as run_at from jobs where status = 'pending' and run_at <= ${at}`,
+  const due = await db.query<{ count: number; runAt: number | null }>(
+    sql`select count(*) as count, min(run_at) as run_at from jobs where status = 'pending' and run_at <= ${at}`,
   );
-  const oldestRunAt = oldest[0]?.runAt;
+  const oldestRunAt = due[0]?.runAt;
   return {
     byStatus: Object.fromEntries(rows.map((row) => [row.status, Number(row.count)])),
+    duePending: Number(due[0]?.count ?? 0),
     oldestPendingAgeMs: oldestRunAt === null || oldestRunAt === undefined ? 0 : at - Number(oldestRunAt),
   };
 }

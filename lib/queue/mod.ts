@@ -21,5 +21,12 @@ export {
 } from "./settle.ts";
 export { getJob, prune, type QueueStats, queueStats, reapExpired } from "./maintenance.ts";
 export { retryDelayMs } from "./backoff.ts";
-export { listWaitingReviews, type WaitingReview, type WorkerActivity, workerActivity } from "./health.ts";
+export {
+  listWaitingReviews,
+  orgQueueHealth,
+  type QueueHealth,
+  type WaitingReview,
+  type WorkerActivity,
+  workerActivity,
+} from "./health.ts";
 export { CANCEL_CHANNEL, createWakeup, JOBS_CHANNEL, type Wakeup } from "./wakeup.ts";

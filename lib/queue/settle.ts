@@ -3,6 +3,7 @@
  * another worker took over) cannot overwrite the new owner's result.
  */
 import { type Db, sql } from "../db/mod.ts";
+import { jobOfRepo } from "./payload_sql.ts";
 import { retryDelayMs } from "./backoff.ts";
 import { type Job, PermanentJobError } from "./job.ts";
 import { CANCEL_CHANNEL } from "./wakeup.ts";
@@ -122,8 +123,8 @@ export async function cancelGroup(
 
 /**
  * Cancels the live reviews of one repository (paused in the dashboard): pending ones never start, running ones
- * stop within a second and post nothing. Live jobs are few, so they are read and matched by their payload here
- * rather than by a JSON path each dialect spells differently. Returns the ids cancelled.
+ * stop within a second and post nothing. The repository is matched by `payload.repoId` in SQL. Returns the ids
+ * cancelled.
  */
 export async function cancelRepoReviews(
   db: Db,
@@ -131,12 +132,12 @@ export async function cancelRepoReviews(
   reason: string,
   now: () => number = Date.now,
 ): Promise<number[]> {
-  const live = await db.query<{ id: number; payload: string }>(sql`
-    select id, payload from jobs
-    where type = 'review_pull_request' and status in ('pending', 'in_progress')`);
-  const ids = live.filter((row) => JSON.parse(row.payload).repoId === repoId).map((row) => Number(row.id));
+  const live = await db.query<{ id: number }>(sql`
+    select j.id from jobs j
+    where j.type = 'review_pull_request' and j.status in ('pending', 'in_progress')
+      and ${jobOfRepo(db.dialect, repoId)}`);
   const cancelled: number[] = [];
-  for (const id of ids) {
+  for (const id of live.map((row) => Number(row.id))) {
     if (await cancel(db, id, reason, now)) cancelled.push(id);
   }
   return cancelled;
