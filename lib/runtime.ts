@@ -6,6 +6,8 @@ import type { ServerConfig } from "./config/env.ts";
 import { type Db, openDb } from "./db/mod.ts";
 import { sqlitePath } from "./db/open.ts";
 import { migrate } from "./db/migrate.ts";
+import { backfillHosts } from "./db/host_backfill.ts";
+import { configuredHosts } from "./platforms/hosts.ts";
 import { createSecretBox, type SecretBox } from "./crypto/secret_box.ts";
 import { loadOrCreateSecretKey } from "./crypto/secret_key_file.ts";
 import { deriveSetupToken } from "./auth/setup_token.ts";
@@ -63,6 +65,10 @@ export async function openRuntime(config: ServerConfig, log: Logger): Promise<Ru
   });
   const applied = await migrate(db);
   if (applied.length > 0) log.info("Applied migrations", { migrations: applied });
+  const backfilled = await backfillHosts(db, configuredHosts(config));
+  if (backfilled.repos + backfilled.credentials > 0) {
+    log.info("Recorded the platform host of earlier repositories and credentials", backfilled);
+  }
   let secretKey = config.secretKey;
   if (!secretKey) {
     if (db.dialect === "postgres") {

@@ -8,6 +8,8 @@ import { openRuntime } from "../lib/runtime.ts";
 import { randomSecret } from "../lib/crypto/secret_box.ts";
 import { createRepo, findRepo } from "../lib/db/repos.ts";
 import type { PlatformId } from "../lib/platforms/types.ts";
+import { configuredHost } from "../lib/platforms/hosts.ts";
+import { PUBLIC_PLATFORM_HOSTS } from "../lib/platform_id.ts";
 
 const PLATFORMS: PlatformId[] = ["github", "gitlab", "gitea", "bitbucket", "azure_devops"];
 const [platform, fullName] = Deno.args;
@@ -19,7 +21,9 @@ if (!platform || !fullName || !PLATFORMS.includes(platform as PlatformId)) {
 const config = loadServerConfig(Deno.env.toObject());
 const runtime = await openRuntime(config, createLogger({ level: "warn" }));
 try {
-  const existing = await findRepo(runtime.db, platform as PlatformId, fullName);
+  const host = configuredHost(platform as PlatformId, config) ??
+    PUBLIC_PLATFORM_HOSTS[platform as PlatformId];
+  const existing = await findRepo(runtime.db, platform as PlatformId, fullName, host);
   if (existing) {
     await write(`Repository ${platform}:${fullName} is already connected (id ${existing.id}).`);
     Deno.exit(1);
@@ -31,6 +35,7 @@ try {
     : randomSecret();
   const repo = await createRepo(runtime.db, {
     platform: platform as PlatformId,
+    host,
     fullName,
     webhookSecret: await runtime.secretBox.encrypt(secret),
     installationId: installationFlag > 0 ? Number(Deno.args[installationFlag + 1]) : null,

@@ -26,6 +26,8 @@ import postgres0011 from "../../migrations/postgres/0011_webhook_head_check.sql"
 import sqlite0011 from "../../migrations/sqlite/0011_webhook_head_check.sql" with { type: "text" };
 import postgres0012 from "../../migrations/postgres/0012_author_budget.sql" with { type: "text" };
 import sqlite0012 from "../../migrations/sqlite/0012_author_budget.sql" with { type: "text" };
+import postgres0013 from "../../migrations/postgres/0013_repo_identity.sql" with { type: "text" };
+import sqlite0013 from "../../migrations/sqlite/0013_repo_identity.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
 
 export interface Migration {
@@ -48,6 +50,7 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 10, name: "0010_review_history", text: postgres0010 },
     { version: 11, name: "0011_webhook_head_check", text: postgres0011 },
     { version: 12, name: "0012_author_budget", text: postgres0012 },
+    { version: 13, name: "0013_repo_identity", text: postgres0013 },
   ],
   sqlite: [
     { version: 1, name: "0001_initial", text: sqlite0001 },
@@ -62,5 +65,6 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 10, name: "0010_review_history", text: sqlite0010 },
     { version: 11, name: "0011_webhook_head_check", text: sqlite0011 },
     { version: 12, name: "0012_author_budget", text: sqlite0012 },
+    { version: 13, name: "0013_repo_identity", text: sqlite0013 },
   ],
 };

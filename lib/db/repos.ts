@@ -1,10 +1,22 @@
-import type { PlatformId } from "../platform_id.ts";
+/**
+ * Connected repositories. A repository is one platform repository on one platform instance: `platform`, `host`
+ * and the platform's stable `platformRepoId`, unique together (migration 0013), so a rename keeps its history
+ * and two organizations cannot both connect it. `fullName` is the name it had when last seen.
+ */
+import { type PlatformId, PUBLIC_PLATFORM_HOSTS } from "../platform_id.ts";
 import { type Db, sql } from "./mod.ts";
 
 export interface Repo {
   id: number;
   organizationId: number | null;
   platform: PlatformId;
+  /**
+   * The platform instance (`github.com`, `ghe.example.com`, `gitlab.example.com:8443`); see
+   * `lib/platforms/hosts.ts`. Empty only for a row made before migration 0013 that no process has started on.
+   */
+  host: string;
+  /** The platform's stable id of the repository; `null` for a legacy row until the platform tells it. */
+  platformRepoId: string | null;
   fullName: string;
   /** Encrypted with the deployment's secret box. */
   webhookSecret: string;
@@ -19,6 +31,10 @@ function toRepo(row: Record<string, unknown>): Repo {
     id: Number(row.id),
     organizationId: row.organizationId === null ? null : Number(row.organizationId),
     installationId: row.installationId === null ? null : Number(row.installationId),
+    host: row.host === null || row.host === undefined ? "" : String(row.host),
+    platformRepoId: row.platformRepoId === null || row.platformRepoId === undefined
+      ? null
+      : String(row.platformRepoId),
     paused: Boolean(row.paused),
     createdAt: Number(row.createdAt),
   };
@@ -32,13 +48,18 @@ export async function createRepo(
     webhookSecret: string;
     organizationId?: number | null;
     installationId?: number | null;
+    /** The platform instance; the platform's hosted service (`PUBLIC_PLATFORM_HOSTS`) unless given. */
+    host?: string;
+    platformRepoId?: string | null;
   },
   now: () => number = Date.now,
 ): Promise<Repo> {
+  const host = input.host ?? PUBLIC_PLATFORM_HOSTS[input.platform];
   const rows = await db.query(sql`
-    insert into repos (organization_id, platform, full_name, webhook_secret, installation_id, created_at)
-    values (${input.organizationId ?? null}, ${input.platform}, ${input.fullName}, ${input.webhookSecret},
-            ${input.installationId ?? null}, ${now()})
+    insert into repos (organization_id, platform, host, platform_repo_id, full_name, webhook_secret,
+                       installation_id, created_at)
+    values (${input.organizationId ?? null}, ${input.platform}, ${host}, ${input.platformRepoId ?? null},
+            ${input.fullName}, ${input.webhookSecret}, ${input.installationId ?? null}, ${now()})
     returning *`);
   return toRepo(rows[0]!);
 }
@@ -48,12 +69,68 @@ export async function getRepo(db: Db, id: number): Promise<Repo | null> {
   return rows[0] ? toRepo(rows[0]) : null;
 }
 
-/** Platforms treat repository names case-insensitively, so lookups do too. */
-export async function findRepo(db: Db, platform: PlatformId, fullName: string): Promise<Repo | null> {
-  const rows = await db.query(
-    sql`select * from repos where platform = ${platform} and lower(full_name) = lower(${fullName})`,
-  );
+/**
+ * The repository connected under this name, on `host` when given. Platforms treat repository names
+ * case-insensitively, so lookups do too. A name is only what the repository was last called: prefer
+ * `findRepoByPlatformId` when the platform's id is known.
+ */
+export async function findRepo(
+  db: Db,
+  platform: PlatformId,
+  fullName: string,
+  host?: string,
+): Promise<Repo | null> {
+  const rows = host === undefined
+    ? await db.query(
+      sql`select * from repos where platform = ${platform} and lower(full_name) = lower(${fullName})
+          order by id`,
+    )
+    : await db.query(sql`
+      select * from repos
+      where platform = ${platform} and lower(host) = lower(${host}) and lower(full_name) = lower(${fullName})`);
   return rows[0] ? toRepo(rows[0]) : null;
+}
+
+/** The repository connected for this platform repository (its stable id on `host`), whatever it is called now. */
+export async function findRepoByPlatformId(
+  db: Db,
+  platform: PlatformId,
+  host: string,
+  platformRepoId: string,
+): Promise<Repo | null> {
+  const rows = await db.query(sql`
+    select * from repos
+    where platform = ${platform} and host = ${host.toLowerCase()} and platform_repo_id = ${platformRepoId}`);
+  return rows[0] ? toRepo(rows[0]) : null;
+}
+
+/**
+ * Records what the platform says the repository is: its stable id (learned for a row connected before ids were
+ * kept) and its current name (after a rename). Returns `false`, changing nothing, when another row already
+ * holds that id on the same platform instance (the unique index of migration 0013 settles a race the same way).
+ */
+export async function setRepoIdentity(
+  db: Db,
+  id: number,
+  identity: { platformRepoId: string; fullName: string },
+): Promise<boolean> {
+  try {
+    return (await db.exec(sql`
+      update repos set platform_repo_id = ${identity.platformRepoId}, full_name = ${identity.fullName}
+      where id = ${id} and not exists (
+        select 1 from repos other
+        where other.id <> ${id} and other.platform = repos.platform and other.host = repos.host
+          and other.platform_repo_id = ${identity.platformRepoId})`)) > 0;
+  } catch (error) {
+    if (isUniqueViolation(error)) return false;
+    throw error;
+  }
+}
+
+/** Whether `error` is a unique-constraint violation, in either dialect. */
+export function isUniqueViolation(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.message} ${(error as { code?: unknown }).code ?? ""}` : "";
+  return /UNIQUE constraint failed|duplicate key value|23505/i.test(text);
 }
 
 export async function listRepos(db: Db, organizationId?: number): Promise<Repo[]> {

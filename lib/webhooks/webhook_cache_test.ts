@@ -7,6 +7,8 @@ function repo(id: number): Repo {
     id,
     organizationId: null,
     platform: "github",
+    host: "github.com",
+    platformRepoId: null,
     fullName: `octo/repo-${id}`,
     webhookSecret: `v1.iv.${id}`,
     installationId: null,

@@ -6,6 +6,8 @@ import { repoStats } from "../../lib/db/analytics.ts";
 import { randomSecret } from "../../lib/crypto/secret_box.ts";
 import { hasRole, type Viewer } from "../../lib/auth/mod.ts";
 import type { PlatformId } from "../../lib/platforms/types.ts";
+import { configuredHost } from "../../lib/platforms/hosts.ts";
+import { PUBLIC_PLATFORM_HOSTS } from "../../lib/platform_id.ts";
 import { PLATFORM_LABELS } from "../../components/SetupInstructions.tsx";
 import {
   CsrfField,
@@ -131,7 +133,7 @@ async function ReposPage(
 export const handler = defineHandlers({
   GET: page((c, viewer) => ReposPage(c, viewer)),
   POST: page(async (c, viewer) => {
-    const { db, secretBox, now } = c.var.deps;
+    const { db, secretBox, now, config } = c.var.deps;
     const fields = await formFields(c);
     const platform = fields.platform as PlatformId;
     const fullName = (fields.fullName ?? "").trim().replace(/^\/+|\/+$/g, "");
@@ -146,7 +148,8 @@ export const handler = defineHandlers({
         status: 400,
       });
     }
-    if (await findRepo(db, platform, fullName)) {
+    const host = configuredHost(platform, config) ?? PUBLIC_PLATFORM_HOSTS[platform];
+    if (await findRepo(db, platform, fullName, host)) {
       return ReposPage(c, viewer, {
         error: `${fullName} is already connected on ${PLATFORM_LABELS[platform]}`,
         platform,
@@ -157,6 +160,7 @@ export const handler = defineHandlers({
     const secret = platform === "azure_devops" ? `basic:loom:${randomSecret()}` : randomSecret();
     const repo = await createRepo(db, {
       platform,
+      host,
       fullName,
       organizationId: viewer.organization.id,
       webhookSecret: await secretBox.encrypt(secret),
