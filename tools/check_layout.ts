@@ -6,6 +6,8 @@
  * - islands import nothing server-only (type-only imports are erased and allowed);
  * - every file imports only its own floor or lower ones;
  * - no import circle between files;
+ * - production code reads and writes diffs only through `lib/diff` (no `parse-diff` package outside tests and
+ *   benchmarks), so every adapter's diff text is parsed the one way anchoring relies on;
  * - one import style: the project's own files are imported by relative path (`./`, `../`), never by the `@/`
  *   alias, so a file reads the same in the editor, in `deno check` and in this check;
  * - both migration folders hold the same numbered list;
@@ -55,12 +57,20 @@ export function checkSourceLayout(files: ReadonlyMap<string, string>, architectu
       if (specifier.startsWith("@/")) {
         problems.push(`${file}: imports ${specifier}; import the project's own files by relative path`);
       }
+      if (specifier === "parse-diff" && !isTestOrBench(file)) {
+        problems.push(`${file}: imports parse-diff; production code parses diffs with lib/diff`);
+      }
     }
   }
   problems.push(...islandProblems(files));
   problems.push(...checkLayerRules(parseLayerRules(architecture), [...files.keys()], edges));
   for (const circle of findImportCircles(edges)) problems.push(`import circle: ${circle.join(" → ")}`);
   return problems;
+}
+
+/** Tests, fakes and benchmarks may use other libraries to cross-check our own. */
+function isTestOrBench(file: string): boolean {
+  return /_test\.tsx?$/.test(file) || file.startsWith("tests/") || file.startsWith("bench/");
 }
 
 const IMPORT = /(?:^|\n)\s*(import|export)\s+(type\s+)?[^'"]*?from\s+["']([^"']+)["']/g;

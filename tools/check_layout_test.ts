@@ -83,6 +83,16 @@ Deno.test("checkSourceLayout() refuses the `@/` alias: the project's own files a
   ]);
 });
 
+Deno.test("checkSourceLayout() refuses parse-diff in production code and allows it in tests", () => {
+  const tree = cleanTree();
+  const text = 'import parse from "parse-diff";\nexport const p = parse;\n';
+  tree.set("lib/review/diffs.ts", text);
+  tree.set("lib/review/diffs_test.ts", text);
+  assert.deepEqual(checkSourceLayout(tree, architecture()), [
+    "lib/review/diffs.ts: imports parse-diff; production code parses diffs with lib/diff",
+  ]);
+});
+
 Deno.test("checkSourceLayout() reports an import circle between files along its files", () => {
   const tree = cleanTree();
   tree.set("lib/db/mod.ts", 'import { reviews } from "./reviews.ts";\nexport const db = reviews;\n');

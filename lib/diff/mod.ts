@@ -7,6 +7,7 @@
  */
 export { parseDiff } from "./parse.ts";
 export { formatDiff } from "./format.ts";
+export { type FileHeader, formatFileHeader } from "./file_header.ts";
 export { createLineMap } from "./line_map.ts";
 export type { HunkSpan, LineMap } from "./line_map.ts";
 export { filePath } from "./types.ts";

@@ -52,23 +52,26 @@ export interface PlatformClientOptions {
 /** Builds one platform's client from server configuration. */
 export type PlatformClientFactory = (config: ServerConfig, options: PlatformClientOptions) => PlatformClient;
 
-/** Webhook verification and parsing, by platform. */
-export const WEBHOOK_PARSERS: Partial<Record<PlatformId, WebhookParser>> = {
+/**
+ * Webhook verification and parsing, by platform. `satisfies` makes a platform added to `PlatformId` without a
+ * parser (or a client below) a type error, so a platform cannot be half-registered.
+ */
+export const WEBHOOK_PARSERS = {
   github: githubWebhook,
   gitlab: gitlabWebhook,
   gitea: giteaWebhook,
   bitbucket: bitbucketWebhook,
   azure_devops: azureDevopsWebhook,
-};
+} as const satisfies Record<PlatformId, WebhookParser>;
 
 /** API client factories, by platform. */
-export const PLATFORM_CLIENTS: Partial<Record<PlatformId, PlatformClientFactory>> = {
+export const PLATFORM_CLIENTS = {
   github: createGitHubClientFromConfig,
   gitlab: createGitLabClientFromConfig,
   gitea: createGiteaClientFromConfig,
   bitbucket: createBitbucketClientFromConfig,
   azure_devops: createAzureDevopsClientFromConfig,
-};
+} as const satisfies Record<PlatformId, PlatformClientFactory>;
 
 /**
  * Creates the API client for `platform` from server configuration.

@@ -159,6 +159,23 @@ export interface WebhookParser {
   parse(headers: Headers, body: unknown): WebhookEvent | null;
 }
 
+// Optional abilities: a client has one when it has the method; each guard below tells which. Declared together
+// here so that what a platform can do beyond the contract is read in one place.
+
+/** Optional ability: the diff between two commits of the pull request's repository (incremental review). */
+export interface ComparesCommits {
+  /**
+   * The unified diff from `baseSha` to `headSha`, or null when history does not allow a clean comparison:
+   * `baseSha` is gone (force-push), is not an ancestor of `headSha`, or the comparison is too large.
+   */
+  getCompareDiff(pr: PullRequestRef, baseSha: string, headSha: string): Promise<string | null>;
+}
+
+/** Whether `client` can compare two commits. */
+export function canCompareCommits(client: PlatformClient): client is PlatformClient & ComparesCommits {
+  return typeof (client as Partial<ComparesCommits>).getCompareDiff === "function";
+}
+
 /** Optional ability: mark outdated bot threads resolved. */
 export interface ResolvesThreads {
   resolveThreads(pr: PullRequestRef, commentIds: string[]): Promise<void>;

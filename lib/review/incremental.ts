@@ -6,22 +6,13 @@
  */
 import { parseDiff } from "../diff/parse.ts";
 import { type DiffFile, filePath, type Hunk } from "../diff/types.ts";
-import type { ExistingComment, PlatformClient, PullRequestRef } from "../platforms/types.ts";
+import {
+  canCompareCommits,
+  type ExistingComment,
+  type PlatformClient,
+  type PullRequestRef,
+} from "../platforms/types.ts";
 import { readFingerprints, readSummaryHeads } from "../markers.ts";
-
-/** Optional platform ability: the diff between two commits of the pull request's repository. */
-export interface ComparesCommits {
-  /**
-   * The unified diff from `baseSha` to `headSha`, or null when history does not allow a clean comparison:
-   * `baseSha` is gone (force-push), is not an ancestor of `headSha`, or the comparison is too large.
-   */
-  getCompareDiff(pr: PullRequestRef, baseSha: string, headSha: string): Promise<string | null>;
-}
-
-/** Whether `client` can compare two commits. */
-export function canCompareCommits(client: PlatformClient): client is PlatformClient & ComparesCommits {
-  return typeof (client as Partial<ComparesCommits>).getCompareDiff === "function";
-}
 
 /**
  * The head Loom last posted a summary for on this pull request, other than `currentHead`: the last summary marker

@@ -2,18 +2,17 @@ import assert from "node:assert/strict";
 import { parseDiff } from "../diff/parse.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
 import { createGitHubClient } from "../platforms/github/client.ts";
-import type { ExistingComment, PlatformClient, PullRequestRef } from "../platforms/types.ts";
+import {
+  canCompareCommits,
+  type ExistingComment,
+  type PlatformClient,
+  type PullRequestRef,
+} from "../platforms/types.ts";
 import { silentLogger } from "../log.ts";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../../tests/fakes/github.ts";
 import { makeGitDiff } from "../../tests/fakes/git_diff.ts";
 import { fingerprintMarker, summaryMarker } from "../markers.ts";
-import {
-  canCompareCommits,
-  lastReviewedHead,
-  outdatedThreads,
-  planIncremental,
-  restrictToChanges,
-} from "./incremental.ts";
+import { lastReviewedHead, outdatedThreads, planIncremental, restrictToChanges } from "./incremental.ts";
 
 const REF: PullRequestRef = { platform: "github", repo: "octo/app", number: 7 };
 

@@ -3,6 +3,7 @@
  * so Loom fetches both versions and diffs them here with jsdiff's Myers line diff.
  */
 import { structuredPatch } from "diff";
+import { formatFileHeader } from "../../diff/mod.ts";
 
 export interface FileVersions {
   /** Path before the change; differs from `newPath` for a rename. */
@@ -64,23 +65,29 @@ export function buildFileDiff(versions: FileVersions): string {
   const renamed = oldContent !== null && newContent !== null && oldPath !== newPath;
   if (!renamed && oldContent === newContent) return "";
 
-  const header = [
-    `diff --git a/${oldContent === null ? newPath : oldPath} b/${newContent === null ? oldPath : newPath}`,
-  ];
-  if (oldContent === null) header.push("new file mode 100644");
-  if (newContent === null) header.push("deleted file mode 100644");
-  if (renamed) header.push(`rename from ${oldPath}`, `rename to ${newPath}`);
-  if (oldContent === newContent) return header.join("\n") + "\n";
-
-  const from = oldContent === null ? "/dev/null" : `a/${oldPath}`;
-  const to = newContent === null ? "/dev/null" : `b/${newPath}`;
+  const status = oldContent === null
+    ? "added"
+    : newContent === null
+    ? "deleted"
+    : renamed
+    ? "renamed"
+    : "modified";
+  // Azure DevOps reports no modes; git writes 100644 for an added or deleted regular file.
+  const paths = {
+    status,
+    oldPath,
+    newPath,
+    newMode: status === "added" ? "100644" : undefined,
+    oldMode: status === "deleted" ? "100644" : undefined,
+  } as const;
+  if (oldContent === newContent) return formatFileHeader({ ...paths, hasHunks: false });
   if (isBinary(oldContent) || isBinary(newContent)) {
-    return [...header, `Binary files ${from} and ${to} differ`].join("\n") + "\n";
+    return formatFileHeader({ ...paths, binary: true, hasHunks: false });
   }
 
   const before = oldContent ?? "";
   const after = newContent ?? "";
-  const patch = structuredPatch(from, to, before, after, undefined, undefined, {
+  const patch = structuredPatch(oldPath, newPath, before, after, undefined, undefined, {
     context: versions.context ?? 3,
     maxEditLength: versions.maxEditLength ?? 10_000,
   });
@@ -94,6 +101,6 @@ export function buildFileDiff(versions: FileVersions): string {
     body.push(...replaceAllHunk(before, after));
   }
   // An added or deleted empty file has no hunks, only its extended header.
-  if (body.length === 0) return header.join("\n") + "\n";
-  return [...header, `--- ${from}`, `+++ ${to}`, ...body].join("\n") + "\n";
+  const header = formatFileHeader({ ...paths, hasHunks: body.length > 0 });
+  return body.length === 0 ? header : header + body.join("\n") + "\n";
 }

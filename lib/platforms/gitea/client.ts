@@ -3,7 +3,7 @@
  * Reference: platforms.md §5.2; Gitea `routers/api/v1/repo/pull_review.go`, `pull.go`, `issue_comment.go`.
  */
 import type { giteaApi } from "gitea-js";
-import parseDiff from "parse-diff";
+import { filePath, parseDiff } from "../../diff/mod.ts";
 import { z } from "zod";
 import {
   type ExistingComment,
@@ -126,15 +126,11 @@ function commentableLines(diff: string): Map<string, { right: Set<number>; left:
   const result = new Map<string, { right: Set<number>; left: Set<number> }>();
   for (const file of parseDiff(diff)) {
     const lines = { right: new Set<number>(), left: new Set<number>() };
-    for (const change of file.chunks.flatMap((chunk) => chunk.changes)) {
-      if (change.type === "add") lines.right.add(change.ln);
-      else if (change.type === "del") lines.left.add(change.ln);
-      else {
-        lines.left.add(change.ln1);
-        lines.right.add(change.ln2);
-      }
+    for (const line of file.hunks.flatMap((hunk) => hunk.lines)) {
+      if (line.newLine !== undefined) lines.right.add(line.newLine);
+      if (line.oldLine !== undefined) lines.left.add(line.oldLine);
     }
-    const path = file.to && file.to !== "/dev/null" ? file.to : file.from;
+    const path = filePath(file);
     if (path) result.set(path, lines);
   }
   return result;

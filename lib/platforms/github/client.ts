@@ -3,6 +3,7 @@ import { Octokit } from "@octokit/rest";
 import { createAppAuth } from "@octokit/auth-app";
 import { createLogger, type Logger } from "../../log.ts";
 import { rememberIdentity } from "../own_comments.ts";
+import { formatFileHeader } from "../../diff/mod.ts";
 import {
   type CommitStatus,
   type ExistingComment,
@@ -113,28 +114,32 @@ function asText(data: unknown): string {
 
 /** Rebuilds one file of a unified diff from a files-API entry, whose `patch` holds only the hunks. */
 function formatDiffEntry(file: DiffEntry): string {
-  const renamed = file.status === "renamed" || file.status === "copied";
-  const oldName = renamed && file.previous_filename !== undefined ? file.previous_filename : file.filename;
-  const lines = [`diff --git a/${oldName} b/${file.filename}`];
-  // The files API does not report modes; git's markers still tell diff parsers a file was added or removed,
-  // which matters most for binary entries that have no `---`/`+++` lines.
-  if (file.status === "added") lines.push("new file mode 100644");
-  if (file.status === "removed") lines.push("deleted file mode 100644");
-  if (renamed && oldName !== file.filename) {
-    const verb = file.status === "renamed" ? "rename" : "copy";
-    lines.push(`${verb} from ${oldName}`, `${verb} to ${file.filename}`);
-  }
-  const oldLabel = file.status === "added" ? "/dev/null" : `a/${oldName}`;
-  const newLabel = file.status === "removed" ? "/dev/null" : `b/${file.filename}`;
-  if (file.patch !== undefined && file.patch !== "") {
-    lines.push(`--- ${oldLabel}`, `+++ ${newLabel}`, file.patch.replace(/\n$/, ""));
-  } else if (
-    !(renamed && (file.changes ?? 0) === 0) && file.status !== "changed" && file.status !== "unchanged"
-  ) {
-    // GitHub omits `patch` for binary files and for text diffs too large to show; neither can be reviewed.
-    lines.push(`Binary files ${oldLabel} and ${newLabel} differ`);
-  }
-  return `${lines.join("\n")}\n`;
+  const renamed = (file.status === "renamed" || file.status === "copied") &&
+    file.previous_filename !== undefined && file.previous_filename !== file.filename;
+  const status = renamed
+    ? file.status as "renamed" | "copied"
+    : file.status === "added"
+    ? "added"
+    : file.status === "removed"
+    ? "deleted"
+    : "modified";
+  const patch = file.patch ?? "";
+  // GitHub omits `patch` for binary files and for text diffs too large to show; neither can be reviewed. A
+  // rename without changes and a mode-only change have no patch either, and are not binary.
+  const binary = patch === "" && !(renamed && (file.changes ?? 0) === 0) && file.status !== "changed" &&
+    file.status !== "unchanged";
+  // The files API does not report modes; git's added/deleted markers (100644 for a regular file) still tell
+  // diff parsers a file was added or removed when it has no `---`/`+++` lines (binary entries).
+  const header = formatFileHeader({
+    status,
+    newMode: status === "added" ? "100644" : undefined,
+    oldMode: status === "deleted" ? "100644" : undefined,
+    oldPath: renamed ? file.previous_filename! : file.filename,
+    newPath: file.filename,
+    binary,
+    hasHunks: patch !== "",
+  });
+  return patch === "" || binary ? header : `${header}${patch.replace(/\n$/, "")}\n`;
 }
 
 function toReviewComment(comment: InlineComment) {
@@ -184,7 +189,7 @@ function createOctokit(options: GitHubClientOptions, log: Logger): Octokit {
   return new Octokit({ ...common, auth: options.token });
 }
 
-/** GitHub's compare ability, used for incremental reviews (`ComparesCommits` in lib/review/incremental.ts). */
+/** GitHub's compare ability, used for incremental reviews (`ComparesCommits` in lib/platforms/types.ts). */
 export interface GitHubCompare {
   /**
    * The diff from `baseSha` to `headSha` (compare API, diff media type), or null when `baseSha` is unknown (a

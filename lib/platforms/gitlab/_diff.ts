@@ -4,6 +4,7 @@
  * inline positions and `line_code`s are built from.
  */
 import { z } from "zod";
+import { formatFileHeader } from "../../diff/mod.ts";
 
 /** One entry of `GET /projects/:id/merge_requests/:iid/diffs` (fields Loom reads). */
 export const GitLabDiffFile = z.object({
@@ -26,29 +27,29 @@ export function isWithheld(file: GitLabDiffFile): boolean {
 }
 
 function fileDiff(file: GitLabDiffFile): string {
-  const oldPath = file.old_path;
-  const newPath = file.new_path;
-  const lines = [`diff --git a/${oldPath} b/${newPath}`];
-  if (file.new_file) lines.push(`new file mode ${file.b_mode ?? "100644"}`);
-  else if (file.deleted_file) lines.push(`deleted file mode ${file.a_mode ?? "100644"}`);
-  else if (file.a_mode && file.b_mode && file.a_mode !== file.b_mode) {
-    lines.push(`old mode ${file.a_mode}`, `new mode ${file.b_mode}`);
-  }
-  if (file.renamed_file) lines.push(`rename from ${oldPath}`, `rename to ${newPath}`);
+  const status = file.new_file
+    ? "added"
+    : file.deleted_file
+    ? "deleted"
+    : file.renamed_file
+    ? "renamed"
+    : "modified";
+  const modes = {
+    oldMode: file.a_mode && file.a_mode !== "0" ? file.a_mode : undefined,
+    newMode: file.b_mode && file.b_mode !== "0" ? file.b_mode : undefined,
+  };
+  const paths = { status, oldPath: file.old_path, newPath: file.new_path, ...modes } as const;
   // Over-limit files come back with an empty `diff`. A binary-style line keeps the file visible in the diff
   // while telling the review engine there is no patch text to review for it.
-  if (isWithheld(file)) {
-    lines.push(`Binary files a/${oldPath} and b/${newPath} differ`);
-    return lines.join("\n") + "\n";
-  }
+  if (isWithheld(file)) return formatFileHeader({ ...paths, binary: true, hasHunks: false });
+  // `unidiff=true` (GitLab 16.5+) and binary entries carry their own `---`/`+++` or `Binary files` lines: the
+  // hunks start at the first `@@`.
   const body = file.diff ?? "";
-  if (body === "") return lines.join("\n") + "\n";
-  // `unidiff=true` (GitLab 16.5+) and binary entries already carry their own header lines.
-  if (!body.startsWith("--- ") && !body.startsWith("Binary files")) {
-    lines.push(file.new_file ? "--- /dev/null" : `--- a/${oldPath}`);
-    lines.push(file.deleted_file ? "+++ /dev/null" : `+++ b/${newPath}`);
-  }
-  return lines.join("\n") + "\n" + (body.endsWith("\n") ? body : `${body}\n`);
+  if (body.startsWith("Binary files")) return formatFileHeader({ ...paths, binary: true, hasHunks: false });
+  const hunksAt = body.startsWith("@@") ? 0 : body.indexOf("\n@@") + 1;
+  const hunks = hunksAt > 0 || body.startsWith("@@") ? body.slice(hunksAt) : "";
+  const header = formatFileHeader({ ...paths, hasHunks: hunks !== "" });
+  return hunks === "" ? header : header + (hunks.endsWith("\n") ? hunks : `${hunks}\n`);
 }
 
 /** Joins GitLab's per-file entries into one `diff --git` unified diff. */
