@@ -8,7 +8,7 @@
  *   deno run -A bench/engine_500_files.ts --runs 3
  */
 import { parseArgs } from "node:util";
-import { defaultRepoConfig } from "../lib/config/repo_config.ts";
+import { defaultRepoConfig } from "../lib/config/schema.ts";
 import { BUILTIN_PROMPTS, type LoadedConfig } from "../lib/config/load.ts";
 import { loadServerConfig } from "../lib/config/env.ts";
 import { parseDiff } from "../lib/diff/mod.ts";

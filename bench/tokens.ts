@@ -12,7 +12,7 @@
 import { parseArgs } from "node:util";
 import { loadServerConfig } from "../lib/config/env.ts";
 import { BUILTIN_PROMPTS, type LoadedConfig } from "../lib/config/load.ts";
-import { parseRepoConfig } from "../lib/config/repo_config.ts";
+import { parseRepoConfig } from "../lib/config/parse.ts";
 import { parseDiff } from "../lib/diff/mod.ts";
 import { createLlmClient } from "../lib/llm/mod.ts";
 import { runPipeline } from "../lib/review/engine.ts";

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { loadServerConfig, type ServerConfig } from "../lib/config/env.ts";
 import { ConfigError } from "../lib/config/errors.ts";
 import { type LoadedConfig, resolveRepoConfig } from "../lib/config/load.ts";
-import type { PipelineOptions } from "../lib/config/repo_config.ts";
+import type { PipelineOptions } from "../lib/config/schema.ts";
 import { parseDiff } from "../lib/diff/mod.ts";
 import { runPipeline } from "../lib/review/engine.ts";
 import { type CliModels, type CommandIo, createCliModels, processIo, stderrLogger } from "./io.ts";

@@ -3,7 +3,7 @@
  * tests can run them in-process, and the model wiring the server also uses (limits, fallback, prices).
  */
 import type { ServerConfig } from "../lib/config/env.ts";
-import type { ResolvedModel } from "../lib/config/repo_config.ts";
+import type { ResolvedModel } from "../lib/config/models.ts";
 import type { LlmClient, LlmProviderId, TokenUsage } from "../lib/llm/mod.ts";
 import { createModelWiring } from "../lib/llm/models.ts";
 import { createLogger, type Logger } from "../lib/log.ts";

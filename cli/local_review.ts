@@ -6,7 +6,8 @@
 import type { ServerConfig } from "../lib/config/env.ts";
 import { CONFIG_PATH } from "../lib/config/errors.ts";
 import { type LoadedConfig, resolveRepoConfig } from "../lib/config/load.ts";
-import { decideReviewEvent, pipelineSteps, type ResolvedModel } from "../lib/config/repo_config.ts";
+import type { ResolvedModel } from "../lib/config/models.ts";
+import { decideReviewEvent, pipelineSteps } from "../lib/review/policy.ts";
 import type { ReviewStepRecord } from "../lib/db/reviews.ts";
 import { type DiffFile, parseDiff } from "../lib/diff/mod.ts";
 import type { LlmClient, LlmProviderId, TokenUsage } from "../lib/llm/mod.ts";

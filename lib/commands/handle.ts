@@ -11,7 +11,8 @@
 import type { ServerConfig } from "../config/env.ts";
 import { ConfigError } from "../config/errors.ts";
 import { type ConfigCache, loadRepoConfig } from "../config/load.ts";
-import { defaultRepoConfig, type ResolvedModel, resolveModel } from "../config/repo_config.ts";
+import { type ResolvedModel, resolveModel } from "../config/models.ts";
+import { defaultRepoConfig } from "../config/schema.ts";
 import type { Db } from "../db/mod.ts";
 import { getRepo, type Repo } from "../db/repos.ts";
 import {

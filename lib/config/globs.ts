@@ -1,7 +1,7 @@
 /**
  * Ordered glob lists (`.gitignore`-style negation, last match wins) and include/exclude filters, compiled once
- * into matchers. Shared by the trigger rules (`triggers.ts`) and the per-step and per-path selections of
- * `repo_config.ts`; a module of its own so those two no longer import each other.
+ * into matchers. Shared by the trigger rules (`triggers.ts`) and the per-step and per-path selections of the
+ * review policy (`lib/review/policy.ts`), which sits a floor above the configuration.
  */
 import picomatchUntyped from "picomatch";
 

@@ -6,18 +6,16 @@ import { dirname, join, normalize } from "node:path";
 import type { PlatformClient, PullRequestRef } from "../platforms/types.ts";
 import type { ServerConfig } from "./env.ts";
 import { CONFIG_PATH, ConfigError } from "./errors.ts";
+import { modelAccessIssues } from "./models.ts";
+import { type Locate, locateIssues, parseRepoConfigWithPositions } from "./parse.ts";
 import {
   BUILTIN_PROMPT_NAMES,
   type BuiltinPromptName,
   defaultRepoConfig,
-  type Locate,
-  locateIssues,
-  modelAccessIssues,
-  parseRepoConfigWithPositions,
   type PersonaConfig,
   type RawIssue,
   type RepoConfig,
-} from "./repo_config.ts";
+} from "./schema.ts";
 import bugsPrompt from "./prompts/bugs.md" with { type: "text" };
 import docsPrompt from "./prompts/docs.md" with { type: "text" };
 import performancePrompt from "./prompts/performance.md" with { type: "text" };

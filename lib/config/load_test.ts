@@ -19,7 +19,8 @@ import {
   loadRepoConfig,
   resolveRepoConfig,
 } from "./load.ts";
-import { BUILTIN_PROMPT_NAMES, resolveModel } from "./repo_config.ts";
+import { resolveModel } from "./models.ts";
+import { BUILTIN_PROMPT_NAMES } from "./schema.ts";
 
 const PR: PullRequestRef = { platform: "github", repo: "acme/shop", number: 7 };
 const HEAD_SHA = "9f2c1e0d4b7a6f5e3c2b1a0918273645abcdef01";

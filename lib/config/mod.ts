@@ -1,37 +1,29 @@
 /**
- * Configuration: the server's environment (`env.ts`) and each repository's `.loom/config.yaml` — its schema,
- * loading from the base branch, trigger rules and the built-in prompt library. Depends only on
- * `lib/platforms/types.ts` for the client it reads files with; it must not import the database, queue, LLM
- * clients or review engine.
+ * Configuration: the server's environment (`env.ts`) and each repository's `.loom/config.yaml` — its schema
+ * (`schema.ts`), parsing with positions (`parse.ts`), model resolution (`models.ts`), the option reference
+ * (`reference.ts`), loading from the base branch, trigger rules and the built-in prompt library. What the
+ * review engine does with a configuration (steps, severity caps, the verdict) is `lib/review/policy.ts`.
+ * Depends only on `lib/platforms/types.ts` for the client it reads files with; it must not import the
+ * database, queue, LLM clients or review engine.
  */
 export { loadServerConfig, ServerConfig } from "./env.ts";
 export { CONFIG_PATH, ConfigError, type ConfigErrorOptions, type ConfigIssue } from "./errors.ts";
 export {
   BUILTIN_PROMPT_NAMES,
   type BuiltinPromptName,
-  capSeverity,
-  type ConfigOption,
-  configOptions,
-  decideReviewEvent,
   defaultRepoConfig,
-  meetsMinimumSeverity,
   ModelConfig,
   OutputConfig,
-  parseRepoConfig,
-  type ParseRepoConfigOptions,
   PathFilter,
   PathInstruction,
-  pathInstructionsFor,
   PersonaConfig,
   PipelineStep,
-  pipelineSteps,
-  renderOptionDoc,
   RepoConfig,
-  type ResolvedModel,
-  resolveModel,
-  stepAppliesTo,
   TriggersConfig,
-} from "./repo_config.ts";
+} from "./schema.ts";
+export { parseRepoConfig, type ParseRepoConfigOptions } from "./parse.ts";
+export { type ResolvedModel, resolveModel } from "./models.ts";
+export { type ConfigOption, configOptions, renderOptionDoc } from "./reference.ts";
 export {
   BUILTIN_PROMPTS,
   checkConfigFile,

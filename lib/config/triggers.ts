@@ -1,6 +1,6 @@
 /** Whether a pull-request event should be reviewed, decided from `triggers` alone: a pure function. */
 import { compileFilter, compileGlobs } from "./globs.ts";
-import type { RepoConfig } from "./repo_config.ts";
+import type { RepoConfig } from "./schema.ts";
 
 /** The pull-request events a configuration can react to. */
 export type TriggerEventName = "opened" | "synchronize" | "reopened" | "ready_for_review";

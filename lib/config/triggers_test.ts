@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseRepoConfig } from "./repo_config.ts";
+import { parseRepoConfig } from "./parse.ts";
 import { evaluateTriggers, type TriggerInput } from "./triggers.ts";
 
 const BASE: TriggerInput = {

@@ -5,14 +5,9 @@
  * `paths`) is dropped, and each step's severity cap applies as in separate mode. A step's record carries an even
  * share of the tokens and cost of the calls it took part in.
  */
-import {
-  capSeverity,
-  pathInstructionsFor,
-  type PipelineStep,
-  type ResolvedModel,
-  resolveModel,
-  stepAppliesTo,
-} from "../config/repo_config.ts";
+import { type ResolvedModel, resolveModel } from "../config/models.ts";
+import type { PipelineStep } from "../config/schema.ts";
+import { capSeverity, pathInstructionsFor, stepAppliesTo } from "./policy.ts";
 import { emptyStepRecord, type ReviewStepRecord } from "../db/reviews.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
 import { sumUsage } from "../llm/mod.ts";

@@ -7,15 +7,15 @@
  * llm step — caps each step's severities, merges findings that several steps reported, and drops findings below
  * the configured minimum. The worker (`review_pull_request.ts`) and the command line share it.
  */
+import { resolveModel } from "../config/models.ts";
+import type { PipelineStep } from "../config/schema.ts";
 import {
   capSeverity,
   meetsMinimumSeverity,
   pathInstructionsFor,
-  type PipelineStep,
   pipelineSteps,
-  resolveModel,
   stepAppliesTo,
-} from "../config/repo_config.ts";
+} from "./policy.ts";
 import { emptyStepRecord } from "../db/reviews.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
 import { sumUsage } from "../llm/mod.ts";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { loadServerConfig } from "../config/env.ts";
 import { BUILTIN_PROMPTS, type LoadedConfig } from "../config/load.ts";
-import { parseRepoConfig } from "../config/repo_config.ts";
+import { parseRepoConfig } from "../config/parse.ts";
 import { parseDiff } from "../diff/parse.ts";
 import { createLlmClient } from "../llm/mod.ts";
 import { startFakeAnthropic } from "../../tests/fakes/anthropic.ts";

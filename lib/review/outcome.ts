@@ -6,7 +6,7 @@
  * A run that is not `completed` never approves and never sets a `success` status: `on_step_failure: fail` (the
  * default) sets `failure`, `neutral` sets `error` (GitLab and Bitbucket know only "failed").
  */
-import type { OutputConfig } from "../config/repo_config.ts";
+import type { OutputConfig } from "../config/schema.ts";
 import type { ReviewStepRecord } from "../db/reviews.ts";
 import type { CommitState, ReviewEvent } from "../platforms/types.ts";
 

@@ -4,7 +4,7 @@
  */
 import type { ServerConfig } from "../config/env.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import type { ResolvedModel } from "../config/repo_config.ts";
+import type { ResolvedModel } from "../config/models.ts";
 import type { ReviewStepRecord } from "../db/reviews.ts";
 import type { DiffFile } from "../diff/types.ts";
 import type { LlmClient, LlmProviderId, TokenUsage } from "../llm/types.ts";

@@ -8,7 +8,8 @@
  *
  * Progress is a courtesy: a platform error here is logged and never fails or retries the review.
  */
-import { pipelineSteps, type RepoConfig } from "../config/repo_config.ts";
+import type { RepoConfig } from "../config/schema.ts";
+import { pipelineSteps } from "./policy.ts";
 import type { ReviewStepRecord } from "../db/reviews.ts";
 import type { DiffFile } from "../diff/types.ts";
 import { type Finding, Severity } from "../findings.ts";

@@ -12,7 +12,8 @@
  *   summary is asked for (`@loom review`).
  * `planPublication` and `renderPublication` are pure; `publishReview` is the single call that posts the review.
  */
-import { decideReviewEvent, type OutputConfig } from "../config/repo_config.ts";
+import type { OutputConfig } from "../config/schema.ts";
+import { decideReviewEvent } from "./policy.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
 import type {
   ExistingComment,

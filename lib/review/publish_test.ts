@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { OutputConfig } from "../config/repo_config.ts";
+import { OutputConfig } from "../config/schema.ts";
 import type { ExistingComment } from "../platforms/types.ts";
 import { fingerprintMarker, summaryMarker } from "../markers.ts";
 import { fingerprint } from "./fingerprint.ts";

@@ -7,7 +7,8 @@
  */
 import { z } from "zod";
 import type { LoadedConfig } from "../../config/load.ts";
-import { capSeverity, type PipelineStep } from "../../config/repo_config.ts";
+import type { PipelineStep } from "../../config/schema.ts";
+import { capSeverity } from "../policy.ts";
 import type { ReviewStepRecord } from "../../db/reviews.ts";
 import { type DiffFile, filePath } from "../../diff/types.ts";
 import { type Finding, Severity } from "../../findings.ts";
