@@ -29,7 +29,7 @@ export default function PromptEditor(
   }, [body, hydrated]);
   return (
     <>
-      <form method="post" class="stack" style="max-width:none">
+      <form method="post" class="stack wide">
         <input type="hidden" name="_csrf" value={props.csrfToken} />
         <label>
           Instructions
@@ -40,7 +40,7 @@ export default function PromptEditor(
             onInput={(event) => setBody((event.target as HTMLTextAreaElement).value)}
           />
         </label>
-        <div class="inline" style="display:flex;gap:.5rem">
+        <div class="inline row">
           <button type="submit" name="intent" value="save">Save new version</button>
           {!hydrated && (
             <button type="submit" name="intent" value="preview" class="secondary">

@@ -87,7 +87,7 @@ async function SettingsPage(
                   {KIND_LABELS[credential.kind]} <code>{credential.name}</code>{" "}
                   <span class="muted">{credential.hint ? `…${credential.hint}` : "(hidden)"}</span>{" "}
                   {admin && (
-                    <form method="post" action="/settings" class="inline" style="display:inline-flex">
+                    <form method="post" action="/settings" class="inline compact">
                       <CsrfField viewer={viewer} />
                       <input type="hidden" name="intent" value="delete-credential" />
                       <input type="hidden" name="id" value={credential.id} />
@@ -196,7 +196,7 @@ async function SettingsPage(
                   {invitations.map((invitation) => (
                     <li>
                       {invitation.email} as {invitation.role}, expires {formatTime(invitation.expiresAt)}{" "}
-                      <form method="post" action="/settings" class="inline" style="display:inline-flex">
+                      <form method="post" action="/settings" class="inline compact">
                         <CsrfField viewer={viewer} />
                         <input type="hidden" name="intent" value="revoke" />
                         <input type="hidden" name="id" value={invitation.id} />

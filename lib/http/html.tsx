@@ -18,10 +18,11 @@ export function renderHtml(
 ): Response {
   c.header("cache-control", "no-store");
   c.header("x-frame-options", "DENY");
-  // Scripts only from this origin: an injected `<script>` or inline handler would not run even if escaping failed.
+  // Scripts and styles only from this origin: an injected `<script>`, inline handler, `<style>` or `style=""`
+  // would not apply even if escaping failed. The stylesheet is the file `static/loom.css` (`layout.tsx`).
   c.header(
     "content-security-policy",
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
   );
   c.header("x-content-type-options", "nosniff");

@@ -71,7 +71,7 @@ async function PromptsPage(
               </table>
             </div>
           )}
-        <section class="panel" style="margin-top:1.5rem">
+        <section class="panel spaced">
           <h2>New prompt</h2>
           <form method="post" class="stack">
             <CsrfField viewer={viewer} />

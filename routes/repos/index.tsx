@@ -95,7 +95,7 @@ async function ReposPage(
             </div>
           )}
         {canManage && (
-          <section class="panel" style="margin-top:1.5rem">
+          <section class="panel spaced">
             <h2>Connect a repository</h2>
             <p class="muted">
               Loom generates a webhook secret and shows the setup steps for the platform. API tokens for the

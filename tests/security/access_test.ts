@@ -146,7 +146,14 @@ dbTest("lists, analytics and the JSON API show only the viewer's organization", 
     const response = await client.request(path);
     const text = await response.text();
     assert.equal(response.status, 200, path);
-    assert.match(response.headers.get("content-security-policy") ?? "", /script-src 'self';/, path);
+    assert.match(
+      response.headers.get("content-security-policy") ?? "",
+      /script-src 'self'; style-src 'self';/,
+      path,
+    );
+    assert.doesNotMatch(response.headers.get("content-security-policy") ?? "", /unsafe-inline/, path);
+    // Refused by that policy, so no page may carry one: the look comes from /static/loom.css alone.
+    assert.doesNotMatch(text, /<style[\s>]|\sstyle=/, path);
     assert.equal(response.headers.get("x-frame-options"), "DENY", path);
     assert.match(text, /Alpha/, path);
     assert.doesNotMatch(text, /Bravo|bravo|very-secret/, path);

@@ -63,6 +63,32 @@ dbTest("malformed /static/ paths answer 400, never 500", async ({ db }) => {
   }
 });
 
+dbTest(
+  "pages take styles only from the stylesheet file: no 'unsafe-inline', no inline style",
+  async ({ db }) => {
+    const app = createApp(await createTestDeps(db));
+    const page = (path: string) => app.request(path, { headers: { accept: "text/html" } });
+    const setup = await page("/setup");
+    // With a user, "/login" shows its form instead of leading to setup.
+    await createUser(db, { email: "owner@example.com", name: "Owner" });
+    const pages = [["/setup", setup], ["/login", await page("/login")], ["/x", await page("/x")]] as const;
+    for (const [path, response] of pages) {
+      const html = await response.text();
+      assert.equal(response.status, path === "/x" ? 404 : 200, path);
+      const policy = response.headers.get("content-security-policy") ?? "";
+      assert.match(policy, /(^|; )style-src 'self'(;|$)/, path);
+      assert.doesNotMatch(policy, /unsafe-inline/, path);
+      // The browser would refuse both under this policy, so the page must not depend on either.
+      assert.doesNotMatch(html, /<style[\s>]|\sstyle=/, path);
+      assert.match(html, /<link rel="stylesheet" href="\/static\/loom\.css"\/?>/, path);
+    }
+    const stylesheet = await app.request("/static/loom.css");
+    assert.equal(stylesheet.status, 200);
+    assert.equal(stylesheet.headers.get("content-type"), "text/css; charset=utf-8");
+    assert.match(await stylesheet.text(), /:root \{\s+color-scheme: light dark;/);
+  },
+);
+
 dbTest("an invitation link's token never reaches the log", async ({ db }) => {
   const lines: string[] = [];
   const log = createLogger({ level: "debug", write: (line) => lines.push(line) });
