@@ -6,6 +6,7 @@ import type { ServerConfig } from "./config/env.ts";
 import { type Db, openDb } from "./db/mod.ts";
 import { sqlitePath } from "./db/open.ts";
 import { migrate } from "./db/migrate.ts";
+import { ensureDeliveryFunction } from "./queue/mod.ts";
 import { backfillHosts } from "./db/host_backfill.ts";
 import { configuredHosts } from "./platforms/hosts.ts";
 import { createSecretBox, type SecretBox } from "./crypto/secret_box.ts";
@@ -65,6 +66,8 @@ export async function openRuntime(config: ServerConfig, log: Logger): Promise<Ru
   });
   const applied = await migrate(db);
   if (applied.length > 0) log.info("Applied migrations", { migrations: applied });
+  // The queue's PostgreSQL function is versioned with the code, not by a migration: present before the first webhook.
+  await ensureDeliveryFunction(db);
   const backfilled = await backfillHosts(db, configuredHosts(config));
   if (backfilled.repos + backfilled.credentials > 0) {
     log.info("Recorded the platform host of earlier repositories and credentials", backfilled);

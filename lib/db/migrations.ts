@@ -28,6 +28,8 @@ import postgres0012 from "../../migrations/postgres/0012_author_budget.sql" with
 import sqlite0012 from "../../migrations/sqlite/0012_author_budget.sql" with { type: "text" };
 import postgres0013 from "../../migrations/postgres/0013_repo_identity.sql" with { type: "text" };
 import sqlite0013 from "../../migrations/sqlite/0013_repo_identity.sql" with { type: "text" };
+import postgres0014 from "../../migrations/postgres/0014_delivery_function_in_code.sql" with { type: "text" };
+import sqlite0014 from "../../migrations/sqlite/0014_delivery_function_in_code.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
 
 export interface Migration {
@@ -51,6 +53,7 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 11, name: "0011_webhook_head_check", text: postgres0011 },
     { version: 12, name: "0012_author_budget", text: postgres0012 },
     { version: 13, name: "0013_repo_identity", text: postgres0013 },
+    { version: 14, name: "0014_delivery_function_in_code", text: postgres0014 },
   ],
   sqlite: [
     { version: 1, name: "0001_initial", text: sqlite0001 },
@@ -66,5 +69,6 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 11, name: "0011_webhook_head_check", text: sqlite0011 },
     { version: 12, name: "0012_author_budget", text: sqlite0012 },
     { version: 13, name: "0013_repo_identity", text: sqlite0013 },
+    { version: 14, name: "0014_delivery_function_in_code", text: sqlite0014 },
   ],
 };

@@ -30,3 +30,4 @@ export {
   workerActivity,
 } from "./health.ts";
 export { CANCEL_CHANNEL, createWakeup, JOBS_CHANNEL, type Wakeup } from "./wakeup.ts";
+export { ensureDeliveryFunction } from "./delivery_function.ts";

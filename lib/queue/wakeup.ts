@@ -6,8 +6,8 @@ import type { Db } from "../db/mod.ts";
 
 export const JOBS_CHANNEL = "loom_jobs";
 /**
- * Carries the ids of cancelled jobs (comma-separated) to the workers running them. The PostgreSQL function
- * `apply_webhook_delivery` (migration 0009) names it too.
+ * Carries the ids of cancelled jobs (comma-separated) to the workers running them. The PostgreSQL delivery
+ * function (`apply_webhook_delivery.sql`) names it too.
  */
 export const CANCEL_CHANNEL = "loom_cancel";
 

@@ -1,21 +1,28 @@
 /**
  * Applies a verified pull-request webhook delivery atomically: records its delivery id (a replay changes nothing),
  * then ignores it, cancels its pull request's jobs, or enqueues a review that supersedes the older heads' reviews.
- * PostgreSQL does it in one statement (`apply_webhook_delivery`, migration 0004): one round trip instead of seven
- * (BEGIN, five statements, COMMIT), which is what bounded the web process's webhook rate there. SQLite runs
- * in-process, so the same steps run as separate statements in one transaction.
+ * PostgreSQL does it in one statement, the function in `apply_webhook_delivery.sql` (installed by
+ * `delivery_function.ts`): one round trip instead of seven (BEGIN, five statements, COMMIT), which is what
+ * bounded the web process's webhook rate there. SQLite runs in-process, so the same steps run as separate
+ * statements in one transaction (`applyStepByStep` below): a change to what a delivery does is made in both.
  *
  * Replay safety: a delivery that would cancel or supersede a live job first needs the platform's word
  * (`headCheck: "unchecked"` answers `needs_check` and writes nothing); the caller asks the platform for the pull
  * request's current head and state and applies it again with `current`, `stale` or `unknown`.
  */
-import { type Db, sql } from "../db/mod.ts";
+import { type Db, sql, type SqlStatement } from "../db/mod.ts";
 import { type DeliveryOutcome, recordDelivery, setDeliveryOutcome } from "../db/deliveries.ts";
 import { confirmRepo, type Repo } from "../db/repos.ts";
 import { DEFAULT_MAX_ATTEMPTS, enqueue } from "./enqueue.ts";
 import { cancelGroup } from "./settle.ts";
 import type { TaskPayloads } from "./job.ts";
 import { JOBS_CHANNEL } from "./wakeup.ts";
+import {
+  callFunction,
+  deliveryFunction,
+  ensureDeliveryFunction,
+  forgetDeliveryFunction,
+} from "./delivery_function.ts";
 
 export type DeliveryAction =
   | { kind: "ignore" }
@@ -69,20 +76,39 @@ export async function applyWebhookDelivery(
     : await db.transaction((tx) => applyStepByStep(tx, delivery, now));
 }
 
-async function applyInOneStatement(db: Db, delivery: WebhookDelivery, at: number): Promise<AppliedDelivery> {
+/** The call of the PostgreSQL delivery function `name` for `delivery`, as `applyWebhookDelivery` makes it. */
+export function deliveryCall(name: string, delivery: WebhookDelivery, at: number): SqlStatement {
   const { repo, action } = delivery;
   const review = action.kind === "enqueue_review" ? action : undefined;
   const groupKey = action.kind === "ignore" ? null : action.groupKey;
   const reason = action.kind === "cancel_group" ? action.reason : review?.supersedeReason ?? null;
-  const [row] = await db.query<{ appliedOutcome: string; appliedJobId: number | null; jobCreated: boolean }>(
-    sql`select * from apply_webhook_delivery(${repo.platform}, ${delivery.deliveryId}, ${repo.id},
-      ${repo.webhookSecret}, ${repo.fullName}, ${delivery.event}, ${at}, ${action.kind}, ${groupKey}, ${reason},
-      ${"review_pull_request"}, ${review ? JSON.stringify(review.payload) : null}, ${
+  return callFunction(
+    name,
+    sql`${repo.platform}, ${delivery.deliveryId}, ${repo.id}, ${repo.webhookSecret}, ${repo.fullName},
+      ${delivery.event}, ${at}, ${action.kind}, ${groupKey}, ${reason}, ${"review_pull_request"},
+      ${review ? JSON.stringify(review.payload) : null}, ${
       review?.dedupeKey ?? null
-    },
-      ${DEFAULT_MAX_ATTEMPTS}, ${JOBS_CHANNEL}, ${delivery.headCheck ?? "current"})`,
+    }, ${DEFAULT_MAX_ATTEMPTS},
+      ${JOBS_CHANNEL}, ${delivery.headCheck ?? "current"}`,
   );
-  if (!row) throw new Error("Cannot apply a webhook delivery: apply_webhook_delivery returned no row");
+}
+
+async function applyInOneStatement(db: Db, delivery: WebhookDelivery, at: number): Promise<AppliedDelivery> {
+  const call = (name: string) => deliveryCall(name, delivery, at);
+  const fn = await deliveryFunction();
+  await ensureDeliveryFunction(db);
+  let rows: DeliveryRow[];
+  try {
+    rows = await db.query<DeliveryRow>(call(fn.name));
+  } catch (error) {
+    // The function vanished after this process checked (a restored or recreated schema): install it again.
+    if ((error as { code?: unknown }).code !== UNDEFINED_FUNCTION) throw error;
+    forgetDeliveryFunction(db);
+    await ensureDeliveryFunction(db);
+    rows = await db.query<DeliveryRow>(call(fn.name));
+  }
+  const row = rows[0];
+  if (!row) throw new Error(`Cannot apply a webhook delivery: ${fn.name} returned no row`);
   const applied: AppliedDelivery = {
     outcome: row.appliedOutcome as AppliedDelivery["outcome"],
     created: row.jobCreated,
@@ -90,6 +116,15 @@ async function applyInOneStatement(db: Db, delivery: WebhookDelivery, at: number
   if (row.appliedJobId !== null) applied.jobId = Number(row.appliedJobId);
   return applied;
 }
+
+interface DeliveryRow {
+  appliedOutcome: string;
+  appliedJobId: number | null;
+  jobCreated: boolean;
+}
+
+/** PostgreSQL's SQLSTATE for a call to a function that does not exist. */
+const UNDEFINED_FUNCTION = "42883";
 
 async function applyStepByStep(
   db: Db,

@@ -1,12 +1,14 @@
 /**
  * `deno task db:migrate` run by several processes at the same moment (pods starting together, each with a
- * migration init container) on an empty database: every process succeeds and each migration is applied once.
+ * migration init container) on an empty database: every process succeeds, each migration is applied once, and
+ * on PostgreSQL the queue's delivery function of this version is installed once.
  */
 import assert from "node:assert/strict";
 import { createPostgresDb, createSqliteDb, type Db, sql } from "../../lib/db/mod.ts";
 import { pendingMigrations } from "../../lib/db/migrate.ts";
 import { MIGRATIONS } from "../../lib/db/migrations.ts";
 import { TEST_POSTGRES_URL } from "../../lib/db/testing.ts";
+import { deliveryFunction } from "../../lib/queue/delivery_function.ts";
 
 const MIGRATE = new URL("../../tools/migrate.ts", import.meta.url).pathname;
 
@@ -60,6 +62,9 @@ Deno.test("tools/migrate.ts from four processes at once applies each migration o
     const db = createPostgresDb(url, { max: 1 });
     try {
       await assertAppliedOnce(db, outputs);
+      const functions = await db.query<{ name: string }>(sql`
+        select proname as name from pg_proc where proname like 'apply_webhook_delivery%'`);
+      assert.deepEqual(functions.map((row) => row.name), [(await deliveryFunction()).name]);
     } finally {
       await db.close();
     }
