@@ -9,7 +9,7 @@ import type { ExistingComment, PlatformClient, PullRequestRef } from "./types.ts
 
 /** The comments on `pr` that `client`'s identity wrote. */
 export async function listOwnComments(
-  client: PlatformClient,
+  client: Pick<PlatformClient, "listComments" | "identity">,
   pr: PullRequestRef,
 ): Promise<ExistingComment[]> {
   const [comments, identity] = await Promise.all([client.listComments(pr), client.identity()]);

@@ -27,8 +27,9 @@ import {
   PullRequestStatus,
   Thread,
 } from "./schema.ts";
-import { hasSummaryMarker, SUMMARY_MARKER, withSummaryMarker } from "../../markers.ts";
+import { SUMMARY_MARKER } from "../../markers.ts";
 import { rememberIdentity } from "../own_comments.ts";
+import { upsertSummary } from "../summary_comment.ts";
 
 export { SUMMARY_MARKER };
 
@@ -311,6 +312,27 @@ export function createAzureDevopsClient(options: AzureDevopsClientOptions): Plat
   }
 
   // The identity behind the PAT, as comment authors carry it (`author.id`).
+  async function listComments(pr: PullRequestRef): Promise<ExistingComment[]> {
+    const comments: ExistingComment[] = [];
+    for (const thread of await listThreads(pr)) {
+      const context = thread.threadContext;
+      const position = context?.rightFileEnd ?? context?.rightFileStart ?? context?.leftFileEnd ??
+        context?.leftFileStart;
+      for (const comment of thread.comments.filter(isText)) {
+        comments.push({
+          id: `${thread.id}:${comment.id}`,
+          body: comment.content ?? "",
+          author: comment.author?.uniqueName ?? comment.author?.displayName ?? undefined,
+          authorId: comment.author?.id ?? undefined,
+          path: context ? context.filePath.replace(/^\/+/, "") : undefined,
+          line: position?.line,
+          inline: Boolean(context),
+        });
+      }
+    }
+    return comments;
+  }
+
   const identity = rememberIdentity(async (): Promise<PlatformIdentity> => {
     const data = (await call(
       ConnectionData,
@@ -374,26 +396,7 @@ export function createAzureDevopsClient(options: AzureDevopsClientOptions): Plat
       return sections.join("");
     },
 
-    async listComments(pr) {
-      const comments: ExistingComment[] = [];
-      for (const thread of await listThreads(pr)) {
-        const context = thread.threadContext;
-        const position = context?.rightFileEnd ?? context?.rightFileStart ?? context?.leftFileEnd ??
-          context?.leftFileStart;
-        for (const comment of thread.comments.filter(isText)) {
-          comments.push({
-            id: `${thread.id}:${comment.id}`,
-            body: comment.content ?? "",
-            author: comment.author?.uniqueName ?? comment.author?.displayName ?? undefined,
-            authorId: comment.author?.id ?? undefined,
-            path: context ? context.filePath.replace(/^\/+/, "") : undefined,
-            line: position?.line,
-            inline: Boolean(context),
-          });
-        }
-      }
-      return comments;
-    },
+    listComments,
 
     async postReview(pr, review) {
       if (review.comments.length > 0) {
@@ -425,22 +428,7 @@ export function createAzureDevopsClient(options: AzureDevopsClientOptions): Plat
           });
         }
       }
-      const summary = withSummaryMarker(review.summary);
-      const me = await identity();
-      let existing: string | undefined;
-      for (const thread of await listThreads(pr)) {
-        if (thread.threadContext) continue;
-        // Only a comment Loom's own identity wrote is its summary: anyone can type the marker.
-        const comment = thread.comments.find((item) =>
-          isText(item) && item.author?.id === me.id && hasSummaryMarker(item.content ?? "")
-        );
-        if (comment) {
-          existing = `${thread.id}:${comment.id}`;
-          break;
-        }
-      }
-      if (existing) await updateComment(pr, existing, summary);
-      else await postComment(pr, summary);
+      await upsertSummary({ listComments, identity, postComment, updateComment }, pr, review.summary);
     },
 
     postComment,

@@ -16,8 +16,9 @@ import {
   type ReviewOutput,
 } from "../types.ts";
 import { BitbucketComment, BitbucketPullRequest, BitbucketUser, Commit, Page } from "./schema.ts";
-import { hasSummaryMarker, ownComments, SUMMARY_MARKER, withSummaryMarker } from "../../markers.ts";
+import { SUMMARY_MARKER } from "../../markers.ts";
 import { rememberIdentity } from "../own_comments.ts";
+import { upsertSummary } from "../summary_comment.ts";
 import { hasSuggestion, suggestionToDiffBlock } from "./suggestion.ts";
 
 export { SUMMARY_MARKER };
@@ -351,12 +352,7 @@ export function createBitbucketClient(options: BitbucketClientOptions): Platform
           },
         );
       }
-      const summary = withSummaryMarker(review.summary);
-      const existing = ownComments(await listComments(pr), await identity()).find((comment) =>
-        !comment.inline && hasSummaryMarker(comment.body)
-      );
-      if (existing) await updateComment(pr, existing.id, summary);
-      else await postComment(pr, summary);
+      await upsertSummary({ listComments, identity, postComment, updateComment }, pr, review.summary);
       if (review.event === "APPROVE") {
         await send(`approve ${describe(pr)}`, `${pullRequestUrl(pr)}/approve`, { method: "POST" });
       } else if (review.event === "REQUEST_CHANGES") {

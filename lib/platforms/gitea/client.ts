@@ -19,6 +19,7 @@ import {
 import { withPlatformContext } from "../errors.ts";
 import { withSummaryMarker } from "../../markers.ts";
 import { rememberIdentity } from "../own_comments.ts";
+import { appendUnanchored } from "../summary_comment.ts";
 
 /** Options for {@linkcode createGiteaClient}. */
 export interface GiteaClientOptions {
@@ -144,12 +145,6 @@ export function toReviewComment(comment: InlineComment): GiteaReviewComment {
     new_position: comment.side === "RIGHT" ? comment.line : 0,
     old_position: comment.side === "LEFT" ? comment.line : 0,
   };
-}
-
-function appendUnanchored(summary: string, comments: readonly InlineComment[]): string {
-  if (comments.length === 0) return summary;
-  const items = comments.map((comment) => `- \`${comment.path}:${comment.line}\`\n\n${comment.body}`);
-  return `${summary}\n\n### Comments on lines outside the diff\n\n${items.join("\n\n")}`;
 }
 
 /**

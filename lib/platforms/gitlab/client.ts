@@ -20,8 +20,8 @@ import {
 import { createFetchRequester } from "./_requester.ts";
 import { GitLabDiffFile, type HunkLine, isWithheld, lineCode, toUnifiedDiff, walkHunks } from "./_diff.ts";
 import { withPlatformContext } from "../errors.ts";
-import { hasSummaryMarker, ownComments, withSummaryMarker } from "../../markers.ts";
 import { rememberIdentity } from "../own_comments.ts";
+import { appendUnanchored, upsertSummary } from "../summary_comment.ts";
 
 /** Options for {@linkcode createGitLabClient}. */
 export interface GitLabClientOptions {
@@ -173,12 +173,6 @@ function toAuthorId(id: number | undefined): string | undefined {
   return id === undefined ? undefined : String(id);
 }
 
-function appendUnanchored(summary: string, comments: readonly InlineComment[]): string {
-  if (comments.length === 0) return summary;
-  const items = comments.map((comment) => `- \`${comment.path}:${comment.line}\`\n\n${comment.body}`);
-  return `${summary}\n\n### Comments on lines outside the diff\n\n${items.join("\n\n")}`;
-}
-
 /**
  * Creates a `PlatformClient` for GitLab.com or a self-managed GitLab (15.7+ for the `/diffs` endpoint).
  * @param options instance URL, token and optional `fetch`
@@ -228,19 +222,6 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
     return z.array(GitLabDiffFile).parse(files);
   }
 
-  async function findSummaryNote(pr: PullRequestRef): Promise<number | null> {
-    const notes = z.array(Note).parse(
-      await (await api()).MergeRequestNotes.all(pr.repo, pr.number, { perPage: 100 }),
-    );
-    // Only a note Loom's own user wrote is its summary: anyone can type the marker.
-    const loom = ownComments(
-      notes.map((candidate) => ({ ...candidate, authorId: toAuthorId(candidate.author?.id) })),
-      await identity(),
-    );
-    const note = loom.find((candidate) => !candidate.system && hasSummaryMarker(candidate.body));
-    return note ? note.id : null;
-  }
-
   const identity = rememberIdentity(async (): Promise<PlatformIdentity> => {
     try {
       const user = z.object({ "id": z.number(), "username": z.string() })
@@ -251,7 +232,7 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
     }
   });
 
-  return {
+  const client: PlatformClient & GitLabAbilities = {
     platform: "gitlab",
     identity,
 
@@ -379,10 +360,7 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
             position: position as unknown as PositionOption,
           });
         }
-        const body = withSummaryMarker(appendUnanchored(review.summary, unanchored));
-        const existing = await findSummaryNote(pr);
-        if (existing === null) await (await api()).MergeRequestNotes.create(pr.repo, pr.number, body);
-        else await (await api()).MergeRequestNotes.edit(pr.repo, pr.number, existing, { body });
+        await upsertSummary(client, pr, appendUnanchored(review.summary, unanchored));
       } catch (error) {
         throw wrap(`Cannot post review on merge request "${describe(pr)}"`, error);
       }
@@ -417,4 +395,5 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
       }
     },
   };
+  return client;
 }
