@@ -8,7 +8,7 @@
  * next attempt no earlier (`fail` in `lib/queue/settle.ts`).
  */
 import { describeModel } from "./_call.ts";
-import { type ChatMessage, type ChatOptions, type LlmClient, LlmError, type LlmProviderId } from "./types.ts";
+import { type ChatMessage, type ChatOptions, type LlmClient, LlmError } from "./types.ts";
 import type { BackoffStore } from "../llm_stores.ts";
 
 /** Where the waits live (`lib/llm_stores.ts`); `lib/db/provider_backoffs.ts` keeps them in the database. */

@@ -16,9 +16,8 @@ import { createTestDeps, serveApp } from "../support/app_server.ts";
 import { seedRepo, seedReview } from "./seed.ts";
 
 declare global {
-  interface Window {
-    cspViolations?: string[];
-  }
+  // The policy violations the page reported, collected by the init script below.
+  var cspViolations: string[] | undefined;
 }
 
 /** The look of a page: what the stylesheet sets on the shell, read from the browser's computed styles. */
@@ -31,7 +30,7 @@ async function shellStyle(page: Page) {
       bodyFontSize: computed("body").fontSize,
       headerDisplay: computed("header.top").display,
       mainMaxWidth: computed("main").maxWidth,
-      violations: window.cspViolations ?? [],
+      violations: globalThis.cspViolations ?? [],
     };
   });
 }
@@ -53,7 +52,7 @@ dbTest(
       // Collected from the first script on, so a violation while the page is parsed is counted too.
       await context.addInitScript(() => {
         document.addEventListener("securitypolicyviolation", (event) => {
-          (window.cspViolations ??= []).push(`${event.violatedDirective} ${event.blockedURI}`);
+          (globalThis.cspViolations ??= []).push(`${event.violatedDirective} ${event.blockedURI}`);
         });
       });
       const page = await context.newPage();
@@ -112,7 +111,7 @@ dbTest(
       });
       assert.notEqual(probe, "rgb(1, 2, 3)");
       await page.waitForFunction(() =>
-        (window.cspViolations ?? []).some((entry) => entry.startsWith("style-src"))
+        (globalThis.cspViolations ?? []).some((entry) => entry.startsWith("style-src"))
       );
     } finally {
       await browser.close();
