@@ -4,105 +4,18 @@
  * abbreviated (12-character) hashes in pull-request objects, the `/diff` redirect, `next`-link pagination with a
  * page-size cap, `inline.to` dropped when `inline.from` is also sent, and the `{type: "error"}` error envelope.
  */
+import { json, type RouteContext, startFakeServer } from "./server_core.ts";
+import type {
+  FakeBitbucket,
+  FakeBitbucketComment,
+  FakeBitbucketOptions,
+  FakeBitbucketState,
+  FakeBitbucketStatus,
+  RecordedRequest,
+  StoredPullRequest,
+} from "./bitbucket/types.ts";
 
-/** One file of a seeded pull request: its content at the base and at the head (absent = file does not exist). */
-export interface FakeFile {
-  base?: string;
-  head?: string;
-}
-
-/** The same seeding shape as the other platform fakes. `repo` is `workspace/repo_slug`. */
-export interface FakePullRequestSeed {
-  repo: string;
-  number: number;
-  title: string;
-  author: string;
-  /** Full 40-character hashes; the fake serves them abbreviated in pull-request objects, as Bitbucket does. */
-  headSha: string;
-  baseSha: string;
-  baseRef: string;
-  headRef: string;
-  /** Served verbatim by the diff endpoint. */
-  diff: string;
-  files: Record<string, FakeFile>;
-  draft?: boolean;
-  state?: "OPEN" | "MERGED" | "DECLINED" | "SUPERSEDED";
-}
-
-export interface FakeBitbucketComment {
-  id: number;
-  repo: string;
-  number: number;
-  body: string;
-  inline?: { path: string; from: number | null; to: number | null };
-  parentId?: number;
-  author: string;
-  deleted: boolean;
-  /** Every body the comment had, oldest first (edits append). */
-  history: string[];
-}
-
-export interface FakeBitbucketStatus {
-  repo: string;
-  /** The commit exactly as it appeared in the request path. */
-  sha: string;
-  key: string;
-  state: string;
-  name?: string;
-  description?: string;
-  url?: string;
-  refname?: string;
-}
-
-export interface RecordedRequest {
-  method: string;
-  /** Path and query, e.g. `/2.0/repositories/ws/repo/pullrequests/1/comments?pagelen=100`. */
-  path: string;
-  headers: Headers;
-  body: unknown;
-}
-
-export interface FakeBitbucketState {
-  addPullRequest(seed: FakePullRequestSeed): void;
-  /** Seeds an existing comment (for dedupe and pagination tests). */
-  addComment(
-    repo: string,
-    number: number,
-    comment: { body: string; inline?: { path: string; from?: number; to?: number }; author?: string },
-  ): FakeBitbucketComment;
-  /** Comments of one pull request, in creation order, including deleted ones. */
-  comments(repo: string, number: number): FakeBitbucketComment[];
-  statuses: FakeBitbucketStatus[];
-  /** `approve` / `request-changes` calls in order. */
-  reviews: { repo: string; number: number; kind: "approve" | "request-changes" }[];
-  /** The next request whose `METHOD /path` matches `pattern` gets `status` instead of its normal answer. */
-  failNext(pattern: string | RegExp, status: number, options?: { headers?: Record<string, string> }): void;
-}
-
-export interface FakeBitbucket {
-  /** Server origin, e.g. `http://127.0.0.1:1234`. */
-  url: string;
-  /** The API root to give the client as `baseUrl` (`<url>/2.0`). */
-  apiUrl: string;
-  token: string;
-  state: FakeBitbucketState;
-  requests: RecordedRequest[];
-  close(): Promise<void>;
-  [Symbol.asyncDispose](): Promise<void>;
-}
-
-export interface FakeBitbucketOptions {
-  /** Accepted as `Bearer <token>` or as the password of Basic auth. Default `bitbucket-test-token`. */
-  token?: string;
-  /** Largest `pagelen` the server honours; Bitbucket caps it per endpoint. Default 100. */
-  maxPageLength?: number;
-  /** Nickname of the user behind the token, shown as comment author. Default `loom-bot`. */
-  botName?: string;
-}
-
-interface StoredPullRequest extends FakePullRequestSeed {
-  diffSpec: string;
-}
+export * from "./bitbucket/types.ts";
 
 const SHORT = 12;
 
@@ -130,7 +43,6 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
   const statuses: FakeBitbucketStatus[] = [];
   const reviews: FakeBitbucketState["reviews"] = [];
   const failures: { pattern: string | RegExp; status: number; headers?: Record<string, string> }[] = [];
-  const requests: RecordedRequest[] = [];
   let nextCommentId = 1000;
   let origin = "";
 
@@ -185,8 +97,8 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
     };
   }
 
-  function authorized(request: Request): boolean {
-    const header = request.headers.get("authorization") ?? "";
+  function authorized(headers: Headers): boolean {
+    const header = headers.get("authorization") ?? "";
     if (header === `Bearer ${token}`) return true;
     if (header.startsWith("Basic ")) {
       const decoded = atob(header.slice(6));
@@ -226,208 +138,221 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
     return comment;
   }
 
-  async function readBody(request: Request): Promise<unknown> {
-    const text = await request.text();
-    if (!text) return undefined;
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
+  type Context = RouteContext<undefined>;
+  const repoOf = (context: Context) => `${context.params.workspace}/${context.params.slug}`;
+  /** The pull request a route names; Bitbucket's 404 is thrown for an unknown one. */
+  const pullRequestOf = (context: Context): StoredPullRequest => {
+    const repo = repoOf(context);
+    const pr = pullRequests.get(key(repo, Number(context.params.id)));
+    if (!pr) throw errorResponse(404, `Pull request ${context.params.id} not found in ${repo}`);
+    return pr;
+  };
+  const commentOf = (context: Context): FakeBitbucketComment => {
+    const pr = pullRequestOf(context);
+    const comment = comments.find((item) =>
+      item.id === Number(context.params.comment) && item.repo === pr.repo && item.number === pr.number
+    );
+    if (!comment) throw errorResponse(404, `Comment ${context.params.comment} not found`);
+    return comment;
+  };
+
+  const listComments = (context: Context) => {
+    const pr = pullRequestOf(context);
+    const pageLength = Math.min(Number(context.url.searchParams.get("pagelen") ?? 10), maxPageLength);
+    const page = Number(context.url.searchParams.get("page") ?? 1);
+    const all = comments.filter((comment) => comment.repo === pr.repo && comment.number === pr.number);
+    const values = all.slice((page - 1) * pageLength, page * pageLength);
+    const next = page * pageLength < all.length
+      ? `${origin}${context.url.pathname}?pagelen=${pageLength}&page=${page + 1}`
+      : undefined;
+    return Response.json({
+      pagelen: pageLength,
+      size: all.length,
+      page,
+      values: values.map(commentJson),
+      ...(next ? { next } : {}),
+    });
+  };
+
+  const postComment = (context: Context) => {
+    const pr = pullRequestOf(context);
+    const input = context.body as {
+      content?: { raw?: unknown };
+      inline?: { path?: unknown; from?: unknown; to?: unknown };
+      parent?: { id?: number };
+    };
+    if (typeof input?.content?.raw !== "string" || input.content.raw === "") {
+      return errorResponse(400, "content.raw: This field is required.");
     }
-  }
-
-  function route(request: Request, url: URL, body: unknown): Response {
-    const method = request.method;
-    const path = url.pathname;
-    // The token's own account: access tokens act as a bot user of type `app_user`.
-    if (method === "GET" && path === "/2.0/user") return Response.json(user(botName, "app_user"));
-    const repoMatch = path.match(/^\/2\.0\/repositories\/([^/]+)\/([^/]+)(\/.*)?$/);
-    if (!repoMatch) return errorResponse(404, `Resource not found: ${path}`);
-    const repo = `${decodeURIComponent(repoMatch[1])}/${decodeURIComponent(repoMatch[2])}`;
-    const rest = repoMatch[3] ?? "";
-
-    const prMatch = rest.match(/^\/pullrequests\/(\d+)(\/.*)?$/);
-    if (prMatch) {
-      const pr = pullRequests.get(key(repo, Number(prMatch[1])));
-      if (!pr) return errorResponse(404, `Pull request ${prMatch[1]} not found in ${repo}`);
-      const sub = prMatch[2] ?? "";
-      if (sub === "" && method === "GET") return Response.json(pullRequestJson(pr));
-      if (sub === "/diff" && method === "GET") {
-        return new Response(null, {
-          status: 302,
-          headers: { location: `${origin}/2.0/repositories/${pr.repo}/diff/${pr.diffSpec}` },
-        });
+    if (input.inline && typeof input.inline.path !== "string") {
+      return errorResponse(400, "inline.path: This field is required.");
+    }
+    for (const field of ["from", "to"] as const) {
+      const value = input.inline?.[field];
+      if (value != null && (!Number.isInteger(value) || (value as number) < 1)) {
+        return errorResponse(400, `inline.${field}: must be a positive integer`);
       }
-      if (sub === "/comments" && method === "GET") {
-        const pageLength = Math.min(Number(url.searchParams.get("pagelen") ?? 10), maxPageLength);
-        const page = Number(url.searchParams.get("page") ?? 1);
-        const all = comments.filter((comment) => comment.repo === pr.repo && comment.number === pr.number);
-        const values = all.slice((page - 1) * pageLength, page * pageLength);
-        const next = page * pageLength < all.length
-          ? `${origin}${path}?pagelen=${pageLength}&page=${page + 1}`
-          : undefined;
-        return Response.json({
-          pagelen: pageLength,
-          size: all.length,
-          page,
-          values: values.map(commentJson),
-          ...(next ? { next } : {}),
-        });
-      }
-      if (sub === "/comments" && method === "POST") {
-        const input = body as {
-          content?: { raw?: unknown };
-          inline?: { path?: unknown; from?: unknown; to?: unknown };
-          parent?: { id?: number };
-        };
-        if (typeof input?.content?.raw !== "string" || input.content.raw === "") {
-          return errorResponse(400, "content.raw: This field is required.");
+    }
+    const comment = addComment(pr.repo, pr.number, {
+      body: input.content.raw,
+      inline: input.inline
+        ? {
+          path: input.inline.path as string,
+          from: input.inline.from as number | null,
+          to: input.inline.to as number | null,
         }
-        if (input.inline && typeof input.inline.path !== "string") {
-          return errorResponse(400, "inline.path: This field is required.");
-        }
-        for (const field of ["from", "to"] as const) {
-          const value = input.inline?.[field];
-          if (value != null && (!Number.isInteger(value) || (value as number) < 1)) {
-            return errorResponse(400, `inline.${field}: must be a positive integer`);
-          }
-        }
-        const comment = addComment(pr.repo, pr.number, {
-          body: input.content.raw,
-          inline: input.inline
-            ? {
-              path: input.inline.path as string,
-              from: input.inline.from as number | null,
-              to: input.inline.to as number | null,
-            }
-            : undefined,
-        });
-        if (input.parent?.id) comment.parentId = input.parent.id;
-        return Response.json(commentJson(comment), { status: 201 });
-      }
-      const commentMatch = sub.match(/^\/comments\/(\d+)$/);
-      if (commentMatch) {
-        const comment = comments.find((item) =>
-          item.id === Number(commentMatch[1]) && item.repo === pr.repo && item.number === pr.number
-        );
-        if (!comment) return errorResponse(404, `Comment ${commentMatch[1]} not found`);
-        if (method === "GET") return Response.json(commentJson(comment));
-        if (method === "PUT") {
-          const raw = (body as { content?: { raw?: unknown } })?.content?.raw;
-          if (typeof raw !== "string" || raw === "") {
-            return errorResponse(400, "content.raw: This field is required.");
-          }
-          comment.body = raw;
-          comment.history.push(raw);
-          return Response.json(commentJson(comment));
-        }
-      }
-      if ((sub === "/approve" || sub === "/request-changes") && method === "POST") {
-        reviews.push({
-          repo: pr.repo,
-          number: pr.number,
-          kind: sub === "/approve" ? "approve" : "request-changes",
-        });
-        return Response.json({ approved: sub === "/approve", user: user(botName, "app_user") });
-      }
-      return errorResponse(404, `Resource not found: ${method} ${path}`);
+        : undefined,
+    });
+    if (input.parent?.id) comment.parentId = input.parent.id;
+    return Response.json(commentJson(comment), { status: 201 });
+  };
+
+  const editComment = (context: Context) => {
+    const comment = commentOf(context);
+    const raw = (context.body as { content?: { raw?: unknown } })?.content?.raw;
+    if (typeof raw !== "string" || raw === "") {
+      return errorResponse(400, "content.raw: This field is required.");
     }
+    comment.body = raw;
+    comment.history.push(raw);
+    return Response.json(commentJson(comment));
+  };
 
-    const diffMatch = rest.match(/^\/diff\/(.+)$/);
-    if (diffMatch && method === "GET") {
-      const pr = [...pullRequests.values()].find((item) =>
-        item.repo === repo && item.diffSpec === diffMatch[1]
-      );
-      if (!pr) return errorResponse(404, `Diff spec ${diffMatch[1]} not found`);
-      return new Response(pr.diff, { headers: { "content-type": "text/plain" } });
+  const review = (kind: "approve" | "request-changes") => (context: Context) => {
+    const pr = pullRequestOf(context);
+    reviews.push({ repo: pr.repo, number: pr.number, kind });
+    return Response.json({ approved: kind === "approve", user: user(botName, "app_user") });
+  };
+
+  const getDiff = (context: Context) => {
+    const repo = repoOf(context);
+    // The spec is compared still encoded: it holds a `%0D` that decoding would turn into a carriage return.
+    const spec = /\/diff\/(.+)$/.exec(context.path)![1];
+    const pr = [...pullRequests.values()].find((item) => item.repo === repo && item.diffSpec === spec);
+    if (!pr) return errorResponse(404, `Diff spec ${spec} not found`);
+    return new Response(pr.diff, { headers: { "content-type": "text/plain" } });
+  };
+
+  const postStatus = (context: Context) => {
+    const repo = repoOf(context);
+    const sha = context.params.sha!;
+    if (!resolveCommit(repo, sha)) return errorResponse(404, `Commit not found: ${sha}`);
+    const input = context.body as Record<string, string | undefined>;
+    if (!input?.key || !input.state || !input.url) {
+      return errorResponse(400, "key, state and url are required");
     }
+    const status: FakeBitbucketStatus = {
+      repo,
+      sha,
+      key: input.key,
+      state: input.state,
+      name: input.name,
+      description: input.description,
+      url: input.url,
+      refname: input.refname,
+    };
+    const existing = statuses.findIndex((item) =>
+      item.repo === repo && item.sha === sha && item.key === input.key
+    );
+    if (existing >= 0) statuses.splice(existing, 1);
+    statuses.push(status);
+    return Response.json({ type: "build", ...status, commit: { hash: resolveCommit(repo, sha) } }, {
+      status: 201,
+    });
+  };
 
-    const statusMatch = rest.match(/^\/commit\/([^/]+)\/statuses\/build$/);
-    if (statusMatch && method === "POST") {
-      const sha = decodeURIComponent(statusMatch[1]);
-      if (!resolveCommit(repo, sha)) return errorResponse(404, `Commit not found: ${sha}`);
-      const input = body as Record<string, string | undefined>;
-      if (!input?.key || !input.state || !input.url) {
-        return errorResponse(400, "key, state and url are required");
-      }
-      const status: FakeBitbucketStatus = {
-        repo,
-        sha,
-        key: input.key,
-        state: input.state,
-        name: input.name,
-        description: input.description,
-        url: input.url,
-        refname: input.refname,
-      };
-      const existing = statuses.findIndex((item) =>
-        item.repo === repo && item.sha === sha && item.key === input.key
-      );
-      if (existing >= 0) statuses.splice(existing, 1);
-      statuses.push(status);
-      return Response.json({ type: "build", ...status, commit: { hash: resolveCommit(repo, sha) } }, {
-        status: 201,
-      });
+  const getCommit = (context: Context) => {
+    const full = resolveCommit(repoOf(context), context.params.sha!);
+    if (!full) return errorResponse(404, `Commit not found: ${context.params.sha}`);
+    return Response.json({ type: "commit", hash: full });
+  };
+
+  const getSource = (context: Context) => {
+    const repo = repoOf(context);
+    const { ref, file: filePath } = context.params as { ref: string; file: string };
+    for (const pr of pullRequests.values()) {
+      if (pr.repo !== repo) continue;
+      const side = ref === pr.headRef || (ref.length >= 7 && pr.headSha.startsWith(ref))
+        ? "head"
+        : ref === pr.baseRef || (ref.length >= 7 && pr.baseSha.startsWith(ref))
+        ? "base"
+        : undefined;
+      if (!side) continue;
+      const content = pr.files[filePath]?.[side];
+      if (content === undefined) return errorResponse(404, `No such file or directory: ${filePath}`);
+      return new Response(content, { headers: { "content-type": "text/plain" } });
     }
+    return errorResponse(404, `Commit not found: ${ref}`);
+  };
 
-    const commitMatch = rest.match(/^\/commit\/([^/]+)$/);
-    if (commitMatch && method === "GET") {
-      const full = resolveCommit(repo, decodeURIComponent(commitMatch[1]));
-      if (!full) return errorResponse(404, `Commit not found: ${commitMatch[1]}`);
-      return Response.json({ type: "commit", hash: full });
-    }
-
-    const srcMatch = rest.match(/^\/src\/([^/]+)\/(.+)$/);
-    if (srcMatch && method === "GET") {
-      const ref = decodeURIComponent(srcMatch[1]);
-      const filePath = srcMatch[2].split("/").map(decodeURIComponent).join("/");
-      for (const pr of pullRequests.values()) {
-        if (pr.repo !== repo) continue;
-        const side = ref === pr.headRef || (ref.length >= 7 && pr.headSha.startsWith(ref))
-          ? "head"
-          : ref === pr.baseRef || (ref.length >= 7 && pr.baseSha.startsWith(ref))
-          ? "base"
-          : undefined;
-        if (!side) continue;
-        const content = pr.files[filePath]?.[side];
-        if (content === undefined) return errorResponse(404, `No such file or directory: ${filePath}`);
-        return new Response(content, { headers: { "content-type": "text/plain" } });
-      }
-      return errorResponse(404, `Commit not found: ${ref}`);
-    }
-
-    return errorResponse(404, `Resource not found: ${method} ${path}`);
-  }
-
-  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, async (request) => {
-    const url = new URL(request.url);
-    const body = await readBody(request);
-    requests.push({
+  const repository = "/2.0/repositories/:workspace/:slug";
+  const pullRequest = `${repository}/pullrequests/:id`;
+  const server = startFakeServer({
+    record: (request): RecordedRequest => ({
       method: request.method,
-      path: url.pathname + url.search,
+      path: request.url.pathname + request.url.search,
       headers: request.headers,
-      body,
-    });
-    const failure = failures.findIndex((item) => {
-      const target = `${request.method} ${url.pathname}`;
-      return typeof item.pattern === "string" ? target.includes(item.pattern) : item.pattern.test(target);
-    });
-    if (failure >= 0) {
-      const [{ status, headers }] = failures.splice(failure, 1);
-      return new Response(
-        JSON.stringify({ type: "error", error: { message: `Scripted failure ${status}` } }),
-        {
-          status,
-          headers: { "content-type": "application/json", ...headers },
-        },
+      body: request.body,
+    }),
+    before: [(request) => {
+      const target = `${request.method} ${request.url.pathname}`;
+      const index = failures.findIndex((item) =>
+        typeof item.pattern === "string" ? target.includes(item.pattern) : item.pattern.test(target)
       );
-    }
-    if (!authorized(request)) {
-      return errorResponse(401, "Token is invalid or not supported for this endpoint.");
-    }
-    return route(request, url, body);
+      if (index < 0) return undefined;
+      const [{ status, headers }] = failures.splice(index, 1);
+      return json({ type: "error", error: { message: `Scripted failure ${status}` } }, status, {
+        "content-type": "application/json",
+        ...headers,
+      });
+    }],
+    authenticate: (request) =>
+      authorized(request.headers)
+        ? undefined
+        : errorResponse(401, "Token is invalid or not supported for this endpoint."),
+    routes: [
+      // The token's own account: access tokens act as a bot user of type `app_user`.
+      { method: "GET", path: "/2.0/user", handler: () => Response.json(user(botName, "app_user")) },
+      {
+        method: "GET",
+        path: pullRequest,
+        handler: (context) => Response.json(pullRequestJson(pullRequestOf(context))),
+      },
+      {
+        method: "GET",
+        path: `${pullRequest}/diff`,
+        handler: (context) =>
+          new Response(null, {
+            status: 302,
+            headers: {
+              location: `${origin}/2.0/repositories/${pullRequestOf(context).repo}/diff/${
+                pullRequestOf(context).diffSpec
+              }`,
+            },
+          }),
+      },
+      { method: "GET", path: `${pullRequest}/comments`, handler: listComments },
+      { method: "POST", path: `${pullRequest}/comments`, handler: postComment },
+      {
+        method: "GET",
+        path: `${pullRequest}/comments/:comment`,
+        handler: (context) => Response.json(commentJson(commentOf(context))),
+      },
+      { method: "PUT", path: `${pullRequest}/comments/:comment`, handler: editComment },
+      { method: "POST", path: `${pullRequest}/approve`, handler: review("approve") },
+      { method: "POST", path: `${pullRequest}/request-changes`, handler: review("request-changes") },
+      { method: "GET", path: `${repository}/diff/*spec`, handler: getDiff },
+      { method: "POST", path: `${repository}/commit/:sha/statuses/build`, handler: postStatus },
+      { method: "GET", path: `${repository}/commit/:sha`, handler: getCommit },
+      { method: "GET", path: `${repository}/src/:ref/*file`, handler: getSource },
+    ],
+    notFound: (request) =>
+      errorResponse(404, `Resource not found: ${request.method} ${request.url.pathname}`),
+    // Lookups throw the answer Bitbucket gives for an unknown pull request or comment.
+    onError: (error) => error instanceof Response ? error : errorResponse(500, String(error)),
   });
-  origin = `http://127.0.0.1:${server.addr.port}`;
+  origin = server.origin;
+  const requests = server.requests;
 
   const state: FakeBitbucketState = {
     addPullRequest(seed) {
@@ -444,16 +369,13 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
     },
   };
 
-  const close = async () => {
-    await server.shutdown();
-  };
   return {
     url: origin,
     apiUrl: `${origin}/2.0`,
     token,
     state,
     requests,
-    close,
-    [Symbol.asyncDispose]: close,
+    close: server.close,
+    [Symbol.asyncDispose]: server.close,
   };
 }

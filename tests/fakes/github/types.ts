@@ -1,0 +1,209 @@
+/** The public types of the fake GitHub: what tests seed, read back and configure. */
+
+/** The personal access token the fake accepts unless `tokens` says otherwise. */
+export const FAKE_GITHUB_TOKEN = "ghp_loomfaketoken0000000000000000000000";
+
+export interface FakeUser {
+  login: string;
+  type: "User" | "Bot";
+}
+
+/** Everything a test says about one pull request. */
+export interface PullRequestSeed {
+  /** "owner/name". */
+  repo: string;
+  number: number;
+  title?: string;
+  author?: string;
+  authorType?: "User" | "Bot";
+  draft?: boolean;
+  state?: "open" | "closed" | "merged";
+  headSha: string;
+  baseSha: string;
+  headRef?: string;
+  baseRef?: string;
+  /** The pull request's `git diff` (see `makeGitDiff`); anchors and the files API are derived from it. */
+  diff: string;
+  /** File contents served by the contents API at the base and head shas and refs. */
+  files?: Record<string, { base?: string; head?: string }>;
+}
+
+/** One line of a parsed diff hunk. */
+export interface FakeDiffLine {
+  kind: "add" | "del" | "context";
+  oldLine?: number;
+  newLine?: number;
+  text: string;
+}
+
+export interface FakeDiffHunk {
+  header: string;
+  lines: FakeDiffLine[];
+}
+
+/** One file of a pull request as GitHub's files API describes it. */
+export interface FakeDiffFile {
+  filename: string;
+  previousFilename?: string;
+  status: "added" | "removed" | "modified" | "renamed" | "copied" | "changed";
+  additions: number;
+  deletions: number;
+  /** Hunks only, as GitHub sends it; absent for binary files. */
+  patch?: string;
+  hunks: FakeDiffHunk[];
+}
+
+export interface FakePullRequest {
+  repo: string;
+  number: number;
+  title: string;
+  author: FakeUser;
+  draft: boolean;
+  state: "open" | "closed" | "merged";
+  headSha: string;
+  baseSha: string;
+  headRef: string;
+  baseRef: string;
+  diff: string;
+  files: FakeDiffFile[];
+}
+
+export interface FakeComment {
+  id: number;
+  repo: string;
+  number: number;
+  body: string;
+  user: FakeUser;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FakeReviewComment extends FakeComment {
+  reviewId: number;
+  commitId: string;
+  path: string;
+  line: number;
+  side: "LEFT" | "RIGHT";
+  startLine?: number;
+  startSide?: "LEFT" | "RIGHT";
+  diffHunk: string;
+}
+
+export interface FakeReview {
+  id: number;
+  repo: string;
+  number: number;
+  user: FakeUser;
+  commitId: string;
+  event?: "APPROVE" | "REQUEST_CHANGES" | "COMMENT";
+  body: string;
+  comments: FakeReviewComment[];
+}
+
+export interface FakeEdit {
+  repo: string;
+  commentId: number;
+  body: string;
+}
+
+export interface FakeStatus {
+  id: number;
+  repo: string;
+  sha: string;
+  state: "error" | "failure" | "pending" | "success";
+  description?: string;
+  targetUrl?: string;
+  context: string;
+  creator: FakeUser;
+}
+
+export interface FakeInstallationToken {
+  installationId: number;
+  token: string;
+  /** The decoded header of the app JWT that minted the token. */
+  jwtHeader: Record<string, unknown>;
+  jwtPayload: Record<string, unknown>;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Full path including any Enterprise prefix, e.g. `/api/v3/repos/o/r/pulls/1`. */
+  path: string;
+  search: URLSearchParams;
+  headers: Headers;
+  body: unknown;
+}
+
+export interface FakeGitHubState {
+  readonly pullRequests: Map<string, FakePullRequest>;
+  readonly issueComments: FakeComment[];
+  readonly reviewComments: FakeReviewComment[];
+  readonly reviews: FakeReview[];
+  readonly edits: FakeEdit[];
+  readonly statuses: FakeStatus[];
+  readonly installationTokens: FakeInstallationToken[];
+  addPullRequest(seed: PullRequestSeed): FakePullRequest;
+  /** Serves `content` for `path` at `ref` (a sha or branch name) from the contents API. */
+  addFile(repo: string, ref: string, path: string, content: string): void;
+  addIssueComment(repo: string, number: number, body: string, user?: FakeUser): FakeComment;
+  addReviewComment(
+    repo: string,
+    number: number,
+    comment: { path: string; line: number; side?: "LEFT" | "RIGHT"; body: string; user?: FakeUser },
+  ): FakeReviewComment;
+  /** Sets what `GET /repos/{repo}/collaborators/{login}/permission` answers; unknown users get 404. */
+  setPermission(repo: string, login: string, permission: "admin" | "write" | "read" | "none"): void;
+  /**
+   * Answers the next request whose path (without the Enterprise prefix) contains `pathPattern` (or matches it)
+   * with `status` and `headers`, once.
+   */
+  failNext(pathPattern: string | RegExp, status: number, headers?: Record<string, string>): void;
+  /**
+   * Leaves the next request whose path contains `pathPattern` (or matches it) unanswered — a platform that hangs
+   * — until the returned function is called; then it is answered as usual. Closing the fake releases it too.
+   */
+  holdNext(pathPattern: string | RegExp): () => void;
+  /**
+   * Serves `GET /compare/{base}...{head}`: `diff` for the diff media type, `status` ("ahead" unless given) in the
+   * JSON answer. Unknown comparisons answer 404, as GitHub does for a sha it does not have.
+   */
+  addComparison(
+    repo: string,
+    base: string,
+    head: string,
+    diff: string,
+    status?: "ahead" | "behind" | "diverged" | "identical",
+  ): void;
+}
+
+export interface FakeGitHubApp {
+  appId: string;
+  /** Public half of the key the app signs its JWTs with (RSASSA-PKCS1-v1_5, SHA-256). */
+  publicKey: CryptoKey;
+  /** Installation ids that exist; every id when absent. */
+  installationIds?: number[];
+  /** Comments and statuses made with installation tokens are attributed to `<slug>[bot]`. */
+  slug?: string;
+}
+
+export interface FakeGitHubOptions {
+  /** Accepted tokens and the login each acts as. */
+  tokens?: Record<string, string>;
+  app?: FakeGitHubApp;
+  /** Path prefix of the API, `/api/v3` for GitHub Enterprise Server. */
+  basePath?: string;
+  /** Above this many files the diff media type answers 406 `too_large` (GitHub: 300). */
+  maxDiffFiles?: number;
+  /** Above this many changed lines the diff media type answers 406 `too_large` (GitHub: 20,000). */
+  maxDiffLines?: number;
+  /** Files larger than this come back from the JSON contents API without content (GitHub: 1 MB). */
+  maxContentBytes?: number;
+}
+
+export interface FakeGitHub extends AsyncDisposable {
+  /** The API base URL to hand to a client (includes `basePath`). */
+  url: string;
+  state: FakeGitHubState;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
