@@ -26,7 +26,7 @@ COPY --chown=deno:deno . .
 
 # Everything the processes import is cached and the islands are bundled at build time, so at run time the
 # container needs no registry access (`--cached-only`).
-RUN deno cache --frozen main.ts worker/main.ts tools/migrate.ts \
+RUN deno cache --frozen main.ts worker/main.ts tools/migrate.ts tools/rotate_secrets.ts \
     && deno run -A tools/build_islands.ts
 
 VOLUME ["/data"]

@@ -11,6 +11,7 @@ import { backfillHosts } from "./db/host_backfill.ts";
 import { configuredHosts } from "./platforms/hosts.ts";
 import { createSecretBox, type SecretBox } from "./crypto/secret_box.ts";
 import { loadOrCreateSecretKey } from "./crypto/secret_key_file.ts";
+import { parseKeyRing } from "./crypto/key_ring.ts";
 import { deriveSetupToken } from "./auth/setup_token.ts";
 import type { Logger } from "./log.ts";
 import { createPlatformClient } from "./platforms/mod.ts";
@@ -82,12 +83,14 @@ export async function openRuntime(config: ServerConfig, log: Logger): Promise<Ru
     const directory = sqlitePath(config.databaseUrl).replace(/[^/]*$/, "") || "./";
     secretKey = await loadOrCreateSecretKey(`${directory}secret.key`);
   }
+  const keys = parseKeyRing(secretKey);
   const stopPruning = startPruning(db, { retentionMs: config.retentionDays * 86_400_000, log });
   return {
     db,
-    secretBox: await createSecretBox(secretKey),
+    secretBox: await createSecretBox(keys),
     metrics: createLoomMetrics({ db }),
-    setupToken: await deriveSetupToken(secretKey),
+    // From the encrypting key: every process of a deployment shares the ring, so they print the same token.
+    setupToken: await deriveSetupToken(keys[0]!),
     close: () => {
       stopPruning();
       return db.close();

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { parseTrustedProxies } from "../client_address.ts";
+import { keyRingProblem } from "../crypto/key_ring.ts";
 
 const list = z.string().default("").transform((value) =>
   value.split(",").map((item) => item.trim()).filter((item) => item.length > 0)
@@ -27,8 +28,14 @@ export const ServerConfig = z.object({
    * `http://localhost:<port>`.
    */
   publicUrl: z.string().url().default("http://localhost:8000"),
-  /** 32+ characters; derives the AES-GCM key that encrypts stored tokens and API keys. */
-  secretKey: z.string().min(32, "must be at least 32 characters")
+  /**
+   * A key ring (`lib/crypto/key_ring.ts`): one key of 32+ characters, or several separated by commas, the newest
+   * first. The first key encrypts stored tokens and API keys; every key decrypts.
+   */
+  secretKey: z.string().superRefine((ring, context) => {
+    const problem = keyRingProblem(ring);
+    if (problem) context.addIssue({ code: "custom", message: problem });
+  })
     .refine(...notPlaceholder("replace it with 32 or more random characters (openssl rand -base64 48)"))
     .optional(),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),

@@ -64,3 +64,29 @@ Deno.test("loadServerConfig() points the default public URL at the configured po
   assert.equal(loadServerConfig({ LOOM_LOG_FORMAT: "text" }).logFormat, "text");
   assert.throws(() => loadServerConfig({ LOOM_LOG_FORMAT: "xml" }), /LOOM_LOG_FORMAT/);
 });
+
+Deno.test("loadServerConfig() takes a key ring in LOOM_SECRET_KEY and refuses a malformed one at start-up", () => {
+  const newKey = "n".repeat(40);
+  const oldKey = "o".repeat(40);
+  assert.equal(
+    loadServerConfig({ LOOM_SECRET_KEY: `${newKey}, ${oldKey}` }).secretKey,
+    `${newKey}, ${oldKey}`,
+  );
+  for (
+    const [ring, problem] of [
+      [`${newKey},`, /LOOM_SECRET_KEY: key 2 of the ring is empty/],
+      [`${newKey},,${oldKey}`, /LOOM_SECRET_KEY: key 2 of the ring is empty/],
+      [`${newKey},short`, /LOOM_SECRET_KEY: key 2 of the ring must be at least 32 characters/],
+      [`${newKey},${newKey}`, /LOOM_SECRET_KEY: key 2 of the ring repeats key 1/],
+      ["short", /LOOM_SECRET_KEY: the key must be at least 32 characters/],
+    ] as const
+  ) {
+    assert.throws(() => loadServerConfig({ LOOM_SECRET_KEY: ring }), (error: Error) => {
+      assert.ok(error instanceof TypeError);
+      assert.match(error.message, /^Cannot start Loom: invalid environment/);
+      assert.match(error.message, problem);
+      assert.ok(!error.message.includes(newKey), "the message never shows a key");
+      return true;
+    });
+  }
+});

@@ -4,10 +4,16 @@
  * readable across restarts. Scaled-out deployments set `LOOM_SECRET_KEY` so every process shares it.
  */
 import { randomSecret } from "./secret_box.ts";
+import { keyRingProblem } from "./key_ring.ts";
 
+/**
+ * The key ring in the file at `path` (one key, or `<new>,<old>` while rotating, as `LOOM_SECRET_KEY`), created
+ * with one random key when there is no file.
+ * @throws {RangeError} when the file holds a malformed ring
+ */
 export async function loadOrCreateSecretKey(path: string): Promise<string> {
   try {
-    return (await Deno.readTextFile(path)).trim();
+    return checked(path, await Deno.readTextFile(path));
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
@@ -19,7 +25,14 @@ export async function loadOrCreateSecretKey(path: string): Promise<string> {
     return key;
   } catch (error) {
     // Another process created it first: use theirs.
-    if (error instanceof Deno.errors.AlreadyExists) return (await Deno.readTextFile(path)).trim();
+    if (error instanceof Deno.errors.AlreadyExists) return checked(path, await Deno.readTextFile(path));
     throw error;
   }
+}
+
+function checked(path: string, text: string): string {
+  const ring = text.trim();
+  const problem = keyRingProblem(ring);
+  if (problem) throw new RangeError(`Cannot use the secret key file ${path}: ${problem}`);
+  return ring;
 }

@@ -130,8 +130,18 @@ export async function receiveWebhook(deps: WebhookDeps, input: WebhookInput): Pr
     if (!repo) return await rejectUnknown(parser, input, "Unknown repository");
     deps.cache?.rememberRepo(repo);
   }
-  const result = await receiveFor(deps, parser, input, { repo, remembered: false });
-  // The row changed between this read and the write (a secret rotated, the repository deleted) just now.
+  let result = await receiveFor(deps, parser, input, { repo, remembered: false });
+  if (result !== STALE) return result;
+  // The row changed between this read and the write, just now. Read it once more: a secret only re-encrypted
+  // under a new key (`deno task secrets:rotate`) is the same secret, so the signature verifies again and the
+  // delivery is not lost; a secret replaced with another one, or a deleted repository, is refused below.
+  if (repo) {
+    repo = await getRepo(deps.db, repo.id);
+    if (!repo) return reject(401, "Unknown repository");
+    deps.cache?.rememberRepo(repo);
+  }
+  result = await receiveFor(deps, parser, input, { repo, remembered: false });
+  // Changed again in between: a second change within one request is no re-encryption.
   return result === STALE ? reject(401, "Unknown repository") : result;
 }
 

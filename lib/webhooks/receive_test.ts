@@ -3,10 +3,12 @@ import { sign } from "@octokit/webhooks-methods";
 import examples from "@octokit/webhooks-examples" with { type: "json" };
 import { dbTest, type TestDatabase } from "../db/testing.ts";
 import { sql } from "../db/mod.ts";
-import { createRepo, setRepoPaused } from "../db/repos.ts";
+import { createRepo, getRepo, setRepoPaused } from "../db/repos.ts";
+import { rotateSecrets } from "../db/secret_rotation.ts";
+import { createSecretBox, type SecretBox } from "../crypto/secret_box.ts";
 import { githubWebhook } from "../platforms/github/webhook.ts";
 import { createApp } from "../../app.ts";
-import { createTestDeps } from "../../tests/support/app_server.ts";
+import { createTestDeps, TEST_SECRET_KEY } from "../../tests/support/app_server.ts";
 import { getJob } from "../queue/mod.ts";
 import type { ReadPullRequest } from "./head_check.ts";
 
@@ -25,7 +27,15 @@ function example(name: string, action: string): Payload {
 
 async function setup(
   database: TestDatabase,
-  options: { paused?: boolean; readPullRequest?: ReadPullRequest; databaseDeadlineMs?: number } = {},
+  options: {
+    paused?: boolean;
+    readPullRequest?: ReadPullRequest;
+    databaseDeadlineMs?: number;
+    /** Runs before each decryption of a webhook secret: between the route's read of the row and its write. */
+    beforeDecrypt?: () => Promise<void>;
+    /** The deployment's secret box, when not the test key alone. */
+    secretBox?: SecretBox;
+  } = {},
 ) {
   const deps = await createTestDeps(database.db, {
     parsers: { github: githubWebhook },
@@ -34,13 +44,14 @@ async function setup(
   if (options.databaseDeadlineMs !== undefined) {
     deps.config = { ...deps.config, databaseRequestTimeoutMs: options.databaseDeadlineMs };
   }
-  const box = deps.secretBox;
+  const box = options.secretBox ?? deps.secretBox;
   let decryptions = 0;
   deps.secretBox = {
-    encrypt: (plaintext) => box.encrypt(plaintext),
-    decrypt: (ciphertext) => {
+    ...box,
+    decrypt: async (ciphertext) => {
       decryptions++;
-      return box.decrypt(ciphertext);
+      await options.beforeDecrypt?.();
+      return await box.decrypt(ciphertext);
     },
   };
   let wakeups = 0;
@@ -353,6 +364,53 @@ dbTest(
     const rotatedComment = await send(comment(payload, "@loom review"), "issue_comment", "d5", "rotated");
     assert.equal(rotatedComment.body.outcome, "enqueued");
     assert.deepEqual(await counts(), { jobs: 3, deliveries: 3 });
+  },
+);
+
+dbTest(
+  "POST /api/webhooks/github keeps a delivery whose secret is re-encrypted under a new key while it is received",
+  async (database) => {
+    // The deployment's ring already holds the new key first: the rotation re-seals the secret under it.
+    const ring = await createSecretBox(["rotation-new-key-rotation-new-key-0001", TEST_SECRET_KEY]);
+    let race: (() => Promise<unknown>) | undefined;
+    const { send, counts, payload, repo } = await setup(database, {
+      secretBox: ring,
+      beforeDecrypt: async () => {
+        const once = race;
+        race = undefined;
+        await once?.();
+      },
+    });
+    // The repository's secret as sealed before the new key came: under the old key.
+    const underOldKey = await (await createSecretBox(TEST_SECRET_KEY)).encrypt(SECRET);
+    await database.db.exec(sql`update repos set webhook_secret = ${underOldKey} where id = ${repo.id}`);
+    race = () => rotateSecrets(database.db, ring);
+    const during = await send(pushed(payload, "a".repeat(40)), "pull_request", "d1");
+    assert.equal(race, undefined, "the rotation ran between the read and the write");
+    assert.equal(during.body.outcome, "enqueued");
+    assert.ok(ring.isCurrent((await getRepo(database.db, repo.id))!.webhookSecret));
+    assert.deepEqual(await counts(), { jobs: 1, deliveries: 1 });
+  },
+);
+
+dbTest(
+  "POST /api/webhooks/github refuses a delivery whose secret is replaced with another while it is received",
+  async (database) => {
+    let race: (() => Promise<unknown>) | undefined;
+    const { send, counts, payload, repo, secretBox } = await setup(database, {
+      beforeDecrypt: async () => {
+        const once = race;
+        race = undefined;
+        await once?.();
+      },
+    });
+    const replacement = await secretBox.encrypt("replaced");
+    race = () =>
+      database.db.exec(sql`update repos set webhook_secret = ${replacement} where id = ${repo.id}`);
+    const replaced = await send(pushed(payload, "b".repeat(40)), "pull_request", "d1");
+    assert.equal(race, undefined, "the secret changed between the read and the write");
+    assert.equal(replaced.status, 401);
+    assert.deepEqual(await counts(), { jobs: 0, deliveries: 0 });
   },
 );
 
