@@ -1,273 +1,152 @@
 /**
- * Prometheus metrics: a small registry that renders the text exposition format (version 0.0.4), and Loom's
- * metric set. Counters and histograms live in the process that observes them (the web process counts webhooks,
- * a worker counts jobs and LLM tokens); queue gauges are read from the database at scrape time, so every web
- * replica reports the same cluster-wide queue.
+ * Loom's Prometheus metrics, kept by `prom-client` in one registry per process. Counters and histograms live in
+ * the process that observes them (the web process counts webhooks, a worker counts jobs and LLM tokens); queue
+ * gauges are read from the database at scrape time, so every web replica reports the same cluster-wide queue.
  */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "./db/mod.ts";
 import { queueStats } from "./queue/mod.ts";
 import type { ChatMessage, ChatOptions, LlmClient, TokenUsage } from "./llm/types.ts";
 import { LlmError } from "./llm/types.ts";
 import { isLocalPublicUrl } from "./http/public_url.ts";
 
-export type Labels = Record<string, string>;
+/** The content type Prometheus expects for the text format (version 0.0.4). */
+export const PROMETHEUS_CONTENT_TYPE: string = Registry.PROMETHEUS_CONTENT_TYPE;
 
-interface Series {
-  labels: Labels;
-  value: number;
-}
-
-interface HistogramSeries {
-  labels: Labels;
-  counts: number[];
-  sum: number;
-  count: number;
-}
-
-export interface Counter {
-  inc(labels?: Labels, amount?: number): void;
-  get(labels?: Labels): number;
-}
-
-export interface Gauge {
-  set(labels: Labels, value: number): void;
-  get(labels?: Labels): number;
-}
-
-export interface Histogram {
-  observe(labels: Labels, value: number): void;
-  /** Number of observations and their sum for one label set. */
-  get(labels?: Labels): { count: number; sum: number };
-}
-
-export interface MetricsRegistry {
-  counter(name: string, help: string): Counter;
-  gauge(name: string, help: string): Gauge;
-  histogram(name: string, help: string, buckets: number[]): Histogram;
-  /** Runs before each render; used to refresh gauges from the database. */
-  onCollect(collect: () => Promise<void> | void): void;
-  /** The whole registry in Prometheus text format. */
-  render(): Promise<string>;
-}
-
-/** The content type Prometheus expects for the text format. */
-export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-
-const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-function keyOf(labels: Labels): string {
-  return Object.keys(labels).sort().map((key) => `${key}\u0000${labels[key]}`).join("\u0001");
-}
-
-function escapeLabel(value: string): string {
-  return value.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll('"', '\\"');
-}
-
-function formatLabels(labels: Labels): string {
-  const keys = Object.keys(labels).sort();
-  if (keys.length === 0) return "";
-  return `{${keys.map((key) => `${key}="${escapeLabel(labels[key]!)}"`).join(",")}}`;
-}
-
-function formatNumber(value: number): string {
-  if (Number.isNaN(value)) return "NaN";
-  if (value === Infinity) return "+Inf";
-  if (value === -Infinity) return "-Inf";
-  return String(value);
-}
-
-function checkLabels(metric: string, labels: Labels): void {
-  for (const key of Object.keys(labels)) {
-    if (!LABEL.test(key) || key === "le") {
-      throw new TypeError(`Cannot use label "${key}" on metric "${metric}"`);
-    }
-  }
-}
-
-/** Creates an empty registry. Metric names must be unique within it. */
-export function createMetricsRegistry(): MetricsRegistry {
-  const renderers: { name: string; render: () => string[] }[] = [];
-  const collectors: (() => Promise<void> | void)[] = [];
-
-  const register = (name: string, help: string, type: string, lines: () => string[]) => {
-    if (!NAME.test(name)) throw new TypeError(`Cannot register metric "${name}": invalid name`);
-    if (renderers.some((metric) => metric.name === name)) {
-      throw new TypeError(`Cannot register metric "${name}": already registered`);
-    }
-    const header = [
-      `# HELP ${name} ${help.replaceAll("\\", "\\\\").replaceAll("\n", "\\n")}`,
-      `# TYPE ${name} ${type}`,
-    ];
-    renderers.push({ name, render: () => [...header, ...lines()] });
-  };
-
-  const scalar = (name: string, help: string, type: "counter" | "gauge") => {
-    const series = new Map<string, Series>();
-    register(
-      name,
-      help,
-      type,
-      () =>
-        [...series.values()].map((item) => `${name}${formatLabels(item.labels)} ${formatNumber(item.value)}`),
-    );
-    const entry = (labels: Labels) => {
-      const key = keyOf(labels);
-      let item = series.get(key);
-      if (!item) {
-        checkLabels(name, labels);
-        item = { labels: { ...labels }, value: 0 };
-        series.set(key, item);
-      }
-      return item;
-    };
-    return { series, entry };
-  };
-
-  return {
-    counter(name, help) {
-      const { series, entry } = scalar(name, help, "counter");
-      return {
-        inc(labels = {}, amount = 1) {
-          if (!(amount >= 0)) throw new RangeError(`Cannot add ${amount} to counter "${name}": must be >= 0`);
-          entry(labels).value += amount;
-        },
-        get: (labels = {}) => series.get(keyOf(labels))?.value ?? 0,
-      };
-    },
-    gauge(name, help) {
-      const { series, entry } = scalar(name, help, "gauge");
-      return {
-        set(labels, value) {
-          entry(labels).value = value;
-        },
-        get: (labels = {}) => series.get(keyOf(labels))?.value ?? 0,
-      };
-    },
-    histogram(name, help, buckets) {
-      const bounds = [...buckets].sort((a, b) => a - b);
-      const series = new Map<string, HistogramSeries>();
-      register(name, help, "histogram", () =>
-        [...series.values()].flatMap((item) => {
-          const lines = bounds.map((bound, index) =>
-            `${name}_bucket${formatLabels({ ...item.labels, le: formatNumber(bound) })} ${item.counts[index]}`
-          );
-          lines.push(`${name}_bucket${formatLabels({ ...item.labels, le: "+Inf" })} ${item.count}`);
-          lines.push(`${name}_sum${formatLabels(item.labels)} ${formatNumber(item.sum)}`);
-          lines.push(`${name}_count${formatLabels(item.labels)} ${item.count}`);
-          return lines;
-        }));
-      return {
-        observe(labels, value) {
-          const key = keyOf(labels);
-          let item = series.get(key);
-          if (!item) {
-            checkLabels(name, labels);
-            item = { labels: { ...labels }, counts: bounds.map(() => 0), sum: 0, count: 0 };
-            series.set(key, item);
-          }
-          // Buckets are cumulative: an observation counts in every bucket whose bound it does not exceed.
-          for (let index = 0; index < bounds.length; index++) {
-            if (value <= bounds[index]!) item.counts[index]!++;
-          }
-          item.sum += value;
-          item.count++;
-        },
-        get(labels = {}) {
-          const item = series.get(keyOf(labels));
-          return { count: item?.count ?? 0, sum: item?.sum ?? 0 };
-        },
-      };
-    },
-    onCollect(collect) {
-      collectors.push(collect);
-    },
-    async render() {
-      for (const collect of collectors) await collect();
-      return renderers.flatMap((metric) => metric.render()).join("\n") + "\n";
-    },
-  };
-}
-
-/** Loom's metrics. Every process creates one set; `/metrics` renders it. */
+/** Loom's metrics. Every process creates one set; `/metrics` renders its registry. */
 export interface LoomMetrics {
-  registry: MetricsRegistry;
+  registry: Registry;
   /** Webhooks that passed verification, by platform and outcome (enqueued, duplicate, ignored…). */
-  webhooksReceived: Counter;
+  webhooksReceived: Counter<"platform" | "outcome">;
   /** Webhooks answered with an error status, by platform and status code. */
-  webhooksRejected: Counter;
+  webhooksRejected: Counter<"platform" | "status">;
   /** Jobs this process finished, by type and outcome (completed, retry, failed, cancelled, released). */
-  jobsProcessed: Counter;
+  jobsProcessed: Counter<"type" | "outcome">;
   /** Wall time of review jobs in this process, by outcome. */
-  reviewDuration: Histogram;
+  reviewDuration: Histogram<"outcome">;
   /** Tokens billed by LLM providers, by provider and direction (input, output). */
-  llmTokens: Counter;
+  llmTokens: Counter<"provider" | "direction">;
   /** Failed LLM calls after retries, by provider and whether the error was retryable. */
-  llmErrors: Counter;
-  /** Jobs in the database by state (read at scrape time). */
-  jobs: Gauge;
-  /** Pending jobs that are due now. */
-  queueDepth: Gauge;
-  /** Age of the oldest due pending job. */
-  queueOldestAge: Gauge;
+  llmErrors: Counter<"provider" | "retryable">;
 }
 
 const DURATION_BUCKETS = [0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
 const JOB_STATES = ["pending", "in_progress", "completed", "failed", "cancelled"];
 
 /**
- * Creates Loom's metric set. With `db`, each scrape also reads jobs by state and the queue's depth and age
- * from the database (a failed read leaves the previous values and sets `loom_metrics_database_up` to 0).
+ * Creates Loom's metric set in a registry of its own. With `db`, each scrape also reads jobs by state and the
+ * queue's depth and age from the database (a failed read leaves the previous values and sets
+ * `loom_metrics_database_up` to 0); without it, the queue gauges are left out rather than reported as zeros.
  */
 export function createLoomMetrics(options: { db?: Db; now?: () => number } = {}): LoomMetrics {
-  const registry = createMetricsRegistry();
+  const registry = new Registry();
+  const registers = [registry];
   const metrics: LoomMetrics = {
     registry,
-    webhooksReceived: registry.counter(
-      "loom_webhooks_received_total",
-      "Verified webhook deliveries, by platform and outcome.",
-    ),
-    webhooksRejected: registry.counter(
-      "loom_webhooks_rejected_total",
-      "Webhook requests answered with an error, by platform and HTTP status.",
-    ),
-    jobsProcessed: registry.counter(
-      "loom_jobs_processed_total",
-      "Jobs finished by this process, by type and outcome.",
-    ),
-    reviewDuration: registry.histogram(
-      "loom_review_duration_seconds",
-      "Wall time of review jobs, by outcome.",
-      DURATION_BUCKETS,
-    ),
-    llmTokens: registry.counter("loom_llm_tokens_total", "LLM tokens billed, by provider and direction."),
-    llmErrors: registry.counter("loom_llm_errors_total", "LLM calls that failed after retries, by provider."),
-    jobs: registry.gauge("loom_jobs", "Jobs in the database, by state."),
-    queueDepth: registry.gauge("loom_queue_depth", "Pending jobs that are due now."),
-    queueOldestAge: registry.gauge(
-      "loom_queue_oldest_age_seconds",
-      "Age of the oldest due pending job (0 when the queue is empty).",
-    ),
+    webhooksReceived: new Counter({
+      name: "loom_webhooks_received_total",
+      help: "Verified webhook deliveries, by platform and outcome.",
+      labelNames: ["platform", "outcome"],
+      registers,
+    }),
+    webhooksRejected: new Counter({
+      name: "loom_webhooks_rejected_total",
+      help: "Webhook requests answered with an error, by platform and HTTP status.",
+      labelNames: ["platform", "status"],
+      registers,
+    }),
+    jobsProcessed: new Counter({
+      name: "loom_jobs_processed_total",
+      help: "Jobs finished by this process, by type and outcome.",
+      labelNames: ["type", "outcome"],
+      registers,
+    }),
+    reviewDuration: new Histogram({
+      name: "loom_review_duration_seconds",
+      help: "Wall time of review jobs, by outcome.",
+      labelNames: ["outcome"],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    llmTokens: new Counter({
+      name: "loom_llm_tokens_total",
+      help: "LLM tokens billed, by provider and direction.",
+      labelNames: ["provider", "direction"],
+      registers,
+    }),
+    llmErrors: new Counter({
+      name: "loom_llm_errors_total",
+      help: "LLM calls that failed after retries, by provider.",
+      labelNames: ["provider", "retryable"],
+      registers,
+    }),
   };
-  const db = options.db;
-  if (db) {
-    const up = registry.gauge("loom_metrics_database_up", "1 when the last scrape could read the database.");
-    registry.onCollect(async () => {
-      try {
-        const now = options.now ?? Date.now;
-        const stats = await queueStats(db, now);
-        for (const state of new Set([...JOB_STATES, ...Object.keys(stats.byStatus)])) {
-          metrics.jobs.set({ state }, stats.byStatus[state] ?? 0);
-        }
-        metrics.queueOldestAge.set({}, stats.oldestPendingAgeMs / 1000);
-        metrics.queueDepth.set({}, stats.duePending);
-        up.set({}, 1);
-      } catch {
-        up.set({}, 0);
-      }
-    });
-  }
+  if (options.db) registerQueueGauges(registry, options.db, options.now ?? Date.now);
   return metrics;
+}
+
+/**
+ * The queue gauges, refreshed by one database read per scrape: prom-client collects every metric of a scrape at
+ * once, so each gauge's `collect` joins the read already in flight instead of starting its own.
+ */
+function registerQueueGauges(registry: Registry, db: Db, now: () => number): void {
+  let reading: Promise<void> | null = null;
+  const refresh = () => {
+    reading ??= read().finally(() => (reading = null));
+    return reading;
+  };
+  const registers = [registry];
+  const jobs = new Gauge({
+    name: "loom_jobs",
+    help: "Jobs in the database, by state.",
+    labelNames: ["state"],
+    registers,
+    collect: refresh,
+  });
+  const depth = new Gauge({
+    name: "loom_queue_depth",
+    help: "Pending jobs that are due now.",
+    registers,
+    collect: refresh,
+  });
+  const oldestAge = new Gauge({
+    name: "loom_queue_oldest_age_seconds",
+    help: "Age of the oldest due pending job (0 when the queue is empty).",
+    registers,
+    collect: refresh,
+  });
+  const up = new Gauge({
+    name: "loom_metrics_database_up",
+    help: "1 when the last scrape could read the database.",
+    registers,
+    collect: refresh,
+  });
+  async function read(): Promise<void> {
+    try {
+      const stats = await queueStats(db, now);
+      for (const state of new Set([...JOB_STATES, ...Object.keys(stats.byStatus)])) {
+        jobs.set({ state }, stats.byStatus[state] ?? 0);
+      }
+      oldestAge.set(stats.oldestPendingAgeMs / 1000);
+      depth.set(stats.duePending);
+      up.set(1);
+    } catch {
+      up.set(0);
+    }
+  }
+}
+
+/** The current value of one labelled series of a counter or gauge (0 when never touched). */
+export async function metricValue(
+  metric: Counter<string> | Gauge<string>,
+  labels: Record<string, string> = {},
+) {
+  const { values } = await metric.get();
+  const keys = Object.keys(labels);
+  const match = values.find((value) =>
+    Object.keys(value.labels).length === keys.length && keys.every((key) => value.labels[key] === labels[key])
+  );
+  return match?.value ?? 0;
 }
 
 /** Wraps an LLM client so its billed tokens and its failures are counted per provider. */
@@ -368,7 +247,7 @@ export function serveMetrics(
         headers: { "www-authenticate": "Bearer" },
       });
     }
-    return new Response(await metrics.registry.render(), {
+    return new Response(await metrics.registry.metrics(), {
       headers: { "content-type": PROMETHEUS_CONTENT_TYPE },
     });
   });

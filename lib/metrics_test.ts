@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import {
   createLoomMetrics,
-  createMetricsRegistry,
   instrumentLlm,
   metricsAuthorized,
+  metricValue,
   PROMETHEUS_CONTENT_TYPE,
 } from "./metrics.ts";
 import { dbTest } from "./db/testing.ts";
+import type { Db } from "./db/mod.ts";
+import { reviewPayload } from "./queue/testing.ts";
 import { claim, enqueue } from "./queue/mod.ts";
 import type { LlmClient } from "./llm/types.ts";
 import { LlmError } from "./llm/types.ts";
@@ -14,47 +16,60 @@ import { createApp } from "../app.ts";
 import { createTestDeps } from "../tests/support/app_server.ts";
 import { loadServerConfig } from "./config/env.ts";
 
-Deno.test("createMetricsRegistry() renders counters, gauges and histograms in Prometheus text format", async () => {
-  const registry = createMetricsRegistry();
-  const requests = registry.counter("demo_requests_total", "Requests.");
-  const temperature = registry.gauge("demo_temperature", "Temperature.");
-  const duration = registry.histogram("demo_duration_seconds", "Duration.", [1, 0.1]);
-  requests.inc({ path: '/a"b\\c\nd' });
-  requests.inc({ path: '/a"b\\c\nd' }, 2);
-  temperature.set({}, 21.5);
-  duration.observe({ kind: "x" }, 0.05);
-  duration.observe({ kind: "x" }, 0.5);
-  duration.observe({ kind: "x" }, 3);
-  assert.equal(
-    await registry.render(),
-    [
-      "# HELP demo_requests_total Requests.",
-      "# TYPE demo_requests_total counter",
-      'demo_requests_total{path="/a\\"b\\\\c\\nd"} 3',
-      "# HELP demo_temperature Temperature.",
-      "# TYPE demo_temperature gauge",
-      "demo_temperature 21.5",
-      "# HELP demo_duration_seconds Duration.",
-      "# TYPE demo_duration_seconds histogram",
-      'demo_duration_seconds_bucket{kind="x",le="0.1"} 1',
-      'demo_duration_seconds_bucket{kind="x",le="1"} 2',
-      'demo_duration_seconds_bucket{kind="x",le="+Inf"} 3',
-      'demo_duration_seconds_sum{kind="x"} 3.55',
-      'demo_duration_seconds_count{kind="x"} 3',
-      "",
-    ].join("\n"),
-  );
-  assert.deepEqual(duration.get({ kind: "x" }), { count: 3, sum: 3.55 });
+Deno.test("createLoomMetrics() renders Loom's metric names, types, help and labels in Prometheus text format", async () => {
+  const metrics = createLoomMetrics();
+  metrics.webhooksReceived.inc({ platform: "github", outcome: "enqueued" });
+  metrics.webhooksRejected.inc({ platform: "gitlab", status: "401" }, 2);
+  metrics.jobsProcessed.inc({ type: "review_pull_request", outcome: "completed" });
+  metrics.reviewDuration.observe({ outcome: "completed" }, 0.75);
+  metrics.reviewDuration.observe({ outcome: "completed" }, 700);
+  metrics.llmTokens.inc({ provider: "openai", direction: "input" }, 120);
+  metrics.llmErrors.inc({ provider: "openai", retryable: "true" });
+  const text = await metrics.registry.metrics();
+  const lines = text.split("\n").filter((line) => line !== "");
+  const buckets = [0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
+  assert.deepEqual(lines, [
+    "# HELP loom_webhooks_received_total Verified webhook deliveries, by platform and outcome.",
+    "# TYPE loom_webhooks_received_total counter",
+    'loom_webhooks_received_total{platform="github",outcome="enqueued"} 1',
+    "# HELP loom_webhooks_rejected_total Webhook requests answered with an error, by platform and HTTP status.",
+    "# TYPE loom_webhooks_rejected_total counter",
+    'loom_webhooks_rejected_total{platform="gitlab",status="401"} 2',
+    "# HELP loom_jobs_processed_total Jobs finished by this process, by type and outcome.",
+    "# TYPE loom_jobs_processed_total counter",
+    'loom_jobs_processed_total{type="review_pull_request",outcome="completed"} 1',
+    "# HELP loom_review_duration_seconds Wall time of review jobs, by outcome.",
+    "# TYPE loom_review_duration_seconds histogram",
+    ...buckets.map((bound) =>
+      `loom_review_duration_seconds_bucket{le="${bound}",outcome="completed"} ${bound < 0.75 ? 0 : 1}`
+    ),
+    'loom_review_duration_seconds_bucket{le="+Inf",outcome="completed"} 2',
+    'loom_review_duration_seconds_sum{outcome="completed"} 700.75',
+    'loom_review_duration_seconds_count{outcome="completed"} 2',
+    "# HELP loom_llm_tokens_total LLM tokens billed, by provider and direction.",
+    "# TYPE loom_llm_tokens_total counter",
+    'loom_llm_tokens_total{provider="openai",direction="input"} 120',
+    "# HELP loom_llm_errors_total LLM calls that failed after retries, by provider.",
+    "# TYPE loom_llm_errors_total counter",
+    'loom_llm_errors_total{provider="openai",retryable="true"} 1',
+  ]);
+  assert.ok(text.endsWith("\n"));
+  assert.equal(PROMETHEUS_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
 });
 
-Deno.test("createMetricsRegistry() rejects bad names, duplicate metrics and negative increments", () => {
-  const registry = createMetricsRegistry();
-  const counter = registry.counter("ok_total", "Fine.");
-  assert.throws(() => registry.counter("ok_total", "Again."), /already registered/);
-  assert.throws(() => registry.gauge("bad-name", "Dash."), /invalid name/);
-  assert.throws(() => counter.inc({}, -1), /must be >= 0/);
-  assert.throws(() => counter.inc({ "bad-label": "x" }), /Cannot use label "bad-label"/);
-  assert.equal(counter.get(), 0);
+Deno.test("createLoomMetrics() escapes label values and refuses labels and amounts a metric does not take", async () => {
+  const metrics = createLoomMetrics();
+  metrics.webhooksReceived.inc({ platform: 'git"hub\\\n', outcome: "ignored" });
+  assert.match(
+    await metrics.registry.metrics(),
+    /^loom_webhooks_received_total\{platform="git\\"hub\\\\\\n",outcome="ignored"\} 1$/m,
+  );
+  assert.throws(() => metrics.webhooksReceived.inc({ platform: "github", status: "401" } as never), /label/);
+  assert.throws(
+    () => metrics.llmTokens.inc({ provider: "openai", direction: "input" }, -1),
+    /decrease a counter/,
+  );
+  assert.equal(await metricValue(metrics.llmTokens, { provider: "openai", direction: "input" }), 0);
 });
 
 dbTest(
@@ -87,7 +102,7 @@ dbTest(
     });
     await claim(db, "w1", { leaseMs: 60_000, now, limit: 1 });
     const metrics = createLoomMetrics({ db, now });
-    const text = await metrics.registry.render();
+    const text = await metrics.registry.metrics();
     assert.match(text, /^loom_jobs\{state="pending"\} 2$/m);
     assert.match(text, /^loom_jobs\{state="in_progress"\} 1$/m);
     assert.match(text, /^loom_jobs\{state="completed"\} 0$/m);
@@ -96,6 +111,38 @@ dbTest(
     assert.match(text, /^loom_metrics_database_up 1$/m);
   },
 );
+
+dbTest(
+  "A scrape reads the queue once for all its gauges; a failed read keeps the last values and reports the database down",
+  async ({ db }) => {
+    let reads = 0;
+    let broken = false;
+    const counting: Db = {
+      ...db,
+      query(statement) {
+        reads++;
+        return broken ? Promise.reject(new Error("Connection refused")) : db.query(statement);
+      },
+    };
+    await enqueue(db, "review_pull_request", reviewPayload(), { now: () => 1000 });
+    const metrics = createLoomMetrics({ db: counting, now: () => 3000 });
+    await metrics.registry.metrics();
+    // queueStats() makes two queries; four gauges collected at once share them.
+    assert.equal(reads, 2);
+    broken = true;
+    const text = await metrics.registry.metrics();
+    assert.equal(reads, 3);
+    assert.match(text, /^loom_metrics_database_up 0$/m);
+    assert.match(text, /^loom_jobs\{state="pending"\} 1$/m);
+    assert.match(text, /^loom_queue_depth 1$/m);
+    assert.match(text, /^loom_queue_oldest_age_seconds 2$/m);
+  },
+);
+
+Deno.test("createLoomMetrics() without a database leaves the queue gauges out instead of reporting zeros", async () => {
+  const text = await createLoomMetrics().registry.metrics();
+  assert.doesNotMatch(text, /loom_jobs\b|loom_queue_|loom_metrics_database_up/);
+});
 
 function fakeLlm(behaviour: "ok" | "fail"): LlmClient {
   return {
@@ -126,9 +173,9 @@ Deno.test("instrumentLlm() counts billed tokens and failures per provider", asyn
   for await (const chunk of ok.stream([{ role: "user", content: "x" }])) chunks.push(chunk);
   assert.deepEqual(chunks, ["hi"]);
   await assert.rejects(instrumentLlm(fakeLlm("fail"), metrics).chat([]), /Rate limited/);
-  assert.equal(metrics.llmTokens.get({ provider: "anthropic", direction: "input" }), 110);
-  assert.equal(metrics.llmTokens.get({ provider: "anthropic", direction: "output" }), 10);
-  assert.equal(metrics.llmErrors.get({ provider: "anthropic", retryable: "true" }), 1);
+  assert.equal(await metricValue(metrics.llmTokens, { provider: "anthropic", direction: "input" }), 110);
+  assert.equal(await metricValue(metrics.llmTokens, { provider: "anthropic", direction: "output" }), 10);
+  assert.equal(await metricValue(metrics.llmErrors, { provider: "anthropic", retryable: "true" }), 1);
 });
 
 Deno.test("metricsAuthorized() accepts only the configured bearer token", async () => {
@@ -185,5 +232,5 @@ dbTest("POST /api/webhooks/:platform counts rejected webhooks by known platform 
   const response = await app.request("/api/webhooks/nonsense-platform", { method: "POST", body: "{}" });
   assert.equal(response.status, 404);
   await response.body?.cancel();
-  assert.equal(metrics.webhooksRejected.get({ platform: "unknown", status: "404" }), 1);
+  assert.equal(await metricValue(metrics.webhooksRejected, { platform: "unknown", status: "404" }), 1);
 });

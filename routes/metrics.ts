@@ -13,6 +13,6 @@ export const handler = defineHandlers({
     if (!(await metricsAuthorized(c.req.header("authorization"), metricsToken, { publicUrl }))) {
       return c.json(metricsRefusal(metricsToken), 401, { "www-authenticate": "Bearer" });
     }
-    return c.body(await metrics.registry.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
+    return c.body(await metrics.registry.metrics(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   },
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
 import { dbTest } from "../db/testing.ts";
 import { loadServerConfig } from "../config/env.ts";
-import { createLoomMetrics } from "../metrics.ts";
+import { createLoomMetrics, metricValue } from "../metrics.ts";
 import { createUser } from "../db/users.ts";
 import { addMembership, createOrganization } from "../db/organizations.ts";
 import { createSession } from "../db/sessions.ts";
@@ -56,7 +56,7 @@ dbTest(
       assert.match(await response.text(), /larger than the limit/);
       assert.ok(source.pulled <= 2 * CHUNK.byteLength, `${path} read ${source.pulled} bytes`);
     }
-    assert.equal(metrics.webhooksRejected.get({ platform: "github", status: "413" }), 1);
+    assert.equal(await metricValue(metrics.webhooksRejected, { platform: "github", status: "413" }), 1);
   },
 );
 

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { dbTest } from "../../lib/db/testing.ts";
 import { sql } from "../../lib/db/mod.ts";
+import { metricValue } from "../../lib/metrics.ts";
 import { createReviewEnv, findings, REPO } from "./_review_env.ts";
 
 dbTest("a review survives LLM 429s with retry-after and posts exactly once", async ({ db }) => {
@@ -24,8 +25,14 @@ dbTest("a review survives LLM 429s with retry-after and posts exactly once", asy
   assert.equal(env.github.state.reviews.length, 1);
   assert.match(env.github.state.reviews[0]!.comments[0]!.body, /Subtraction in add\(\)/);
   const answered = env.openai.requests.filter((request) => request.structured).length - limited;
-  assert.equal(env.metrics.llmTokens.get({ provider: "openai", direction: "input" }), 300 * answered);
-  assert.equal(env.metrics.jobsProcessed.get({ type: "review_pull_request", outcome: "completed" }), 1);
+  assert.equal(
+    await metricValue(env.metrics.llmTokens, { provider: "openai", direction: "input" }),
+    300 * answered,
+  );
+  assert.equal(
+    await metricValue(env.metrics.jobsProcessed, { type: "review_pull_request", outcome: "completed" }),
+    1,
+  );
 });
 
 dbTest(
@@ -50,9 +57,18 @@ dbTest(
       sql`select status, error from reviews order by id desc limit 1`,
     );
     assert.equal(review?.status, "failed");
-    assert.equal(env.metrics.jobsProcessed.get({ type: "review_pull_request", outcome: "retry" }), 1);
-    assert.equal(env.metrics.jobsProcessed.get({ type: "review_pull_request", outcome: "failed" }), 1);
-    assert.equal(env.metrics.llmErrors.get({ provider: "openai", retryable: "true" }), steps * 2);
+    assert.equal(
+      await metricValue(env.metrics.jobsProcessed, { type: "review_pull_request", outcome: "retry" }),
+      1,
+    );
+    assert.equal(
+      await metricValue(env.metrics.jobsProcessed, { type: "review_pull_request", outcome: "failed" }),
+      1,
+    );
+    assert.equal(
+      await metricValue(env.metrics.llmErrors, { provider: "openai", retryable: "true" }),
+      steps * 2,
+    );
   },
 );
 

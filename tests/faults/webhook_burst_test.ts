@@ -11,7 +11,7 @@ import { dbTest } from "../../lib/db/testing.ts";
 import { sql } from "../../lib/db/mod.ts";
 import { createRepo } from "../../lib/db/repos.ts";
 import { WEBHOOK_PARSERS } from "../../lib/platforms/mod.ts";
-import { createLoomMetrics } from "../../lib/metrics.ts";
+import { createLoomMetrics, metricValue } from "../../lib/metrics.ts";
 import { createTestDeps, serveApp, TEST_SECRET_KEY } from "../support/app_server.ts";
 import { createSecretBox } from "../../lib/crypto/secret_box.ts";
 
@@ -172,8 +172,14 @@ dbTest(
     );
     assert.equal(Number(forged!.count), 0, "forged requests write nothing");
 
-    assert.equal(metrics.webhooksReceived.get({ platform: "github", outcome: "enqueued" }), 800);
-    assert.equal(metrics.webhooksReceived.get({ platform: "github", outcome: "duplicate" }), 350);
-    assert.equal(metrics.webhooksRejected.get({ platform: "github", status: "401" }), 100);
+    assert.equal(
+      await metricValue(metrics.webhooksReceived, { platform: "github", outcome: "enqueued" }),
+      800,
+    );
+    assert.equal(
+      await metricValue(metrics.webhooksReceived, { platform: "github", outcome: "duplicate" }),
+      350,
+    );
+    assert.equal(await metricValue(metrics.webhooksRejected, { platform: "github", status: "401" }), 100);
   },
 );
