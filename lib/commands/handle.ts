@@ -33,6 +33,7 @@ import { type RedactionResult, redactMessages } from "../review/redact.ts";
 import { sanitizeMarkdown } from "../review/sanitize.ts";
 import { checkAuthorBudget } from "../review/author_budget.ts";
 import { replyMarker } from "../markers.ts";
+import { pullRequestGroupKey } from "../pull_request.ts";
 import { listOwnComments } from "../platforms/own_comments.ts";
 import { type Command, parseCommand } from "./parse.ts";
 import { authorCanWrite, type CanCheckPermission, fallbackPermissionCheck } from "./permission.ts";
@@ -59,11 +60,6 @@ export type CommandOutcome =
   | { status: "ignored"; reason: string }
   | { status: "denied"; command: Command["kind"] }
   | { status: "done"; command: Command["kind"]; reviewJobId?: number };
-
-/** The job group of a pull request's reviews; the same key `lib/webhooks/receive.ts` supersedes by. */
-export function pullRequestGroupKey(pr: PullRequestRef): string {
-  return `${pr.platform}:${pr.repo.toLowerCase()}#${pr.number}`;
-}
 
 const HELP = [
   "I understand these commands, each at the start of a line:",

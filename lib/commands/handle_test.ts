@@ -14,8 +14,7 @@ import { replyMarker } from "../markers.ts";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../../tests/fakes/github.ts";
 import { startFakeGitLab } from "../../tests/fakes/gitlab.ts";
 import { startFakeOpenAI } from "../../tests/fakes/openai.ts";
-import { reviewGroupKey } from "../webhooks/receive.ts";
-import { type CommandDeps, handlePullRequestCommand, matchFindings, pullRequestGroupKey } from "./mod.ts";
+import { type CommandDeps, handlePullRequestCommand, matchFindings } from "./mod.ts";
 
 const REPO = "octo/app";
 const HEAD = "a".repeat(40);
@@ -74,11 +73,6 @@ async function setup(db: CommandDeps["db"]) {
     },
   };
 }
-
-Deno.test("pullRequestGroupKey() is the key the webhook receiver supersedes reviews by", () => {
-  const pr = { platform: "github" as const, repo: "Octo/App", number: 3 };
-  assert.equal(pullRequestGroupKey(pr), reviewGroupKey({ pr }));
-});
 
 dbTest("handlePullRequestCommand() refuses authors without write access, politely", async ({ db }) => {
   await using context = await setup(db);

@@ -19,5 +19,4 @@ export {
   handlePullRequestCommand,
   matchFindings,
   MAX_EXPLAIN_DIFF_CHARS,
-  pullRequestGroupKey,
 } from "./handle.ts";

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { suggest } from "./suggest.ts";
+import { REVIEW_EVENTS } from "../pull_request.ts";
 
 /** Prompts shipped with Loom in `lib/config/prompts/<name>.md`, referenced as `builtin:<name>`. */
 export const BUILTIN_PROMPT_NAMES = ["security", "bugs", "performance", "style", "docs", "tests"] as const;
@@ -26,7 +27,7 @@ const RepoPath = z.string().min(1).refine(
 const SEVERITIES = ["blocker", "warning", "info"] as const;
 const Severity = z.enum(SEVERITIES);
 
-const TRIGGER_EVENTS = ["opened", "synchronize", "reopened", "ready_for_review"] as const;
+const TRIGGER_EVENTS = REVIEW_EVENTS;
 
 /** Which changed files count, as an include/exclude pair of ordered glob lists. */
 export const PathFilter = z.object({

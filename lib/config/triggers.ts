@@ -1,9 +1,10 @@
 /** Whether a pull-request event should be reviewed, decided from `triggers` alone: a pure function. */
 import { compileFilter, compileGlobs } from "./globs.ts";
 import type { RepoConfig } from "./schema.ts";
+import type { ReviewEvent } from "../pull_request.ts";
 
 /** The pull-request events a configuration can react to. */
-export type TriggerEventName = "opened" | "synchronize" | "reopened" | "ready_for_review";
+export type TriggerEventName = ReviewEvent;
 
 /** What `evaluateTriggers` needs to know about the event. */
 export interface TriggerInput {

@@ -6,6 +6,7 @@
  * row too, with the reason and the next step in plain words.
  */
 import type { Finding } from "../findings.ts";
+import type { ReviewAction } from "../pull_request.ts";
 import { type Db, sql } from "./mod.ts";
 
 /**
@@ -13,9 +14,6 @@ import { type Db, sql } from "./mod.ts";
  * `cancelled`: superseded, closed or paused; `skipped`: nothing to review.
  */
 export type ReviewStatus = "running" | "completed" | "partial" | "failed" | "skipped" | "cancelled";
-
-/** What started a run: the webhook's action, or `manual` (the dashboard's "Re-run review", `@loom review`). */
-export type ReviewAction = "opened" | "synchronize" | "reopened" | "ready_for_review" | "manual";
 
 export interface ReviewRecord {
   id: number;

@@ -4,8 +4,9 @@
  */
 
 import type { PlatformId } from "../platform_id.ts";
+import type { PullRequestAction } from "../pull_request.ts";
 
-export type { PlatformId };
+export type { PlatformId, PullRequestAction };
 
 /** Identifies one pull request on one platform. `repo` is the platform's full name ("owner/name", "group/sub/project"). */
 export interface PullRequestRef {
@@ -13,9 +14,6 @@ export interface PullRequestRef {
   repo: string;
   number: number;
 }
-
-/** What a pull-request webhook means for Loom. */
-export type PullRequestAction = "opened" | "synchronize" | "reopened" | "ready_for_review" | "closed";
 
 /** A pull-request event Loom acts on, normalised across platforms. */
 export interface PullRequestEvent {

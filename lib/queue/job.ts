@@ -1,4 +1,5 @@
 import type { PlatformId } from "../platforms/types.ts";
+import type { ReviewAction } from "../pull_request.ts";
 
 export type JobStatus = "pending" | "in_progress" | "completed" | "failed" | "cancelled";
 
@@ -17,7 +18,7 @@ export interface TaskPayloads {
     author: string;
     authorIsBot: boolean;
     draft: boolean;
-    action: "opened" | "synchronize" | "reopened" | "ready_for_review" | "manual";
+    action: ReviewAction;
     deliveryId?: string;
     /** The webhook's word on the pull-request author's write access, when it had one. */
     authorCanWrite?: boolean;

@@ -25,11 +25,10 @@ import type {
 } from "../platforms/types.ts";
 import type { WebhookCache } from "./webhook_cache.ts";
 import { checkHead, type ReadPullRequest } from "./head_check.ts";
+import { isReviewEvent, pullRequestGroupKey } from "../pull_request.ts";
 
 /** GitHub does not deliver payloads over 25 MB; nothing legitimate is larger. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
-
-const REVIEW_ACTIONS = new Set(["opened", "synchronize", "reopened", "ready_for_review"]);
 
 export interface WebhookDeps {
   db: Db;
@@ -105,10 +104,6 @@ function decodeBody(raw: Uint8Array, contentType: string | null): unknown {
     return JSON.parse(payload);
   }
   return JSON.parse(text);
-}
-
-export function reviewGroupKey(event: { pr: { platform: string; repo: string; number: number } }): string {
-  return `${event.pr.platform}:${event.pr.repo.toLowerCase()}#${event.pr.number}`;
 }
 
 export async function receiveWebhook(deps: WebhookDeps, input: WebhookInput): Promise<WebhookResult> {
@@ -258,9 +253,9 @@ function eventName(event: WebhookEvent | null): string {
 
 function deliveryAction(repo: Repo, deliveryId: string, event: WebhookEvent | null): DeliveryAction {
   if (event === null || event.kind !== "pull_request") return { kind: "ignore" };
-  const groupKey = reviewGroupKey(event);
+  const groupKey = pullRequestGroupKey(event.pr);
   if (event.action === "closed") return { kind: "cancel_group", groupKey, reason: "Pull request closed" };
-  if (!REVIEW_ACTIONS.has(event.action)) return { kind: "ignore" };
+  if (!isReviewEvent(event.action)) return { kind: "ignore" };
   return {
     kind: "enqueue_review",
     payload: {
@@ -276,7 +271,7 @@ function deliveryAction(repo: Repo, deliveryId: string, event: WebhookEvent | nu
       author: event.author,
       authorIsBot: event.authorIsBot,
       draft: event.draft,
-      action: event.action as "opened" | "synchronize" | "reopened" | "ready_for_review",
+      action: event.action,
       deliveryId,
       ...(event.repoPublic === undefined ? {} : { repoPublic: event.repoPublic }),
       ...(event.authorCanWrite === undefined ? {} : { authorCanWrite: event.authorCanWrite }),

@@ -4,6 +4,7 @@ import { defineHandlers } from "../../lib/http/define.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { getOrgRepo, getOrgReview } from "../../lib/db/analytics.ts";
 import { enqueue, getJob, type TaskPayloads } from "../../lib/queue/mod.ts";
+import { pullRequestGroupKey } from "../../lib/pull_request.ts";
 import { hasRole, type Viewer } from "../../lib/auth/mod.ts";
 import { PLATFORM_LABELS } from "../../components/SetupInstructions.tsx";
 import { CsrfField, formatTime, idParam, Notice, page, renderDashboard } from "../../lib/dashboard/route.tsx";
@@ -90,6 +91,11 @@ export const handler = defineHandlers({
     const base = previous?.type === "review_pull_request"
       ? previous.payload as TaskPayloads["review_pull_request"]
       : null;
+    const groupKey = pullRequestGroupKey({
+      platform: repo.platform,
+      repo: repo.fullName,
+      number: review.prNumber,
+    });
     await enqueue(db, "review_pull_request", {
       platform: repo.platform,
       repoId: repo.id,
@@ -105,8 +111,9 @@ export const handler = defineHandlers({
       draft: false,
       action: "manual",
     }, {
-      dedupeKey: `rerun:${repo.platform}:${repo.fullName}#${review.prNumber}@${review.headSha}`,
-      groupKey: `${repo.platform}:${repo.fullName}#${review.prNumber}`,
+      dedupeKey: `rerun:${groupKey}@${review.headSha}`,
+      // The group every review of this pull request runs in, webhook-started ones included: never two at once.
+      groupKey,
       priority: 1,
       now,
     });

@@ -8,14 +8,14 @@ import assert from "node:assert/strict";
 import { dbTest } from "../../lib/db/testing.ts";
 import { applyWebhookDelivery, type DeliveryAction } from "../../lib/queue/webhook_delivery.ts";
 import { sql } from "../../lib/db/mod.ts";
-import { reviewGroupKey } from "../../lib/webhooks/receive.ts";
+import { pullRequestGroupKey } from "../../lib/pull_request.ts";
 import { makeGitDiff } from "../fakes/git_diff.ts";
 import type { FakeLlmRequest, FakeReply } from "../fakes/openai.ts";
 import type { RecordedRequest } from "../fakes/github.ts";
 import { BASE, createReviewEnv, REPO, type ReviewEnv } from "./_review_env.ts";
 
 const HEAD_B = "export function add(a: number, b: number) {\n  return a * b;\n}\n";
-const GROUP = reviewGroupKey({ pr: { platform: "github", repo: REPO, number: 7 } });
+const GROUP = pullRequestGroupKey({ platform: "github", repo: REPO, number: 7 });
 /** "Within 1 s", with room for a loaded machine. */
 const WITHIN_ONE_SECOND = 1_500;
 

@@ -14,15 +14,10 @@ import {
   GitHubReviewCommentPayload,
 } from "./schema.ts";
 import { equalBytes, hexBytes, hmacSha256 } from "../webhook_hmac.ts";
+import { REVIEW_EVENTS } from "../../pull_request.ts";
 
 const SIGNATURE_PATTERN = /^sha256=[0-9a-f]{64}$/;
-const ACTED_ON: ReadonlySet<string> = new Set<PullRequestAction>([
-  "opened",
-  "synchronize",
-  "reopened",
-  "ready_for_review",
-  "closed",
-]);
+const ACTED_ON: ReadonlySet<string> = new Set<PullRequestAction>([...REVIEW_EVENTS, "closed"]);
 const WRITE_ASSOCIATIONS: ReadonlySet<string> = new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
 
 function readPayload<T>(schema: z.ZodType<T>, event: string, body: unknown): T {
