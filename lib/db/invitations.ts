@@ -2,6 +2,7 @@
 import { type Db, sql } from "./mod.ts";
 import { hashToken, randomToken } from "./sessions.ts";
 import { addMembership } from "./organizations.ts";
+import { normalizeEmail } from "./users.ts";
 
 export interface Invitation {
   id: number;
@@ -35,7 +36,7 @@ export async function createInvitation(
   const at = now();
   const rows = await db.query(sql`
     insert into invitations (organization_id, email, role, token_hash, expires_at, created_at)
-    values (${input.organizationId}, ${input.email.trim().toLowerCase()}, ${input.role}, ${await hashToken(
+    values (${input.organizationId}, ${normalizeEmail(input.email)}, ${input.role}, ${await hashToken(
     token,
   )},
             ${at + (input.ttlMs ?? 7 * 24 * 3_600_000)}, ${at})
@@ -56,25 +57,34 @@ export async function findInvitation(
   return rows[0] ? { ...toInvitation(rows[0]), organizationName: String(rows[0].organizationName) } : null;
 }
 
-/** Marks the invitation used and adds the membership, once: a second acceptance changes nothing. */
+/**
+ * Marks the invitation used and adds the membership, once: a second acceptance changes nothing. Only the invited
+ * address may accept: a link forwarded to (or intercepted by) someone signed in with another address changes
+ * nothing, whatever the caller checked before.
+ */
 export async function acceptInvitation(
   db: Db,
   invitation: Invitation,
-  userId: number,
+  user: { id: number; email: string },
   now: () => number = Date.now,
 ): Promise<boolean> {
   return await db.transaction(async (tx) => {
-    const changed = await tx.exec(
-      sql`update invitations set accepted_at = ${now()} where id = ${invitation.id} and accepted_at is null`,
-    );
+    const changed = await tx.exec(sql`
+      update invitations set accepted_at = ${now()}
+      where id = ${invitation.id} and accepted_at is null and email = ${normalizeEmail(user.email)}`);
     if (changed === 0) return false;
     await addMembership(
       tx,
-      { userId, organizationId: invitation.organizationId, role: invitation.role },
+      { userId: user.id, organizationId: invitation.organizationId, role: invitation.role },
       now,
     );
     return true;
   });
+}
+
+/** Whether `email` is the address the invitation was sent to (case and surrounding spaces aside). */
+export function isInvitedEmail(invitation: Pick<Invitation, "email">, email: string): boolean {
+  return normalizeEmail(email) === invitation.email;
 }
 
 export async function listInvitations(

@@ -1,7 +1,12 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../lib/http/define.ts";
 import { defineHandlers } from "../../lib/http/define.ts";
-import { acceptInvitation, findInvitation, type Invitation } from "../../lib/db/invitations.ts";
+import {
+  acceptInvitation,
+  findInvitation,
+  type Invitation,
+  isInvitedEmail,
+} from "../../lib/db/invitations.ts";
 import { createUser, findUserByEmail } from "../../lib/db/users.ts";
 import {
   anonymousCsrfToken,
@@ -49,11 +54,17 @@ function InvitationPage(
               </label>
             </>
           )}
-          <button type="submit">Accept invitation</button>
+          {!(signedInAs && error) && <button type="submit">Accept invitation</button>}
         </form>
       </section>
     </div>
   );
+}
+
+/** Only the invited address may accept: an invitation link reaching someone else adds no one. */
+function otherAccount(invitation: Found): string {
+  return `This invitation is for ${invitation.email}: sign out, then open the link again and sign in (or sign ` +
+    `up) with that address.`;
 }
 
 function gone(c: Context<AppEnv>) {
@@ -83,6 +94,9 @@ export const handler = defineHandlers({
         invitation={invitation}
         csrf={viewer ? viewer.session.csrfToken : anonymousCsrfToken(c)}
         signedInAs={viewer?.user.email}
+        error={viewer && !isInvitedEmail(invitation, viewer.user.email)
+          ? otherAccount(invitation)
+          : undefined}
       />,
     );
   },
@@ -93,6 +107,20 @@ export const handler = defineHandlers({
     const viewer = await loadViewer(c);
     const csrfOk = viewer ? await checkSessionCsrf(c, viewer.session) : await checkAnonymousCsrf(c);
     if (!csrfOk) return c.json({ error: "Missing or invalid CSRF token" }, 403);
+    if (viewer && !isInvitedEmail(invitation, viewer.user.email)) {
+      return renderHtml(
+        c,
+        "Invitation",
+        <InvitationPage
+          c={c}
+          invitation={invitation}
+          csrf={viewer.session.csrfToken}
+          signedInAs={viewer.user.email}
+          error={otherAccount(invitation)}
+        />,
+        { status: 403 },
+      );
+    }
     let user = viewer?.user;
     if (!user) {
       const fields = await formFields(c);
@@ -117,7 +145,8 @@ export const handler = defineHandlers({
       }, now);
       await signIn(c, user);
     }
-    await acceptInvitation(db, invitation, user.id, now);
+    // Refused by the database too when the address does not match; `findInvitation` above made it pending.
+    if (!(await acceptInvitation(db, invitation, user, now))) return gone(c);
     return c.redirect("/", 303);
   },
 });

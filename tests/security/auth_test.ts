@@ -8,7 +8,7 @@ import { loadServerConfig } from "../../lib/config/env.ts";
 import { countUsers, createUser, findUserByEmail } from "../../lib/db/users.ts";
 import { addMembership, createOrganization, listMemberships } from "../../lib/db/organizations.ts";
 import { countUserSessions, createSession } from "../../lib/db/sessions.ts";
-import { createInvitation } from "../../lib/db/invitations.ts";
+import { acceptInvitation, createInvitation } from "../../lib/db/invitations.ts";
 import { listRepos } from "../../lib/db/repos.ts";
 import { hashPassword, reserveLoginAttempt } from "../../lib/auth/mod.ts";
 import { createTestDeps, TEST_SECRET_KEY, TEST_SETUP_TOKEN } from "../support/app_server.ts";
@@ -395,4 +395,47 @@ dbTest("an invitation adds a member once and cannot take over an existing accoun
   });
   assert.equal(takeover.status, 400);
   assert.match(await takeover.text(), /sign in first/);
+});
+
+dbTest("an invitation is accepted only by the invited address, whoever holds the link", async ({ db }) => {
+  const app = createApp(await createTestDeps(db));
+  const { organization } = await withOwner(db);
+  const { token, invitation } = await createInvitation(db, {
+    organizationId: organization.id,
+    email: "Lin@Example.com",
+    role: "admin",
+  });
+  const signedIn = async (email: string) => {
+    const user = (await findUserByEmail(db, email)) ?? await createUser(db, { email, name: email });
+    const { token: session } = await createSession(db, user.id, { ttlMs: 60_000 });
+    const page = await app.request(`/invitations/${token}`, {
+      headers: { cookie: `loom_session=${session}` },
+    });
+    const html = await page.text();
+    const csrf = html.match(/name="_csrf" value="([0-9a-f]{64})"/)![1]!;
+    const accepted = await app.request(`/invitations/${token}`, {
+      method: "POST",
+      headers: { cookie: `loom_session=${session}`, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: csrf }).toString(),
+      redirect: "manual",
+    });
+    return { user, html, accepted };
+  };
+  // Someone else signed in, with the forwarded link: refused, with the reason, and nothing changes.
+  const eve = await signedIn("eve@example.com");
+  assert.match(eve.html, /This invitation is for lin@example\.com/);
+  assert.doesNotMatch(eve.html, /Accept invitation<\/button>/);
+  assert.equal(eve.accepted.status, 403);
+  assert.match(await eve.accepted.text(), /sign out, then open the link again/);
+  assert.deepEqual(await listMemberships(db, eve.user.id), []);
+  // The database refuses it too, whatever a caller checked.
+  assert.equal(
+    await acceptInvitation(db, invitation, { id: eve.user.id, email: "eve@example.com" }),
+    false,
+  );
+  assert.deepEqual(await listMemberships(db, eve.user.id), []);
+  // The invited address (in any case) accepts, once.
+  const lin = await signedIn("LIN@example.com");
+  assert.equal(lin.accepted.status, 303);
+  assert.deepEqual((await listMemberships(db, lin.user.id)).map((membership) => membership.role), ["admin"]);
 });
