@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { suggest } from "./suggest.ts";
 import { REVIEW_EVENTS } from "../pull_request.ts";
+import { Severity } from "../findings.ts";
 
 /** Prompts shipped with Loom in `lib/config/prompts/<name>.md`, referenced as `builtin:<name>`. */
 export const BUILTIN_PROMPT_NAMES = ["security", "bugs", "performance", "style", "docs", "tests"] as const;
@@ -23,9 +24,6 @@ const RepoPath = z.string().min(1).refine(
   (path) => !path.startsWith("/") && !path.split(/[\\/]/).includes("..") && !/^[A-Za-z]:/.test(path),
   { error: 'Must be a path relative to the repository root, without ".."' },
 );
-
-const SEVERITIES = ["blocker", "warning", "info"] as const;
-const Severity = z.enum(SEVERITIES);
 
 const TRIGGER_EVENTS = REVIEW_EVENTS;
 
@@ -173,7 +171,7 @@ export const OutputConfig = z.object({
     "Most inline comments per review; the rest, least severe first, move to the summary.",
   ),
   min_severity: Severity.default("info").describe("Findings less severe than this are not posted."),
-  request_changes_on: z.enum(["blocker", "warning", "info", "never"]).default("blocker").describe(
+  request_changes_on: z.enum([...Severity.options, "never"]).default("blocker").describe(
     "Request changes when a posted finding is at least this severe.",
   ),
   approve_on: z.enum(["never", "no_findings", "no_blockers"]).default("never").describe(

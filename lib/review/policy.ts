@@ -5,9 +5,9 @@
  */
 import { compileFilter, compileGlobs } from "../config/globs.ts";
 import type { OutputConfig, PipelineStep, RepoConfig } from "../config/schema.ts";
+import { SEVERITY_RANK } from "../findings.ts";
 
-/** Lower rank is more severe; comparisons below read "at least as severe" as `<=`. */
-const SEVERITY_RANK: Record<PipelineStep["severity"], number> = { blocker: 0, warning: 1, info: 2 };
+// SEVERITY_RANK: lower is more severe; comparisons below read "at least as severe" as `<=`.
 
 /** Whether an enabled step reviews the file at `path` (its `paths` filter). */
 export function stepAppliesTo(step: PipelineStep, path: string): boolean {
