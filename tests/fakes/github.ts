@@ -3,6 +3,10 @@
  * GitHub's response shapes, status codes and quirks that matter (406 `too_large` diffs, 422 for a whole review
  * when one comment is off the diff, `Link` pagination, installation tokens minted from an RS256 app JWT), so
  * `@octokit/rest` runs against it unmodified over real HTTP.
+ *
+ * This file wires the parts on the shared server core (`server_core.ts`): the public types are in
+ * `github/types.ts`, seeded and written data in `github/state.ts`, the endpoints in `github/routes.ts` (one row
+ * each), who calls in `github/auth.ts`, GitHub's JSON shapes in `github/shapes.ts`.
  */
 import { readJsonOrText, startFakeServer } from "./server_core.ts";
 import { authenticate } from "./github/auth.ts";
