@@ -1,12 +1,15 @@
 /**
  * Response cache so an identical re-review costs nothing. The key is a SHA-256 of everything that shapes the
- * answer; the store is an interface so a database-backed store can replace the in-memory one.
+ * answer and of the account that paid for it (the endpoint and a fingerprint of the API key, never the key), so
+ * two organizations with their own keys never share an answer, even for the same prompt on the same model. The
+ * store is an interface so a database-backed store can replace the in-memory one.
  */
 import { z } from "zod";
 import { toJsonSchema } from "./_call.ts";
 import { validateStructured } from "./structured.ts";
 import type { ChatMessage, ChatOptions, ChatResult, LlmClient } from "./types.ts";
 import type { CachedEntry, LlmCacheStore } from "../llm_stores.ts";
+import { fingerprintKey } from "./backoff.ts";
 
 export type { CachedEntry, LlmCacheStore };
 
@@ -49,23 +52,36 @@ export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): L
   };
 }
 
+/** Whose answers these are: the endpoint the client calls and the key it calls with. */
+export interface CacheAccount {
+  /** The model's base URL; unset for the provider's own endpoint. */
+  baseUrl?: string;
+  apiKey?: string;
+}
+
 /** Options for `withCache`. */
 export interface CacheOptions {
+  /** The account the client calls with: answers are cached for it alone. */
+  account: CacheAccount;
   /** How long an answer stays valid; default one week. */
   ttlMs?: number;
   now?: () => number;
 }
 
 /**
- * The cache key: SHA-256 (hex) over provider, model, messages, schema name and JSON Schema, temperature and
- * output limit.
+ * The cache key: SHA-256 (hex) over the endpoint, the key's fingerprint (`fingerprintKey`: 16 hex digits of a
+ * SHA-256, from which the key cannot be read back), provider, model, messages, schema name and JSON Schema,
+ * temperature and output limit.
  */
 export async function cacheKey(
   client: LlmClient,
+  account: CacheAccount,
   messages: ChatMessage[],
   options: ChatOptions = {},
 ): Promise<string> {
   const material = JSON.stringify({
+    endpoint: account.baseUrl ?? null,
+    key: await fingerprintKey(account.apiKey, account.baseUrl),
     provider: client.provider,
     model: client.model,
     messages: messages.map((message) => [message.role, message.content]),
@@ -83,14 +99,14 @@ export async function cacheKey(
  * Structured hits are re-validated with the caller's schema, and one that no longer validates is a miss.
  * Streams are not cached.
  */
-export function withCache(client: LlmClient, store: LlmCacheStore, options: CacheOptions = {}): LlmClient {
+export function withCache(client: LlmClient, store: LlmCacheStore, options: CacheOptions): LlmClient {
   const ttlMs = options.ttlMs ?? 7 * 24 * 60 * 60 * 1000;
   const now = options.now ?? Date.now;
   return {
     provider: client.provider,
     model: client.model,
     async chat<T>(messages: ChatMessage[], callOptions: ChatOptions<T> = {}): Promise<ChatResult<T>> {
-      const key = await cacheKey(client, messages, callOptions as ChatOptions);
+      const key = await cacheKey(client, options.account, messages, callOptions as ChatOptions);
       const hit = await store.get(key);
       if (hit) {
         const answer: ChatResult<T> = {

@@ -27,7 +27,13 @@ export type { ExtractedJson, ResolveStructuredOptions, ValidatedJson } from "./s
 export { extractJson, resolveStructured, validateStructured } from "./structured.ts";
 export type { FallbackOptions, RetryOptions } from "./retry.ts";
 export { withFallback, withRetry } from "./retry.ts";
-export type { CachedEntry, CacheOptions, LlmCacheStore, MemoryCacheStoreOptions } from "./cache.ts";
+export type {
+  CacheAccount,
+  CachedEntry,
+  CacheOptions,
+  LlmCacheStore,
+  MemoryCacheStoreOptions,
+} from "./cache.ts";
 export { cacheKey, createMemoryCacheStore, withCache } from "./cache.ts";
 export type { BackoffStore, SharedBackoffOptions } from "./backoff.ts";
 export { fingerprintKey, withSharedBackoff } from "./backoff.ts";
@@ -103,7 +109,7 @@ export function createLlmClient(spec: ModelSpec, options: CreateLlmClientOptions
     const { store, ttlMs } = "store" in options.cache
       ? options.cache
       : { store: options.cache, ttlMs: undefined };
-    client = withCache(client, store, { ttlMs });
+    client = withCache(client, store, { ttlMs, account: { baseUrl: rest.baseUrl, apiKey: rest.apiKey } });
   }
   return client;
 }
