@@ -1,5 +1,5 @@
 /**
- * OpenAI token counting, Loom's o200k counter (`lib/review/bpe_counter.ts`) against `gpt-tokenizer`'s
+ * OpenAI token counting, Loom's o200k counter (`lib/llm/bpe_counter.ts`) against `gpt-tokenizer`'s
  * `countTokens`, each in a fresh process: the resident memory the vocabulary costs once loaded and used, the
  * time to load it, and the time to count the same text (every `.ts` file under `lib/`, concatenated, counted
  * several times; the first count is reported apart because it fills both counters' caches), and the time to
@@ -41,7 +41,7 @@ async function measure(counter: "loom" | "gpt-tokenizer"): Promise<Measurement> 
   let started = performance.now();
   let count: (text: string) => number;
   if (counter === "loom") {
-    const { loadO200kCounter } = await import("../lib/review/openai_tokens.ts");
+    const { loadO200kCounter } = await import("../lib/llm/openai_tokens.ts");
     count = await loadO200kCounter();
   } else {
     const { countTokens } = await import("gpt-tokenizer");

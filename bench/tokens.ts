@@ -16,7 +16,7 @@ import { parseRepoConfig } from "../lib/config/parse.ts";
 import { parseDiff } from "../lib/diff/mod.ts";
 import { createLlmClient } from "../lib/llm/mod.ts";
 import { runPipeline } from "../lib/review/engine.ts";
-import { loadO200kCounter } from "../lib/review/openai_tokens.ts";
+import { loadO200kCounter } from "../lib/llm/openai_tokens.ts";
 import { makeGitDiff } from "../tests/fakes/git_diff.ts";
 import { type FakeLlmRequest, type FakeReply, startFakeOpenAI } from "../tests/fakes/openai.ts";
 

@@ -1,18 +1,15 @@
 /**
- * What each LLM call sees: token counting, risk ordering, a per-step token budget, chunks of whole files (or of
- * hunks when one file alone is too big), and extra context lines around each hunk read from the file at head.
+ * What each LLM call sees: risk ordering, a per-step token budget (tokens counted by `lib/llm/tokens.ts`), chunks
+ * of whole files (or of hunks when one file alone is too big), and extra context lines around each hunk read from
+ * the file at head.
  *
  * Big pull requests: files are ordered by risk (security-sensitive paths, then source code before config, tests
  * and docs, then more changed lines); they are packed into chunks of at most `chunkTokens` until the step's
  * `stepTokens` are spent; what does not fit is skipped and named in the summary with the reason.
  */
 import { type DiffFile, type DiffLine, filePath, type Hunk } from "../diff/types.ts";
-import type { LlmProviderId } from "../llm/types.ts";
 import { type PromptFile, renderFileDiff, renderHunk } from "./prompt.ts";
-import { loadO200kCounter } from "./openai_tokens.ts";
-
-/** Counts the tokens a model would see for `text`. */
-export type TokenCounter = (text: string) => number;
+import type { TokenCounter } from "../llm/tokens.ts";
 
 /** Diff tokens one LLM call may carry unless configured otherwise. */
 export const DEFAULT_CHUNK_TOKENS = 24_000;
@@ -34,21 +31,6 @@ export function autoContextLines(reviewableFiles: number): number {
 }
 /** Files whose head version is read for extra context, riskiest first; the rest keep git's context. */
 export const DEFAULT_CONTEXT_FILES = 50;
-
-/**
- * A token counter for a provider: OpenAI's o200k tokenizer for OpenAI-compatible models (its vocabulary is read
- * on the first call), and an estimate of one token per 3.5 characters for Anthropic and Google, whose tokenizers
- * are not published. The estimate errs high for code, so budgets hold.
- */
-export async function createTokenCounter(provider: LlmProviderId): Promise<TokenCounter> {
-  if (provider === "openai") return await loadO200kCounter();
-  return estimateTokens;
-}
-
-/** One token per 3.5 characters, rounded up. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 3.5);
-}
 
 /** How much a file's review matters when the budget cannot cover everything. */
 export interface FileRisk {

@@ -3,16 +3,8 @@ import fc from "fast-check";
 import { parseDiff } from "../diff/parse.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
 import { makeGitDiff } from "../../tests/fakes/git_diff.ts";
-import {
-  compareRisk,
-  createTokenCounter,
-  estimateTokens,
-  expandContext,
-  fileRisk,
-  mapBounded,
-  planChunks,
-  widenHunks,
-} from "./context.ts";
+import { compareRisk, expandContext, fileRisk, mapBounded, planChunks, widenHunks } from "./context.ts";
+import { estimateTokens } from "../llm/tokens.ts";
 
 function lines(count: number, label = "line"): string {
   return Array.from({ length: count }, (_, index) => `${label} ${index + 1}`).join("\n") + "\n";
@@ -58,15 +50,6 @@ function lineKeys(files: DiffFile[]): string[] {
     )
   );
 }
-
-Deno.test("createTokenCounter() uses the OpenAI tokenizer and estimates for other providers", async () => {
-  const openai = await createTokenCounter("openai");
-  assert.equal(openai("hello world"), 2);
-  // Special-token text in a diff is ordinary text, not an error.
-  assert.ok(openai("<|endoftext|>") > 0);
-  assert.equal((await createTokenCounter("anthropic"))("x".repeat(35)), 10);
-  assert.equal(await createTokenCounter("google"), estimateTokens);
-});
 
 Deno.test("compareRisk() puts sensitive paths, then source, config, tests and docs, bigger changes first", () => {
   const files = [

@@ -22,15 +22,14 @@ import { sumUsage } from "../llm/mod.ts";
 import type { LlmProviderId, TokenUsage } from "../llm/types.ts";
 import {
   autoContextLines,
-  createTokenCounter,
   DEFAULT_CONTEXT_FILES,
   expandContext,
   mapBounded,
   planChunks,
   type SkippedFile,
-  type TokenCounter,
   trimContext,
 } from "./context.ts";
+import { createTokenCounter, type TokenCounter } from "../llm/tokens.ts";
 import { runCombinedSteps } from "./combined.ts";
 import { createPrefixWarmup, type PrefixWarmup } from "./prefix_warmup.ts";
 import { mergeDuplicateFindings } from "./fingerprint.ts";
