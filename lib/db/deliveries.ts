@@ -4,6 +4,7 @@ import { type Db, sql } from "./mod.ts";
 /**
  * `stale`: the platform said the pull request had moved on (an old or replayed event), nothing changed.
  * `unverified`: a close the platform could not confirm, so nothing was cancelled.
+ * `installation`: a GitHub App installation event, applied to its installation (`lib/webhooks/github_app.ts`).
  */
 export type DeliveryOutcome =
   | "enqueued"
@@ -12,7 +13,8 @@ export type DeliveryOutcome =
   | "paused"
   | "cancelled"
   | "stale"
-  | "unverified";
+  | "unverified"
+  | "installation";
 
 /**
  * Records a webhook delivery id. Returns false when the id was seen before: a replayed or redelivered request,
@@ -23,7 +25,8 @@ export async function recordDelivery(
   input: {
     platform: PlatformId;
     deliveryId: string;
-    repoId: number;
+    /** `null` for a delivery that reached no repository (an App delivery no organization's repository matched). */
+    repoId: number | null;
     event: string;
     outcome: DeliveryOutcome;
   },

@@ -30,6 +30,8 @@ import postgres0013 from "../../migrations/postgres/0013_repo_identity.sql" with
 import sqlite0013 from "../../migrations/sqlite/0013_repo_identity.sql" with { type: "text" };
 import postgres0014 from "../../migrations/postgres/0014_delivery_function_in_code.sql" with { type: "text" };
 import sqlite0014 from "../../migrations/sqlite/0014_delivery_function_in_code.sql" with { type: "text" };
+import postgres0015 from "../../migrations/postgres/0015_github_installations.sql" with { type: "text" };
+import sqlite0015 from "../../migrations/sqlite/0015_github_installations.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
 
 export interface Migration {
@@ -54,6 +56,7 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 12, name: "0012_author_budget", text: postgres0012 },
     { version: 13, name: "0013_repo_identity", text: postgres0013 },
     { version: 14, name: "0014_delivery_function_in_code", text: postgres0014 },
+    { version: 15, name: "0015_github_installations", text: postgres0015 },
   ],
   sqlite: [
     { version: 1, name: "0001_initial", text: sqlite0001 },
@@ -70,5 +73,6 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 12, name: "0012_author_budget", text: sqlite0012 },
     { version: 13, name: "0013_repo_identity", text: sqlite0013 },
     { version: 14, name: "0014_delivery_function_in_code", text: sqlite0014 },
+    { version: 15, name: "0015_github_installations", text: sqlite0015 },
   ],
 };

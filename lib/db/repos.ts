@@ -140,8 +140,9 @@ export async function listRepos(db: Db, organizationId?: number): Promise<Repo[]
   return rows.map(toRepo);
 }
 
+/** A person pauses or resumes the repository; what they chose replaces a pause Loom made for its GitHub App. */
 export async function setRepoPaused(db: Db, id: number, paused: boolean): Promise<void> {
-  await db.exec(sql`update repos set paused = ${paused} where id = ${id}`);
+  await db.exec(sql`update repos set paused = ${paused}, paused_reason = null where id = ${id}`);
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Turns one webhook request into at most one job, in milliseconds and without calling any LLM; a platform only
  * for an event that would cancel or supersede a live review (replay safety, `head_check.ts`):
- * 1. find the repository's secret (from `?repo=<id>` or the platform-wide secret) — unknown → 401;
+ * 1. find the repository's secret (from `?repo=<id>` or the platform-wide secret) — unknown → 401; a delivery
+ *    verified with the GitHub App's secret is routed by installation and repository id (`github_app.ts`);
  * 2. verify the signature on the raw bytes, before anything is parsed — bad → 401;
  *    every authentication failure gets the same status and body (`UNAUTHENTICATED`), so a caller without the
  *    secret cannot tell an unknown repository from a wrong signature; the reason goes only to the log;
@@ -26,6 +27,7 @@ import type {
 import type { WebhookCache } from "./webhook_cache.ts";
 import { checkHead, type ReadPullRequest } from "./head_check.ts";
 import { isReviewEvent, pullRequestGroupKey } from "../pull_request.ts";
+import { routeAppDelivery } from "./github_app.ts";
 
 /** GitHub does not deliver payloads over 25 MB; nothing legitimate is larger. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -48,6 +50,8 @@ export interface WebhookDeps {
   readPullRequest?: ReadPullRequest;
   /** Largest body accepted (`LOOM_MAX_WEBHOOK_BYTES`); the HTTP layer already stops reading past it. */
   maxBytes?: number;
+  /** The host of the GitHub instance the App is installed on (`github.com` unless given). */
+  githubHost?: string;
 }
 
 export interface WebhookResult {
@@ -188,6 +192,18 @@ async function receiveFor(
     if (repoName !== null && repoName.toLowerCase() !== repo.fullName.toLowerCase()) {
       return unauthorized("Webhook is for another repository");
     }
+  } else if (parser.platform === "github") {
+    // The App's secret signs every installation's deliveries: routed by installation and repository id.
+    const routed = await routeAppDelivery(
+      { db: deps.db, host: deps.githubHost ?? "github.com", now: deps.now },
+      input.headers,
+      body,
+      deliveryId,
+    );
+    if (routed.kind === "answered") {
+      return { status: routed.status, body: routed.body, reason: routed.reason };
+    }
+    repo = routed.repo;
   } else {
     repo = repoName ? await findRepo(deps.db, parser.platform, repoName) : null;
     if (!repo) return reject(401, "Unknown repository");

@@ -1,6 +1,7 @@
 import { defineHandlers } from "../../../lib/http/define.ts";
 import { receiveWebhook } from "../../../lib/webhooks/receive.ts";
 import { createDatabaseDeadline, isDatabaseUnavailable } from "../../../lib/db/unavailable.ts";
+import { configuredHost } from "../../../lib/platforms/hosts.ts";
 
 export const handler = defineHandlers({
   async POST(c) {
@@ -23,6 +24,7 @@ export const handler = defineHandlers({
         onEnqueued: deps.onEnqueued,
         readPullRequest: readPullRequest && ((repo, ref) => deadline.excluding(readPullRequest(repo, ref))),
         maxBytes: deps.config.maxWebhookBytes,
+        githubHost: configuredHost("github", deps.config) ?? undefined,
       },
       {
         platform: requested,
