@@ -6,6 +6,7 @@
  * - islands import nothing server-only (type-only imports are erased and allowed);
  * - every file imports only its own floor or lower ones;
  * - no import circle between files;
+ * - no file in `lib/` or `tests/fakes/` over 500 lines: a module that long holds more than one job;
  * - production code reads and writes diffs only through `lib/diff` (no `parse-diff` package outside tests and
  *   benchmarks), so every adapter's diff text is parsed the one way anchoring relies on;
  * - one import style: the project's own files are imported by relative path (`./`, `../`), never by the `@/`
@@ -62,10 +63,25 @@ export function checkSourceLayout(files: ReadonlyMap<string, string>, architectu
       }
     }
   }
+  for (const [file, text] of files) {
+    const lines = lineCount(text);
+    if ((file.startsWith("lib/") || file.startsWith("tests/fakes/")) && lines > MAX_LINES) {
+      problems.push(
+        `${file}: ${lines} lines; files in lib/ and tests/fakes/ stay within ${MAX_LINES}: split it`,
+      );
+    }
+  }
   problems.push(...islandProblems(files));
   problems.push(...checkLayerRules(parseLayerRules(architecture), [...files.keys()], edges));
   for (const circle of findImportCircles(edges)) problems.push(`import circle: ${circle.join(" → ")}`);
   return problems;
+}
+
+/** Lines of a module in `lib/` or `tests/fakes/`; past this, a file holds more than one job. */
+const MAX_LINES = 500;
+
+function lineCount(text: string): number {
+  return text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
 }
 
 /** Tests, fakes and benchmarks may use other libraries to cross-check our own. */

@@ -93,6 +93,17 @@ Deno.test("checkSourceLayout() refuses parse-diff in production code and allows 
   ]);
 });
 
+Deno.test("checkSourceLayout() refuses a file over 500 lines in lib/ or tests/fakes/, and only there", () => {
+  const tree = cleanTree();
+  const long = "export const x = 1;\n".repeat(501);
+  tree.set("lib/db/long.ts", long);
+  tree.set("lib/db/edge.ts", "export const y = 1;\n".repeat(500));
+  tree.set("worker/long.ts", long);
+  assert.deepEqual(checkSourceLayout(tree, architecture()), [
+    "lib/db/long.ts: 501 lines; files in lib/ and tests/fakes/ stay within 500: split it",
+  ]);
+});
+
 Deno.test("checkSourceLayout() reports an import circle between files along its files", () => {
   const tree = cleanTree();
   tree.set("lib/db/mod.ts", 'import { reviews } from "./reviews.ts";\nexport const db = reviews;\n');
