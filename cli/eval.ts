@@ -13,6 +13,7 @@ import { type LoadedConfig, resolveRepoConfig } from "../lib/config/load.ts";
 import type { PipelineOptions } from "../lib/config/schema.ts";
 import { parseDiff } from "../lib/diff/mod.ts";
 import { runPipeline } from "../lib/review/engine.ts";
+import { mapBounded } from "../lib/concurrency.ts";
 import { type CliModels, type CommandIo, createCliModels, processIo, stderrLogger } from "./io.ts";
 import {
   type CaseResult,
@@ -147,48 +148,41 @@ export interface EvalReport {
 export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const signal = options.signal ?? new AbortController().signal;
   const categoryOf = (step: string) => options.categories?.[step] ?? step;
-  const results: CaseResult[] = new Array(options.cases.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(options.concurrency ?? 2, options.cases.length) }, async () => {
-    while (next < options.cases.length) {
-      const index = next++;
-      const item = options.cases[index]!;
-      const run = await runPipeline({
-        loaded: options.loaded,
-        files: parseDiff(item.diff),
-        title: item.title,
-        server: options.server,
-        createLlm: options.createLlm,
-        costOf: options.costOf,
-        signal,
-      });
-      const found = run.findings.map((finding) => ({ ...finding, category: categoryOf(finding.step) }));
-      const match = matchFindings(item.expected, found, { tolerance: options.tolerance });
-      const matched = new Set(match.matches.map((pair) => pair.expected));
-      const records = run.runs.map((step) => step.record);
-      const result: CaseResult = {
-        id: item.id,
-        expected: item.expected.length,
-        found: found.length,
-        truePositives: match.matches.length,
-        falsePositives: match.falsePositives.length,
-        falseNegatives: match.falseNegatives.length,
-        categories: item.expected.map((want, wantIndex) => ({
-          category: want.category,
-          matched: matched.has(wantIndex),
-        })),
-        inputTokens: records.reduce((sum, record) => sum + record.inputTokens, 0),
-        cachedInputTokens: records.reduce((sum, record) => sum + (record.cachedInputTokens ?? 0), 0),
-        outputTokens: records.reduce((sum, record) => sum + record.outputTokens, 0),
-        costUsd: records.reduce((sum, record) => sum + record.costUsd, 0),
-        failedSteps: records.filter((record) => record.status === "failed" || record.error !== null)
-          .map((record) => ({ name: record.name, error: record.error ?? "failed" })),
-      };
-      results[index] = result;
-      options.onCase?.(result);
-    }
+  const results = await mapBounded(options.cases, options.concurrency ?? 2, async (item) => {
+    const run = await runPipeline({
+      loaded: options.loaded,
+      files: parseDiff(item.diff),
+      title: item.title,
+      server: options.server,
+      createLlm: options.createLlm,
+      costOf: options.costOf,
+      signal,
+    });
+    const found = run.findings.map((finding) => ({ ...finding, category: categoryOf(finding.step) }));
+    const match = matchFindings(item.expected, found, { tolerance: options.tolerance });
+    const matched = new Set(match.matches.map((pair) => pair.expected));
+    const records = run.runs.map((step) => step.record);
+    const result: CaseResult = {
+      id: item.id,
+      expected: item.expected.length,
+      found: found.length,
+      truePositives: match.matches.length,
+      falsePositives: match.falsePositives.length,
+      falseNegatives: match.falseNegatives.length,
+      categories: item.expected.map((want, wantIndex) => ({
+        category: want.category,
+        matched: matched.has(wantIndex),
+      })),
+      inputTokens: records.reduce((sum, record) => sum + record.inputTokens, 0),
+      cachedInputTokens: records.reduce((sum, record) => sum + (record.cachedInputTokens ?? 0), 0),
+      outputTokens: records.reduce((sum, record) => sum + record.outputTokens, 0),
+      costUsd: records.reduce((sum, record) => sum + record.costUsd, 0),
+      failedSteps: records.filter((record) => record.status === "failed" || record.error !== null)
+        .map((record) => ({ name: record.name, error: record.error ?? "failed" })),
+    };
+    options.onCase?.(result);
+    return result;
   });
-  await Promise.all(lanes);
   return { results, summary: summarize(results) };
 }
 

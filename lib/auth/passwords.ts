@@ -7,6 +7,7 @@
  * own blocking thread: 40 parallel sign-ins would take 5 GiB. So at most two derive at once and the rest queue.
  */
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { createLimiter } from "../concurrency.ts";
 
 export interface ScryptCost {
   N: number;
@@ -22,22 +23,20 @@ const MAX_CONCURRENT_DERIVATIONS = 2;
 const MAX_N_TIMES_R = 2 ** 20 * 8;
 export const MIN_PASSWORD_LENGTH = 10;
 
-let running = 0;
-const waiting: (() => void)[] = [];
+/** The derivation slots; a finishing derivation hands its slot straight to the longest waiter (`createLimiter`). */
+const derivations = createLimiter(MAX_CONCURRENT_DERIVATIONS);
 
 /**
- * Runs `run` in one of the derivation slots (exported for its test). A finishing derivation hands its slot straight to the longest
- * waiter: freeing it first would let a caller arriving before the waiter resumes take it too (three at once).
+ * Runs `run` in one of the derivation slots (exported for its test). The limiter passes a freed slot to the
+ * longest waiter without freeing it first, so a caller arriving before the waiter resumes cannot take it too
+ * (three at once).
  */
 export async function withDerivationSlot<T>(run: () => Promise<T>): Promise<T> {
-  if (running < MAX_CONCURRENT_DERIVATIONS) running++;
-  else await new Promise<void>((resolve) => waiting.push(resolve));
+  const release = await derivations.acquire();
   try {
     return await run();
   } finally {
-    const next = waiting.shift();
-    if (next) next();
-    else running--;
+    release();
   }
 }
 

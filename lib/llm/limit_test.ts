@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { startFakeOpenAI } from "../../tests/fakes/openai.ts";
-import { createLimiter, withConcurrencyLimit } from "./limit.ts";
+import { withConcurrencyLimit } from "./limit.ts";
+import { createLimiter } from "../concurrency.ts";
 import { createOpenAICompatibleClient } from "./openai_compatible.ts";
 import { LlmError } from "./types.ts";
 

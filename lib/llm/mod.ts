@@ -10,7 +10,8 @@ import type { LlmProviderOptions } from "./_call.ts";
 import { createAnthropicClient } from "./anthropic.ts";
 import { type LlmCacheStore, withCache } from "./cache.ts";
 import { createGoogleClient } from "./google.ts";
-import { type Limiter, withConcurrencyLimit } from "./limit.ts";
+import { withConcurrencyLimit } from "./limit.ts";
+import type { Limiter } from "../concurrency.ts";
 import { createOpenAICompatibleClient } from "./openai_compatible.ts";
 import { type RetryOptions, withFallback, withRetry } from "./retry.ts";
 import { type SharedBackoffOptions, withSharedBackoff } from "./backoff.ts";
@@ -37,8 +38,9 @@ export type {
 export { cacheKey, createMemoryCacheStore, withCache } from "./cache.ts";
 export type { BackoffStore, SharedBackoffOptions } from "./backoff.ts";
 export { fingerprintKey, withSharedBackoff } from "./backoff.ts";
-export type { Limiter } from "./limit.ts";
-export { createLimiter, withConcurrencyLimit } from "./limit.ts";
+export type { Limiter } from "../concurrency.ts";
+export { createLimiter } from "../concurrency.ts";
+export { withConcurrencyLimit } from "./limit.ts";
 export type { Cost, PriceTable } from "./pricing.ts";
 export { costOf, createPriceTable, DEFAULT_PRICES, ModelPrice, parsePriceOverrides } from "./pricing.ts";
 

@@ -7,7 +7,7 @@
 import type { Logger } from "../log.ts";
 import type { LlmCacheStore } from "./cache.ts";
 import { type BackoffStore, fingerprintKey } from "./backoff.ts";
-import { createLimiter, type Limiter } from "./limit.ts";
+import { createLimiter, type Limiter } from "../concurrency.ts";
 import { createLlmClient, type ModelSpec } from "./mod.ts";
 import { createPriceTable, parsePriceOverrides } from "./pricing.ts";
 import type { LlmClient, LlmProviderId, TokenUsage } from "./types.ts";

@@ -10,6 +10,7 @@
 import { type DiffFile, type DiffLine, filePath, type Hunk } from "../diff/types.ts";
 import { type PromptFile, renderFileDiff, renderHunk } from "./prompt.ts";
 import type { TokenCounter } from "../llm/tokens.ts";
+import { mapBounded } from "../concurrency.ts";
 
 /** Diff tokens one LLM call may carry unless configured otherwise. */
 export const DEFAULT_CHUNK_TOKENS = 24_000;
@@ -361,29 +362,4 @@ export function trimContext(file: DiffFile, lines: number): DiffFile {
     return parts.length === 0 ? [hunk] : parts;
   });
   return { ...file, hunks };
-}
-
-/** Runs `task` over `items` with at most `limit` in flight, keeping results in order; stops at the first failure. */
-export async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  let failed = false;
-  const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    // After a failure the result is lost anyway, so the other lanes stop taking work.
-    while (next < items.length && !failed) {
-      const index = next++;
-      try {
-        results[index] = await task(items[index]!, index);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  });
-  await Promise.all(lanes);
-  return results;
 }

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { parseDiff } from "../diff/parse.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
 import { makeGitDiff } from "../../tests/fakes/git_diff.ts";
-import { compareRisk, expandContext, fileRisk, mapBounded, planChunks, widenHunks } from "./context.ts";
+import { compareRisk, expandContext, fileRisk, planChunks, widenHunks } from "./context.ts";
 import { estimateTokens } from "../llm/tokens.ts";
 
 function lines(count: number, label = "line"): string {
@@ -212,27 +212,4 @@ Deno.test("expandContext() reads modified files riskiest first, up to the limit,
   assert.equal(byPath.get("src/auth.ts")!.hunks[0]!.lines.length, original.hunks[0]!.lines.length + 8);
   assert.equal(byPath.get("src/app.ts"), files.find((file) => filePath(file) === "src/app.ts"));
   assert.equal(expanded.length, files.length);
-});
-
-Deno.test("mapBounded() keeps order, limits concurrency and stops after a failure", async () => {
-  let running = 0;
-  let peak = 0;
-  const results = await mapBounded([1, 2, 3, 4, 5, 6], 2, async (item) => {
-    running++;
-    peak = Math.max(peak, running);
-    await Promise.resolve();
-    running--;
-    return item * 10;
-  });
-  assert.deepEqual(results, [10, 20, 30, 40, 50, 60]);
-  assert.equal(peak, 2);
-  const started: number[] = [];
-  await assert.rejects(
-    mapBounded([1, 2, 3, 4, 5], 1, (item) => {
-      started.push(item);
-      return item === 2 ? Promise.reject(new Error("stop")) : Promise.resolve(item);
-    }),
-    /stop/,
-  );
-  assert.deepEqual(started, [1, 2]);
 });

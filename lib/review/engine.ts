@@ -24,12 +24,12 @@ import {
   autoContextLines,
   DEFAULT_CONTEXT_FILES,
   expandContext,
-  mapBounded,
   planChunks,
   type SkippedFile,
   trimContext,
 } from "./context.ts";
 import { createTokenCounter, type TokenCounter } from "../llm/tokens.ts";
+import { mapBounded } from "../concurrency.ts";
 import { runCombinedSteps } from "./combined.ts";
 import { createPrefixWarmup, type PrefixWarmup } from "./prefix_warmup.ts";
 import { mergeDuplicateFindings } from "./fingerprint.ts";

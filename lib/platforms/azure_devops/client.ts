@@ -30,6 +30,7 @@ import {
 import { SUMMARY_MARKER } from "../../markers.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { upsertSummary } from "../summary_comment.ts";
+import { mapBounded } from "../../concurrency.ts";
 
 export { SUMMARY_MARKER };
 
@@ -99,19 +100,6 @@ function splitCommentId(commentId: string): [number, number] {
 
 function isText(comment: Comment): boolean {
   return !comment.isDeleted && comment.commentType !== "system";
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**
@@ -381,7 +369,7 @@ export function createAzureDevopsClient(options: AzureDevopsClientOptions): Plat
           retryable: false,
         });
       }
-      const sections = await mapLimit(changes, FILE_FETCH_CONCURRENCY, async (change) => {
+      const sections = await mapBounded(changes, FILE_FETCH_CONCURRENCY, async (change) => {
         const kinds = change.changeType.split(",").map((kind) => kind.trim());
         const newPath = change.item.path.replace(/^\/+/, "");
         const oldPath =
