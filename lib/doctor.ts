@@ -128,7 +128,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorFinding[]> {
   }
   // A local model server (Ollama, vLLM) may need no key; allowed key variables are keys repositories may name.
   const hasModelKey = Boolean(config.llmApiKey) || Boolean(config.llmBaseUrl) ||
-    config.allowedKeyEnvs.some((name) => Boolean(config.env[name])) ||
+    config.allowedKeyEnvs.some(({ name }) => Boolean(config.env[name])) ||
     MODEL_KINDS.some((kind) => stored.has(kind));
   if (!hasModelKey) {
     findings.push({

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { parseTrustedProxies } from "../client_address.ts";
 import { keyRingProblem } from "../crypto/key_ring.ts";
+import { parseAllowedKeys } from "./allowed_keys.ts";
 
 const list = z.string().default("").transform((value) =>
   value.split(",").map((item) => item.trim()).filter((item) => item.length > 0)
@@ -87,8 +88,18 @@ export const ServerConfig = z.object({
   llmProviderConcurrency: z.coerce.number().int().min(1).max(256).default(4),
   /** How long identical LLM requests are answered from the cache (0 turns the cache off). */
   llmCacheTtlMs: z.coerce.number().int().min(0).default(7 * 24 * 3_600_000),
-  /** Environment variables a repository config may name in `api_key_env`. */
-  allowedKeyEnvs: list,
+  /**
+   * Environment variables a repository config may name in `api_key_env`, each paired with the endpoint it may
+   * be sent to (`NAME` for the provider's own, `NAME=<base URL prefix>`; `allowed_keys.ts`).
+   */
+  allowedKeyEnvs: list.transform((entries, context) => {
+    try {
+      return parseAllowedKeys(entries);
+    } catch (error) {
+      context.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
   /** Base URLs (prefixes) a repository config may point a model at. */
   allowedBaseUrls: list,
   /**

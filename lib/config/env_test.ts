@@ -17,7 +17,7 @@ Deno.test("loadServerConfig() parses numbers and comma lists", () => {
     LOOM_DATABASE_URL: "postgres://loom@db/loom",
   });
   assert.equal(config.port, 9000);
-  assert.deepEqual(config.allowedKeyEnvs, ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]);
+  assert.deepEqual(config.allowedKeyEnvs, [{ name: "OPENAI_API_KEY" }, { name: "ANTHROPIC_API_KEY" }]);
   assert.equal(config.databaseUrl, "postgres://loom@db/loom");
   assert.equal(config.env.LOOM_PORT, "9000");
 });
@@ -88,5 +88,30 @@ Deno.test("loadServerConfig() takes a key ring in LOOM_SECRET_KEY and refuses a 
       assert.ok(!error.message.includes(newKey), "the message never shows a key");
       return true;
     });
+  }
+});
+
+Deno.test("loadServerConfig() reads LOOM_ALLOWED_KEY_ENVS as keys paired with endpoints, refusing a bad pair", () => {
+  const config = loadServerConfig({
+    LOOM_ALLOWED_KEY_ENVS:
+      "OPENAI_API_KEY, TEAM_KEY=https://gateway.example.com/v1, TEAM_KEY=http://ollama:11434",
+  });
+  assert.deepEqual(config.allowedKeyEnvs, [
+    { name: "OPENAI_API_KEY" },
+    { name: "TEAM_KEY", baseUrl: "https://gateway.example.com/v1" },
+    { name: "TEAM_KEY", baseUrl: "http://ollama:11434" },
+  ]);
+  for (
+    const [value, problem] of [
+      ["TEAM KEY", /LOOM_ALLOWED_KEY_ENVS: entry 1 \("TEAM KEY"\) must be a variable name/],
+      [
+        "A,TEAM_KEY=gateway.example.com",
+        /LOOM_ALLOWED_KEY_ENVS: entry 2 .* pairs TEAM_KEY with "gateway\.example\.com", which is not a URL/,
+      ],
+      ["TEAM_KEY=ftp://files.example.com", /use an http or https base URL/],
+      ["TEAM_KEY=https://u:p@gateway.example.com", /holds credentials/],
+    ] as const
+  ) {
+    assert.throws(() => loadServerConfig({ LOOM_ALLOWED_KEY_ENVS: value }), problem);
   }
 });

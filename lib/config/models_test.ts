@@ -5,6 +5,7 @@ import { resolveModel, urlIsUnder } from "./models.ts";
 import { parseRepoConfig } from "./parse.ts";
 import { defaultRepoConfig } from "./schema.ts";
 import { FULL, MODEL } from "./testing.ts";
+import { resolveRepoConfig } from "./load.ts";
 
 const SERVER = loadServerConfig({
   LOOM_LLM_PROVIDER: "openai",
@@ -137,4 +138,105 @@ Deno.test("urlIsUnder() treats an allowlist entry as an origin plus path prefix"
   assert.equal(urlIsUnder("https://a.test/v1x", "https://a.test/v1"), false);
   assert.equal(urlIsUnder("https://a.test/anything", "https://a.test/"), true);
   assert.equal(urlIsUnder("https://a.test", "not a url"), false);
+});
+
+/** Two organizations' keys, each paired with its own gateway, and a provider key for the provider's endpoint. */
+const PAIRED = loadServerConfig({
+  LOOM_ALLOWED_KEY_ENVS: "ANTHROPIC_API_KEY, ACME_KEY=https://acme-gateway.internal/v1, " +
+    "GLOBEX_KEY=https://globex-gateway.internal/v1",
+  LOOM_ALLOWED_BASE_URLS: "http://ollama.internal:11434",
+  ANTHROPIC_API_KEY: "sk-ant",
+  ACME_KEY: "sk-acme",
+  GLOBEX_KEY: "sk-globex",
+});
+
+async function pairedIssues(model: string): Promise<{ path: string; line?: number; column?: number }[]> {
+  const text = `models:\n  m:\n${model}`;
+  try {
+    await resolveRepoConfig(text, () => Promise.resolve(null), { ref: "main", server: PAIRED });
+    return [];
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    const markdown = error.toMarkdown();
+    // The comment posted on the pull request names the problem, never the server's allowlists.
+    for (const secret of ["globex-gateway", "GLOBEX_KEY", "ollama.internal", "sk-"]) {
+      if (!model.includes(secret)) {
+        assert.doesNotMatch(markdown, new RegExp(secret), `comment shows ${secret}`);
+      }
+    }
+    return error.issues.map(({ path, line, column }) => ({ path, line, column }));
+  }
+}
+
+Deno.test("resolveModel() sends an allowed key only to the endpoint the server pairs it with", async () => {
+  const gateway = parseRepoConfig(
+    "models:\n  m:\n    provider: openai\n    model: gpt-4o\n    base_url: https://acme-gateway.internal/v1/openai\n" +
+      "    api_key_env: ACME_KEY\n",
+  );
+  assert.deepEqual(resolveModel(gateway, "m", PAIRED), {
+    name: "m",
+    provider: "openai",
+    model: "gpt-4o",
+    baseUrl: "https://acme-gateway.internal/v1/openai",
+    apiKey: "sk-acme",
+  });
+  const provider = parseRepoConfig(
+    "models:\n  m:\n    provider: anthropic\n    model: c\n    api_key_env: ANTHROPIC_API_KEY\n",
+  );
+  assert.equal(resolveModel(provider, "m", PAIRED).apiKey, "sk-ant");
+
+  // Acme's key at Globex's gateway (allowed, but only for Globex's key): refused where base_url is written.
+  assert.deepEqual(
+    await pairedIssues(
+      "    provider: openai\n    model: gpt-4o\n    base_url: https://globex-gateway.internal/v1\n    api_key_env: ACME_KEY\n",
+    ),
+    [{ path: "models.m.base_url", line: 5, column: 15 }],
+  );
+  // Any key at the keyless local endpoint, or a provider's key at a gateway: refused too.
+  assert.deepEqual(
+    await pairedIssues(
+      "    provider: openai\n    model: q\n    base_url: http://ollama.internal:11434/v1\n    api_key_env: ACME_KEY\n",
+    ),
+    [{ path: "models.m.base_url", line: 5, column: 15 }],
+  );
+  assert.deepEqual(
+    await pairedIssues(
+      "    provider: openai\n    model: q\n    base_url: https://acme-gateway.internal/v1\n    api_key_env: ANTHROPIC_API_KEY\n",
+    ),
+    [{ path: "models.m.base_url", line: 5, column: 15 }],
+  );
+  // A gateway key sent to the provider's own endpoint: refused where api_key_env is written.
+  assert.deepEqual(
+    await pairedIssues("    provider: openai\n    model: gpt-4o\n    api_key_env: ACME_KEY\n"),
+    [
+      { path: "models.m.api_key_env", line: 5, column: 18 },
+    ],
+  );
+  // Keyless models keep LOOM_ALLOWED_BASE_URLS.
+  assert.deepEqual(
+    await pairedIssues("    provider: openai\n    model: q\n    base_url: http://ollama.internal:11434/v1\n"),
+    [],
+  );
+});
+
+Deno.test("an allowlist refusal names the setting, never the allowed values", async () => {
+  assert.deepEqual(
+    await pairedIssues("    provider: openai\n    model: q\n    api_key_env: AWS_SECRET_ACCESS_KEY\n"),
+    [
+      { path: "models.m.api_key_env", line: 5, column: 18 },
+    ],
+  );
+  assert.deepEqual(
+    await pairedIssues("    provider: openai\n    model: q\n    base_url: https://attacker.example/v1\n"),
+    [{ path: "models.m.base_url", line: 5, column: 15 }],
+  );
+  // Not even as a "did you mean" for a near-miss of an allowed name.
+  const config = parseRepoConfig(MODEL + "    api_key_env: GLOBEX_KEYS\n");
+  assert.throws(() => resolveModel(config, "m", PAIRED), (error) => {
+    assert.ok(error instanceof ConfigError);
+    assert.equal(error.issues[0]!.suggestion, undefined);
+    assert.match(error.issues[0]!.message, /LOOM_ALLOWED_KEY_ENVS/);
+    assert.doesNotMatch(error.message, /ACME_KEY|acme-gateway|ANTHROPIC_API_KEY/);
+    return true;
+  });
 });

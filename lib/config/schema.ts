@@ -80,13 +80,15 @@ export const ModelConfig = z.object({
   ),
   model: z.string().min(1).describe("The provider's model id."),
   base_url: z.url({ protocol: /^https?$/, error: "Must be an http or https URL" }).optional().describe(
-    "API endpoint. Must start with an entry of the server's LOOM_ALLOWED_BASE_URLS; unset means the provider's own.",
+    "API endpoint; unset means the provider's own. With api_key_env, the server must pair that key with this " +
+      "endpoint in LOOM_ALLOWED_KEY_ENVS; without, it must start with an entry of LOOM_ALLOWED_BASE_URLS.",
   ),
   api_key_env: z.string().regex(ENV_NAME_PATTERN, { error: "Must be an environment variable name" })
     .optional()
     .describe(
-      "Server environment variable holding the API key. Must be listed in the server's LOOM_ALLOWED_KEY_ENVS. " +
-        "Unset means the server's own key, sent only to the server's own provider and endpoint.",
+      "Server environment variable holding the API key. Must be listed in the server's LOOM_ALLOWED_KEY_ENVS, " +
+        "paired with this model's endpoint (NAME for the provider's own, NAME=<URL> for a base_url). Unset means " +
+        "the server's own key, sent only to the server's own provider and endpoint.",
     ),
   temperature: z.number().min(0).max(2).optional().describe(
     "Sampling temperature; unset means the provider's.",
