@@ -12,8 +12,23 @@ import { bitbucketWebhook, createBitbucketClientFromConfig } from "./bitbucket/m
 import { azureDevopsWebhook, createAzureDevopsClientFromConfig } from "./azure_devops/mod.ts";
 import type { PlatformClient, PlatformId, WebhookParser } from "./types.ts";
 import { withDeadline } from "./deadline.ts";
+import type { PlatformCapabilities } from "./capabilities.ts";
+import { githubCapabilities } from "./github/capabilities.ts";
+import { gitlabCapabilities } from "./gitlab/capabilities.ts";
+import { giteaCapabilities } from "./gitea/capabilities.ts";
+import { bitbucketCapabilities } from "./bitbucket/capabilities.ts";
+import { azureDevopsCapabilities } from "./azure_devops/capabilities.ts";
 
 export { listOwnComments } from "./own_comments.ts";
+export {
+  CAPABILITY_ROWS,
+  type CapabilityKey,
+  isSupported,
+  type PlatformCapabilities,
+  type SuggestionSyntax,
+  type Support,
+  supportNote,
+} from "./capabilities.ts";
 export {
   canResolveThreads,
   type CommentEvent,
@@ -72,6 +87,18 @@ export const PLATFORM_CLIENTS = {
   bitbucket: createBitbucketClientFromConfig,
   azure_devops: createAzureDevopsClientFromConfig,
 } as const satisfies Record<PlatformId, PlatformClientFactory>;
+
+/**
+ * What each platform can do beyond the contract (`capabilities.ts`): read by the code that acts on it and by the
+ * generated capability matrix in `docs/platforms/README.md`.
+ */
+export const PLATFORM_CAPABILITIES = {
+  github: githubCapabilities,
+  gitlab: gitlabCapabilities,
+  gitea: giteaCapabilities,
+  bitbucket: bitbucketCapabilities,
+  azure_devops: azureDevopsCapabilities,
+} as const satisfies Record<PlatformId, PlatformCapabilities>;
 
 /**
  * Creates the API client for `platform` from server configuration.

@@ -1,5 +1,6 @@
 /** Renders findings as platform comments: inline bodies with hidden fingerprints, and the review summary. */
 import type { PlatformId } from "../platforms/types.ts";
+import { PLATFORM_CAPABILITIES } from "../platforms/mod.ts";
 import { type Finding, type Severity, SEVERITY_RANK } from "../findings.ts";
 import { summaryMarker } from "../markers.ts";
 import { fenceFor } from "./prompt.ts";
@@ -13,19 +14,23 @@ const SEVERITY_LABEL: Record<Severity, string> = {
 };
 
 /**
- * A replacement in the platform's own syntax (platforms.md §7): GitHub's `suggestion` block, GitLab's
- * `suggestion:-N+0` (the comment sits on the range's last line), and a `diff` block of the original lines
- * against the replacement where the platform has none (Bitbucket, Gitea, Azure DevOps) or for the LEFT side.
+ * A replacement in the platform's own syntax, as its capabilities declare it (platforms.md §7): a `suggestion`
+ * block (GitHub, Azure DevOps: replaces the commented line or range), GitLab's `suggestion:-N+0` (the comment sits
+ * on the range's last line), and a `diff` block of the original lines against the replacement where the platform
+ * has no committable syntax (Bitbucket Cloud, Gitea) or for the LEFT side, which no platform lets a suggestion
+ * replace.
  */
 export function renderSuggestion(platform: PlatformId, finding: Finding, originalLines?: string[]): string {
   const replacement = defuseCode(finding.suggestion ?? "");
   const lineCount = (finding.endLine ?? finding.line) - finding.line;
+  const syntax = PLATFORM_CAPABILITIES[platform].suggestionSyntax;
   // The fence is longer than any run of backticks inside, so the suggestion cannot close it and break out.
-  if (finding.side === "RIGHT" && platform === "github") {
+  if (finding.side === "RIGHT" && syntax === "suggestion") {
     const fence = fenceFor(replacement);
     return `${fence}suggestion\n${replacement}\n${fence}`;
   }
-  if (finding.side === "RIGHT" && platform === "gitlab" && lineCount <= 100) {
+  // GitLab takes at most 100 lines above the commented one.
+  if (finding.side === "RIGHT" && syntax === "suggestion-range-above" && lineCount <= 100) {
     // A range is posted on its last line, so the replaced lines are the ones above it.
     const fence = fenceFor(replacement);
     return `${fence}suggestion:-${lineCount}+0\n${replacement}\n${fence}`;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { Finding } from "../findings.ts";
+import { isSupported, PLATFORM_CAPABILITIES, type PlatformId } from "../platforms/mod.ts";
 import { readSummaryHeads } from "../markers.ts";
 import { renderInlineBody, renderSuggestion, renderSummary, type SummaryInput } from "./format.ts";
 
@@ -36,7 +37,8 @@ Deno.test("renderSuggestion() uses each platform's syntax", () => {
   assert.equal(renderSuggestion("github", single), "```suggestion\nfixed();\n```");
   assert.equal(renderSuggestion("gitlab", single), "```suggestion:-0+0\nfixed();\n```");
   assert.equal(renderSuggestion("gitlab", range), "```suggestion:-2+0\na();\nb();\n```");
-  for (const platform of ["gitea", "bitbucket", "azure_devops"] as const) {
+  assert.equal(renderSuggestion("azure_devops", range), "```suggestion\na();\nb();\n```");
+  for (const platform of ["gitea", "bitbucket"] as const) {
     assert.equal(renderSuggestion(platform, single, ["broken();"]), "```diff\n-broken();\n+fixed();\n```");
   }
   assert.equal(
@@ -44,6 +46,18 @@ Deno.test("renderSuggestion() uses each platform's syntax", () => {
     "```diff\n-y\n+x\n```",
     "GitHub suggests only on the new side",
   );
+});
+
+Deno.test("renderSuggestion() writes a committable block exactly where the capability matrix says so", () => {
+  const single = finding({ suggestion: "fixed();" });
+  for (const [platform, capabilities] of Object.entries(PLATFORM_CAPABILITIES)) {
+    const rendered = renderSuggestion(platform as PlatformId, single, ["broken();"]);
+    assert.equal(
+      rendered.startsWith("```suggestion"),
+      isSupported(capabilities.suggestions),
+      `${platform}: the matrix and the comment disagree: ${rendered}`,
+    );
+  }
 });
 
 Deno.test("renderInlineBody() puts the severity, suggestion, step and marker in order", () => {

@@ -125,7 +125,11 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     });
     assert.equal(inline!.comments.length, 1);
     assert.match(inline!.comments[0]!.content, new RegExp(ANCHORED_TITLE));
-    assert.match(inline!.comments[0]!.content, /```diff\n(?:-.*\n)*\+ {2}for \(let i = 0; i < keys\.length/);
+    assert.match(
+      inline!.comments[0]!.content,
+      /```suggestion\n {2}for \(let i = 0; i < keys\.length/,
+      "a committable suggestion, which Azure DevOps offers to apply",
+    );
     assert.match(inline!.comments[0]!.content, /<!-- loom:fp=[0-9a-f]+ -->/);
     assert.equal(summary!.threadContext, undefined, "the summary is a general thread");
     const summaryText = summary!.comments[0]!.content;

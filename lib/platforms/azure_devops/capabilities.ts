@@ -1,0 +1,11 @@
+/** What Azure DevOps offers beyond the adapter contract: the cells of the capability matrix (`../capabilities.ts`). */
+import type { PlatformCapabilities } from "../capabilities.ts";
+
+export const azureDevopsCapabilities = {
+  status: { yes: "pull-request status `loom/review` on the reviewed iteration" },
+  checkRun: { no: "Azure DevOps has no annotation API; findings are file-anchored threads" },
+  suggestions: { yes: "` ```suggestion ` in threads on new-side lines and ranges" },
+  suggestionSyntax: "suggestion",
+  incremental: { no: "not yet: Azure DevOps compares iterations through `…/iterations/{id}/changes`" },
+  resolveThreads: { no: "not yet: Azure DevOps sets a thread's status to `fixed`" },
+} as const satisfies PlatformCapabilities;

@@ -1,0 +1,13 @@
+/** What Bitbucket Cloud offers beyond the adapter contract: the cells of the capability matrix (`../capabilities.ts`). */
+import type { PlatformCapabilities } from "../capabilities.ts";
+
+export const bitbucketCapabilities = {
+  status: { yes: "build status `loom/review` tied to the source branch" },
+  checkRun: { no: "not yet: Bitbucket's Code Insights reports carry line annotations" },
+  suggestions: { no: "Bitbucket Cloud has no documented suggestion syntax; a ` ```diff ` block is posted" },
+  suggestionSyntax: "diff",
+  incremental: {
+    no: "not yet: Bitbucket compares commits through `GET /repositories/{ws}/{slug}/diff/{spec}`",
+  },
+  resolveThreads: { no: "not yet: Bitbucket resolves comments through `POST …/comments/{id}/resolve`" },
+} as const satisfies PlatformCapabilities;

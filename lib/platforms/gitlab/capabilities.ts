@@ -1,0 +1,11 @@
+/** What GitLab offers beyond the adapter contract: the cells of the capability matrix (`../capabilities.ts`). */
+import type { PlatformCapabilities } from "../capabilities.ts";
+
+export const gitlabCapabilities = {
+  status: { yes: "commit status `loom/review`" },
+  checkRun: { no: "GitLab has no check-run API for outside services (reports come only from CI jobs)" },
+  suggestions: { yes: "` ```suggestion:-N+0 ` on new-side lines, ranges up to 100 lines" },
+  suggestionSyntax: "suggestion-range-above",
+  incremental: "yes",
+  resolveThreads: "yes",
+} as const satisfies PlatformCapabilities;
