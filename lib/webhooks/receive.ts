@@ -11,6 +11,7 @@
  * Nothing is written to the database before step 4, and step 4 writes only if the repository row in the database
  * still has the secret the signature was verified with.
  */
+import { bodyDeliveryId } from "./body_delivery_id.ts";
 import type { Db } from "../db/mod.ts";
 import { confirmRepo, findRepo, getRepo, type Repo } from "../db/repos.ts";
 import { type DeliveryOutcome, recordDelivery, setDeliveryOutcome } from "../db/deliveries.ts";
@@ -183,8 +184,8 @@ async function receiveFor(
       : `; the webhook sends content type ${contentType}: set the webhook's content type to application/json`;
     return reject(400, `Cannot parse the webhook body: ${(error as Error).message}${hint}`);
   }
-  const deliveryId = parser.deliveryId(input.headers, body);
-  if (!deliveryId) return reject(400, "Webhook has no delivery id");
+  // Platform versions that send no usable delivery id are deduplicated on the body they resend.
+  const deliveryId = parser.deliveryId(input.headers, body) || bodyDeliveryId(input.rawBody);
   const repoName = parser.repoName(input.headers, body);
   let repo = known;
   if (repo) {

@@ -55,6 +55,19 @@ export interface AzureDevopsClientOptions {
 }
 
 const FULL_HASH = /^[0-9a-f]{40}$/i;
+
+/**
+ * Azure DevOps shows a status as `<genre>/<name>`, so a `loom/review` context is sent as genre `loom` and name
+ * `review`: the same words every other platform shows, and never `loom/loom/review`. A context without a slash
+ * is a name under the configured genre.
+ */
+export function statusContext(context: string | undefined, genre: string): { genre: string; name: string } {
+  if (context === undefined) return { genre, name: "review" };
+  const slash = context.lastIndexOf("/");
+  return slash > 0 && slash < context.length - 1
+    ? { genre: context.slice(0, slash), name: context.slice(slash + 1) }
+    : { genre, name: context };
+}
 /** Thread status enum values (`CommentThreadStatus`): active threads are tasks, closed ones are notes. */
 const THREAD_ACTIVE = 1;
 const THREAD_CLOSED = 4;
@@ -436,7 +449,7 @@ export function createAzureDevopsClient(options: AzureDevopsClientOptions): Plat
           body: {
             state: STATUS_STATES[status.state],
             description: status.description,
-            context: { name: status.context ?? "review", genre: statusGenre },
+            context: statusContext(status.context, statusGenre),
             ...(status.targetUrl ? { targetUrl: status.targetUrl } : {}),
             ...(iteration ? { iterationId: iteration.id } : {}),
           },

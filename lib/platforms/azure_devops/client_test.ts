@@ -371,6 +371,8 @@ Deno.test("createAzureDevopsClient().setStatus() posts a pull-request status tie
     description: "Failed",
   });
   await client.setStatus(PR, { sha: PUSHED, state: "failure", description: "Blocker" });
+  // The context every review sets (lib/review/progress.ts) shows as `loom/review`, not `loom/loom/review`.
+  await client.setStatus(PR, { sha: PUSHED, state: "pending", description: "Again", context: "loom/review" });
   assert.deepEqual(
     fake.state.statuses.map(({ repo: _repo, number: _number, id: _id, ...status }) => status),
     [
@@ -389,6 +391,7 @@ Deno.test("createAzureDevopsClient().setStatus() posts a pull-request status tie
       },
       { state: "error", description: "Failed", context: { name: "review", genre: "loom" } },
       { state: "failed", description: "Blocker", context: { name: "review", genre: "loom" }, iterationId: 2 },
+      { state: "pending", description: "Again", context: { name: "review", genre: "loom" }, iterationId: 2 },
     ],
   );
 });

@@ -193,11 +193,14 @@ function parseNote(deliveryId: string, body: unknown): CommentEvent | null {
   };
 }
 
+/**
+ * `Idempotency-Key` (GitLab 17.4+), or the Standard Webhooks `webhook-id` a signing token adds (the same value):
+ * both survive a resend. Nothing else is an id to dedupe on: `X-Gitlab-Webhook-UUID` (16.x) is new on every
+ * request and `X-Gitlab-Event-UUID` (15.x) is shared by every hook one action fires. Without either, the
+ * receiver deduplicates on the body (`lib/webhooks/body_delivery_id.ts`).
+ */
 function deliveryIdOf(headers: Headers): string | null {
-  // `Idempotency-Key` survives manual resends (GitLab 17.4+); the webhook UUID is new on every request.
-  return headers.get("idempotency-key") || headers.get("webhook-id") ||
-    headers.get("x-gitlab-webhook-uuid") ||
-    null;
+  return headers.get("idempotency-key") || headers.get("webhook-id") || null;
 }
 
 /** Verifies and parses GitLab project webhooks (merge request and note events; everything else is ignored). */

@@ -84,7 +84,7 @@ Deno.test("gitlabWebhook.verify() checks Standard Webhooks signatures for a whse
   });
 });
 
-Deno.test("gitlabWebhook.deliveryId() prefers Idempotency-Key over the per-request UUID", () => {
+Deno.test("gitlabWebhook.deliveryId() takes Idempotency-Key or webhook-id and no per-request or chain UUID", () => {
   const uuid = "x-uuid";
   assert.equal(
     gitlabWebhook.deliveryId(
@@ -93,7 +93,11 @@ Deno.test("gitlabWebhook.deliveryId() prefers Idempotency-Key over the per-reque
     ),
     "stable",
   );
-  assert.equal(gitlabWebhook.deliveryId(new Headers({ "x-gitlab-webhook-uuid": uuid }), {}), uuid);
+  assert.equal(
+    gitlabWebhook.deliveryId(new Headers({ "webhook-id": "msg_1", "x-gitlab-webhook-uuid": uuid }), {}),
+    "msg_1",
+  );
+  assert.equal(gitlabWebhook.deliveryId(new Headers({ "x-gitlab-webhook-uuid": uuid }), {}), null);
   assert.equal(gitlabWebhook.deliveryId(new Headers({ "x-gitlab-event-uuid": "chain" }), {}), null);
 });
 
