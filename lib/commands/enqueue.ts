@@ -27,7 +27,7 @@ export async function enqueueCommand(
     body: event.body,
     author: event.author,
     deliveryId: event.deliveryId,
-    ...(event.authorCanWrite === undefined ? {} : { authorCanWrite: event.authorCanWrite }),
+    ...(event.authorId === undefined ? {} : { authorId: event.authorId }),
     ...(event.repoPublic === undefined ? {} : { repoPublic: event.repoPublic }),
   };
   return await enqueue(db, "pull_request_command", payload, {

@@ -13,8 +13,8 @@ function comment(body: string, extra: Partial<CommentEvent> = {}): CommentEvent 
     commentId: "55",
     body,
     author: "ada",
+    authorId: "583231",
     authorIsBot: false,
-    authorCanWrite: true,
     ...extra,
   };
 }
@@ -36,8 +36,8 @@ dbTest("enqueueCommand() enqueues one job per command comment", async ({ db }) =
     commentId: "55",
     body: "@loom review",
     author: "ada",
+    authorId: "583231",
     deliveryId: "delivery-1",
-    authorCanWrite: true,
   });
 });
 

@@ -79,6 +79,7 @@ function diffWith(secret: string): string {
 dbTest("explain never sends a generated secret to the model, wherever it appears", async ({ db }) => {
   await using github = startFakeGitHub();
   await using openai = await startFakeOpenAI({ reply: () => "It reads the configuration." });
+  github.state.setPermission(REPO, "ada", "write");
   const repo = await createRepo(db, { platform: "github", fullName: REPO, webhookSecret: "x" });
   const deps: CommandDeps = {
     db,
@@ -112,7 +113,6 @@ dbTest("explain never sends a generated secret to the model, wherever it appears
           commentId: String(number),
           body: `@loom explain ${question}`,
           author: "ada",
-          authorCanWrite: true,
           deliveryId: `d${number}`,
         },
       }, new AbortController().signal);
@@ -157,6 +157,7 @@ dbTest(
       baseSha: "b".repeat(40),
       diff: diffWith("x"),
     });
+    github.state.setPermission(REPO, "ada", "write");
     const repo = await createRepo(db, { platform: "github", fullName: REPO, webhookSecret: "x" });
     const deps: CommandDeps = {
       db,
@@ -176,7 +177,6 @@ dbTest(
         commentId: "9",
         body: "@loom explain why <b>@here</b>?",
         author: "ada",
-        authorCanWrite: true,
         deliveryId: "d",
       },
     }, new AbortController().signal);

@@ -1,8 +1,9 @@
 /**
  * Carries out one `@loom …` command from a pull-request comment (the `pull_request_command` job):
  * 1. parse the comment again (the job holds its text) and ignore anything that is not a command;
- * 2. refuse, with a polite reply, authors without write access to the repository (on a public repository at
- *    most `LOOM_PUBLIC_AUTHOR_HOURLY_BUDGET` replies per author per hour, `lib/review/author_budget.ts`);
+ * 2. refuse, with a polite reply, authors the platform's permission API does not report as able to push, and
+ *    everyone when that API cannot be asked (on a public repository at most `LOOM_PUBLIC_AUTHOR_HOURLY_BUDGET`
+ *    replies per author per hour, `lib/review/author_budget.ts`);
  * 3. act: enqueue a full review, pause or resume automatic reviews, answer a question about the diff, or stop
  *    posting a finding; then reply once.
  * Every reply carries `<!-- loom:reply to=<comment id> -->`: a retried job finds its reply and posts no second
@@ -36,7 +37,7 @@ import { replyMarker } from "../markers.ts";
 import { pullRequestGroupKey } from "../pull_request.ts";
 import { listOwnComments } from "../platforms/own_comments.ts";
 import { type Command, parseCommand } from "./parse.ts";
-import { authorCanWrite, type CanCheckPermission, fallbackPermissionCheck } from "./permission.ts";
+import { authorCanWrite, type PermissionCache } from "./permission.ts";
 
 /** Most characters of the diff sent with an `explain` question. */
 export const MAX_EXPLAIN_DIFF_CHARS = 100_000;
@@ -51,14 +52,14 @@ export interface CommandDeps {
   createLlm(model: ResolvedModel): LlmClient;
   configCache?: ConfigCache;
   now?: () => number;
-  /** Permission check for platforms whose client has none; defaults to one built from `server`. */
-  permissionCheck?: CanCheckPermission;
+  /** Write-access answers shared by the process's command jobs; without it every command asks the platform. */
+  permissions?: PermissionCache;
 }
 
 /** How a command job ended. */
 export type CommandOutcome =
   | { status: "ignored"; reason: string }
-  | { status: "denied"; command: Command["kind"] }
+  | { status: "denied"; command: Command["kind"]; error?: string }
   | { status: "done"; command: Command["kind"]; reviewJobId?: number };
 
 const HELP = [
@@ -132,13 +133,27 @@ export async function handlePullRequestCommand(
   const reply = createReplier(client, ref, payload.commentId);
   if (await reply.alreadyPosted()) return { status: "ignored", reason: "The command was answered already" };
 
-  const allowed = await authorCanWrite({
-    client,
-    pr: ref,
-    author: payload.author,
-    authorCanWrite: payload.authorCanWrite,
-    fallback: deps.permissionCheck ?? fallbackPermissionCheck(repo.platform, deps.server),
-  });
+  let allowed = false;
+  let lookupError: string | undefined;
+  try {
+    allowed = await authorCanWrite({
+      client,
+      pr: ref,
+      repoId: repo.id,
+      user: { login: payload.author, id: payload.authorId },
+      cache: deps.permissions,
+    });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    // Never trusted: a command whose author cannot be checked is refused, and the operator learns why.
+    lookupError = error instanceof Error ? error.message : String(error);
+    deps.log.warn("Command refused: the platform's permission lookup failed", {
+      repo: payload.repo,
+      author: payload.author,
+      command: command.kind,
+      error: lookupError,
+    });
+  }
   if (!allowed) {
     // Only authors with write access, who are exempt, get further: a stranger's budget is spent on refusals.
     const budget = await checkAuthorBudget(deps, {
@@ -149,6 +164,14 @@ export async function handlePullRequestCommand(
       isMaintainer: () => Promise.resolve(false),
     });
     if (!budget.allowed) return { status: "ignored", reason: budget.reason };
+    if (lookupError !== undefined) {
+      await reply.post(
+        `Thanks for asking, @${payload.author}! Only people with write access to this repository can give ` +
+          "Loom commands, and I could not check your access just now, so I have left this one alone. " +
+          "Please try again in a minute; if it keeps failing, Loom's log says why.",
+      );
+      return { status: "denied", command: command.kind, error: lookupError };
+    }
     await reply.post(
       `Thanks for asking, @${payload.author}! Only people with write access to this repository can give ` +
         "Loom commands, so I have left this one alone.",

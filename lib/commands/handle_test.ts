@@ -6,7 +6,7 @@ import { isPullRequestPaused, listIgnoredFindings } from "../db/pull_requests.ts
 import { sql } from "../db/mod.ts";
 import { loadServerConfig } from "../config/env.ts";
 import { createLlmClient } from "../llm/mod.ts";
-import { silentLogger } from "../log.ts";
+import { createLogger, silentLogger } from "../log.ts";
 import { createGitHubClient } from "../platforms/github/mod.ts";
 import { createGitLabClient } from "../platforms/gitlab/mod.ts";
 import type { TaskPayloads } from "../queue/mod.ts";
@@ -14,7 +14,13 @@ import { replyMarker } from "../markers.ts";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../../tests/fakes/github.ts";
 import { startFakeGitLab } from "../../tests/fakes/gitlab.ts";
 import { startFakeOpenAI } from "../../tests/fakes/openai.ts";
-import { type CommandDeps, handlePullRequestCommand, matchFindings } from "./mod.ts";
+import {
+  type CommandDeps,
+  createPermissionCache,
+  handlePullRequestCommand,
+  matchFindings,
+  PERMISSION_TTL_MS,
+} from "./mod.ts";
 
 const REPO = "octo/app";
 const HEAD = "a".repeat(40);
@@ -29,6 +35,7 @@ const DIFF = `diff --git a/src/cache.ts b/src/cache.ts
 async function setup(db: CommandDeps["db"]) {
   const github = startFakeGitHub();
   github.state.addPullRequest({ repo: REPO, number: 4, headSha: HEAD, baseSha: "b".repeat(40), diff: DIFF });
+  github.state.setPermission(REPO, "ada", "write");
   const openai = await startFakeOpenAI({
     reply: (request) =>
       `The cache has no size limit (${request.messages.at(-1)!.content.includes("Infinity")}).`,
@@ -55,7 +62,6 @@ async function setup(db: CommandDeps["db"]) {
         commentId: String(nextComment++),
         body,
         author: "ada",
-        authorCanWrite: true,
         deliveryId: "d",
         ...extra,
       },
@@ -76,30 +82,78 @@ async function setup(db: CommandDeps["db"]) {
 
 dbTest("handlePullRequestCommand() refuses authors without write access, politely", async ({ db }) => {
   await using context = await setup(db);
+  // An organization member with read (`author_association: MEMBER` in the webhook) and a triager.
   context.github.state.setPermission(REPO, "eve", "read");
-  const fromPayload = await context.run("@loom pause", { author: "mallory", authorCanWrite: false });
-  assert.deepEqual(fromPayload, { status: "denied", command: "pause" });
-  const fromApi = await context.run("@loom pause", { author: "eve", authorCanWrite: undefined });
-  assert.deepEqual(fromApi, { status: "denied", command: "pause" });
-  const stranger = await context.run("@loom pause", { author: "nobody", authorCanWrite: undefined });
-  assert.equal(stranger.status, "denied");
+  context.github.state.setPermission(REPO, "tom", "triage");
+  assert.deepEqual(await context.run("@loom pause", { author: "eve" }), {
+    status: "denied",
+    command: "pause",
+  });
+  assert.deepEqual(await context.run("@loom pause", { author: "tom" }), {
+    status: "denied",
+    command: "pause",
+  });
+  const stranger = await context.run("@loom pause", { author: "nobody" });
+  assert.equal(stranger.status, "denied", "a user GitHub does not know (404)");
   assert.equal(await isPullRequestPaused(db, { repoId: context.repo.id, prNumber: 4 }), false);
   assert.equal(context.replies().length, 3);
-  assert.match(context.replies()[0]!, /Thanks for asking, @mallory! Only people with write access/);
+  assert.match(context.replies()[0]!, /Thanks for asking, @eve! Only people with write access/);
+});
+
+dbTest("handlePullRequestCommand() lets admins, maintainers and writers give commands", async ({ db }) => {
+  await using context = await setup(db);
+  for (const [login, role] of [["root", "admin"], ["mia", "maintain"], ["bob", "write"]] as const) {
+    context.github.state.setPermission(REPO, login, role);
+    assert.deepEqual(await context.run("@loom help", { author: login }), { status: "done", command: "help" });
+    assert.ok(
+      context.github.requests.some((request) => request.path.endsWith(`/collaborators/${login}/permission`)),
+    );
+  }
 });
 
 dbTest(
-  "handlePullRequestCommand() asks GitHub for the permission when the payload does not say",
+  "handlePullRequestCommand() refuses, says so and logs when the permission lookup fails",
   async ({ db }) => {
     await using context = await setup(db);
-    context.github.state.setPermission(REPO, "bob", "write");
-    assert.deepEqual(await context.run("@loom pause", { author: "bob", authorCanWrite: undefined }), {
-      status: "done",
-      command: "pause",
-    });
+    const lines: string[] = [];
+    context.deps.log = createLogger({ write: (line) => lines.push(line) });
+    context.github.state.failNext("/collaborators/ada/permission", 502);
+    const outcome = await context.run("@loom pause");
+    assert.equal(outcome.status, "denied");
+    assert.match((outcome as { error?: string }).error ?? "", /502/);
+    assert.equal(await isPullRequestPaused(db, { repoId: context.repo.id, prNumber: 4 }), false);
+    assert.match(context.replies()[0]!, /Thanks for asking, @ada! .*I could not check your access just now/s);
     assert.ok(
-      context.github.requests.some((request) => request.path.endsWith("/collaborators/bob/permission")),
+      lines.some((line) => line.includes("permission lookup failed") && line.includes("502")),
+      lines.join(),
     );
+    // The failure is not remembered: the next command asks again and runs.
+    context.deps.permissions = createPermissionCache();
+    assert.equal((await context.run("@loom pause")).status, "done");
+  },
+);
+
+dbTest(
+  "handlePullRequestCommand() reuses a permission answer for a minute, then asks again",
+  async ({ db }) => {
+    await using context = await setup(db);
+    let clock = 1_000_000;
+    context.deps.permissions = createPermissionCache({ now: () => clock });
+    const lookups = () =>
+      context.github.requests.filter((request) => request.path.endsWith("/collaborators/ada/permission"))
+        .length;
+    assert.equal((await context.run("@loom help")).status, "done");
+    clock += PERMISSION_TTL_MS - 1;
+    assert.equal((await context.run("@loom help")).status, "done");
+    assert.equal(lookups(), 1, "a second command within the minute asks nothing");
+    // Revoked: the cached answer stands until it expires, then the platform's new answer counts.
+    context.github.state.setPermission(REPO, "ada", "read");
+    clock += 1;
+    assert.equal((await context.run("@loom pause")).status, "denied");
+    assert.equal(lookups(), 2, "an expired answer is asked again");
+    const other = await context.run("@loom help", { author: "bob" });
+    assert.equal(other.status, "denied", "answers are per user");
+    assert.equal(lookups(), 2);
   },
 );
 
@@ -183,7 +237,6 @@ dbTest(
         commentId: "77",
         body: "@loom ignore unbounded cache size",
         author: "ada",
-        authorCanWrite: true,
         deliveryId: "d",
       },
     };

@@ -6,10 +6,10 @@
 export { type Command, COMMAND_VERBS, parseCommand } from "./parse.ts";
 export {
   authorCanWrite,
-  type CanCheckPermission,
-  canCheckPermission,
-  createGitLabPermissionCheck,
-  fallbackPermissionCheck,
+  createPermissionCache,
+  PERMISSION_TTL_MS,
+  type PermissionCache,
+  permissionKey,
 } from "./permission.ts";
 export { enqueueCommand } from "./enqueue.ts";
 export {

@@ -1,96 +1,95 @@
 /**
- * Who may give Loom commands: people with write access to the repository. The webhook says so when it can
- * (GitHub's `author_association`); otherwise the platform is asked.
+ * Who may give Loom commands: people the platform's permission API reports as able to push to the repository
+ * (`ChecksWriteAccess`, one implementation per platform client). A webhook's own hints (GitHub's
+ * `author_association`) are never taken for write access: an organization member may hold read only.
+ *
+ * Answers are cached for {@linkcode PERMISSION_TTL_MS} per platform, repository and user, so a burst of commands
+ * costs one lookup; a revoked permission stops working within that minute. A lookup that fails is not cached and
+ * its command is refused (never trusted).
  */
-import type { ServerConfig } from "../config/env.ts";
-import { type PlatformClient, PlatformError, type PullRequestRef } from "../platforms/types.ts";
+import {
+  canCheckWriteAccess,
+  type PlatformClient,
+  PlatformError,
+  type PlatformUser,
+  type PullRequestRef,
+} from "../platforms/types.ts";
 
-/** Optional platform ability: tell whether a user may push to the repository of a pull request. */
-export interface CanCheckPermission {
-  canWrite(pr: PullRequestRef, login: string): Promise<boolean>;
+/** How long one answer is reused: long enough for a burst of commands, short enough for a revoked permission. */
+export const PERMISSION_TTL_MS = 60_000;
+/** Most answers kept; the oldest is dropped first. 10,000 entries of about 200 bytes stay near 2 MB. */
+export const PERMISSION_CACHE_ENTRIES = 10_000;
+
+/** Remembers write-access answers briefly; one per worker process. */
+export interface PermissionCache {
+  /** The cached answer, or `lookup`'s; lookups for the same key running at once share one request. */
+  get(key: string, lookup: () => Promise<boolean>): Promise<boolean>;
+  readonly size: number;
 }
-
-/** Whether a platform client can answer permission questions itself (GitHub's collaborator permission API). */
-export function canCheckPermission(client: PlatformClient): client is PlatformClient & CanCheckPermission {
-  return typeof (client as Partial<CanCheckPermission>).canWrite === "function";
-}
-
-/** GitLab's Developer role: the lowest that can push. */
-const GITLAB_DEVELOPER = 30;
 
 /**
- * Checks write access through GitLab's members API (`GET /projects/:id/members/all`), which includes members
- * inherited from groups.
- * @param options the instance root (as `LOOM_GITLAB_URL`), an `api` token, and an injectable fetch
+ * Creates a cache whose answers expire after `ttlMs`.
+ * @param options `now` is injectable for tests; `maxEntries` bounds memory
  */
-export function createGitLabPermissionCheck(
-  options: { baseUrl: string; token: string; fetch?: typeof fetch },
-): CanCheckPermission {
-  const root = options.baseUrl.replace(/\/+$/, "").replace(/\/api\/v4$/, "");
-  const request = options.fetch ?? fetch;
+export function createPermissionCache(
+  options: { ttlMs?: number; maxEntries?: number; now?: () => number } = {},
+): PermissionCache {
+  const ttlMs = options.ttlMs ?? PERMISSION_TTL_MS;
+  const maxEntries = options.maxEntries ?? PERMISSION_CACHE_ENTRIES;
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, { answer: Promise<boolean>; expiresAt: number }>();
   return {
-    async canWrite(pr, login) {
-      const url = `${root}/api/v4/projects/${encodeURIComponent(pr.repo)}/members/all?query=${
-        encodeURIComponent(login)
-      }&per_page=100`;
-      let response: Response;
-      try {
-        response = await request(url, { headers: { "private-token": options.token } });
-      } catch (error) {
-        throw new PlatformError(`Cannot read the members of "${pr.repo}": ${(error as Error).message}`, {
-          platform: "gitlab",
-          cause: error,
-        });
-      }
-      if (response.status === 404) {
-        await response.body?.cancel();
-        return false;
-      }
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw new PlatformError(`Cannot read the members of "${pr.repo}": status ${response.status}`, {
-          platform: "gitlab",
-          status: response.status,
-        });
-      }
-      const members = await response.json() as { username?: string; access_level?: number }[];
-      return members.some((member) =>
-        member.username?.toLowerCase() === login.toLowerCase() &&
-        (member.access_level ?? 0) >= GITLAB_DEVELOPER
-      );
+    get(key, lookup) {
+      const cached = entries.get(key);
+      if (cached && cached.expiresAt > now()) return cached.answer;
+      entries.delete(key);
+      const answer = lookup();
+      // Expiry counts from the question: an answer is never older than the TTL when it is reused.
+      const entry = { answer, expiresAt: now() + ttlMs };
+      entries.set(key, entry);
+      answer.catch(() => {
+        if (entries.get(key) === entry) entries.delete(key);
+      });
+      // Map iteration follows insertion order, so the first key is the oldest question.
+      while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+      return answer;
+    },
+    get size() {
+      return entries.size;
     },
   };
 }
 
-/** The permission check of a platform when its client has none, from the server configuration. */
-export function fallbackPermissionCheck(
-  platform: PlatformClient["platform"],
-  server: Pick<ServerConfig, "gitlabUrl" | "gitlabToken">,
-  fetchImpl?: typeof fetch,
-): CanCheckPermission | undefined {
-  if (platform === "gitlab" && server.gitlabToken) {
-    return createGitLabPermissionCheck({
-      baseUrl: server.gitlabUrl,
-      token: server.gitlabToken,
-      fetch: fetchImpl,
-    });
-  }
-  return undefined;
+/** The cache key of one question: the platform, Loom's repository id and the user's stable id or login. */
+export function permissionKey(pr: PullRequestRef, repoId: number, user: PlatformUser): string {
+  return JSON.stringify([
+    pr.platform,
+    repoId,
+    pr.repo.toLowerCase(),
+    user.id ?? "",
+    user.login.toLowerCase(),
+  ]);
 }
 
 /**
- * Whether the author of a command may give it: the webhook's word when it has one, else the platform's. Without
- * either, the answer is no: commands are refused rather than trusted.
+ * Whether `user` may give commands on `pr`'s repository, as the platform answers (through `cache` when given).
+ * @throws {PlatformError} when the client cannot tell (no permission ability) or the lookup fails
  */
 export async function authorCanWrite(input: {
   client: PlatformClient;
   pr: PullRequestRef;
-  author: string;
-  authorCanWrite?: boolean;
-  fallback?: CanCheckPermission;
+  repoId: number;
+  user: PlatformUser;
+  cache?: PermissionCache;
 }): Promise<boolean> {
-  if (input.authorCanWrite !== undefined) return input.authorCanWrite;
-  if (canCheckPermission(input.client)) return await input.client.canWrite(input.pr, input.author);
-  if (input.fallback !== undefined) return await input.fallback.canWrite(input.pr, input.author);
-  return false;
+  const client = input.client;
+  if (!canCheckWriteAccess(client)) {
+    throw new PlatformError(`The ${client.platform} client cannot read repository permissions`, {
+      platform: client.platform,
+      retryable: false,
+    });
+  }
+  const lookup = () => client.canWrite(input.pr, input.user);
+  if (!input.cache) return await lookup();
+  return await input.cache.get(permissionKey(input.pr, input.repoId, input.user), lookup);
 }

@@ -48,9 +48,13 @@ export interface CommentEvent {
   commentId: string;
   body: string;
   author: string;
+  /**
+   * The platform's stable id of the author (GitHub, GitLab and Gitea user id, Bitbucket account uuid, Azure DevOps
+   * identity id), which permission lookups need where names are not unique. Write access is never read from the
+   * payload: commands ask the platform (`ChecksWriteAccess`).
+   */
+  authorId?: string;
   authorIsBot: boolean;
-  /** Whether the platform says the author can write to the repository, when it says so in the payload. */
-  authorCanWrite?: boolean;
   /** Whether the repository is public, when the payload says; absent is treated as private (no author budget). */
   repoPublic?: boolean;
 }
@@ -181,6 +185,25 @@ export interface ResolvesThreads {
 
 export function canResolveThreads(client: PlatformClient): client is PlatformClient & ResolvesThreads {
   return typeof (client as Partial<ResolvesThreads>).resolveThreads === "function";
+}
+
+/** Who a permission question is about: the name a webhook gives and, where the platform needs it, the stable id. */
+export interface PlatformUser {
+  login: string;
+  /** Required where names are not unique or not accepted by the permission API (Bitbucket, Azure DevOps). */
+  id?: string;
+}
+
+/**
+ * Optional ability: whether a user may push to the repository of a pull request, as the platform's permission API
+ * answers now. False for a user the platform does not know; throws `PlatformError` when the platform cannot tell.
+ */
+export interface ChecksWriteAccess {
+  canWrite(pr: PullRequestRef, user: PlatformUser): Promise<boolean>;
+}
+
+export function canCheckWriteAccess(client: PlatformClient): client is PlatformClient & ChecksWriteAccess {
+  return typeof (client as Partial<ChecksWriteAccess>).canWrite === "function";
 }
 
 /** An error from a platform API; `retryable` tells the queue whether to try again. */

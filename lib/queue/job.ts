@@ -34,8 +34,8 @@ export interface TaskPayloads {
     commentId: string;
     body: string;
     author: string;
-    /** The webhook's word on the author's write access, when it had one. */
-    authorCanWrite?: boolean;
+    /** The platform's stable id of the author, for permission lookups (`CommentEvent.authorId`). */
+    authorId?: string;
     deliveryId: string;
     /** Whether the webhook said the repository is public; absent counts as private (no author budget). */
     repoPublic?: boolean;

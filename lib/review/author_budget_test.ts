@@ -117,7 +117,6 @@ async function setup(database: TestDatabase) {
         commentId: String(nextComment++),
         body: "@loom pause",
         author,
-        authorCanWrite: false,
         deliveryId: "d",
         repoPublic: true,
       },

@@ -41,7 +41,12 @@ import { pipelineSteps } from "./policy.ts";
 import { markStepStarted, planReviewSteps } from "../db/review_progress.ts";
 import { evaluateTriggers } from "../config/triggers.ts";
 import type { LlmClient, LlmProviderId, TokenUsage } from "../llm/types.ts";
-import { canResolveThreads, type PlatformClient, type PullRequestRef } from "../platforms/types.ts";
+import {
+  canCheckWriteAccess,
+  canResolveThreads,
+  type PlatformClient,
+  type PullRequestRef,
+} from "../platforms/types.ts";
 import type { TaskPayloads } from "../queue/mod.ts";
 import { anchorFindings } from "./anchor.ts";
 import { readPullRequestState } from "../db/pull_requests.ts";
@@ -259,7 +264,7 @@ async function reviewHead(
   });
 }
 
-/** The webhook's word on the author's write access, else the platform's when its client can tell (GitHub). */
+/** The webhook's word on the author's write access, else the platform's permission API. */
 async function authorIsMaintainer(
   client: PlatformClient,
   ref: PullRequestRef,
@@ -267,9 +272,7 @@ async function authorIsMaintainer(
   fromWebhook: boolean | undefined,
 ): Promise<boolean> {
   if (fromWebhook !== undefined) return fromWebhook;
-  const canWrite =
-    (client as { canWrite?: (pr: PullRequestRef, login: string) => Promise<boolean> }).canWrite;
-  return typeof canWrite === "function" ? await canWrite.call(client, ref, author) : false;
+  return canCheckWriteAccess(client) ? await client.canWrite(ref, { login: author }) : false;
 }
 
 /** A review the author's budget refused: a `skipped` record with the reason, so the history shows it. */

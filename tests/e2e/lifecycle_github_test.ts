@@ -128,6 +128,9 @@ async function setup(
   const first = await makeGitDiff({ "src/cache.ts": { base: BASE, head: HEAD } });
   const second = await makeGitDiff({ "src/cache.ts": { base: BASE, head: HEAD_2 } });
   seedPullRequest(github, first, HEAD);
+  // What the collaborator permission API answers; the webhook's `author_association` is not asked.
+  github.state.setPermission(REPO, "ada", "write");
+  github.state.setPermission(REPO, "eve", "read");
   github.state.addFile(REPO, "main", ".loom/config.yaml", CONFIG);
   github.state.addFile(REPO, "main", ".loom/todos.ts", TODOS_SCRIPT);
   github.state.addFile(REPO, "main", ".loom/crashy.ts", CRASHY_SCRIPT);
@@ -251,7 +254,8 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     assert.equal(statuses[1]!.targetUrl, `${PUBLIC_URL}/reviews/${reviewRow!.id}`);
     assert.equal(statuses[1]!.context, "loom/review");
 
-    // A reader's command is refused politely; a writer's `ignore` stops the summary-only finding.
+    // A reader's command is refused politely; a writer's `ignore` stops the summary-only finding (an organization
+    // member, `MEMBER` in the webhook, whose collaborator permission is write).
     assert.equal(
       (await deliver(loom, context.repo.id, "issue_comment", commentPayload("@loom pause", "eve", "NONE")))
         .outcome,

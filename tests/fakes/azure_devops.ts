@@ -7,6 +7,7 @@
  * are sent.
  */
 import { json, type RouteContext, startFakeServer } from "./server_core.ts";
+import { azureAccessControlLists, azureIdentities, FakePermissions } from "./permissions.ts";
 import {
   azureError,
   changesOf,
@@ -43,6 +44,7 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
   const threads: FakeAzureThread[] = [];
   const statuses: FakeAzureStatus[] = [];
   const failures: { pattern: string | RegExp; status: number; headers?: Record<string, string> }[] = [];
+  const permissions = new FakePermissions();
   let nextThreadId = 1;
   let nextStatusId = 1;
 
@@ -291,6 +293,29 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
     authenticate: (request) => authorize(request.headers) ?? undefined,
     routes: [
       { method: "GET", path: "/:org/_apis/connectionData", handler: checked(connectionData) },
+      {
+        method: "GET",
+        path: "/:org/_apis/identities",
+        handler: checked((context) =>
+          azureIdentities((id) => permissions.knows(id), context.url.searchParams.get("identityIds"))
+        ),
+      },
+      {
+        method: "GET",
+        path: "/:org/_apis/accesscontrollists/:namespace",
+        handler: checked((context) =>
+          azureAccessControlLists(permissions, {
+            namespace: context.params.namespace!.toLowerCase(),
+            url: context.url,
+            // The pull request's `repository.id` and `project.id` (`shapes.ts`) name the repository.
+            repoFor: (projectId, repoId) =>
+              [...pullRequests.values()].map((pr) => pr.seed.repo).find((repo) => {
+                const [project, name] = repo.split("/");
+                return projectId === `project-${project}` && repoId === `repo-${name}`;
+              }),
+          })
+        ),
+      },
       { method: "GET", path: `${repository}/items`, handler: checked(getItem) },
       {
         method: "GET",
@@ -382,6 +407,7 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
     failNext(pattern, status, failOptions) {
       failures.push({ pattern, status, headers: failOptions?.headers });
     },
+    setPermission: (repo, identityId, permission) => permissions.set(repo, identityId, permission),
   };
 
   return {

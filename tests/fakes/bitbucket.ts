@@ -5,6 +5,7 @@
  * page-size cap, `inline.to` dropped when `inline.from` is also sent, and the `{type: "error"}` error envelope.
  */
 import { json, type RouteContext, startFakeServer } from "./server_core.ts";
+import { bitbucketRepositoryPermissions, FakePermissions } from "./permissions.ts";
 import type {
   FakeBitbucket,
   FakeBitbucketComment,
@@ -43,6 +44,7 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
   const statuses: FakeBitbucketStatus[] = [];
   const reviews: FakeBitbucketState["reviews"] = [];
   const failures: { pattern: string | RegExp; status: number; headers?: Record<string, string> }[] = [];
+  const permissions = new FakePermissions();
   let nextCommentId = 1000;
   let origin = "";
 
@@ -315,6 +317,16 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
       { method: "GET", path: "/2.0/user", handler: () => Response.json(user(botName, "app_user")) },
       {
         method: "GET",
+        path: "/2.0/workspaces/:workspace/permissions/repositories/:slug",
+        handler: (context) =>
+          bitbucketRepositoryPermissions(permissions, {
+            repo: `${context.params.workspace}/${context.params.slug}`,
+            query: context.url.searchParams.get("q"),
+            botUuid: user(botName).uuid,
+          }),
+      },
+      {
+        method: "GET",
         path: pullRequest,
         handler: (context) => Response.json(pullRequestJson(pullRequestOf(context))),
       },
@@ -367,6 +379,7 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
     failNext(pattern, status, failOptions) {
       failures.push({ pattern, status, headers: failOptions?.headers });
     },
+    setPermission: (repo, uuid, permission) => permissions.set(repo, uuid, permission),
   };
 
   return {

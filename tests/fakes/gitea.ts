@@ -5,6 +5,7 @@
  */
 import parseDiff from "parse-diff";
 import { json as jsonAnswer, type RouteContext, startFakeServer } from "./server_core.ts";
+import { FakePermissions, giteaPermission } from "./permissions.ts";
 import type {
   FailureRule,
   FakeGitea,
@@ -39,6 +40,7 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
   const reviews: FakeReview[] = [];
   const statuses: FakeStatus[] = [];
   const failures: FailureRule[] = [];
+  const permissions = new FakePermissions();
   let nextId = 100;
 
   const key = (repo: string, number: number) => `${repo}#${number}`;
@@ -282,6 +284,16 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
       // The token's own user.
       { method: "GET", path: "/user", handler: () => json(user(botLogin)) },
       { method: "POST", path: `${repo}/statuses/:sha`, handler: postStatus },
+      {
+        method: "GET",
+        path: `${repo}/collaborators/:login/permission`,
+        handler: (context) =>
+          giteaPermission(permissions, {
+            repo: repoOf(context),
+            collaborator: context.params.login!,
+            botLogin,
+          }),
+      },
       { method: "GET", path: `${repo}/raw/*file`, handler: rawFile },
       { method: "PATCH", path: `${repo}/issues/comments/:id`, handler: editComment },
       { method: "GET", path: `${repo}/issues/:number/comments`, handler: listComments },
@@ -346,6 +358,7 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
       failNext(rule) {
         failures.push({ ...rule, times: rule.times ?? 1 });
       },
+      setPermission: (repo, login, permission) => permissions.set(repo, login, permission),
       comments,
       reviews,
       statuses,

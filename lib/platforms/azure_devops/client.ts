@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import {
+  type ChecksWriteAccess,
   type CommitState,
   type ExistingComment,
   type PlatformClient,
@@ -14,6 +15,7 @@ import {
   type PullRequestRef,
 } from "../types.ts";
 import { buildFileDiff } from "./line_diff.ts";
+import { identitiesRoot, identityCanContribute } from "./permission.ts";
 import {
   type ChangeEntry,
   Comment,
@@ -41,7 +43,10 @@ export interface AzureDevopsClientOptions {
   organization?: string;
   /** Project used when a repository name has no `project/` prefix. */
   project?: string;
-  /** A personal access token with Code (read & write) and Code status scopes. */
+  /**
+   * A personal access token with Code (read & write) and Code status scopes; commands also need Identity (Read)
+   * and Security (Manage) to read who may push (`permission.ts`).
+   */
   token: string;
   fetch?: typeof fetch;
   /** Pause between thread requests; Azure DevOps throttles by usage and has no batch endpoint. Default 1000. */
@@ -119,7 +124,9 @@ function isText(comment: Comment): boolean {
  * Creates a `PlatformClient` for Azure DevOps Services or Server. Repositories are addressed as
  * `project/repository` (names as shown in the web UI), or as `repository` when `project` is set.
  */
-export function createAzureDevopsClient(options: AzureDevopsClientOptions): PlatformClient {
+export function createAzureDevopsClient(
+  options: AzureDevopsClientOptions,
+): PlatformClient & ChecksWriteAccess {
   const baseUrl = (options.baseUrl ?? "https://dev.azure.com").replace(/\/+$/, "");
   const root = options.organization ? `${baseUrl}/${encodeURIComponent(options.organization)}` : baseUrl;
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -434,6 +441,22 @@ export function createAzureDevopsClient(options: AzureDevopsClientOptions): Plat
 
     postComment,
     updateComment,
+
+    async canWrite(pr, user) {
+      const { repository } = await fetchPullRequest(pr);
+      if (!repository.project.id) {
+        throw new PlatformError(`Cannot read permissions in ${describe(pr)}: the project has no id`, {
+          platform: "azure_devops",
+          retryable: false,
+        });
+      }
+      return await identityCanContribute(
+        call,
+        { collection: root, identities: identitiesRoot(root) },
+        { projectId: repository.project.id, repositoryId: repository.id },
+        user,
+      );
+    },
 
     async setStatus(pr, status) {
       // A status tied to the iteration of this commit goes stale in the UI once a newer push arrives.

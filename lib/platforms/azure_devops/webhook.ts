@@ -190,6 +190,7 @@ export const azureDevopsWebhook: WebhookParser = {
         commentId: threadId ? `${threadId}:${comment.id}` : String(comment.id),
         body: comment.content ?? "",
         author: identityName(comment.author),
+        authorId: comment.author?.id ?? undefined,
         authorIsBot: false,
         repoPublic: isPublic(pullRequest),
       };

@@ -81,6 +81,7 @@ Deno.test("azureDevopsWebhook.parse() maps a new pull-request comment to a comme
     commentId: "1:2",
     body: "@loom review",
     author: "fabrikamfiber4@hotmail.com",
+    authorId: "54d125f7-69f7-4191-904f-c5b96b6261c8",
     authorIsBot: false,
     repoPublic: undefined,
   });

@@ -2,8 +2,9 @@
  * A small typed fetch client for the Bitbucket Cloud 2.0 REST API (platforms.md §4). Bitbucket has no batch
  * review, so every inline comment is its own request, paced by `commentDelayMs`.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import {
+  type ChecksWriteAccess,
   type CommitState,
   type CommitStatus,
   type ExistingComment,
@@ -11,6 +12,7 @@ import {
   type PlatformClient,
   PlatformError,
   type PlatformIdentity,
+  type PlatformUser,
   type PullRequest,
   type PullRequestRef,
   type ReviewOutput,
@@ -41,6 +43,15 @@ export interface BitbucketClientOptions {
 }
 
 const FULL_HASH = /^[0-9a-f]{40}$/i;
+/** An account uuid as Bitbucket writes it, braces included; anything else never reaches a BBQL query. */
+const ACCOUNT_UUID = /^\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}$/i;
+/** Repository permissions that can push. */
+const WRITE_PERMISSIONS: ReadonlySet<string> = new Set(["admin", "write"]);
+
+const RepositoryPermission = z.object({
+  permission: z.string(),
+  user: z.object({ uuid: z.string().nullish() }).nullish(),
+});
 
 const COMMIT_STATES: Record<CommitState, string> = {
   pending: "INPROGRESS",
@@ -99,7 +110,7 @@ function toExistingComment(comment: BitbucketComment): ExistingComment {
  * Creates a `PlatformClient` for Bitbucket Cloud. Repositories are addressed as `workspace/repo_slug`.
  * @throws {TypeError} later, from each method, when a repository name is not `workspace/repo_slug`
  */
-export function createBitbucketClient(options: BitbucketClientOptions): PlatformClient {
+export function createBitbucketClient(options: BitbucketClientOptions): PlatformClient & ChecksWriteAccess {
   const baseUrl = (options.baseUrl ?? "https://api.bitbucket.org/2.0").replace(/\/+$/, "");
   const origin = new URL(baseUrl).origin;
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -299,9 +310,43 @@ export function createBitbucketClient(options: BitbucketClientOptions): Platform
     return { id: user.uuid, name: user.nickname ?? user["display_name"] ?? user.uuid };
   });
 
+  /**
+   * Whether the account may push: its effective permission (direct, group or project, the highest) is `admin` or
+   * `write`, per `GET /workspaces/{workspace}/permissions/repositories/{repo_slug}?q=user.uuid="{uuid}"`. Bitbucket
+   * answers that only to a repository administrator (a repository access token with the admin scope, or an admin's
+   * API token). Accounts are matched by uuid: nicknames and display names are not unique, so without a uuid the
+   * answer is no.
+   */
+  async function canWrite(pr: PullRequestRef, user: PlatformUser): Promise<boolean> {
+    if (!user.id || !ACCOUNT_UUID.test(user.id)) return false;
+    const [workspace, slug] = splitRepo(pr.repo);
+    const query = encodeURIComponent(`user.uuid="${user.id}"`);
+    const operation = `read the permission of "${user.login}" in "${pr.repo}"`;
+    try {
+      const page = await json(
+        Page(RepositoryPermission),
+        operation,
+        `${baseUrl}/workspaces/${encodeURIComponent(workspace)}/permissions/repositories/` +
+          `${encodeURIComponent(slug)}?q=${query}`,
+      );
+      const uuid = user.id.toLowerCase();
+      return page.values.some((entry) =>
+        entry.user?.uuid?.toLowerCase() === uuid && WRITE_PERMISSIONS.has(entry.permission)
+      );
+    } catch (error) {
+      if (!(error instanceof PlatformError) || error.status !== 403) throw error;
+      throw new PlatformError(
+        `${error.message} (Bitbucket shows repository permissions only to a repository administrator: give ` +
+          "Loom's token admin permission on the repository)",
+        { platform: "bitbucket", status: 403, retryable: false, cause: error },
+      );
+    }
+  }
+
   return {
     platform: "bitbucket",
     identity,
+    canWrite,
 
     async getPullRequest(pr) {
       const pullRequest = await fetchPullRequest(pr);

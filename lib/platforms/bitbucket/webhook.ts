@@ -110,6 +110,8 @@ export const bitbucketWebhook: WebhookParser = {
         commentId: String(payload.comment.id),
         body: payload.comment.content.raw ?? "",
         author: userName(author),
+        // Display names and nicknames are not unique; the permission API takes the account uuid.
+        authorId: author?.uuid ?? undefined,
         authorIsBot: isBot(author),
         repoPublic: isPublic(payload.repository),
       };

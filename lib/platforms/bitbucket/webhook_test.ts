@@ -117,6 +117,7 @@ Deno.test("bitbucketWebhook.parse() maps pullrequest:comment_created to a commen
     body: "Comment text",
     // The sample comment has no `user`, so the actor who triggered the event is the author.
     author: "emmap1",
+    authorId: "{a54f16da-24e9-4d7f-a3a7-b1ba2cd98aa3}",
     authorIsBot: false,
     repoPublic: false,
   });

@@ -6,11 +6,13 @@ import type { giteaApi } from "gitea-js";
 import { filePath, parseDiff } from "../../diff/mod.ts";
 import { z } from "zod";
 import {
+  type ChecksWriteAccess,
   type ExistingComment,
   type InlineComment,
   type PlatformClient,
   PlatformError,
   type PlatformIdentity,
+  type PlatformUser,
   type PullRequest,
   type PullRequestRef,
   type ReviewEvent,
@@ -77,6 +79,9 @@ const REVIEW_EVENTS: Record<ReviewEvent, "COMMENT" | "APPROVED" | "REQUEST_CHANG
 };
 
 const WIP_PREFIX = /^\s*(WIP:|\[WIP\])/i;
+
+/** Access modes that can push; the repository's owner (or an owner of its organization) is `owner`. */
+const WRITE_PERMISSIONS: ReadonlySet<string> = new Set(["owner", "admin", "write"]);
 
 /** One comment of `POST /repos/{owner}/{repo}/pulls/{index}/reviews`, with file line numbers. */
 export interface GiteaReviewComment {
@@ -152,7 +157,7 @@ export function toReviewComment(comment: InlineComment): GiteaReviewComment {
  * @param options instance URL, token and optional `fetch`
  * @returns a client whose errors are all `PlatformError`
  */
-export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
+export function createGiteaClient(options: GiteaClientOptions): PlatformClient & ChecksWriteAccess {
   // gitea-js is imported on the first call, so only processes that talk to Gitea hold it.
   let sdk: Promise<ReturnType<typeof giteaApi>> | undefined;
   const api = () =>
@@ -359,6 +364,30 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient {
         }
       } catch (error) {
         throw wrap(`Cannot update comment "${commentId}" on pull request "${describe(pr)}"`, error);
+      }
+    },
+
+    /**
+     * Whether the user may push (`GET /repos/{owner}/{repo}/collaborators/{user}/permission`: `owner`, `admin`
+     * or `write`, counting organization teams). Gitea answers this for another user only to a token of a
+     * repository administrator (403 otherwise); a user Gitea does not know (404) may not.
+     */
+    async canWrite(pr, user: PlatformUser) {
+      try {
+        const [owner, name] = splitRepo(pr.repo);
+        const response = await (await api()).repos.repoGetRepoPermissions(
+          owner,
+          name,
+          encodeURIComponent(user.login),
+        );
+        const permission = z.object({ "permission": z.string() }).parse(response.data).permission;
+        return WRITE_PERMISSIONS.has(permission.toLowerCase());
+      } catch (error) {
+        if (error instanceof Response && error.status === 404) return false;
+        const hint = error instanceof Response && error.status === 403
+          ? " (Gitea shows other users' permissions only to a repository administrator: give Loom's user admin)"
+          : "";
+        throw wrap(`Cannot read the permission of "${user.login}" in "${pr.repo}"${hint}`, error);
       }
     },
 

@@ -14,7 +14,7 @@ import type {
 import { parseWebhookPayload, requireWebhookObject } from "../webhook_payload.ts";
 import { equalBytes, formFieldBytes, hmacSha256 } from "../webhook_hmac.ts";
 
-const User = z.object({ "login": z.string() });
+const User = z.object({ "login": z.string(), "id": z.number().int().optional() });
 const Repository = z.object({
   "id": z.number().optional(),
   "full_name": z.string(),
@@ -161,6 +161,7 @@ function parseComment(deliveryId: string, body: unknown): CommentEvent | null {
     commentId: String(hook.comment.id),
     body: hook.comment.body,
     author: hook.comment.user.login,
+    authorId: hook.comment.user.id === undefined ? undefined : String(hook.comment.user.id),
     authorIsBot: isBotLogin(hook.comment.user.login),
     repoPublic: isPublic(hook.repository),
   };

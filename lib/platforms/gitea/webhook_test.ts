@@ -169,6 +169,7 @@ Deno.test("giteaWebhook.parse() turns a comment on a pull request into a comment
     commentId: "6",
     body: "example",
     author: "example",
+    authorId: "1",
     authorIsBot: false,
     repoPublic: true,
   });

@@ -5,12 +5,14 @@ import { createLogger, type Logger } from "../../log.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { formatFileHeader } from "../../diff/mod.ts";
 import {
+  type ChecksWriteAccess,
   type CommitStatus,
   type ExistingComment,
   type InlineComment,
   type PlatformClient,
   PlatformError,
   type PlatformIdentity,
+  type PlatformUser,
   type PullRequest,
   type PullRequestRef,
   type ReviewOutput,
@@ -39,6 +41,8 @@ export interface GitHubClientOptions {
 const MAX_LISTED_FILES = 3000;
 // GitHub answers 422 for longer commit status descriptions.
 const MAX_STATUS_DESCRIPTION = 140;
+/** Permissions and roles that can push; `triage`, `read` and `none` cannot. */
+const WRITE_PERMISSIONS: ReadonlySet<string> = new Set(["admin", "maintain", "write"]);
 
 interface DiffEntry {
   filename: string;
@@ -205,7 +209,7 @@ export interface GitHubCompare {
  */
 export function createGitHubClient(
   options: GitHubClientOptions,
-): PlatformClient & { canWrite(pr: PullRequestRef, login: string): Promise<boolean> } & GitHubCompare {
+): PlatformClient & ChecksWriteAccess & GitHubCompare {
   const log = options.log ?? createLogger();
   const octokit = createOctokit(options, log);
 
@@ -450,17 +454,21 @@ export function createGitHubClient(
       });
     },
 
-    /** Whether `login` may push to the repository (`admin`, `maintain` or `write`); false for non-collaborators. */
-    async canWrite(pr: PullRequestRef, login: string): Promise<boolean> {
+    /**
+     * Whether the user may push (`GET /repos/{owner}/{repo}/collaborators/{username}/permission`): `permission`
+     * `admin` or `write`, or `role_name` `admin`, `maintain` or `write` (custom roles report their base in
+     * `permission`). A user GitHub does not know (404) may not.
+     */
+    async canWrite(pr: PullRequestRef, user: PlatformUser): Promise<boolean> {
       const { owner, repo } = splitRepo(pr);
-      return await call(`read the permission of "${login}" in "${pr.repo}"`, async () => {
+      return await call(`read the permission of "${user.login}" in "${pr.repo}"`, async () => {
         try {
           const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({
             owner,
             repo,
-            username: login,
+            username: user.login,
           });
-          return data.permission === "admin" || data.permission === "write";
+          return WRITE_PERMISSIONS.has(data.permission) || WRITE_PERMISSIONS.has(data.role_name ?? "");
         } catch (error) {
           if (statusOf(error) === 404) return false;
           throw error;

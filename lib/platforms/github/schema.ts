@@ -7,6 +7,8 @@ import { z } from "zod";
 
 const GitHubUser = z.object({
   login: z.string(),
+  /** The account's numeric id: a login can be renamed and taken by someone else, the id cannot. */
+  id: z.number().int().optional(),
   /** `"Bot"` for GitHub Apps and other bot accounts. */
   type: z.string().optional(),
 });

@@ -18,7 +18,18 @@ import { REVIEW_EVENTS } from "../../pull_request.ts";
 
 const SIGNATURE_PATTERN = /^sha256=[0-9a-f]{64}$/;
 const ACTED_ON: ReadonlySet<string> = new Set<PullRequestAction>([...REVIEW_EVENTS, "closed"]);
-const WRITE_ASSOCIATIONS: ReadonlySet<string> = new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
+/**
+ * `author_association` values that rule write access out: no membership, no collaboration. `MEMBER` and
+ * `COLLABORATOR` say nothing about the level (an organization member or a collaborator may hold read or triage only),
+ * so they leave the question to the collaborator permission API.
+ */
+const NO_ACCESS_ASSOCIATIONS: ReadonlySet<string> = new Set([
+  "CONTRIBUTOR",
+  "FIRST_TIME_CONTRIBUTOR",
+  "FIRST_TIMER",
+  "MANNEQUIN",
+  "NONE",
+]);
 
 function readPayload<T>(schema: z.ZodType<T>, event: string, body: unknown): T {
   const result = schema.safeParse(body);
@@ -34,8 +45,10 @@ function isBot(user: { type?: string } | undefined): boolean {
   return user?.type === "Bot";
 }
 
+/** True for the repository's owner, false for authors with no relationship to it, else unknown. */
 function canWrite(association: string | undefined): boolean | undefined {
-  return association === undefined ? undefined : WRITE_ASSOCIATIONS.has(association);
+  if (association === "OWNER") return true;
+  return association !== undefined && NO_ACCESS_ASSOCIATIONS.has(association) ? false : undefined;
 }
 
 /** Public when GitHub says `visibility: "public"`, or, without `visibility`, `private: false`; else unknown. */
@@ -88,9 +101,8 @@ function parseComment(
     author: payload.comment.user.login,
     authorIsBot: isBot(payload.comment.user) || isBot(payload.sender),
   };
+  if (payload.comment.user.id !== undefined) event.authorId = String(payload.comment.user.id);
   if (payload.repository.id !== undefined) event.repoId = String(payload.repository.id);
-  const authorCanWrite = canWrite(payload.comment.author_association);
-  if (authorCanWrite !== undefined) event.authorCanWrite = authorCanWrite;
   const repoPublic = isPublic(payload.repository);
   if (repoPublic !== undefined) event.repoPublic = repoPublic;
   return event;

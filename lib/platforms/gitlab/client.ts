@@ -5,6 +5,7 @@
 import type { Gitlab } from "@gitbeaker/rest";
 import { z } from "zod";
 import {
+  type ChecksWriteAccess,
   type CommitState,
   type CommitStatus,
   type ExistingComment,
@@ -12,6 +13,7 @@ import {
   type PlatformClient,
   PlatformError,
   type PlatformIdentity,
+  type PlatformUser,
   type PullRequest,
   type PullRequestRef,
   type ResolvesThreads,
@@ -69,6 +71,16 @@ const Note = z.object({
 });
 
 const Discussion = z.object({ "id": z.string(), "notes": z.array(Note) });
+
+const Member = z.object({
+  "username": z.string(),
+  "access_level": z.number(),
+  /** `active`, or `awaiting`/`blocked` for members who cannot use their role yet or any more. */
+  "state": z.string().nullish(),
+});
+
+/** GitLab's Developer role (30): the lowest that can push. */
+const GITLAB_DEVELOPER = 30;
 
 type PositionOption = NonNullable<
   Parameters<InstanceType<typeof Gitlab>["MergeRequestDiscussions"]["create"]>[3]
@@ -178,8 +190,11 @@ function toAuthorId(id: number | undefined): string | undefined {
  * @param options instance URL, token and optional `fetch`
  * @returns a client whose errors are all `PlatformError`
  */
-/** GitLab's optional abilities: comparing two commits (incremental reviews) and resolving discussions. */
-export interface GitLabAbilities extends ResolvesThreads {
+/**
+ * GitLab's optional abilities: comparing two commits (incremental reviews), resolving discussions and telling
+ * who may push.
+ */
+export interface GitLabAbilities extends ResolvesThreads, ChecksWriteAccess {
   /**
    * The diff between the trees of `baseSha` and `headSha` (`straight`, so a force-pushed head still compares), or
    * null when a commit is unknown or GitLab withheld part of the comparison.
@@ -290,6 +305,28 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
       } catch (error) {
         if (error instanceof PlatformError && error.status === 404) return null;
         throw wrap(`Cannot compare "${baseSha}" with "${headSha}" in "${pr.repo}"`, error);
+      }
+    },
+
+    /**
+     * Whether the user is an active member with Developer (30) or more, counting members inherited from groups
+     * (`GET /projects/:id/members/all?query=<username>`, matched exactly: `query` also matches names).
+     */
+    async canWrite(pr, user: PlatformUser) {
+      try {
+        const members = z.array(Member).parse(
+          await (await api()).ProjectMembers.all(pr.repo, {
+            includeInherited: true,
+            query: user.login,
+            perPage: 100,
+          }),
+        );
+        return members.some((member) =>
+          member.username.toLowerCase() === user.login.toLowerCase() &&
+          (member.state ?? "active") === "active" && member.access_level >= GITLAB_DEVELOPER
+        );
+      } catch (error) {
+        throw wrap(`Cannot read the members of "${pr.repo}"`, error);
       }
     },
 

@@ -26,7 +26,7 @@ function isPublic(project: { visibility_level?: number }): boolean | undefined {
   return project.visibility_level === undefined ? undefined : project.visibility_level === GITLAB_PUBLIC;
 }
 
-const User = z.object({ "username": z.string() });
+const User = z.object({ "username": z.string(), "id": z.number().int().optional() });
 
 const MergeRequestHook = z.object({
   "object_kind": z.literal("merge_request"),
@@ -188,6 +188,7 @@ function parseNote(deliveryId: string, body: unknown): CommentEvent | null {
     commentId: String(attributes.id),
     body: attributes.note,
     author: hook.user.username,
+    authorId: hook.user.id === undefined ? undefined : String(hook.user.id),
     authorIsBot: isBotUsername(hook.user.username),
     repoPublic: isPublic(hook.project),
   };

@@ -181,6 +181,8 @@ Deno.test("gitlabWebhook.parse() turns a new merge request note into a comment e
     commentId: "1244",
     body: "This MR needs work.",
     author: "root",
+    // The recorded payload predates `user.id` in note hooks.
+    authorId: undefined,
     authorIsBot: false,
     repoPublic: false,
   });

@@ -1,4 +1,5 @@
 /** The public types of the fake Azure DevOps, and the shapes it stores pull requests in. */
+import type { FakeRepoPermission } from "../permissions.ts";
 
 /** One file of a seeded pull request: content at the base and at the head (absent = does not exist there). */
 export interface FakeFile {
@@ -86,6 +87,11 @@ export interface FakeAzureDevopsState {
   statuses: FakeAzureStatus[];
   /** The next request whose `METHOD /path` matches `pattern` gets `status` instead of its normal answer. */
   failNext(pattern: string | RegExp, status: number, options?: { headers?: Record<string, string> }): void;
+  /**
+   * Sets an identity's effective Git permission on a repository (`project/repo`), by identity id
+   * (`permissions.ts`); the identities API knows only identities given a level.
+   */
+  setPermission(repo: string, identityId: string, permission: FakeRepoPermission): void;
 }
 
 export interface FakeAzureDevops {

@@ -1,4 +1,5 @@
 /** The public types of the fake Bitbucket, and the shape it stores pull requests in. */
+import type { FakeRepoPermission } from "../permissions.ts";
 
 /** One file of a seeded pull request: its content at the base and at the head (absent = file does not exist). */
 export interface FakeFile {
@@ -72,6 +73,11 @@ export interface FakeBitbucketState {
   reviews: { repo: string; number: number; kind: "approve" | "request-changes" }[];
   /** The next request whose `METHOD /path` matches `pattern` gets `status` instead of its normal answer. */
   failNext(pattern: string | RegExp, status: number, options?: { headers?: Record<string, string> }): void;
+  /**
+   * Sets an account's effective permission on a repository, by account uuid (`permissions.ts`); the token's own
+   * account (`{<botName>}`) is an administrator unless set lower.
+   */
+  setPermission(repo: string, uuid: string, permission: FakeRepoPermission): void;
 }
 
 export interface FakeBitbucket {

@@ -1,4 +1,5 @@
 /** The public types of the fake Gitea, and the shape it stores pull requests in. */
+import type { FakeRepoPermission } from "../permissions.ts";
 
 /** Content of one file of a seeded pull request. */
 export interface FakeFileSeed {
@@ -96,6 +97,8 @@ export interface FakeGiteaState {
   addComment(comment: { repo: string; number: number; body: string; author?: string }): FakeIssueComment;
   addReview(review: { repo: string; number: number; body?: string; author?: string }): FakeReview;
   failNext(rule: FailureRule): void;
+  /** Sets a user's level on a repository (`permissions.ts`); the repository's owner is always `owner`. */
+  setPermission(repo: string, login: string, permission: FakeRepoPermission): void;
   readonly comments: FakeIssueComment[];
   readonly reviews: FakeReview[];
   readonly statuses: FakeStatus[];

@@ -240,13 +240,10 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
 
   const getPermission = (context: Context) => {
     const login = context.params.login!;
-    const permission = store.permissions.get(`${repoOf(context)}:${login.toLowerCase()}`);
-    if (permission === undefined) throw new RouteError(404, `${login} is not a user`);
-    return json(200, {
-      permission,
-      "role_name": permission === "none" ? "none" : permission === "admin" ? "admin" : permission,
-      user: user(login, "User"),
-    });
+    const role = store.permissions.get(`${repoOf(context)}:${login.toLowerCase()}`);
+    if (role === undefined) throw new RouteError(404, `${login} is not a user`);
+    const permission = role === "maintain" ? "write" : role === "triage" ? "read" : role;
+    return json(200, { permission, "role_name": role, user: user(login, "User") });
   };
 
   const postStatus = (context: Context) => {

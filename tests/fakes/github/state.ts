@@ -3,7 +3,14 @@
  * plus the scripted failures and held requests a test queues. The routes read and write the same store.
  */
 import { fakeSha, parseFakeDiff } from "./diff.ts";
-import type { FakeComment, FakeGitHubState, FakePullRequest, FakeReviewComment, FakeUser } from "./types.ts";
+import type {
+  FakeComment,
+  FakeGitHubRole,
+  FakeGitHubState,
+  FakePullRequest,
+  FakeReviewComment,
+  FakeUser,
+} from "./types.ts";
 
 export interface ScriptedFailure {
   pattern: string | RegExp;
@@ -25,7 +32,7 @@ export interface GitHubStore {
   /** `repo@base...head` → what the compare API answers. */
   readonly comparisons: Map<string, { diff: string; status: string }>;
   /** `repo:login` (login lower-cased) → the collaborator's permission. */
-  readonly permissions: Map<string, "admin" | "write" | "read" | "none">;
+  readonly permissions: Map<string, FakeGitHubRole>;
   readonly failures: ScriptedFailure[];
   readonly holds: HeldRequest[];
   /** Release functions of requests held right now; closing the fake calls them. */
@@ -44,7 +51,7 @@ export function pullKey(repo: string, number: number): string {
 export function createGitHubStore(): GitHubStore {
   const blobs = new Map<string, Map<string, string>>();
   const comparisons = new Map<string, { diff: string; status: string }>();
-  const permissions = new Map<string, "admin" | "write" | "read" | "none">();
+  const permissions = new Map<string, FakeGitHubRole>();
   const failures: ScriptedFailure[] = [];
   const holds: HeldRequest[] = [];
   let nextId = 1000;

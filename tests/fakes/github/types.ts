@@ -1,5 +1,8 @@
 /** The public types of the fake GitHub: what tests seed, read back and configure. */
 
+/** A repository role; `maintain` and `triage` report `write` and `read` as their legacy `permission`. */
+export type FakeGitHubRole = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+
 /** The personal access token the fake accepts unless `tokens` says otherwise. */
 export const FAKE_GITHUB_TOKEN = "ghp_loomfaketoken0000000000000000000000";
 
@@ -151,8 +154,11 @@ export interface FakeGitHubState {
     number: number,
     comment: { path: string; line: number; side?: "LEFT" | "RIGHT"; body: string; user?: FakeUser },
   ): FakeReviewComment;
-  /** Sets what `GET /repos/{repo}/collaborators/{login}/permission` answers; unknown users get 404. */
-  setPermission(repo: string, login: string, permission: "admin" | "write" | "read" | "none"): void;
+  /**
+   * Sets the user's role, as `GET /repos/{repo}/collaborators/{login}/permission` answers it: `role_name` is the
+   * role, `permission` its legacy level (`maintain` → `write`, `triage` → `read`). Unknown users get 404.
+   */
+  setPermission(repo: string, login: string, role: FakeGitHubRole): void;
   /**
    * Answers the next request whose path (without the Enterprise prefix) contains `pathPattern` (or matches it)
    * with `status` and `headers`, once.
