@@ -55,3 +55,84 @@ export async function countDeliveries(db: Db): Promise<Record<string, number>> {
   );
   return Object.fromEntries(rows.map((row) => [row.outcome, Number(row.count)]));
 }
+
+/** What became of a delivery that left no `webhook_deliveries` row. */
+export type RefusedOutcome =
+  | "bad_signature"
+  | "disconnected"
+  | "malformed"
+  | "wrong_repository"
+  | "too_large"
+  | "duplicate";
+
+/**
+ * Refusals and repeats kept per repository. A bad signature needs no secret, so anyone who knows a repository's
+ * id can add rows: the cap bounds them (older ones go first), at a cost of one insert and one indexed delete each.
+ */
+export const DELIVERY_LOG_CAP = 200;
+
+/** Longest delivery id or event name kept: they come from request headers nobody has verified yet. */
+const MAX_LABEL = 120;
+
+/**
+ * Records a delivery of a known repository that was refused (or repeated) in the repository's delivery log, and
+ * drops that repository's entries beyond the newest `DELIVERY_LOG_CAP`.
+ */
+export async function recordRefusal(
+  db: Db,
+  input: {
+    repoId: number;
+    deliveryId: string | null;
+    event: string;
+    outcome: RefusedOutcome;
+    reason: string;
+  },
+  now: () => number = Date.now,
+): Promise<void> {
+  await db.exec(sql`
+    insert into delivery_log (repo_id, delivery_id, event, outcome, reason, received_at)
+    values (${input.repoId}, ${input.deliveryId?.slice(0, MAX_LABEL) ?? null}, ${
+    input.event.slice(0, MAX_LABEL)
+  },
+      ${input.outcome}, ${input.reason.slice(0, 500)}, ${now()})`);
+  await db.exec(sql`
+    delete from delivery_log where repo_id = ${input.repoId} and id <= (
+      select id from delivery_log where repo_id = ${input.repoId} order by id desc limit 1 offset ${DELIVERY_LOG_CAP}
+    )`);
+}
+
+export interface DeliveryLogEntry {
+  receivedAt: number;
+  deliveryId: string | null;
+  event: string;
+  outcome: DeliveryOutcome | RefusedOutcome;
+  /** Stored for refusals; for accepted deliveries the outcome and event say why (`deliveryReason`). */
+  reason: string | null;
+  jobId: number | null;
+}
+
+/** A repository's newest deliveries, accepted and refused, newest first. */
+export async function listDeliveryLog(db: Db, repoId: number, limit = 50): Promise<DeliveryLogEntry[]> {
+  const rows = await db.query(sql`
+    select * from (
+      select * from (
+        select received_at, delivery_id, event, outcome, cast(null as text) as reason, job_id
+        from webhook_deliveries where repo_id = ${repoId} order by received_at desc limit ${limit}
+      ) accepted
+      union all
+      select * from (
+        select received_at, delivery_id, event, outcome, reason, cast(null as bigint) as job_id
+        from delivery_log where repo_id = ${repoId} order by id desc limit ${limit}
+      ) refused
+    ) entries
+    order by received_at desc
+    limit ${limit}`);
+  return rows.map((row) => ({
+    receivedAt: Number(row.receivedAt),
+    deliveryId: (row.deliveryId as string | null) ?? null,
+    event: String(row.event),
+    outcome: row.outcome as DeliveryLogEntry["outcome"],
+    reason: (row.reason as string | null) ?? null,
+    jobId: row.jobId === null || row.jobId === undefined ? null : Number(row.jobId),
+  }));
+}

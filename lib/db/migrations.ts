@@ -32,6 +32,8 @@ import postgres0014 from "../../migrations/postgres/0014_delivery_function_in_co
 import sqlite0014 from "../../migrations/sqlite/0014_delivery_function_in_code.sql" with { type: "text" };
 import postgres0015 from "../../migrations/postgres/0015_github_installations.sql" with { type: "text" };
 import sqlite0015 from "../../migrations/sqlite/0015_github_installations.sql" with { type: "text" };
+import postgres0016 from "../../migrations/postgres/0016_repo_management.sql" with { type: "text" };
+import sqlite0016 from "../../migrations/sqlite/0016_repo_management.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
 
 export interface Migration {
@@ -57,6 +59,7 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 13, name: "0013_repo_identity", text: postgres0013 },
     { version: 14, name: "0014_delivery_function_in_code", text: postgres0014 },
     { version: 15, name: "0015_github_installations", text: postgres0015 },
+    { version: 16, name: "0016_repo_management", text: postgres0016 },
   ],
   sqlite: [
     { version: 1, name: "0001_initial", text: sqlite0001 },
@@ -74,5 +77,6 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 13, name: "0013_repo_identity", text: sqlite0013 },
     { version: 14, name: "0014_delivery_function_in_code", text: sqlite0014 },
     { version: 15, name: "0015_github_installations", text: sqlite0015 },
+    { version: 16, name: "0016_repo_management", text: sqlite0016 },
   ],
 };

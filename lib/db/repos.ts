@@ -23,7 +23,19 @@ export interface Repo {
   installationId: number | null;
   paused: boolean;
   createdAt: number;
+  /** When an admin disconnected it; null while connected. The row stays for its history. */
+  disconnectedAt: number | null;
+  /** The secret before the last regeneration (encrypted), accepted until `previousSecretExpiresAt`. */
+  previousWebhookSecret: string | null;
+  previousSecretExpiresAt: number | null;
 }
+
+/**
+ * How long the old webhook secret keeps working after a regeneration: a day leaves time to paste the new one into
+ * the platform, and a platform's redelivery of an older delivery (signed anew with whatever secret the platform
+ * has) still verifies meanwhile.
+ */
+export const SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
 
 function toRepo(row: Record<string, unknown>): Repo {
   return {
@@ -37,6 +49,13 @@ function toRepo(row: Record<string, unknown>): Repo {
       : String(row.platformRepoId),
     paused: Boolean(row.paused),
     createdAt: Number(row.createdAt),
+    disconnectedAt: row.disconnectedAt === null || row.disconnectedAt === undefined
+      ? null
+      : Number(row.disconnectedAt),
+    previousWebhookSecret: (row.previousWebhookSecret as string | null | undefined) ?? null,
+    previousSecretExpiresAt: row.previousSecretExpiresAt === null || row.previousSecretExpiresAt === undefined
+      ? null
+      : Number(row.previousSecretExpiresAt),
   };
 }
 
@@ -146,16 +165,65 @@ export async function setRepoPaused(db: Db, id: number, paused: boolean): Promis
 }
 
 /**
- * The repository's `paused` flag, read in the caller's transaction, if the row still has the secret, platform and
- * name the caller verified a webhook against; `null` when it was deleted or changed since (a rotated secret).
+ * Replaces the webhook secret with `webhookSecret` (encrypted); the old one stays accepted for `SECRET_GRACE_MS`.
+ * Only one previous secret is kept: regenerating twice within the grace period retires the first one at once.
+ * Returns the row as changed, or null when the repository is missing or disconnected.
+ */
+export async function regenerateRepoSecret(
+  db: Db,
+  id: number,
+  webhookSecret: string,
+  now: () => number = Date.now,
+): Promise<Repo | null> {
+  const rows = await db.query(sql`
+    update repos set previous_webhook_secret = webhook_secret,
+      previous_secret_expires_at = ${now() + SECRET_GRACE_MS}, webhook_secret = ${webhookSecret}
+    where id = ${id} and disconnected_at is null
+    returning *`);
+  return rows[0] ? toRepo(rows[0]) : null;
+}
+
+/**
+ * Marks the repository disconnected: its webhooks are refused from now on (the delivery transaction checks it),
+ * while its reviews and deliveries stay. The caller cancels its live jobs in the same transaction. False when it
+ * was already disconnected.
+ */
+export async function disconnectRepo(db: Db, id: number, now: () => number = Date.now): Promise<boolean> {
+  const changed = await db.exec(sql`
+    update repos set disconnected_at = ${now()}, previous_webhook_secret = null, previous_secret_expires_at = null
+    where id = ${id} and disconnected_at is null`);
+  return changed === 1;
+}
+
+/**
+ * Connects a disconnected repository again with a new secret (encrypted), keeping its id, organization and
+ * history. Returns null when it is not disconnected.
+ */
+export async function reconnectRepo(db: Db, id: number, webhookSecret: string): Promise<Repo | null> {
+  const rows = await db.query(sql`
+    update repos set disconnected_at = null, webhook_secret = ${webhookSecret}, previous_webhook_secret = null,
+      previous_secret_expires_at = null
+    where id = ${id} and disconnected_at is not null
+    returning *`);
+  return rows[0] ? toRepo(rows[0]) : null;
+}
+
+/**
+ * The repository's `paused` flag, read in the caller's transaction, if the row is still connected and has the
+ * platform and name the caller verified a webhook against, and `repo.webhookSecret` — the ciphertext of the
+ * secret that verified it — is its current secret or its previous one still within its grace period at `now`;
+ * `null` otherwise (deleted, disconnected, the secret rotated again or its grace ran out since).
  */
 export async function confirmRepo(
   db: Db,
   repo: Pick<Repo, "id" | "platform" | "fullName" | "webhookSecret">,
+  now: number,
 ): Promise<{ paused: boolean } | null> {
   const rows = await db.query<{ paused: unknown }>(sql`
     select paused from repos
-    where id = ${repo.id} and platform = ${repo.platform} and webhook_secret = ${repo.webhookSecret}
-      and full_name = ${repo.fullName}`);
+    where id = ${repo.id} and platform = ${repo.platform} and full_name = ${repo.fullName}
+      and disconnected_at is null
+      and (webhook_secret = ${repo.webhookSecret}
+        or (previous_webhook_secret = ${repo.webhookSecret} and previous_secret_expires_at > ${now}))`);
   return rows[0] ? { paused: Boolean(rows[0].paused) } : null;
 }

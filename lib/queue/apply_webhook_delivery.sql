@@ -19,7 +19,9 @@ CREATE OR REPLACE FUNCTION __FUNCTION_NAME__(
   p_platform TEXT,
   p_delivery_id TEXT,
   p_repo_id BIGINT,
-  -- The repository row the caller verified the signature with: nothing is written if it changed since.
+  -- The secret ciphertext the caller verified the signature with: the repository's current secret, or its previous
+  -- one while that is within its grace period at p_now. Nothing is written if the row changed since, or if the
+  -- repository is disconnected.
   p_webhook_secret TEXT,
   p_full_name TEXT,
   p_event TEXT,
@@ -47,8 +49,10 @@ DECLARE
   cancelled_ids TEXT;
 BEGIN
   SELECT repos.paused INTO repo_paused FROM repos
-  WHERE repos.id = p_repo_id AND repos.platform = p_platform AND repos.webhook_secret = p_webhook_secret
-    AND repos.full_name = p_full_name;
+  WHERE repos.id = p_repo_id AND repos.platform = p_platform AND repos.full_name = p_full_name
+    AND repos.disconnected_at IS NULL
+    AND (repos.webhook_secret = p_webhook_secret
+      OR (repos.previous_webhook_secret = p_webhook_secret AND repos.previous_secret_expires_at > p_now));
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'stale_repo'::TEXT, NULL::BIGINT, FALSE;
     RETURN;

@@ -17,7 +17,7 @@ export async function reapExpired(db: Db, now: () => number = Date.now): Promise
     where status = 'in_progress' and locked_until < ${at} and attempts >= max_attempts`);
 }
 
-/** Deletes finished jobs and webhook deliveries older than `olderThanMs`. */
+/** Deletes finished jobs and webhook deliveries (accepted, and the delivery log's refusals) older than `olderThanMs`. */
 export async function prune(
   db: Db,
   options: { olderThanMs: number; now?: () => number },
@@ -26,7 +26,8 @@ export async function prune(
   const jobs = await db.exec(
     sql`delete from jobs where status in ('completed', 'failed', 'cancelled') and finished_at < ${cutoff}`,
   );
-  const deliveries = await db.exec(sql`delete from webhook_deliveries where received_at < ${cutoff}`);
+  const deliveries = await db.exec(sql`delete from webhook_deliveries where received_at < ${cutoff}`) +
+    await db.exec(sql`delete from delivery_log where received_at < ${cutoff}`);
   return { jobs, deliveries };
 }
 

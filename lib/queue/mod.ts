@@ -9,6 +9,7 @@ export {
   cancel,
   cancelGroup,
   cancelOwn,
+  cancelRepoJobs,
   cancelRepoReviews,
   complete,
   describeError,

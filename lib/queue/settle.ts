@@ -144,6 +144,27 @@ export async function cancelRepoReviews(
 }
 
 /**
+ * Cancels every live job of one repository, reviews and commands alike (disconnected in the dashboard): pending
+ * ones never start, running ones stop within a second and post nothing (the posting guard re-reads the job).
+ * Matched by `payload.repoId` in SQL as in `cancelRepoReviews`. Returns the ids cancelled.
+ */
+export async function cancelRepoJobs(
+  db: Db,
+  repoId: number,
+  reason: string,
+  now: () => number = Date.now,
+): Promise<number[]> {
+  const live = await db.query<{ id: number }>(sql`
+    select j.id from jobs j
+    where j.status in ('pending', 'in_progress') and ${jobOfRepo(db.dialect, repoId)}`);
+  const cancelled: number[] = [];
+  for (const id of live.map((row) => Number(row.id))) {
+    if (await cancel(db, id, reason, now)) cancelled.push(id);
+  }
+  return cancelled;
+}
+
+/**
  * Ends this worker's own run as cancelled: the task found, at the moment of posting, that its pull request moved
  * on (a newer head, closed) before any webhook said so. False when the job is no longer this worker's.
  */

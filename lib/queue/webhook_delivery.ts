@@ -38,7 +38,11 @@ export type DeliveryAction =
   };
 
 export interface WebhookDelivery {
-  /** The repository row the signature was verified with; nothing is written if the database's row differs. */
+  /**
+   * The repository row the signature was verified with, `webhookSecret` being the ciphertext of the secret that
+   * verified it (the current one or, within its grace period, the previous one); nothing is written if the
+   * database's row differs or is disconnected.
+   */
   repo: Pick<Repo, "id" | "platform" | "fullName" | "webhookSecret">;
   deliveryId: string;
   /** What the delivery was, for the record (`pull_request.opened`, `ignored`…). */
@@ -132,7 +136,7 @@ async function applyStepByStep(
   now: () => number,
 ): Promise<AppliedDelivery> {
   const { repo, action } = delivery;
-  const current = await confirmRepo(db, repo);
+  const current = await confirmRepo(db, repo, now());
   if (!current) return { outcome: "stale_repo", created: false };
   const headCheck = delivery.headCheck ?? "current";
   if (headCheck === "unchecked" && action.kind !== "ignore" && await wouldReplaceLiveJob(db, action)) {

@@ -8,13 +8,23 @@
  *    secret cannot tell an unknown repository from a wrong signature; the reason goes only to the log;
  * 3. parse and validate the payload — malformed → 400;
  * 4. record the delivery id (a replay changes nothing), then enqueue, ignore or cancel, atomically.
- * Nothing is written to the database before step 4, and step 4 writes only if the repository row in the database
- * still has the secret the signature was verified with.
+ * The secret is the repository's current one or, for `SECRET_GRACE_MS` after a regeneration, its previous one. A
+ * disconnected repository's webhooks are refused with 410 Gone once their signature holds (a platform shows the
+ * status in its delivery list: the hook is no longer wanted, not broken). Step 4 writes only if the repository
+ * row in the database is still connected and still accepts the secret the signature was verified with. Before
+ * step 4, the only write is a refused (or repeated) delivery of a known repository into its delivery log
+ * (`recordRefusal`, capped per repository), so the repository page shows why a delivery did nothing.
  */
 import { bodyDeliveryId } from "./body_delivery_id.ts";
 import type { Db } from "../db/mod.ts";
 import { confirmRepo, findRepo, getRepo, type Repo } from "../db/repos.ts";
-import { type DeliveryOutcome, recordDelivery, setDeliveryOutcome } from "../db/deliveries.ts";
+import {
+  type DeliveryOutcome,
+  recordDelivery,
+  recordRefusal,
+  type RefusedOutcome,
+  setDeliveryOutcome,
+} from "../db/deliveries.ts";
 import { applyWebhookDelivery, type DeliveryAction } from "../queue/webhook_delivery.ts";
 import type { SecretBox } from "../crypto/secret_box.ts";
 import { enqueueCommand } from "../commands/mod.ts";
@@ -56,7 +66,7 @@ export interface WebhookDeps {
 }
 
 export interface WebhookResult {
-  status: 200 | 202 | 400 | 401 | 404 | 413;
+  status: 200 | 202 | 400 | 401 | 404 | 410 | 413;
   body: { status: string; message?: string; jobId?: number; outcome?: DeliveryOutcome };
   /** Why a request was refused, for the log only: a 401's body never says which check failed. */
   reason?: string;
@@ -74,6 +84,9 @@ interface WebhookInput {
   rawBody: Uint8Array;
   repoId?: string | null;
 }
+
+/** The signature was verified with the platform-wide secret, not a repository's. */
+const PLATFORM_SECRET = Symbol("platform-wide secret");
 
 /** The remembered repository row no longer holds (or led to a rejection): read it afresh and start over. */
 const STALE = Symbol("stale repository");
@@ -156,22 +169,29 @@ async function receiveFor(
   input: WebhookInput,
   { repo: known, remembered }: { repo: Repo | null; remembered: boolean },
 ): Promise<WebhookResult | typeof STALE> {
-  const unauthorized = (message: string) => remembered ? STALE : reject(401, message);
-  let secret: string | undefined;
+  // A rejection that may come from a remembered row being out of date returns STALE before it is logged: the
+  // fresh read logs it.
+  const log = (repo: Repo | null, outcome: RefusedOutcome, reason: string, body?: unknown) =>
+    repo ? logRefusal(deps, parser, input, { repo, outcome, reason, body }) : Promise.resolve();
+  const unauthorized = async (message: string, body?: unknown) => {
+    if (remembered) return STALE;
+    await log(known, message === "Invalid signature" ? "bad_signature" : "wrong_repository", message, body);
+    return reject(401, message);
+  };
+  let verifiedWith: string | typeof PLATFORM_SECRET | null = null;
   if (known) {
     if (known.platform !== parser.platform) {
       return remembered ? STALE : await rejectUnknown(parser, input, "Unknown repository");
     }
-    secret = deps.cache
-      ? await deps.cache.secret(known.webhookSecret, (ciphertext) => deps.secretBox.decrypt(ciphertext))
-      : await deps.secretBox.decrypt(known.webhookSecret);
+    verifiedWith = await verifyRepoSecret(deps, parser, input, known);
   } else {
-    secret = deps.platformSecrets?.[parser.platform];
+    const secret = deps.platformSecrets?.[parser.platform];
     if (!secret) {
       return await rejectUnknown(parser, input, "Unknown repository: add ?repo=<id> to the webhook URL");
     }
+    verifiedWith = (await parser.verify(input.headers, input.rawBody, secret)) ? PLATFORM_SECRET : null;
   }
-  if (!(await parser.verify(input.headers, input.rawBody, secret))) return unauthorized("Invalid signature");
+  if (verifiedWith === null) return await unauthorized("Invalid signature");
 
   let body: unknown;
   try {
@@ -182,7 +202,9 @@ async function receiveFor(
     const hint = contentType.includes("application/json")
       ? ""
       : `; the webhook sends content type ${contentType}: set the webhook's content type to application/json`;
-    return reject(400, `Cannot parse the webhook body: ${(error as Error).message}${hint}`);
+    const message = `Cannot parse the webhook body: ${(error as Error).message}${hint}`;
+    await log(known, "malformed", message);
+    return reject(400, message);
   }
   // Platform versions that send no usable delivery id are deduplicated on the body they resend.
   const deliveryId = parser.deliveryId(input.headers, body) || bodyDeliveryId(input.rawBody);
@@ -191,7 +213,7 @@ async function receiveFor(
   if (repo) {
     // A valid signature from repository A must not act on repository B.
     if (repoName !== null && repoName.toLowerCase() !== repo.fullName.toLowerCase()) {
-      return unauthorized("Webhook is for another repository");
+      return await unauthorized("Webhook is for another repository", body);
     }
   } else if (parser.platform === "github") {
     // The App's secret signs every installation's deliveries: routed by installation and repository id.
@@ -209,22 +231,91 @@ async function receiveFor(
     repo = repoName ? await findRepo(deps.db, parser.platform, repoName) : null;
     if (!repo) return reject(401, "Unknown repository");
   }
+  if (repo.disconnectedAt !== null) {
+    if (remembered) return STALE;
+    const message =
+      "Repository is disconnected from Loom: remove this webhook, or connect the repository again";
+    await log(repo, "disconnected", message, body);
+    return reject(410, message);
+  }
   let event: WebhookEvent | null;
   try {
     event = parser.parse(input.headers, body);
   } catch (error) {
-    return reject(400, `Malformed webhook payload: ${(error as Error).message}`);
+    const message = `Malformed webhook payload: ${(error as Error).message}`;
+    await log(repo, "malformed", message, body);
+    return reject(400, message);
   }
+  // The confirmation in the delivery's transaction checks the secret that verified the signature.
+  const verified = verifiedWith === PLATFORM_SECRET ? repo : { ...repo, webhookSecret: verifiedWith };
   const { outcome, jobId, created } = event?.kind === "comment"
-    ? await applyComment(deps, repo, deliveryId, event)
-    : await applyPullRequestEvent(deps, repo, deliveryId, event);
+    ? await applyComment(deps, verified, deliveryId, event)
+    : await applyPullRequestEvent(deps, verified, deliveryId, event, claimedEvent(input.headers, body));
   if (outcome === "stale_repo") return STALE;
   // Wake the in-process worker only once the job is committed and visible to it.
   if (created) deps.onEnqueued?.();
   if (outcome === "duplicate") {
+    await log(repo, "duplicate", "Delivery already processed: nothing changed", body);
     return { status: 200, body: { status: "duplicate", message: "Delivery already processed" } };
   }
   return { status: 202, body: { status: "accepted", outcome, jobId } };
+}
+
+/**
+ * The ciphertext of the repository's secret that verifies the request: the current one, or the previous one while
+ * its grace period lasts; null when neither does.
+ */
+async function verifyRepoSecret(
+  deps: WebhookDeps,
+  parser: WebhookParser,
+  input: WebhookInput,
+  repo: Repo,
+): Promise<string | null> {
+  const decrypt = (ciphertext: string) =>
+    deps.cache
+      ? deps.cache.secret(ciphertext, (text) => deps.secretBox.decrypt(text))
+      : deps.secretBox.decrypt(ciphertext);
+  if (await parser.verify(input.headers, input.rawBody, await decrypt(repo.webhookSecret))) {
+    return repo.webhookSecret;
+  }
+  const previous = repo.previousWebhookSecret;
+  if (previous === null || (repo.previousSecretExpiresAt ?? 0) <= (deps.now ?? Date.now)()) return null;
+  return (await parser.verify(input.headers, input.rawBody, await decrypt(previous))) ? previous : null;
+}
+
+/**
+ * The event a request says it carries, from the platform's event header (or Azure DevOps' `eventType`), for the
+ * delivery log only: it may be unverified, so it is cut short and never acted on.
+ */
+function claimedEvent(headers: Headers, body?: unknown): string {
+  const header = headers.get("x-github-event") ?? headers.get("x-gitea-event") ??
+    headers.get("x-forgejo-event") ?? headers.get("x-gitlab-event") ?? headers.get("x-event-key");
+  const eventType = typeof body === "object" && body !== null
+    ? (body as { eventType?: unknown }).eventType
+    : undefined;
+  const name = header ?? (typeof eventType === "string" ? eventType : "unknown");
+  return name.slice(0, 80);
+}
+
+async function logRefusal(
+  deps: WebhookDeps,
+  parser: WebhookParser,
+  input: WebhookInput,
+  refusal: { repo: Repo; outcome: RefusedOutcome; reason: string; body?: unknown },
+): Promise<void> {
+  let deliveryId: string | null = null;
+  try {
+    deliveryId = parser.deliveryId(input.headers, refusal.body);
+  } catch {
+    // An unparsed or odd body has no delivery id to show; the entry is kept without one.
+  }
+  await recordRefusal(deps.db, {
+    repoId: refusal.repo.id,
+    deliveryId,
+    event: claimedEvent(input.headers, refusal.body),
+    outcome: refusal.outcome,
+    reason: refusal.reason,
+  }, deps.now);
 }
 
 /**
@@ -237,11 +328,12 @@ async function applyPullRequestEvent(
   repo: Repo,
   deliveryId: string,
   event: PullRequestEvent | null,
+  claimed: string,
 ) {
   const delivery = {
     repo,
     deliveryId,
-    event: eventName(event),
+    event: event === null ? claimed : eventName(event),
     action: deliveryAction(repo, deliveryId, event),
   };
   const first = await applyWebhookDelivery(
@@ -306,7 +398,7 @@ function deliveryAction(repo: Repo, deliveryId: string, event: WebhookEvent | nu
  */
 async function applyComment(deps: WebhookDeps, repo: Repo, deliveryId: string, event: CommentEvent) {
   return await deps.db.transaction(async (db) => {
-    const current = await confirmRepo(db, repo);
+    const current = await confirmRepo(db, repo, (deps.now ?? Date.now)());
     if (!current) return { outcome: "stale_repo" as const, created: false };
     const key = { platform: repo.platform, deliveryId };
     const fresh = await recordDelivery(

@@ -14,6 +14,9 @@ function repo(id: number): Repo {
     installationId: null,
     paused: false,
     createdAt: 0,
+    disconnectedAt: null,
+    previousWebhookSecret: null,
+    previousSecretExpiresAt: null,
   };
 }
 
