@@ -14,6 +14,8 @@ import { saveCredential } from "../lib/db/credentials.ts";
 import { hashPassword } from "../lib/auth/passwords.ts";
 import { loadServerConfig } from "../lib/config/env.ts";
 import { enqueue } from "../lib/queue/mod.ts";
+import { disconnectRepo, regenerateRepoSecret } from "../lib/db/repos.ts";
+import { recordDelivery, recordRefusal } from "../lib/db/deliveries.ts";
 import { createTestDeps, serveApp, TEST_SECRET_KEY, TEST_SETUP_TOKEN } from "../tests/support/app_server.ts";
 import { ensureIslandsBuilt, launchBrowser } from "../tests/support/browser.ts";
 import { seedRepo, seedReview } from "../tests/browser/seed.ts";
@@ -123,6 +125,43 @@ try {
     email: "lin@acme.example",
     role: "member",
   });
+  // The repository page: a secret regenerated two hours ago (the old one in its grace period), and deliveries.
+  const minutesAgo = (minutes: number) => () => Date.now() - minutes * 60_000;
+  await regenerateRepoSecret(db, api.id, await deps.secretBox.encrypt("k2".repeat(20)), minutesAgo(120));
+  const accepted = [
+    [3, "pull_request.synchronize", "enqueued"],
+    [9, "comment", "ignored"],
+    [26, "pull_request.labeled", "ignored"],
+    [41, "pull_request.opened", "enqueued"],
+    [42, "pull_request.opened", "duplicate_job"],
+    [95, "pull_request.closed", "cancelled"],
+  ] as const;
+  for (const [minutes, event, outcome] of accepted) {
+    await recordDelivery(db, {
+      platform: "github",
+      deliveryId: crypto.randomUUID(),
+      repoId: api.id,
+      event,
+      outcome,
+    }, minutesAgo(minutes));
+  }
+  await recordRefusal(db, {
+    repoId: api.id,
+    deliveryId: crypto.randomUUID(),
+    event: "pull_request",
+    outcome: "bad_signature",
+    reason: "Invalid signature",
+  }, minutesAgo(15));
+  const retired = await seedRepo(db, { fullName: "acme/legacy-billing", organizationId: organization.id });
+  await seedReview(db, retired, { prNumber: 12, title: "Round invoice totals once", daysAgo: 9 });
+  await disconnectRepo(db, retired.id, minutesAgo(60 * 24 * 2));
+  await recordRefusal(db, {
+    repoId: retired.id,
+    deliveryId: crypto.randomUUID(),
+    event: "pull_request",
+    outcome: "disconnected",
+    reason: "Repository is disconnected from Loom: remove this webhook, or connect the repository again",
+  }, minutesAgo(30));
   const { token } = await createSession(db, owner.id, { ttlMs: 3_600_000 });
 
   await capture("landing", "/");
@@ -131,6 +170,7 @@ try {
   await capture("dashboard", "/", token);
   await capture("repositories", "/repos", token);
   await capture("repository", `/repos/${api.id}`, token);
+  await capture("repository-disconnected", `/repos/${retired.id}`, token);
   await capture("reviews", "/reviews", token);
   await capture("reviews-failed", "/reviews?status=failed", token);
   await capture("review", `/reviews/${reviews[0]!.id}`, token);

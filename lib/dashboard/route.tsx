@@ -125,6 +125,7 @@ export const NOTICES: Record<string, string> = {
   "repo-connected": "Repository connected. Add the webhook below to start reviewing.",
   "repo-paused": "Reviews are paused for this repository.",
   "repo-resumed": "Reviews are running again for this repository.",
+  "repo-disconnected": "Repository disconnected. Its queued and running reviews were cancelled.",
   "review-queued": "A new review is queued.",
   "prompt-saved": "Saved a new version.",
   "credential-saved": "Saved. The value is encrypted and will not be shown again.",

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../lib/http/define.ts";
 import { defineHandlers } from "../../lib/http/define.ts";
-import { createRepo, findRepo, listRepos } from "../../lib/db/repos.ts";
+import { createRepo, findRepo, listRepos, reconnectRepo } from "../../lib/db/repos.ts";
 import { repoStats } from "../../lib/db/analytics.ts";
 import { randomSecret } from "../../lib/crypto/secret_box.ts";
 import { hasRole, type Viewer } from "../../lib/auth/mod.ts";
@@ -40,7 +40,7 @@ async function ReposPage(
       <>
         <div class="page-head">
           <h1>Repositories</h1>
-          <p class="muted">{repos.length} connected</p>
+          <p class="muted">{repos.filter((repo) => repo.disconnectedAt === null).length} connected</p>
         </div>
         <Notice c={c} error={form.error} />
         {repos.length === 0
@@ -73,9 +73,13 @@ async function ReposPage(
                         </td>
                         <td>{PLATFORM_LABELS[repo.platform]}</td>
                         <td>
-                          <span class={`pill ${repo.paused ? "paused" : "active"}`}>
-                            {repo.paused ? "paused" : "active"}
-                          </span>
+                          {repo.disconnectedAt !== null
+                            ? <span class="pill failed">disconnected</span>
+                            : (
+                              <span class={`pill ${repo.paused ? "paused" : "active"}`}>
+                                {repo.paused ? "paused" : "active"}
+                              </span>
+                            )}
                         </td>
                         <td>
                           <a href={`/reviews?repo=${repo.id}`} data-testid="repo-reviews">
@@ -149,7 +153,20 @@ export const handler = defineHandlers({
       });
     }
     const host = configuredHost(platform, config) ?? PUBLIC_PLATFORM_HOSTS[platform];
-    if (await findRepo(db, platform, fullName, host)) {
+    const existing = await findRepo(db, platform, fullName, host);
+    if (existing && existing.disconnectedAt !== null && existing.organizationId === viewer.organization.id) {
+      // Connecting a disconnected repository again keeps its id, organization and history, with a new secret.
+      const secret = existing.platform === "azure_devops" ? `basic:loom:${randomSecret()}` : randomSecret();
+      await reconnectRepo(db, existing.id, await secretBox.encrypt(secret));
+      c.var.deps.webhookCache?.forgetRepo(existing.id);
+      c.var.log.info("Repository connected again", {
+        repoId: existing.id,
+        platform,
+        organizationId: viewer.organization.id,
+      });
+      return c.redirect(`/repos/${existing.id}?notice=repo-connected`, 303);
+    }
+    if (existing) {
       return ReposPage(c, viewer, {
         error: `${fullName} is already connected on ${PLATFORM_LABELS[platform]}`,
         platform,

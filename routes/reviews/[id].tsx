@@ -87,6 +87,12 @@ export const handler = defineHandlers({
     const { review } = await load(c, viewer);
     const repo = await getOrgRepo(db, viewer.organization.id, review.repoId);
     if (!repo) throw new HttpError(404, `Cannot find repository ${review.repoId}`);
+    if (repo.disconnectedAt !== null) {
+      throw new HttpError(
+        409,
+        `${repo.fullName} is disconnected: connect it again to review its pull requests`,
+      );
+    }
     const previous = review.jobId === null ? null : await getJob(db, review.jobId);
     const base = previous?.type === "review_pull_request"
       ? previous.payload as TaskPayloads["review_pull_request"]
