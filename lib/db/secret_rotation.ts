@@ -18,6 +18,8 @@ import { type Db, rawSql, sql } from "./mod.ts";
 export const ENCRYPTED_COLUMNS: readonly { table: string; column: string }[] = [
   { table: "credentials", column: "ciphertext" },
   { table: "repos", column: "webhook_secret" },
+  // The secret before a regeneration, accepted during its grace period (null otherwise).
+  { table: "repos", column: "previous_webhook_secret" },
 ];
 
 export interface RotationCount {
@@ -67,7 +69,8 @@ async function rotateColumn(
   let after = 0;
   for (;;) {
     const page = await db.query<{ id: unknown; secret: string }>(sql`
-      select id, ${field} as secret from ${from} where id > ${after} order by id limit ${PAGE_SIZE}`);
+      select id, ${field} as secret from ${from} where id > ${after} and ${field} is not null
+      order by id limit ${PAGE_SIZE}`);
     for (const row of page) {
       const id = Number(row.id);
       after = id;

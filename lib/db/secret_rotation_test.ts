@@ -3,7 +3,7 @@ import { dbTest } from "./testing.ts";
 import { type Db, sql } from "./mod.ts";
 import { createOrganization } from "./organizations.ts";
 import { readCredential, saveCredential } from "./credentials.ts";
-import { createRepo, getRepo } from "./repos.ts";
+import { createRepo, getRepo, regenerateRepoSecret } from "./repos.ts";
 import { rotateSecrets } from "./secret_rotation.ts";
 import { createSecretBox, type SecretBox } from "../crypto/secret_box.ts";
 
@@ -74,6 +74,7 @@ dbTest(
       [
         ["credentials", 4, 0, 0, 0],
         ["repos", 3, 0, 0, 0],
+        ["repos", 0, 0, 0, 0],
       ],
     );
     assert.deepEqual(await openAll(db, onlyKey2, seeded), EXPECTED, "no secret is left under key 1");
@@ -82,6 +83,7 @@ dbTest(
     assert.deepEqual(again.map((count) => [count.table, count.rotated, count.current]), [
       ["credentials", 0, 4],
       ["repos", 0, 3],
+      ["repos", 0, 0],
     ]);
   },
 );
@@ -103,6 +105,7 @@ dbTest("a rotation killed midway leaves every secret readable, and a re-run fini
   assert.deepEqual(counts.map((count) => [count.table, count.rotated, count.current]), [
     ["credentials", 1, 3],
     ["repos", 3, 0],
+    ["repos", 0, 0],
   ]);
   assert.deepEqual(await openAll(db, await createSecretBox(KEY_2), seeded), EXPECTED);
 });
@@ -139,6 +142,7 @@ dbTest(
     assert.deepEqual(counts.map((count) => [count.table, count.rotated, count.busy]), [
       ["credentials", 4, 0],
       ["repos", 3, 0],
+      ["repos", 0, 0],
     ]);
     const onlyKey2 = await createSecretBox(KEY_2);
     assert.equal(await readCredential(db, onlyKey2, acme!, "openai", "default"), "Acme-new");
@@ -155,9 +159,30 @@ dbTest("a secret no key of the ring opens is reported and left as it is", async 
     webhookSecret: await stranger.encrypt("s"),
   });
   const counts = await rotateSecrets(db, await createSecretBox([KEY_2, KEY_1]));
-  assert.deepEqual(counts.map((count) => [count.table, count.unreadable]), [["credentials", 0], [
-    "repos",
-    1,
-  ]]);
+  assert.deepEqual(counts.map((count) => [count.table, count.unreadable]), [
+    ["credentials", 0],
+    ["repos", 1],
+    ["repos", 0],
+  ]);
   assert.equal((await getRepo(db, repo.id))!.webhookSecret.split(".")[1], stranger.keyId);
 });
+
+dbTest(
+  "a regenerated secret's predecessor is re-sealed too, so it keeps opening in its grace period",
+  async ({ db }) => {
+    const before = await createSecretBox(KEY_1);
+    const repo = await createRepo(db, {
+      platform: "github",
+      fullName: "acme/rotated",
+      webhookSecret: await before.encrypt("old-hook"),
+    });
+    await regenerateRepoSecret(db, repo.id, await before.encrypt("new-hook"));
+    const ring = await createSecretBox(`${KEY_2},${KEY_1}`);
+    const counts = await rotateSecrets(db, ring);
+    assert.equal(counts.find((count) => count.column === "previous_webhook_secret")?.rotated, 1);
+    const rotated = (await getRepo(db, repo.id))!;
+    const onlyKey2 = await createSecretBox(KEY_2);
+    assert.equal(await onlyKey2.decrypt(rotated.webhookSecret), "new-hook");
+    assert.equal(await onlyKey2.decrypt(rotated.previousWebhookSecret!), "old-hook");
+  },
+);
