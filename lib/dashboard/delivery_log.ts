@@ -16,6 +16,7 @@ export const OUTCOME_LABELS: Record<DeliveryLogEntry["outcome"], string> = {
   cancelled: "cancelled reviews",
   stale: "stale",
   unverified: "unverified",
+  installation: "installation",
   bad_signature: "refused: bad signature",
   disconnected: "refused: disconnected",
   malformed: "refused: malformed",
@@ -59,6 +60,8 @@ export function deliveryReason(entry: Pick<DeliveryLogEntry, "outcome" | "event"
       return "The platform says the pull request has moved on since: nothing changed.";
     case "unverified":
       return "The platform could not confirm the close: nothing was cancelled.";
+    case "installation":
+      return "A GitHub App installation event, applied to its installation.";
     default:
       return "—";
   }

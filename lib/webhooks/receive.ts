@@ -236,6 +236,10 @@ async function receiveFor(
     const message =
       "Repository is disconnected from Loom: remove this webhook, or connect the repository again";
     await log(repo, "disconnected", message, body);
+    // The App's one webhook serves every repository of the installation: a 410 there would mark it broken.
+    if (verifiedWith === PLATFORM_SECRET) {
+      return { status: 202, body: { status: "accepted", outcome: "ignored" }, reason: message };
+    }
     return reject(410, message);
   }
   let event: WebhookEvent | null;

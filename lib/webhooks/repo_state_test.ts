@@ -23,6 +23,9 @@ import { createTestDeps } from "../../tests/support/app_server.ts";
 import { applyWebhookDelivery } from "../queue/webhook_delivery.ts";
 import { cancelRepoJobs, claim, enqueue, getJob, heartbeat, prune } from "../queue/mod.ts";
 import type { TestDatabase } from "../db/testing.ts";
+import { createOrganization } from "../db/organizations.ts";
+import { createUser } from "../db/users.ts";
+import { claimInstallation } from "../db/github_installations.ts";
 
 const OLD_SECRET = "the-secret-before-regeneration";
 const NEW_SECRET = "the-secret-after-regeneration";
@@ -295,3 +298,60 @@ dbTest("the delivery log records malformed, repeated and ignored deliveries with
   assert.equal(byId.get(ping.delivery)?.outcome, "ignored");
   assert.equal(byId.get(ping.delivery)?.event, "ping");
 });
+
+dbTest(
+  "a GitHub App delivery for a disconnected repository is logged and ignored, not answered 410",
+  async (database) => {
+    const { db } = database;
+    const APP_SECRET = "github-app-webhook-secret";
+    const deps = await createTestDeps(db, { parsers: { github: githubWebhook } });
+    deps.config = { ...deps.config, githubWebhookSecret: APP_SECRET };
+    const organization = await createOrganization(db, { name: "Acme" });
+    const admin = await createUser(db, { email: "admin@example.com", name: "Admin" });
+    const installationId = 957387;
+    assert.ok(
+      await claimInstallation(db, {
+        host: "github.com",
+        installationId,
+        accountLogin: "Codertocat",
+        accountId: installationId,
+        accountType: "Organization",
+      }, { organizationId: organization.id, userId: admin.id }),
+    );
+    const payload = opened();
+    payload.installation = { id: installationId };
+    const repo = await createRepo(db, {
+      platform: "github",
+      host: "github.com",
+      fullName: payload.repository.full_name,
+      platformRepoId: String(payload.repository.id),
+      webhookSecret: "unused: App deliveries are verified with the App's secret",
+      organizationId: organization.id,
+      installationId,
+    });
+    const app = createApp(deps);
+    const send = async (id: string) => {
+      const body = JSON.stringify(payload);
+      const response = await app.request("/api/webhooks/github", {
+        method: "POST",
+        body,
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "pull_request",
+          "x-github-delivery": id,
+          "x-hub-signature-256": await sign(APP_SECRET, body),
+        },
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    assert.equal((await send("app-1")).body.outcome, "enqueued");
+    await disconnectRepo(db, repo.id);
+    const ignored = await send("app-2");
+    assert.equal(ignored.status, 202);
+    assert.equal(ignored.body.outcome, "ignored");
+    const log = await listDeliveryLog(db, repo.id);
+    assert.equal(log.find((entry) => entry.deliveryId === "app-2")?.outcome, "disconnected");
+    const [jobs] = await db.query<{ count: number }>(sql`select count(*) as count from jobs`);
+    assert.equal(Number(jobs!.count), 1);
+  },
+);
