@@ -11,7 +11,7 @@
  */
 import { sql } from "../lib/db/mod.ts";
 import { createRepo } from "../lib/db/repos.ts";
-import { enqueue } from "../lib/queue/mod.ts";
+import { enqueue, getJob } from "../lib/queue/mod.ts";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../tests/fakes/github.ts";
 import { startFakeOpenAI } from "../tests/fakes/openai.ts";
 import { type GitDiffFile, makeGitDiff } from "../tests/fakes/git_diff.ts";
@@ -110,7 +110,7 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const idle = await memory(child.pid);
   const started = performance.now();
-  await enqueue(database.db, "review_pull_request", {
+  const job = await enqueue(database.db, "review_pull_request", {
     platform: "github",
     repoId: repo.id,
     repo: REPO,
@@ -130,8 +130,7 @@ try {
   while (status === "pending" || status === "in_progress") {
     peakSampled = Math.max(peakSampled, (await memory(child.pid)).rssKb);
     await new Promise((resolve) => setTimeout(resolve, 25));
-    const [row] = await database.db.query<{ status: string }>(sql`select status from jobs`);
-    status = row!.status;
+    status = (await getJob(database.db, job.id))!.status;
     if (performance.now() - started > 600_000) throw new Error("The review did not finish within 10 minutes");
   }
   const after = await memory(child.pid);
