@@ -16,16 +16,20 @@ import * as route12 from "./routes/setup.tsx";
 import * as route13 from "./routes/account/organization.ts";
 import * as route14 from "./routes/api/analytics.ts";
 import * as route15 from "./routes/api/reviews.ts";
-import * as route16 from "./routes/api/prompts/preview.ts";
-import * as route17 from "./routes/api/repos/[id].ts";
-import * as route18 from "./routes/api/reviews/[id].ts";
-import * as route19 from "./routes/api/webhooks/[platform].ts";
-import * as route20 from "./routes/auth/[provider].ts";
-import * as route21 from "./routes/invitations/[token].tsx";
-import * as route22 from "./routes/prompts/[name].tsx";
-import * as route23 from "./routes/repos/[id].tsx";
-import * as route24 from "./routes/reviews/[id].tsx";
-import * as route25 from "./routes/auth/[provider]/callback.ts";
+import * as route16 from "./routes/settings/github-app/index.tsx";
+import * as route17 from "./routes/api/prompts/preview.ts";
+import * as route18 from "./routes/settings/github-app/callback.ts";
+import * as route19 from "./routes/settings/github-app/install.ts";
+import * as route20 from "./routes/settings/github-app/setup.ts";
+import * as route21 from "./routes/api/repos/[id].ts";
+import * as route22 from "./routes/api/reviews/[id].ts";
+import * as route23 from "./routes/api/webhooks/[platform].ts";
+import * as route24 from "./routes/auth/[provider].ts";
+import * as route25 from "./routes/invitations/[token].tsx";
+import * as route26 from "./routes/prompts/[name].tsx";
+import * as route27 from "./routes/repos/[id].tsx";
+import * as route28 from "./routes/reviews/[id].tsx";
+import * as route29 from "./routes/auth/[provider]/callback.ts";
 
 export const routes: { pattern: string; module: RouteModule }[] = [
   { pattern: "/", module: route0 },
@@ -44,16 +48,20 @@ export const routes: { pattern: string; module: RouteModule }[] = [
   { pattern: "/account/organization", module: route13 },
   { pattern: "/api/analytics", module: route14 },
   { pattern: "/api/reviews", module: route15 },
-  { pattern: "/api/prompts/preview", module: route16 },
-  { pattern: "/api/repos/:id", module: route17 },
-  { pattern: "/api/reviews/:id", module: route18 },
-  { pattern: "/api/webhooks/:platform", module: route19 },
-  { pattern: "/auth/:provider", module: route20 },
-  { pattern: "/invitations/:token", module: route21 },
-  { pattern: "/prompts/:name", module: route22 },
-  { pattern: "/repos/:id", module: route23 },
-  { pattern: "/reviews/:id", module: route24 },
-  { pattern: "/auth/:provider/callback", module: route25 },
+  { pattern: "/settings/github-app", module: route16 },
+  { pattern: "/api/prompts/preview", module: route17 },
+  { pattern: "/settings/github-app/callback", module: route18 },
+  { pattern: "/settings/github-app/install", module: route19 },
+  { pattern: "/settings/github-app/setup", module: route20 },
+  { pattern: "/api/repos/:id", module: route21 },
+  { pattern: "/api/reviews/:id", module: route22 },
+  { pattern: "/api/webhooks/:platform", module: route23 },
+  { pattern: "/auth/:provider", module: route24 },
+  { pattern: "/invitations/:token", module: route25 },
+  { pattern: "/prompts/:name", module: route26 },
+  { pattern: "/repos/:id", module: route27 },
+  { pattern: "/reviews/:id", module: route28 },
+  { pattern: "/auth/:provider/callback", module: route29 },
 ];
 
 export const islands: string[] = [

@@ -75,6 +75,9 @@ async function SettingsPage(
               )
               : <p>{viewer.organization.name}</p>}
             <p class="muted small">Slug: {viewer.organization.slug} · your role: {viewer.role}</p>
+            <p>
+              <a href="/settings/github-app">GitHub App installations</a>
+            </p>
           </section>
           <section class="panel">
             <h2>API keys and tokens</h2>

@@ -61,6 +61,12 @@ export const ServerConfig = z.object({
   githubAppPrivateKey: z.string().optional(),
   /** A GitHub App's webhook secret, shared by all its installations (per-repository secrets need no setting). */
   githubWebhookSecret: z.string().optional(),
+  /**
+   * The GitHub App's OAuth client, with which an organization admin proves to Loom that they may manage the
+   * account an installation is on before the organization claims it (docs/platforms/github.md).
+   */
+  githubAppClientId: z.string().optional(),
+  githubAppClientSecret: z.string().optional(),
   gitlabUrl: z.string().url().default("https://gitlab.com"),
   gitlabToken: z.string().optional(),
   giteaUrl: optionalUrl,
@@ -162,6 +168,8 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_GITHUB_APP_ID: "githubAppId",
   LOOM_GITHUB_APP_PRIVATE_KEY: "githubAppPrivateKey",
   LOOM_GITHUB_WEBHOOK_SECRET: "githubWebhookSecret",
+  LOOM_GITHUB_APP_CLIENT_ID: "githubAppClientId",
+  LOOM_GITHUB_APP_CLIENT_SECRET: "githubAppClientSecret",
   LOOM_GITLAB_URL: "gitlabUrl",
   LOOM_GITLAB_TOKEN: "gitlabToken",
   LOOM_GITEA_URL: "giteaUrl",

@@ -273,3 +273,20 @@ export async function resumeInstallationRepos(
   }
   return resumed;
 }
+
+/**
+ * Binds the organization's repositories that an uninstalled installation left paused to `installation`, which
+ * the same organization claimed and which can read them again, and resumes them; returns how many.
+ */
+export async function adoptInstallationRepos(
+  db: Db,
+  installation: Pick<GitHubInstallation, "id" | "host" | "installationId" | "organizationId">,
+): Promise<number> {
+  if (installation.organizationId === null) return 0;
+  return await db.exec(sql`
+    update repos set installation_id = ${installation.installationId}, paused = ${false}, paused_reason = null
+    where platform = 'github' and host = ${installation.host} and organization_id = ${installation.organizationId}
+      and paused_reason = 'installation_deleted'
+      and platform_repo_id in (
+        select platform_repo_id from github_installation_repos where installation_ref = ${installation.id})`);
+}

@@ -11,6 +11,7 @@
 import { readJsonOrText, startFakeServer } from "./server_core.ts";
 import { authenticate } from "./github/auth.ts";
 import { githubRoutes } from "./github/routes.ts";
+import { githubAppRoutes } from "./github/app.ts";
 import { createShapes, RouteError } from "./github/shapes.ts";
 import { createGitHubStore } from "./github/state.ts";
 import {
@@ -21,6 +22,7 @@ import {
 } from "./github/types.ts";
 
 export { parseFakeDiff } from "./github/diff.ts";
+export { generateFakeAppKey } from "./github/app.ts";
 export * from "./github/types.ts";
 
 /**
@@ -81,20 +83,26 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       (request) => failureHook(request.path),
       (request) => {
         // `readJsonOrText` keeps a body that is not JSON as its text; GitHub refuses it.
-        if (typeof request.body === "string") throw new RouteError(400, "Problems parsing JSON");
+        // The OAuth token exchange is GitHub's one form-encoded endpoint.
+        if (typeof request.body === "string" && request.path !== "/login/oauth/access_token") {
+          throw new RouteError(400, "Problems parsing JSON");
+        }
         return undefined;
       },
     ],
     authenticate: (request) => authenticate(request.headers, tokens, store.installationUsers),
-    routes: githubRoutes({
-      store,
-      shapes,
-      app: options.app,
-      api,
-      maxDiffFiles: options.maxDiffFiles ?? 300,
-      maxDiffLines: options.maxDiffLines ?? 20_000,
-      maxContentBytes: options.maxContentBytes ?? 1_000_000,
-    }),
+    routes: [
+      ...githubRoutes({
+        store,
+        shapes,
+        app: options.app,
+        api,
+        maxDiffFiles: options.maxDiffFiles ?? 300,
+        maxDiffLines: options.maxDiffLines ?? 20_000,
+        maxContentBytes: options.maxContentBytes ?? 1_000_000,
+      }),
+      ...githubAppRoutes({ store, shapes, app: options.app, tokens, api }),
+    ],
     notFound: () => shapes.errorJson(new RouteError(404, "Not Found")),
     onError: (error) => shapes.errorJson(error),
     onClose: () => {

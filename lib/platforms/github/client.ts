@@ -1,6 +1,6 @@
 /** The GitHub REST client behind `PlatformClient`, for github.com and GitHub Enterprise (platforms.md §2.2). */
 import { Octokit } from "@octokit/rest";
-import { createAppAuth } from "@octokit/auth-app";
+import { type InstallationTokenCache, installationTokens } from "./installation_tokens.ts";
 import { createLogger, type Logger } from "../../log.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { formatFileHeader } from "../../diff/mod.ts";
@@ -35,6 +35,8 @@ export interface GitHubClientOptions {
   fetch?: typeof fetch;
   userAgent?: string;
   log?: Logger;
+  /** Where an App's installation tokens are kept; the process's shared cache unless given. */
+  tokenCache?: InstallationTokenCache;
 }
 
 // The files API stops listing there (platforms.md §2.2), so asking for more pages is pointless.
@@ -180,15 +182,23 @@ function createOctokit(options: GitHubClientOptions, log: Logger): Octokit {
     request: { ...(options.fetch === undefined ? {} : { fetch: options.fetch }), log: octokitLog },
   };
   if (options.app !== undefined) {
-    return new Octokit({
-      ...common,
-      authStrategy: createAppAuth,
-      auth: {
-        appId: options.app.appId,
-        privateKey: options.app.privateKey,
-        installationId: options.app.installationId,
-      },
+    const octokit = new Octokit(common);
+    const tokens = options.tokenCache ?? installationTokens;
+    const installation = { ...options.app, baseUrl: common.baseUrl, fetch: options.fetch };
+    // Every request (GraphQL's too) carries the installation's current token. A 401 means GitHub no longer takes
+    // the kept one (revoked early): it is dropped and the request tried once more with a fresh one.
+    octokit.hook.wrap("request", async (request, requestOptions) => {
+      requestOptions.headers.authorization = `token ${await tokens.get(installation)}`;
+      try {
+        return await request(requestOptions);
+      } catch (error) {
+        if (statusOf(error) !== 401) throw error;
+        tokens.forget(installation);
+        requestOptions.headers.authorization = `token ${await tokens.get(installation)}`;
+        return await request(requestOptions);
+      }
     });
+    return octokit;
   }
   return new Octokit({ ...common, auth: options.token });
 }

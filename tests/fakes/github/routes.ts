@@ -61,14 +61,18 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
   const mintInstallationToken = async (context: Context) => {
     const { header, payload } = await verifyAppJwt(context.headers, env.app);
     const installationId = Number(context.params.id);
-    const known = env.app?.installationIds;
+    const known = env.app?.installationIds ?? env.app?.installations?.map((installation) => installation.id);
     if (known !== undefined && !known.includes(installationId)) throw new RouteError(404, "Not Found");
+    if (env.app?.installations?.find((installation) => installation.id === installationId)?.suspended) {
+      throw new RouteError(403, "This installation has been suspended");
+    }
     const token = `ghs_${fakeSha(`${installationId}:${state.installationTokens.length}:${Date.now()}`)}`;
     store.installationUsers.set(token, { login: `${env.app?.slug ?? "loom"}[bot]`, type: "Bot" });
     state.installationTokens.push({ installationId, token, jwtHeader: header, jwtPayload: payload });
     return json(201, {
       token,
-      "expires_at": new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, "Z"),
+      "expires_at": new Date(Date.now() + (env.app?.tokenLifetimeSeconds ?? 3_600) * 1000).toISOString()
+        .replace(/\.\d+Z$/, "Z"),
       permissions: {
         contents: "read",
         metadata: "read",

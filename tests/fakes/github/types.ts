@@ -190,6 +190,27 @@ export interface FakeGitHubApp {
   installationIds?: number[];
   /** Comments and statuses made with installation tokens are attributed to `<slug>[bot]`. */
   slug?: string;
+  /**
+   * The installations `GET /app/installations/{id}`, `GET /installation/repositories` and `GET /user/installations`
+   * answer (see `tests/fakes/github/app.ts`); a test may change them while the fake runs.
+   */
+  installations?: FakeInstallation[];
+  /** The App's OAuth client, for the user authorization flow (`/login/oauth/authorize`, `…/access_token`). */
+  clientId?: string;
+  clientSecret?: string;
+  /** How long a minted installation token lives (GitHub: 3,600 s). */
+  tokenLifetimeSeconds?: number;
+}
+
+/** One installation of the fake App. */
+export interface FakeInstallation {
+  id: number;
+  account: { login: string; type: "User" | "Organization" };
+  repositories: { id: number; fullName: string }[];
+  /** A suspended installation's tokens are refused (403), as GitHub does. */
+  suspended?: boolean;
+  /** An organization account's members and their role (`GET /user/memberships/orgs/{org}`). */
+  members?: Record<string, "admin" | "member">;
 }
 
 export interface FakeGitHubOptions {
