@@ -9,6 +9,7 @@
  * Every reply carries `<!-- loom:reply to=<comment id> -->`: a retried job finds its reply and posts no second
  * one, and the webhook receiver never treats Loom's own replies as commands.
  */
+import { mention } from "../platforms/mention.ts";
 import type { ServerConfig } from "../config/env.ts";
 import { ConfigError } from "../config/errors.ts";
 import { type ConfigCache, loadRepoConfig } from "../config/load.ts";
@@ -166,14 +167,18 @@ export async function handlePullRequestCommand(
     if (!budget.allowed) return { status: "ignored", reason: budget.reason };
     if (lookupError !== undefined) {
       await reply.post(
-        `Thanks for asking, @${payload.author}! Only people with write access to this repository can give ` +
+        `Thanks for asking, ${
+          mention(payload.platform, { login: payload.author, id: payload.authorId })
+        }! Only people with write access to this repository can give ` +
           "Loom commands, and I could not check your access just now, so I have left this one alone. " +
           "Please try again in a minute; if it keeps failing, Loom's log says why.",
       );
       return { status: "denied", command: command.kind, error: lookupError };
     }
     await reply.post(
-      `Thanks for asking, @${payload.author}! Only people with write access to this repository can give ` +
+      `Thanks for asking, ${
+        mention(payload.platform, { login: payload.author, id: payload.authorId })
+      }! Only people with write access to this repository can give ` +
         "Loom commands, so I have left this one alone.",
     );
     deps.log.info("Command refused: no write access", { author: payload.author, command: command.kind });
@@ -263,7 +268,9 @@ async function startReview(
   const head = pr.headSha.slice(0, 7);
   await input.reply.post(
     job.created
-      ? `🔁 Starting a full review of ${head}, as @${input.payload.author} asked.`
+      ? `🔁 Starting a full review of ${head}, as ${
+        mention(input.payload.platform, { login: input.payload.author, id: input.payload.authorId })
+      } asked.`
       : `A review of ${head} is already running; its results will appear here.`,
   );
   return { status: "done", command: "review", reviewJobId: job.id };

@@ -223,7 +223,10 @@ for (const [name, spec] of Object.entries(PLATFORMS)) {
       await waitForCompletedJobs(context, loom, 1, () => JSON.stringify(platform.posted()));
       const refusals = platform.posted().filter((body) => REFUSAL.test(body));
       assert.equal(refusals.length, 1, `one reply says why: ${JSON.stringify(platform.posted())}`);
-      assert.match(refusals[0]!, new RegExp(`@${spec.reader.login.replace(/[.@]/g, "\\$&")}`));
+      // Azure DevOps notifies only for `@<identity id>`; the other platforms mention by login.
+      const mentionOf = (user: { login: string; id: string }) =>
+        spec.platform === "azure_devops" ? `@<${user.id}>` : `@${user.login}`;
+      assert.ok(refusals[0]!.includes(mentionOf(spec.reader)), refusals[0]);
       assert.equal(platform.posted().filter(isReviewBody).length, 0, "no review");
 
       assert.equal(await platform.comment(context, loom, spec.writer, 502), 202);
@@ -231,8 +234,10 @@ for (const [name, spec] of Object.entries(PLATFORMS)) {
       await waitForCompletedJobs(context, loom, 3, () => JSON.stringify(platform.posted()));
       assert.equal((await jobStates(context)).length, 3);
       assert.ok(
-        platform.posted().some((body) => /Starting a full review/.test(body)),
-        "the writer is answered",
+        platform.posted().some((body) =>
+          /Starting a full review/.test(body) && body.includes(`as ${mentionOf(spec.writer)} asked`)
+        ),
+        "the writer is answered, and mentioned",
       );
       assert.ok(platform.posted().some(isReviewBody), "the review is posted");
       assert.equal(

@@ -265,7 +265,8 @@ export function createAzureDevopsClient(
         IterationChanges,
         `list changes of ${describe(pr)} iteration ${iterationId}`,
         `${pullRequestApi(pr)}/iterations/${iterationId}/changes`,
-        { query: { "$top": String(top), "$skip": String(skip) } },
+        // Against the common commit (`$compareTo=0`, also the default): the diff `getDiff` builds and anchors to.
+        { query: { "$top": String(top), "$skip": String(skip), "$compareTo": "0" } },
       ))!;
       entries.push(...page.changeEntries);
       if (!page.nextSkip || page.changeEntries.length === 0) break;
@@ -426,11 +427,17 @@ export function createAzureDevopsClient(
               [`${side}FileStart`]: { line: comment.startLine ?? comment.line, offset: 1 },
               [`${side}FileEnd`]: { line: comment.line, offset: 1 },
             },
-            // Ties the thread to this iteration's change so Azure DevOps moves it along with later pushes.
+            // Ties the thread to this iteration's change so Azure DevOps moves it along with later pushes. The
+            // lines were anchored in the diff from the common commit to this iteration; `CommentIterationContext`
+            // names that diff with both iterations equal (first = second means "the common commit on the left").
+            // `1 … N` would be the diff between iteration 1 and N, where a removed line's number means another line.
             ...(changeTrackingId === undefined ? {} : {
               pullRequestThreadContext: {
                 changeTrackingId,
-                iterationContext: { firstComparingIteration: 1, secondComparingIteration: iteration.id },
+                iterationContext: {
+                  firstComparingIteration: iteration.id,
+                  secondComparingIteration: iteration.id,
+                },
               },
             }),
           });

@@ -169,7 +169,7 @@ Deno.test("createAzureDevopsClient().getDiff() pages through changes with $skip 
     fake.requests.filter((request) => request.path.includes("/changes")).map((request) => request.path),
     [0, 2].map((skip) =>
       `/loom-org/Fabrikam/_apis/git/repositories/Fabrikam%20Web/pullRequests/7/iterations/2/changes` +
-      `?%24top=${skip === 0 ? 2000 : 2}&%24skip=${skip}&api-version=7.1`
+      `?%24top=${skip === 0 ? 2000 : 2}&%24skip=${skip}&%24compareTo=0&api-version=7.1`
     ),
   );
   assert.equal(diff.split("diff --git").length - 1, 4);
@@ -213,7 +213,7 @@ Deno.test("createAzureDevopsClient().postReview() anchors threads with threadCon
       },
       pullRequestThreadContext: {
         changeTrackingId: appId,
-        iterationContext: { firstComparingIteration: 1, secondComparingIteration: 2 },
+        iterationContext: { firstComparingIteration: 2, secondComparingIteration: 2 },
       },
     },
     {
@@ -226,7 +226,7 @@ Deno.test("createAzureDevopsClient().postReview() anchors threads with threadCon
       },
       pullRequestThreadContext: {
         changeTrackingId: goneId,
-        iterationContext: { firstComparingIteration: 1, secondComparingIteration: 2 },
+        iterationContext: { firstComparingIteration: 2, secondComparingIteration: 2 },
       },
     },
     {
@@ -239,7 +239,7 @@ Deno.test("createAzureDevopsClient().postReview() anchors threads with threadCon
       },
       pullRequestThreadContext: {
         changeTrackingId: appId,
-        iterationContext: { firstComparingIteration: 1, secondComparingIteration: 2 },
+        iterationContext: { firstComparingIteration: 2, secondComparingIteration: 2 },
       },
     },
     {
@@ -272,7 +272,7 @@ Deno.test("createAzureDevopsClient().postReview() keeps changeTrackingId stable 
   assert.equal(contexts[0].changeTrackingId, contexts[1].changeTrackingId);
   assert.deepEqual(contexts.map((context) => context.iterationContext), [
     { firstComparingIteration: 1, secondComparingIteration: 1 },
-    { firstComparingIteration: 1, secondComparingIteration: 2 },
+    { firstComparingIteration: 2, secondComparingIteration: 2 },
   ]);
 });
 
