@@ -4,7 +4,10 @@
  */
 import { Hono } from "hono";
 import { routes } from "./routes.gen.ts";
-import type { AppDeps, AppEnv, Method } from "./lib/http/define.ts";
+import type { AppEnv, HttpDeps, Method } from "./lib/http/define.ts";
+import type { WebhookRouteDeps } from "./lib/webhooks/route_deps.ts";
+import type { SignInDeps } from "./lib/auth/route_deps.ts";
+import type { LoomMetrics } from "./lib/metrics.ts";
 import { handleError, handleNotFound } from "./lib/http/errors.ts";
 import { serveStatic } from "./lib/http/static.ts";
 import { loggablePath } from "./lib/http/loggable_path.ts";
@@ -12,6 +15,12 @@ import { bodyLimit } from "./lib/http/body_limit.ts";
 import { HSTS_HEADER, isHttpsPublicUrl } from "./lib/http/public_url.ts";
 
 const METHODS: Method[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/** Every dependency of the web process: what each route names (`lib/http/define.ts`), all together. */
+export type AppDeps = HttpDeps & WebhookRouteDeps & SignInDeps & {
+  /** Prometheus metrics served at `/metrics` and updated by the webhook route. */
+  metrics?: LoomMetrics;
+};
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
-import type { AppEnv } from "../lib/http/define.ts";
-import { defineHandlers } from "../lib/http/define.ts";
+import { type AppEnv, defineHandlers, routeDeps } from "../lib/http/define.ts";
+import type { SignInDeps } from "../lib/auth/route_deps.ts";
 import { countUsers } from "../lib/db/users.ts";
 import {
   anonymousCsrfToken,
@@ -23,9 +23,16 @@ const OAUTH_ERRORS: Record<string, string> = {
 };
 
 function LoginPage(
-  { c, error, email, status }: { c: Context<AppEnv>; error?: string; email?: string; status?: number },
+  { c, error, email, status }: {
+    c: Context<AppEnv>;
+    error?: string;
+    email?: string;
+    status?: number;
+  },
 ) {
-  const providers = Object.values(c.var.deps.oauthProviders ?? createOAuthProviders(c.var.deps.config));
+  const providers = Object.values(
+    routeDeps<SignInDeps>(c).oauthProviders ?? createOAuthProviders(c.var.deps.config),
+  );
   const next = safeNext(c.req.query("next"), c.var.deps.config.publicUrl);
   const message = error ?? OAUTH_ERRORS[c.req.query("error") ?? ""];
   return (

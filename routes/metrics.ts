@@ -1,5 +1,10 @@
-import { defineHandlers } from "../lib/http/define.ts";
-import { metricsAuthorized, metricsRefusal, PROMETHEUS_CONTENT_TYPE } from "../lib/metrics.ts";
+import { defineHandlers, routeDeps } from "../lib/http/define.ts";
+import {
+  type LoomMetrics,
+  metricsAuthorized,
+  metricsRefusal,
+  PROMETHEUS_CONTENT_TYPE,
+} from "../lib/metrics.ts";
 
 /**
  * Prometheus scrape endpoint behind a bearer token (`LOOM_METRICS_TOKEN`), which is required unless the public URL
@@ -7,7 +12,7 @@ import { metricsAuthorized, metricsRefusal, PROMETHEUS_CONTENT_TYPE } from "../l
  */
 export const handler = defineHandlers({
   async GET(c) {
-    const metrics = c.var.deps.metrics;
+    const metrics = routeDeps<{ metrics?: LoomMetrics }>(c).metrics;
     if (!metrics) return c.json({ error: "Metrics are not enabled in this process" }, 404);
     const { metricsToken, publicUrl } = c.var.deps.config;
     if (!(await metricsAuthorized(c.req.header("authorization"), metricsToken, { publicUrl }))) {

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
-import type { AppEnv } from "../lib/http/define.ts";
-import { defineHandlers } from "../lib/http/define.ts";
+import { type AppEnv, defineHandlers, routeDeps } from "../lib/http/define.ts";
+import type { SignInDeps } from "../lib/auth/route_deps.ts";
 import { countUsers } from "../lib/db/users.ts";
 import {
   anonymousCsrfToken,
@@ -17,7 +17,11 @@ const TOKEN_HINT = "Loom printed a one-time set-up token in its log when it star
   '("Loom has no owner yet"); only someone who can read that log can create the owner.';
 
 function SetupPage(
-  { c, error, values }: { c: Context<AppEnv>; error?: string; values?: Record<string, string> },
+  { c, error, values }: {
+    c: Context<AppEnv>;
+    error?: string;
+    values?: Record<string, string>;
+  },
 ) {
   return (
     <div class="auth">
@@ -80,7 +84,7 @@ export const handler = defineHandlers({
       });
     }
     const fields = await formFields(c);
-    if (!setupTokenMatches(fields.setupToken ?? "", c.var.deps.setupToken)) {
+    if (!setupTokenMatches(fields.setupToken ?? "", routeDeps<SignInDeps>(c).setupToken)) {
       c.var.log.warn("Set-up refused: wrong set-up token");
       const values = { organizationName: fields.organizationName ?? "", name: fields.name ?? "" };
       return renderHtml(

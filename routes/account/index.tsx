@@ -1,4 +1,5 @@
-import { defineHandlers } from "../../lib/http/define.ts";
+import { type AppEnv, defineHandlers, routeDeps } from "../../lib/http/define.ts";
+import type { SignInDeps } from "../../lib/auth/route_deps.ts";
 import { listIdentities, setPasswordHash, updateUserName } from "../../lib/db/users.ts";
 import { countUserSessions, createSession, deleteUserSessions } from "../../lib/db/sessions.ts";
 import {
@@ -19,15 +20,21 @@ import {
   renderDashboard,
 } from "../../lib/dashboard/route.tsx";
 import type { Context } from "hono";
-import type { AppEnv } from "../../lib/http/define.ts";
 
-async function AccountPage(c: Context<AppEnv>, viewer: Viewer, error?: string, status?: number) {
+async function AccountPage(
+  c: Context<AppEnv>,
+  viewer: Viewer,
+  error?: string,
+  status?: number,
+) {
   const { db, now } = c.var.deps;
   const [identities, sessions] = await Promise.all([
     listIdentities(db, viewer.user.id),
     countUserSessions(db, viewer.user.id, now),
   ]);
-  const providers = Object.values(c.var.deps.oauthProviders ?? createOAuthProviders(c.var.deps.config));
+  const providers = Object.values(
+    routeDeps<SignInDeps>(c).oauthProviders ?? createOAuthProviders(c.var.deps.config),
+  );
   return renderDashboard(
     c,
     viewer,

@@ -1,6 +1,7 @@
 import { setCookie } from "hono/cookie";
 import { generateCodeVerifier } from "arctic";
-import { defineHandlers } from "../../lib/http/define.ts";
+import { defineHandlers, routeDeps } from "../../lib/http/define.ts";
+import type { SignInDeps } from "../../lib/auth/route_deps.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { createOAuthProviders, secureCookies } from "../../lib/auth/mod.ts";
 import { randomToken } from "../../lib/db/sessions.ts";
@@ -12,7 +13,7 @@ export const handler = defineHandlers({
    * then the provider's consent page with the verifier's S256 challenge.
    */
   GET(c) {
-    const providers = c.var.deps.oauthProviders ?? createOAuthProviders(c.var.deps.config);
+    const providers = routeDeps<SignInDeps>(c).oauthProviders ?? createOAuthProviders(c.var.deps.config);
     const provider = providers[c.req.param("provider") as keyof typeof providers];
     if (!provider) {
       throw new HttpError(404, `Cannot sign in with "${c.req.param("provider")}": not configured`);

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../lib/http/define.ts";
-import { defineHandlers } from "../../lib/http/define.ts";
+import { defineHandlers, routeDeps } from "../../lib/http/define.ts";
+import type { WebhookRouteDeps } from "../../lib/webhooks/route_deps.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import {
   disconnectRepo,
@@ -195,7 +196,7 @@ function newSecret(repo: Repo): string {
 export const handler = defineHandlers({
   GET: page(async (c, viewer) => RepoPage(c, viewer, await loadRepo(c, viewer))),
   POST: page(async (c, viewer) => {
-    const { db, secretBox, now, webhookCache } = c.var.deps;
+    const { db, secretBox, now, webhookCache } = routeDeps<WebhookRouteDeps>(c);
     const log = c.var.log;
     const repo = await loadRepo(c, viewer);
     const fields = await formFields(c);

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../lib/http/define.ts";
-import { defineHandlers } from "../../lib/http/define.ts";
+import { defineHandlers, routeDeps } from "../../lib/http/define.ts";
+import type { WebhookRouteDeps } from "../../lib/webhooks/route_deps.ts";
 import { createRepo, findRepo, listRepos, reconnectRepo } from "../../lib/db/repos.ts";
 import { repoStats } from "../../lib/db/analytics.ts";
 import { randomSecret } from "../../lib/crypto/secret_box.ts";
@@ -158,7 +159,7 @@ export const handler = defineHandlers({
       // Connecting a disconnected repository again keeps its id, organization and history, with a new secret.
       const secret = existing.platform === "azure_devops" ? `basic:loom:${randomSecret()}` : randomSecret();
       await reconnectRepo(db, existing.id, await secretBox.encrypt(secret));
-      c.var.deps.webhookCache?.forgetRepo(existing.id);
+      routeDeps<WebhookRouteDeps>(c).webhookCache?.forgetRepo(existing.id);
       c.var.log.info("Repository connected again", {
         repoId: existing.id,
         platform,

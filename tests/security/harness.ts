@@ -1,6 +1,6 @@
 /** Two organizations with data of every kind, and signed-in HTTP clients, for the authorization tests. */
 import { createApp } from "../../app.ts";
-import type { AppDeps } from "../../lib/http/define.ts";
+import type { AppDeps } from "../../app.ts";
 import type { Db } from "../../lib/db/mod.ts";
 import { createUser, type User } from "../../lib/db/users.ts";
 import {

@@ -1,6 +1,6 @@
 /** Serves `createApp` on a free localhost port for browser and HTTP tests. */
 import { createApp } from "../../app.ts";
-import type { AppDeps } from "../../lib/http/define.ts";
+import type { AppDeps } from "../../app.ts";
 import { createSecretBox } from "../../lib/crypto/secret_box.ts";
 import { loadServerConfig } from "../../lib/config/env.ts";
 import { silentLogger } from "../../lib/log.ts";

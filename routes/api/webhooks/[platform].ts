@@ -1,11 +1,13 @@
-import { defineHandlers } from "../../../lib/http/define.ts";
+import { defineHandlers, routeDeps } from "../../../lib/http/define.ts";
+import type { WebhookRouteDeps } from "../../../lib/webhooks/route_deps.ts";
+import type { LoomMetrics } from "../../../lib/metrics.ts";
 import { receiveWebhook } from "../../../lib/webhooks/receive.ts";
 import { createDatabaseDeadline, isDatabaseUnavailable } from "../../../lib/db/unavailable.ts";
 import { configuredHost } from "../../../lib/platforms/hosts.ts";
 
 export const handler = defineHandlers({
   async POST(c) {
-    const deps = c.var.deps;
+    const deps = routeDeps<WebhookRouteDeps & { metrics?: LoomMetrics }>(c);
     const rawBody = new Uint8Array(await c.req.arrayBuffer());
     // Only known platforms become label values, so random URLs cannot grow the metric without bound.
     const requested = c.req.param("platform") ?? "";

@@ -1,6 +1,7 @@
 import { deleteCookie, getCookie } from "hono/cookie";
 import { timingSafeEqual } from "node:crypto";
-import { defineHandlers } from "../../../lib/http/define.ts";
+import { defineHandlers, routeDeps } from "../../../lib/http/define.ts";
+import type { SignInDeps } from "../../../lib/auth/route_deps.ts";
 import { HttpError } from "../../../lib/http/errors.ts";
 import { createOAuthProviders, loadViewer, type OAuthProfile, signIn } from "../../../lib/auth/mod.ts";
 import { findUserByEmail, findUserByIdentity, linkIdentity } from "../../../lib/db/users.ts";
@@ -14,7 +15,7 @@ export const handler = defineHandlers({
    */
   async GET(c) {
     const { db, now } = c.var.deps;
-    const providers = c.var.deps.oauthProviders ?? createOAuthProviders(c.var.deps.config);
+    const providers = routeDeps<SignInDeps>(c).oauthProviders ?? createOAuthProviders(c.var.deps.config);
     const provider = providers[c.req.param("provider") as keyof typeof providers];
     if (!provider) {
       throw new HttpError(404, `Cannot sign in with "${c.req.param("provider")}": not configured`);
