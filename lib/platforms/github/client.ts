@@ -3,7 +3,7 @@ import { Octokit } from "@octokit/rest";
 import { type InstallationTokenCache, installationTokens } from "./installation_tokens.ts";
 import { createLogger, type Logger } from "../../log.ts";
 import { rememberIdentity } from "../own_comments.ts";
-import { formatFileHeader } from "../../diff/mod.ts";
+import { formatDiffEntry } from "./diff_entry.ts";
 import {
   type ChecksWriteAccess,
   type CommitStatus,
@@ -45,14 +45,6 @@ const MAX_LISTED_FILES = 3000;
 const MAX_STATUS_DESCRIPTION = 140;
 /** Permissions and roles that can push; `triage`, `read` and `none` cannot. */
 const WRITE_PERMISSIONS: ReadonlySet<string> = new Set(["admin", "maintain", "write"]);
-
-interface DiffEntry {
-  filename: string;
-  status: string;
-  changes?: number;
-  patch?: string;
-  "previous_filename"?: string;
-}
 
 function splitRepo(pr: PullRequestRef): { owner: string; repo: string } {
   const parts = pr.repo.split("/");
@@ -116,36 +108,6 @@ function asText(data: unknown): string {
   if (typeof data === "string") return data;
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return new TextDecoder().decode(data);
   throw new TypeError(`Cannot read GitHub response as text: got ${typeof data}`);
-}
-
-/** Rebuilds one file of a unified diff from a files-API entry, whose `patch` holds only the hunks. */
-function formatDiffEntry(file: DiffEntry): string {
-  const renamed = (file.status === "renamed" || file.status === "copied") &&
-    file.previous_filename !== undefined && file.previous_filename !== file.filename;
-  const status = renamed
-    ? file.status as "renamed" | "copied"
-    : file.status === "added"
-    ? "added"
-    : file.status === "removed"
-    ? "deleted"
-    : "modified";
-  const patch = file.patch ?? "";
-  // GitHub omits `patch` for binary files and for text diffs too large to show; neither can be reviewed. A
-  // rename without changes and a mode-only change have no patch either, and are not binary.
-  const binary = patch === "" && !(renamed && (file.changes ?? 0) === 0) && file.status !== "changed" &&
-    file.status !== "unchanged";
-  // The files API does not report modes; git's added/deleted markers (100644 for a regular file) still tell
-  // diff parsers a file was added or removed when it has no `---`/`+++` lines (binary entries).
-  const header = formatFileHeader({
-    status,
-    newMode: status === "added" ? "100644" : undefined,
-    oldMode: status === "deleted" ? "100644" : undefined,
-    oldPath: renamed ? file.previous_filename! : file.filename,
-    newPath: file.filename,
-    binary,
-    hasHunks: patch !== "",
-  });
-  return patch === "" || binary ? header : `${header}${patch.replace(/\n$/, "")}\n`;
 }
 
 function toReviewComment(comment: InlineComment) {
