@@ -1,6 +1,10 @@
 /** The GitHub REST client behind `PlatformClient`, for github.com and GitHub Enterprise (platforms.md §2.2). */
 import { Octokit } from "@octokit/rest";
-import { type InstallationTokenCache, installationTokens } from "./installation_tokens.ts";
+import {
+  authenticateAsInstallation,
+  type InstallationTokenCache,
+  installationTokens,
+} from "./installation_tokens.ts";
 import { createLogger, type Logger } from "../../log.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { formatDiffEntry } from "./diff_entry.ts";
@@ -145,21 +149,8 @@ function createOctokit(options: GitHubClientOptions, log: Logger): Octokit {
   };
   if (options.app !== undefined) {
     const octokit = new Octokit(common);
-    const tokens = options.tokenCache ?? installationTokens;
     const installation = { ...options.app, baseUrl: common.baseUrl, fetch: options.fetch };
-    // Every request (GraphQL's too) carries the installation's current token. A 401 means GitHub no longer takes
-    // the kept one (revoked early): it is dropped and the request tried once more with a fresh one.
-    octokit.hook.wrap("request", async (request, requestOptions) => {
-      requestOptions.headers.authorization = `token ${await tokens.get(installation)}`;
-      try {
-        return await request(requestOptions);
-      } catch (error) {
-        if (statusOf(error) !== 401) throw error;
-        tokens.forget(installation);
-        requestOptions.headers.authorization = `token ${await tokens.get(installation)}`;
-        return await request(requestOptions);
-      }
-    });
+    authenticateAsInstallation(octokit, options.tokenCache ?? installationTokens, installation);
     return octokit;
   }
   return new Octokit({ ...common, auth: options.token });

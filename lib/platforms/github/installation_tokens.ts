@@ -87,5 +87,28 @@ export function createInstallationTokenCache(
   };
 }
 
+/**
+ * Makes every request of `octokit` (GraphQL's too) carry the installation's current token from `tokens`. A 401
+ * means GitHub no longer takes the kept one (revoked early): it is dropped and the request tried once more with a
+ * fresh one.
+ */
+export function authenticateAsInstallation(
+  octokit: Octokit,
+  tokens: InstallationTokenCache,
+  installation: InstallationTokenRequest,
+): void {
+  octokit.hook.wrap("request", async (request, requestOptions) => {
+    requestOptions.headers.authorization = `token ${await tokens.get(installation)}`;
+    try {
+      return await request(requestOptions);
+    } catch (error) {
+      if ((error as { status?: unknown } | null)?.status !== 401) throw error;
+      tokens.forget(installation);
+      requestOptions.headers.authorization = `token ${await tokens.get(installation)}`;
+      return await request(requestOptions);
+    }
+  });
+}
+
 /** The process's cache, shared by every GitHub client of the process. */
 export const installationTokens: InstallationTokenCache = createInstallationTokenCache();
