@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { routes } from "./routes.gen.ts";
 import type { AppEnv, HttpDeps, Method } from "./lib/http/define.ts";
 import type { WebhookRouteDeps } from "./lib/webhooks/route_deps.ts";
-import type { SignInDeps } from "./lib/auth/route_deps.ts";
+import type { SignInDeps } from "./lib/auth/mod.ts";
 import type { LoomMetrics } from "./lib/metrics.ts";
 import { handleError, handleNotFound } from "./lib/http/errors.ts";
 import { serveStatic } from "./lib/http/static.ts";

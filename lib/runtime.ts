@@ -12,7 +12,7 @@ import { configuredHosts } from "./platforms/hosts.ts";
 import { createSecretBox, type SecretBox } from "./crypto/secret_box.ts";
 import { loadOrCreateSecretKey } from "./crypto/secret_key_file.ts";
 import { parseKeyRing } from "./crypto/key_ring.ts";
-import { deriveSetupToken } from "./auth/setup_token.ts";
+import { deriveSetupToken } from "./auth/mod.ts";
 import type { Logger } from "./log.ts";
 import { createPlatformClient } from "./platforms/mod.ts";
 import { createModelWiring } from "./llm/models.ts";

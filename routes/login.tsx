@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { type AppEnv, defineHandlers, routeDeps } from "../lib/http/define.ts";
-import type { SignInDeps } from "../lib/auth/route_deps.ts";
+import type { SignInDeps } from "../lib/auth/mod.ts";
 import { countUsers } from "../lib/db/users.ts";
 import {
   anonymousCsrfToken,

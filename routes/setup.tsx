@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { type AppEnv, defineHandlers, routeDeps } from "../lib/http/define.ts";
-import type { SignInDeps } from "../lib/auth/route_deps.ts";
+import type { SignInDeps } from "../lib/auth/mod.ts";
 import { countUsers } from "../lib/db/users.ts";
 import {
   anonymousCsrfToken,
@@ -10,7 +10,7 @@ import {
   signIn,
 } from "../lib/auth/mod.ts";
 import { formFields, renderHtml } from "../lib/dashboard/route.tsx";
-import { setupTokenMatches } from "../lib/auth/setup_token.ts";
+import { setupTokenMatches } from "../lib/auth/mod.ts";
 
 /** Why the token is asked for and where to find it, shown above the field. */
 const TOKEN_HINT = "Loom printed a one-time set-up token in its log when it started " +

@@ -6,6 +6,7 @@
  * - islands import nothing server-only (type-only imports are erased and allowed);
  * - every file imports only its own floor or lower ones;
  * - no import circle between files;
+ * - a folder with a `mod.ts` is listed sealed or open, and a sealed folder is entered through its `mod.ts` only;
  * - no file in `lib/` or `tests/fakes/` over 500 lines: a module that long holds more than one job;
  * - production code reads and writes diffs only through `lib/diff` (no `parse-diff` package outside tests and
  *   benchmarks), so every adapter's diff text is parsed the one way anchoring relies on;
@@ -20,6 +21,7 @@ import { generateManifest } from "./gen_routes.ts";
 import { findImportCircles } from "./import_circles.ts";
 import { importGraph, importSpecifiers } from "./import_graph.ts";
 import { checkLayerRules, parseLayerRules } from "./layer_rules.ts";
+import { checkDoors, parseDoors } from "./doors.ts";
 
 const SOURCE_DIRS = ["lib", "routes", "islands", "components", "worker", "tools", "tests", "bench", "cli"];
 const SERVER_ONLY =
@@ -73,6 +75,7 @@ export function checkSourceLayout(files: ReadonlyMap<string, string>, architectu
   }
   problems.push(...islandProblems(files));
   problems.push(...checkLayerRules(parseLayerRules(architecture), [...files.keys()], edges));
+  problems.push(...checkDoors(parseDoors(architecture), [...files.keys()], edges));
   for (const circle of findImportCircles(edges)) problems.push(`import circle: ${circle.join(" → ")}`);
   return problems;
 }

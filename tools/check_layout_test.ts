@@ -3,9 +3,13 @@ import { checkSourceLayout } from "./check_layout.ts";
 import { findImportCircles } from "./import_circles.ts";
 import { fileImports } from "./import_graph.ts";
 import { floorOf, parseLayerRules } from "./layer_rules.ts";
+import { parseDoors } from "./doors.ts";
 
 /** A three-floor house: the database on the ground, the engine above it, entry points on top. */
-function architecture(exceptions: string[] = []): string {
+function architecture(
+  exceptions: string[] = [],
+  doors: string[] = ["| `lib/db/` | open | the connection |"],
+): string {
   return [
     "# Architecture",
     "",
@@ -22,6 +26,12 @@ function architecture(exceptions: string[] = []): string {
     "| File | Imports | Why |",
     "| ---- | ------- | --- |",
     ...exceptions,
+    "",
+    "## Folder doors",
+    "",
+    "| Folder | Door | What |",
+    "| ------ | ---- | ---- |",
+    ...doors,
     "",
     "## Something else",
     "",
@@ -206,4 +216,41 @@ Deno.test("ARCHITECTURE.md places the ground, the queue and the entry points whe
   assert.ok(floorOf(rules, "lib/queue/claim.ts")! > floorOf(rules, "lib/db/sql.ts")!);
   assert.ok(floorOf(rules, "lib/review/engine.ts")! > floorOf(rules, "lib/queue/claim.ts")!);
   assert.equal(floorOf(rules, "routes/index.tsx"), Math.max(...rules.floors.values()));
+});
+
+Deno.test("checkSourceLayout() holds a sealed folder to its mod.ts and every mod.ts to a row", () => {
+  const sealed = architecture([], ["| `lib/db/` | sealed | the connection |"]);
+  assert.deepEqual(checkSourceLayout(cleanTree(), sealed), [
+    "lib/review/engine.ts: imports ../db/reviews.ts, inside the sealed folder lib/db/; import its mod.ts " +
+    "(ARCHITECTURE.md, Folder doors)",
+  ]);
+  // Through the mod.ts it passes; a test file may look inside.
+  const tree = cleanTree();
+  tree.set(
+    "lib/db/mod.ts",
+    'import { log } from "../log.ts";\nexport const db = log;\nexport const reviews = db;\n',
+  );
+  tree.set("lib/review/engine.ts", 'import { reviews } from "../db/mod.ts";\nexport const run = reviews;\n');
+  tree.set("lib/review/engine_test.ts", 'import { reviews } from "../db/reviews.ts";\n');
+  assert.deepEqual(checkSourceLayout(tree, sealed), []);
+  // Open, the same side import is fine.
+  assert.deepEqual(checkSourceLayout(cleanTree(), architecture()), []);
+  // A mod.ts without a row, and a row without a mod.ts, are both refused.
+  tree.set("lib/review/mod.ts", "export const engine = 1;\n");
+  assert.deepEqual(
+    checkSourceLayout(tree, architecture([], ["| `lib/db/` | sealed | x |", "| `worker/` | open | x |"])),
+    [
+      "lib/review/mod.ts: lib/review/ has a mod.ts but no row in ARCHITECTURE.md, Folder doors; list it as sealed " +
+      "or open",
+      "ARCHITECTURE.md: Folder doors lists worker/, which has no mod.ts; remove its row",
+    ],
+  );
+});
+
+Deno.test("ARCHITECTURE.md seals the queue, sign-in and commands folders", async () => {
+  const doors = parseDoors(await Deno.readTextFile(new URL("../ARCHITECTURE.md", import.meta.url)));
+  for (const folder of ["lib/queue/", "lib/auth/", "lib/commands/", "worker/tasks/"]) {
+    assert.equal(doors.get(folder), "sealed", folder);
+  }
+  assert.equal(doors.get("lib/db/"), "open");
 });

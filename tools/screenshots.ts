@@ -11,7 +11,7 @@ import { createSession } from "../lib/db/sessions.ts";
 import { savePrompt } from "../lib/db/prompts.ts";
 import { createInvitation } from "../lib/db/invitations.ts";
 import { saveCredential } from "../lib/db/credentials.ts";
-import { hashPassword } from "../lib/auth/passwords.ts";
+import { hashPassword } from "../lib/auth/mod.ts";
 import { loadServerConfig } from "../lib/config/env.ts";
 import { enqueue } from "../lib/queue/mod.ts";
 import { disconnectRepo, regenerateRepoSecret } from "../lib/db/repos.ts";

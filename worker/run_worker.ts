@@ -28,7 +28,7 @@ import {
   release,
   type Wakeup,
 } from "../lib/queue/mod.ts";
-import { createCancelWatch } from "../lib/queue/cancel_watch.ts";
+import { createCancelWatch } from "../lib/queue/mod.ts";
 import type { LoomMetrics } from "../lib/metrics.ts";
 
 export interface TaskContext {

@@ -28,9 +28,12 @@ export {
   secureCookies,
   SESSION_COOKIE,
   SESSION_TTL_MS,
+  setOrganizationCookie,
   setSessionCookie,
   type Viewer,
 } from "./session.ts";
+export { deriveSetupToken, setupTokenMatches } from "./setup_token.ts";
+export type { SignInDeps } from "./route_deps.ts";
 export { attemptPasswordLogin, type LoginResult, setupOwner, signIn } from "./login.ts";
 export {
   createOAuthProviders,

@@ -9,7 +9,7 @@ import type { AppEnv, RouteHandler } from "../http/define.ts";
 import { HttpError } from "../http/errors.ts";
 import type { Role } from "../db/organizations.ts";
 import { countUsers } from "../db/users.ts";
-import { checkSessionCsrf, hasRole, loadViewer, type Viewer } from "../auth/session.ts";
+import { checkSessionCsrf, hasRole, loadViewer, type Viewer } from "../auth/mod.ts";
 import type { Chrome } from "../http/chrome.ts";
 import { errorResponse, renderHtml } from "../http/html.tsx";
 

@@ -32,3 +32,5 @@ export {
 } from "./health.ts";
 export { CANCEL_CHANNEL, createWakeup, JOBS_CHANNEL, type Wakeup } from "./wakeup.ts";
 export { ensureDeliveryFunction } from "./delivery_function.ts";
+export { createCancelWatch } from "./cancel_watch.ts";
+export { applyWebhookDelivery, type DeliveryAction, type HeadCheck } from "./webhook_delivery.ts";

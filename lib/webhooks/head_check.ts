@@ -8,7 +8,7 @@
  */
 import type { Repo } from "../db/repos.ts";
 import type { PullRequest, PullRequestEvent, PullRequestRef } from "../platforms/types.ts";
-import type { HeadCheck } from "../queue/webhook_delivery.ts";
+import type { HeadCheck } from "../queue/mod.ts";
 import { sameHead } from "../review/posting_guard.ts";
 
 /** Reads the pull request from its platform (`createPlatformClient(...).getPullRequest` with a short deadline). */

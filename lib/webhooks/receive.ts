@@ -25,7 +25,7 @@ import {
   type RefusedOutcome,
   setDeliveryOutcome,
 } from "../db/deliveries.ts";
-import { applyWebhookDelivery, type DeliveryAction } from "../queue/webhook_delivery.ts";
+import { applyWebhookDelivery, type DeliveryAction } from "../queue/mod.ts";
 import type { SecretBox } from "../crypto/secret_box.ts";
 import { enqueueCommand } from "../commands/mod.ts";
 import type {

@@ -1,5 +1,5 @@
 import { type AppEnv, defineHandlers, routeDeps } from "../../lib/http/define.ts";
-import type { SignInDeps } from "../../lib/auth/route_deps.ts";
+import type { SignInDeps } from "../../lib/auth/mod.ts";
 import { listIdentities, setPasswordHash, updateUserName } from "../../lib/db/users.ts";
 import { countUserSessions, createSession, deleteUserSessions } from "../../lib/db/sessions.ts";
 import {

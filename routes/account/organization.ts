@@ -1,5 +1,5 @@
 import { defineHandlers } from "../../lib/http/define.ts";
-import { setOrganizationCookie } from "../../lib/auth/session.ts";
+import { setOrganizationCookie } from "../../lib/auth/mod.ts";
 import { formFields, page } from "../../lib/dashboard/route.tsx";
 import { HttpError } from "../../lib/http/errors.ts";
 

@@ -1,7 +1,7 @@
 import { setCookie } from "hono/cookie";
 import { generateCodeVerifier } from "arctic";
 import { defineHandlers, routeDeps } from "../../lib/http/define.ts";
-import type { SignInDeps } from "../../lib/auth/route_deps.ts";
+import type { SignInDeps } from "../../lib/auth/mod.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { createOAuthProviders, secureCookies } from "../../lib/auth/mod.ts";
 import { randomToken } from "../../lib/db/sessions.ts";

@@ -1,7 +1,7 @@
 import { deleteCookie, getCookie } from "hono/cookie";
 import { timingSafeEqual } from "node:crypto";
 import { defineHandlers, routeDeps } from "../../../lib/http/define.ts";
-import type { SignInDeps } from "../../../lib/auth/route_deps.ts";
+import type { SignInDeps } from "../../../lib/auth/mod.ts";
 import { HttpError } from "../../../lib/http/errors.ts";
 import { createOAuthProviders, loadViewer, type OAuthProfile, signIn } from "../../../lib/auth/mod.ts";
 import { findUserByEmail, findUserByIdentity, linkIdentity } from "../../../lib/db/users.ts";
