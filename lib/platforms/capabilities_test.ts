@@ -11,10 +11,11 @@ import {
   type PlatformId,
   supportNote,
 } from "./mod.ts";
-import { canCompareCommits, canResolveThreads } from "./types.ts";
+import { canCompareCommits, canPublishChecks, canResolveThreads } from "./types.ts";
+import { generateGitHubAppKey } from "../../tests/support/github_app_key.ts";
 
 /** Every platform configured, so each client can be built (nothing is sent: building a client is offline). */
-const CONFIG = loadServerConfig({
+const ENV = {
   LOOM_GITHUB_TOKEN: "ghp_test",
   LOOM_GITLAB_TOKEN: "glpat-test",
   LOOM_GITEA_URL: "https://gitea.example",
@@ -22,7 +23,8 @@ const CONFIG = loadServerConfig({
   LOOM_BITBUCKET_TOKEN: "bitbucket-test",
   LOOM_AZURE_DEVOPS_URL: "https://dev.azure.com/example",
   LOOM_AZURE_DEVOPS_TOKEN: "azure-test",
-});
+};
+const CONFIG = loadServerConfig(ENV);
 
 /**
  * The rows a client method tells: a platform that declares one must have the method, and one that has the method
@@ -45,6 +47,23 @@ Deno.test("every platform's declared capabilities match what its client can do",
       );
     }
   }
+});
+
+Deno.test("a platform declares check runs exactly when its client, given App credentials, writes them", async () => {
+  const key = await generateGitHubAppKey();
+  const config = loadServerConfig({
+    ...ENV,
+    LOOM_GITHUB_APP_ID: "1",
+    LOOM_GITHUB_APP_PRIVATE_KEY: key.pem,
+  });
+  for (const platform of Object.keys(PLATFORM_CAPABILITIES) as PlatformId[]) {
+    const client = createPlatformClient(platform, config, { log: silentLogger, installationId: 1 });
+    assert.equal(isSupported(PLATFORM_CAPABILITIES[platform].checkRun), canPublishChecks(client), platform);
+  }
+  // A token install of GitHub keeps commit statuses: hence "partly".
+  const token = createPlatformClient("github", CONFIG, { log: silentLogger });
+  assert.equal(canPublishChecks(token), false);
+  assert.ok("partly" in (PLATFORM_CAPABILITIES.github.checkRun as object));
 });
 
 Deno.test("a suggestion syntax other than a diff block is declared exactly where suggestions are supported", () => {

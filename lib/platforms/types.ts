@@ -206,6 +206,46 @@ export function canCheckWriteAccess(client: PlatformClient): client is PlatformC
   return typeof (client as Partial<ChecksWriteAccess>).canWrite === "function";
 }
 
+/** A line range of the reviewed commit that a check run points at, with the finding's weight as the level. */
+export interface CheckAnnotation {
+  path: string;
+  /** New-file lines, 1-based; `endLine` ≥ `startLine`. */
+  startLine: number;
+  endLine: number;
+  level: "notice" | "warning" | "failure";
+  title: string;
+  message: string;
+}
+
+/**
+ * How a check run ends: the GitHub conclusions Loom sets. Not `neutral`, which GitHub counts as passing a
+ * required check.
+ */
+export type CheckConclusion = "success" | "failure" | "action_required" | "cancelled";
+
+/** Optional ability: a check run per review, with annotations, in place of a commit status (GitHub Apps). */
+export interface PublishesChecks {
+  /** Starts an in-progress check run named `name` on `sha` and returns its id. */
+  startCheckRun(
+    pr: PullRequestRef,
+    run: { sha: string; name: string; title: string; summary: string; detailsUrl?: string },
+  ): Promise<string>;
+  /**
+   * Completes the check run with `conclusion`, adding every annotation (in as many requests as the platform's
+   * per-request limit needs).
+   */
+  finishCheckRun(
+    pr: PullRequestRef,
+    id: string,
+    result: { conclusion: CheckConclusion; title: string; summary: string; annotations: CheckAnnotation[] },
+  ): Promise<void>;
+}
+
+/** Whether `client` publishes check runs (a GitHub client with App credentials; a token cannot). */
+export function canPublishChecks(client: PlatformClient): client is PlatformClient & PublishesChecks {
+  return typeof (client as Partial<PublishesChecks>).startCheckRun === "function";
+}
+
 /** An error from a platform API; `retryable` tells the queue whether to try again. */
 export class PlatformError extends Error {
   readonly platform: PlatformId;

@@ -8,7 +8,7 @@
  */
 import type { OutputConfig } from "../config/schema.ts";
 import type { ReviewStepRecord } from "../db/reviews.ts";
-import type { CommitState, ReviewEvent } from "../platforms/types.ts";
+import type { CheckConclusion, CommitState, ReviewEvent } from "../platforms/types.ts";
 
 /** A step that did not run, and why. */
 export interface StepFailure {
@@ -57,6 +57,24 @@ export function outcomeCommitState(
 ): CommitState {
   if (outcome.status !== "completed") return output.on_step_failure === "neutral" ? "error" : "failure";
   return event === "REQUEST_CHANGES" ? "failure" : "success";
+}
+
+/**
+ * The conclusion of a run's check run (GitHub Apps), by the same rules as its commit status: `success` only for
+ * a completed run that does not request changes, `failure` for one that does and for a partial run, and
+ * `action_required` for a failed run, which reviewed nothing: someone must fix the cause (the linked dashboard
+ * page says what) and re-run it. Under `on_step_failure: neutral` a partial run is `action_required` too ("could
+ * not run", not "found problems"). Never `neutral`: GitHub counts a neutral check as passing a required check,
+ * and a run that did not run every step never passes.
+ */
+export function outcomeCheckConclusion(
+  outcome: RunOutcome,
+  event: ReviewEvent | null,
+  output: Pick<OutputConfig, "on_step_failure">,
+): CheckConclusion {
+  if (outcome.status === "completed") return event === "REQUEST_CHANGES" ? "failure" : "success";
+  if (outcome.status === "failed" || output.on_step_failure === "neutral") return "action_required";
+  return "failure";
 }
 
 /** "Step security failed: …" — the outcome in plain words, or `null` for a completed run. */

@@ -8,8 +8,8 @@
  * 3. the job's row once more, since step 2 took a round trip.
  * That costs one read of the pull request per write (a review makes about six writes against a model call of
  * seconds). The one write a cancelled review still makes is the documented one: its head's commit status set to
- * `error`, sent without the job's (aborted) signal. A cancellation that lands after the check, milliseconds
- * before the write, cannot stop a request already sent.
+ * `error` (or, with a GitHub App, its check run ended), sent without the job's (aborted) signal. A cancellation
+ * that lands after the check, milliseconds before the write, cannot stop a request already sent.
  */
 import type { PlatformClient, PullRequestRef } from "../platforms/types.ts";
 
@@ -32,7 +32,28 @@ export interface PostingGuardOptions {
   unsignalled?: () => PlatformClient | Promise<PlatformClient>;
 }
 
-const WRITES = new Set(["postReview", "postComment", "updateComment", "setStatus", "resolveThreads"]);
+const WRITES = new Set([
+  "postReview",
+  "postComment",
+  "updateComment",
+  "setStatus",
+  "resolveThreads",
+  "startCheckRun",
+  "finishCheckRun",
+]);
+
+/**
+ * The documented last word of a cancelled or failed review, sent without the head check: its head's status set
+ * to `error`, or its check run ended as `cancelled` or — once the job's signal aborted (a timeout) — at all.
+ */
+function isLastWord(property: string, args: unknown[], signal: AbortSignal): boolean {
+  if (property === "setStatus") return (args[1] as { state?: string } | undefined)?.state === "error";
+  if (property === "startCheckRun") return signal.aborted;
+  if (property === "finishCheckRun") {
+    return signal.aborted || (args[2] as { conclusion?: string } | undefined)?.conclusion === "cancelled";
+  }
+  return false;
+}
 
 /**
  * Whether `current` and `expected` name the same commit, either possibly abbreviated: Bitbucket webhooks carry
@@ -70,10 +91,13 @@ export function guardPosting(client: PlatformClient, options: PostingGuardOption
       const value = Reflect.get(target, property, receiver);
       if (typeof property !== "string" || !WRITES.has(property) || typeof value !== "function") return value;
       return async (...args: unknown[]) => {
-        // The documented last word of a cancelled or failed review: its head's status says it did not finish.
-        if (property === "setStatus" && (args[1] as { state?: string } | undefined)?.state === "error") {
+        // The last word of a cancelled or failed review: its head's status or check run says it did not finish.
+        if (isLastWord(property, args, signal)) {
           const free = signal.aborted && options.unsignalled ? await options.unsignalled() : target;
-          return await free.setStatus(...(args as Parameters<PlatformClient["setStatus"]>));
+          const method =
+            (free as unknown as Record<string, (...input: unknown[]) => Promise<unknown>>)[property];
+          if (typeof method !== "function") return undefined;
+          return await method.apply(free, args);
         }
         await assertCurrent();
         return await value.apply(target, args);

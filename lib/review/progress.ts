@@ -6,6 +6,10 @@
  * progress comment ends as one line pointing to it; only when no review was posted does the comment become the
  * summary.
  *
+ * A client that publishes check runs (a GitHub App) gets a check run `loom/review` in place of the commit status:
+ * started in progress, completed with the outcome's conclusion and an annotation per finding on the diff. When
+ * the check run cannot be started (an App without the Checks permission), the commit status is used instead.
+ *
  * Progress is a courtesy: a platform error here is logged and never fails or retries the review.
  */
 import type { RepoConfig } from "../config/schema.ts";
@@ -15,7 +19,14 @@ import type { DiffFile } from "../diff/types.ts";
 import { type Finding, Severity } from "../findings.ts";
 import { skipReason } from "./skip.ts";
 import type { Logger } from "../log.ts";
-import type { CommitState, PlatformClient, PullRequestRef } from "../platforms/types.ts";
+import {
+  canPublishChecks,
+  type CheckAnnotation,
+  type CheckConclusion,
+  type CommitState,
+  type PlatformClient,
+  type PullRequestRef,
+} from "../platforms/types.ts";
 import { sanitizeLine } from "./sanitize.ts";
 import { PROGRESS_MARKER } from "../markers.ts";
 import { listOwnComments } from "../platforms/own_comments.ts";
@@ -47,11 +58,19 @@ export interface ReviewProgress {
   /**
    * Ends the progress comment (one line when `summaryPosted`, else the summary itself) and sets the final status.
    */
-  finish(
-    input: { summary: string; summaryPosted: boolean; state: CommitState; description: string },
-  ): Promise<void>;
+  finish(input: {
+    summary: string;
+    summaryPosted: boolean;
+    state: CommitState;
+    description: string;
+    /** The check run's conclusion, where the client publishes check runs. */
+    conclusion: CheckConclusion;
+    /** The findings on lines of the new side of the diff, for the check run. */
+    annotations: CheckAnnotation[];
+  }): Promise<void>;
   /**
-   * Ends a review that did not finish. A cancelled (superseded) review only sets its head's status: the comment
+   * Ends a review that did not finish: the check run ends `cancelled` or `failure`, or the commit status is set to
+   * `error`. A cancelled (superseded) review only ends its head's status or check run: the comment
    * already belongs to the newer review.
    */
   abandon(input: { reason: string; cancelled: boolean }): Promise<void>;
@@ -91,6 +110,30 @@ export function createReviewProgress(options: ReviewProgressOptions): ReviewProg
       () =>
         client.setStatus(ref, { sha: headSha, state, description, targetUrl: url, context: STATUS_CONTEXT }),
     );
+  const checks = canPublishChecks(client) ? client : null;
+  let checkRunId: string | undefined;
+  // Whether the commit status was used instead (a client without check runs, or one that refused to start one).
+  let pendingStatus = false;
+  const startCheck = async (title: string, summary: string) => {
+    try {
+      checkRunId = await checks?.startCheckRun(ref, {
+        sha: headSha,
+        name: STATUS_CONTEXT,
+        title,
+        summary,
+        detailsUrl: url,
+      });
+    } catch (error) {
+      log.warn("Cannot start the check run; setting a commit status instead", {
+        error,
+        pr: `${ref.repo}#${ref.number}`,
+      });
+    }
+  };
+  const finishCheck = (result: Parameters<NonNullable<typeof checks>["finishCheckRun"]>[2]) =>
+    attempt("complete the check run", async () => {
+      if (checks !== null && checkRunId !== undefined) await checks.finishCheckRun(ref, checkRunId, result);
+    });
   const write = async (body: string) => {
     if (commentId === undefined) commentId = await client.postComment(ref, body);
     else await client.updateComment(ref, commentId, body);
@@ -119,7 +162,12 @@ export function createReviewProgress(options: ReviewProgressOptions): ReviewProg
     async start(input) {
       files = input.files;
       steps = input.steps;
-      await setStatus("pending", `Reviewing ${files} file${files === 1 ? "" : "s"}`);
+      const reviewing = `Reviewing ${files} file${files === 1 ? "" : "s"}`;
+      if (checks !== null) await startCheck(reviewing, `${reviewing} with ${steps.length} step(s).`);
+      if (checkRunId === undefined) {
+        pendingStatus = true;
+        await setStatus("pending", reviewing);
+      }
       await serial("post the progress comment", async () => {
         const existing = await listOwnComments(client, ref);
         commentId = existing.find((comment) => !comment.inline && comment.body.includes(marker))?.id;
@@ -140,7 +188,13 @@ export function createReviewProgress(options: ReviewProgressOptions): ReviewProg
           `review of this commit.\n\n<sub>[Review ${headSha.slice(0, 7)} on the dashboard](${url})</sub>`
         : input.summary.replace(/<!--[\s\S]*?-->/g, "").trimEnd();
       await serial("end the progress comment", () => write(`${body}\n\n${marker}`));
-      await setStatus(input.state, input.description);
+      if (checkRunId === undefined) return await setStatus(input.state, input.description);
+      await finishCheck({
+        conclusion: input.conclusion,
+        title: input.description,
+        summary: input.summary.replace(/<!--[\s\S]*?-->/g, "").trimEnd(),
+        annotations: input.annotations,
+      });
     },
     async abandon(input) {
       if (!input.cancelled) {
@@ -151,7 +205,18 @@ export function createReviewProgress(options: ReviewProgressOptions): ReviewProg
           );
         });
       }
-      await setStatus("error", input.reason);
+      if (checks !== null && checkRunId === undefined && !pendingStatus) {
+        // Nothing shows a cancelled review that never started; a failed one gets a check run saying why.
+        if (input.cancelled) return;
+        await startCheck(input.reason, input.reason);
+      }
+      if (checkRunId === undefined) return await setStatus("error", input.reason);
+      await finishCheck({
+        conclusion: input.cancelled ? "cancelled" : "failure",
+        title: input.cancelled ? "Review cancelled" : "Review failed",
+        summary: input.reason,
+        annotations: [],
+      });
     },
   };
 }

@@ -6,6 +6,7 @@ import { createReviewProgress, describeFindings, reviewUrl, STATUS_CONTEXT } fro
 import { PROGRESS_MARKER } from "../markers.ts";
 import type { ReviewStepRecord } from "../db/reviews.ts";
 import type { Finding } from "../findings.ts";
+import { generateGitHubAppKey } from "../../tests/support/github_app_key.ts";
 
 const REPO = "octo/app";
 const HEAD = "a".repeat(40);
@@ -77,6 +78,8 @@ Deno.test("createReviewProgress() posts one comment, edits it per step and becom
     summaryPosted: false,
     state: "success",
     description: "No new problems found",
+    conclusion: "success",
+    annotations: [],
   });
   assert.equal(github.state.issueComments.length, 1, "never a second comment");
   assert.match(comment.body, /^## Loom review\n\nAll good\./);
@@ -102,6 +105,8 @@ Deno.test("createReviewProgress() re-uses the progress comment of a retried revi
     summaryPosted: true,
     state: "failure",
     description: describeFindings([finding("blocker"), finding("warning"), finding("warning")]),
+    conclusion: "failure",
+    annotations: [],
   });
   assert.equal(github.state.issueComments.length, 1);
   const body = github.state.issueComments[0]!.body;
@@ -145,4 +150,98 @@ Deno.test("createReviewProgress() leaves the comment to the newer review when a 
     github.state.statuses.map((status) => [status.sha.slice(0, 1), status.state]),
     [["a", "pending"], ["c", "pending"], ["a", "error"]],
   );
+});
+
+async function appSetup() {
+  const key = await generateGitHubAppKey();
+  const github = startFakeGitHub({ app: { appId: "8", publicKey: key.publicKey, slug: "loom" } });
+  github.state.addPullRequest({ repo: REPO, number: 5, headSha: HEAD, baseSha: "b".repeat(40), diff: DIFF });
+  const client = createGitHubClient({
+    baseUrl: github.url,
+    app: { appId: "8", privateKey: key.pem, installationId: 3 },
+    log: silentLogger,
+  });
+  const ref = { platform: "github" as const, repo: REPO, number: 5 };
+  return { github, client, ref, url: reviewUrl("https://loom.example/", 12) };
+}
+
+const ANNOTATION = {
+  path: "a.ts",
+  startLine: 1,
+  endLine: 1,
+  level: "warning" as const,
+  title: "warning: T",
+  message: "Why",
+};
+
+Deno.test("createReviewProgress() reports through a check run, not a commit status, with a GitHub App", async () => {
+  const { github, client, ref, url } = await appSetup();
+  await using _ = github;
+  const progress = createReviewProgress({ client, ref, headSha: HEAD, url, log: silentLogger });
+  await progress.start({ files: 2, steps: ["bugs"] });
+  assert.equal(github.state.checkRuns.length, 1);
+  const [run] = github.state.checkRuns;
+  assert.deepEqual(
+    [run!.name, run!.headSha, run!.status, run!.detailsUrl, run!.output?.title],
+    [STATUS_CONTEXT, HEAD, "in_progress", url, "Reviewing 2 files"],
+  );
+  await progress.finish({
+    summary: "## Loom review\n\nOne warning.\n<!-- loom:summary -->",
+    summaryPosted: true,
+    state: "success",
+    description: "1 warning",
+    conclusion: "success",
+    annotations: [ANNOTATION],
+  });
+  assert.equal(github.state.statuses.length, 0, "no commit status beside the check run");
+  assert.equal(run!.status, "completed");
+  assert.equal(run!.conclusion, "success");
+  assert.equal(run!.output?.title, "1 warning");
+  assert.equal(run!.output?.summary, "## Loom review\n\nOne warning.", "without hidden markers");
+  assert.deepEqual(run!.annotations.map((item) => [item.path, item.startLine, item.level]), [[
+    "a.ts",
+    1,
+    "warning",
+  ]]);
+});
+
+Deno.test("createReviewProgress() falls back to the commit status when the App may not write check runs", async () => {
+  const { github, client, ref, url } = await appSetup();
+  await using _ = github;
+  github.state.failNext("/check-runs", 403);
+  const progress = createReviewProgress({ client, ref, headSha: HEAD, url, log: silentLogger });
+  await progress.start({ files: 1, steps: ["bugs"] });
+  await progress.finish({
+    summary: "## Loom review",
+    summaryPosted: true,
+    state: "failure",
+    description: "1 blocker",
+    conclusion: "failure",
+    annotations: [ANNOTATION],
+  });
+  assert.equal(github.state.checkRuns.length, 0);
+  assert.deepEqual(github.state.statuses.map((status) => status.state), ["pending", "failure"]);
+});
+
+Deno.test("createReviewProgress() ends the check run of a cancelled or failed review", async () => {
+  const { github, client, ref, url } = await appSetup();
+  await using _ = github;
+  const cancelled = createReviewProgress({ client, ref, headSha: HEAD, url, log: silentLogger });
+  await cancelled.start({ files: 1, steps: ["bugs"] });
+  await cancelled.abandon({ reason: "Superseded by a newer push", cancelled: true });
+  assert.equal(github.state.checkRuns[0]!.conclusion, "cancelled");
+
+  // A review that failed before it started (no check run yet) still leaves one saying why.
+  const failed = createReviewProgress({ client, ref, headSha: HEAD, url, log: silentLogger });
+  await failed.abandon({ reason: "Cannot read the diff", cancelled: false });
+  assert.equal(github.state.checkRuns.length, 2);
+  assert.deepEqual(
+    [github.state.checkRuns[1]!.conclusion, github.state.checkRuns[1]!.output?.summary],
+    ["failure", "Cannot read the diff"],
+  );
+  // A cancelled review that never started shows nothing.
+  await createReviewProgress({ client, ref, headSha: HEAD, url, log: silentLogger })
+    .abandon({ reason: "Superseded", cancelled: true });
+  assert.equal(github.state.checkRuns.length, 2);
+  assert.equal(github.state.statuses.length, 0);
 });

@@ -53,7 +53,8 @@ import { readPullRequestState } from "../db/pull_requests.ts";
 import { describeFindings, type ReviewProgress, startReviewProgress } from "./progress.ts";
 import { reportConfigError, resolveConfigError } from "./config_error_comment.ts";
 import { reportFailure, type RunState } from "./report_failure.ts";
-import { decideRunOutcome, describeOutcome, outcomeCommitState } from "./outcome.ts";
+import { decideRunOutcome, describeOutcome, outcomeCheckConclusion, outcomeCommitState } from "./outcome.ts";
+import { checkAnnotations } from "./check_annotations.ts";
 import { type PipelineInput, runPipeline, throwIfAborted } from "./engine.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { type IncrementalPlan, outdatedThreads, planIncremental } from "./incremental.ts";
@@ -453,7 +454,9 @@ async function reviewFiles(input: {
     // A retried job finds the summary its earlier attempt posted.
     summaryPosted: posted || publication.alreadySummarised,
     state: outcomeCommitState(outcome, event, config.output),
+    conclusion: outcomeCheckConclusion(outcome, event, config.output),
     description: failure ?? describeFindings([...inline, ...summaryFindings]),
+    annotations: checkAnnotations([...inline, ...summaryFindings], anchored),
   });
   deps.log.info("Review finished", {
     reviewId,

@@ -2,8 +2,8 @@
 import type { PlatformCapabilities } from "../capabilities.ts";
 
 export const githubCapabilities = {
-  status: { yes: "commit status `loom/review`" },
-  checkRun: { no: "not yet: a GitHub App creates check runs with annotations" },
+  status: { yes: "check run `loom/review` with a GitHub App, commit status `loom/review` with a token" },
+  checkRun: { partly: "GitHub App installs only: GitHub lets only Apps write check runs" },
   suggestions: { yes: "` ```suggestion ` on new-side lines and ranges" },
   suggestionSyntax: "suggestion",
   incremental: "yes",

@@ -8,6 +8,7 @@ import {
 import { createLogger, type Logger } from "../../log.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { formatDiffEntry } from "./diff_entry.ts";
+import { createCheckRuns } from "./check_runs.ts";
 import {
   type ChecksWriteAccess,
   type CommitStatus,
@@ -17,6 +18,7 @@ import {
   PlatformError,
   type PlatformIdentity,
   type PlatformUser,
+  type PublishesChecks,
   type PullRequest,
   type PullRequestRef,
   type ReviewOutput,
@@ -166,13 +168,14 @@ export interface GitHubCompare {
 }
 
 /**
- * Creates a GitHub client. Nothing is requested until a method is called.
+ * Creates a GitHub client. Nothing is requested until a method is called. With App credentials it also writes
+ * check runs (`PublishesChecks`), which GitHub refuses to tokens.
  * @param options auth (token or app), base URL, fetch and logger
  * @throws {TypeError} when neither or both of `token` and `app` are given
  */
 export function createGitHubClient(
   options: GitHubClientOptions,
-): PlatformClient & ChecksWriteAccess & GitHubCompare {
+): PlatformClient & ChecksWriteAccess & GitHubCompare & Partial<PublishesChecks> {
   const log = options.log ?? createLogger();
   const octokit = createOctokit(options, log);
 
@@ -217,6 +220,7 @@ export function createGitHubClient(
   return {
     platform: "github",
     identity,
+    ...(options.app === undefined ? {} : createCheckRuns({ octokit, call, splitRepo })),
 
     async getPullRequest(pr: PullRequestRef): Promise<PullRequest> {
       const { owner, repo } = splitRepo(pr);

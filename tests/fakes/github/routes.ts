@@ -7,6 +7,7 @@ import type { Route, RouteContext } from "../server_core.ts";
 import { verifyAppJwt } from "./auth.ts";
 import { fakeSha, parseFakeDiff } from "./diff.ts";
 import { createReview } from "./reviews.ts";
+import { checkRunHandlers } from "./check_runs.ts";
 import { type GitHubShapes, RouteError } from "./shapes.ts";
 import { type GitHubStore, pullKey } from "./state.ts";
 import type { FakeGitHubApp, FakeStatus, FakeUser } from "./types.ts";
@@ -79,6 +80,7 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
         "pull_requests": "write",
         issues: "write",
         statuses: "write",
+        checks: "write",
       },
       "repository_selection": "all",
     });
@@ -295,6 +297,7 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
     });
   };
 
+  const checkRuns = checkRunHandlers(store, shapes, env.api);
   const repo = "/repos/:owner/:repo";
   return [
     {
@@ -336,5 +339,7 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
       path: /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/statuses\/(?<sha>[0-9a-f]{7,40})$/,
       handler: postStatus,
     },
+    { method: "POST", path: `${repo}/check-runs`, handler: checkRuns.create },
+    { method: "PATCH", path: `${repo}/check-runs/:id`, handler: checkRuns.update },
   ];
 }

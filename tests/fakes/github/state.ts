@@ -63,6 +63,7 @@ export function createGitHubStore(): GitHubStore {
     reviews: [],
     edits: [],
     statuses: [],
+    checkRuns: [],
     installationTokens: [],
     addPullRequest(seed) {
       const pullRequest: FakePullRequest = {

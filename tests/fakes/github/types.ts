@@ -120,6 +120,34 @@ export interface FakeStatus {
   creator: FakeUser;
 }
 
+export interface FakeCheckAnnotation {
+  path: string;
+  startLine: number;
+  endLine: number;
+  level: "notice" | "warning" | "failure";
+  title?: string;
+  message: string;
+}
+
+export interface FakeCheckRun {
+  id: number;
+  repo: string;
+  headSha: string;
+  name: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion: string | null;
+  detailsUrl?: string;
+  startedAt: string;
+  completedAt: string | null;
+  output?: { title: string; summary: string };
+  /** Every annotation sent, in order, across requests. */
+  annotations: FakeCheckAnnotation[];
+  /** How many annotations each request that carried an output sent. */
+  annotationRequests: number[];
+  creator: FakeUser;
+  checkSuiteId: number;
+}
+
 export interface FakeInstallationToken {
   installationId: number;
   token: string;
@@ -144,6 +172,8 @@ export interface FakeGitHubState {
   readonly reviews: FakeReview[];
   readonly edits: FakeEdit[];
   readonly statuses: FakeStatus[];
+  /** Check runs written with installation tokens (`POST`/`PATCH …/check-runs`). */
+  readonly checkRuns: FakeCheckRun[];
   readonly installationTokens: FakeInstallationToken[];
   addPullRequest(seed: PullRequestSeed): FakePullRequest;
   /** Serves `content` for `path` at `ref` (a sha or branch name) from the contents API. */
