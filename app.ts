@@ -12,6 +12,8 @@ import { handleError, handleNotFound } from "./lib/http/errors.ts";
 import { serveStatic } from "./lib/http/static.ts";
 import { loggablePath } from "./lib/http/loggable_path.ts";
 import { bodyLimit } from "./lib/http/body_limit.ts";
+import { logOversizedWebhook } from "./lib/webhooks/claimed_event.ts";
+import { createDatabaseDeadline } from "./lib/db/unavailable.ts";
 import { HSTS_HEADER, isHttpsPublicUrl } from "./lib/http/public_url.ts";
 
 const METHODS: Method[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -51,6 +53,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       const requested = c.req.path.slice("/api/webhooks/".length);
       const platform = Object.hasOwn(deps.parsers, requested) ? requested : "unknown";
       deps.metrics?.webhooksRejected.inc({ platform, status: "413" });
+      // The 413 stands whatever happens to the note, and within the database deadline: a database that is slow
+      // or down costs the note only.
+      return createDatabaseDeadline(deps.config.databaseRequestTimeoutMs).within(
+        logOversizedWebhook(deps.db, {
+          platform,
+          repoId: c.req.query("repo"),
+          headers: c.req.raw.headers,
+          limitBytes: maxWebhookBytes,
+        }, deps.now),
+      ).catch((error) => c.var.log.warn("Cannot note an oversized webhook", { error }));
     },
   }));
   app.get("/static/*", serveStatic(deps.staticDir ?? new URL("./static/", import.meta.url).pathname));

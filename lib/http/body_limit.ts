@@ -37,8 +37,8 @@ function tooLarge(c: Context<AppEnv>, limitBytes: number): Response {
 }
 
 export interface BodyLimitOptions {
-  /** Called for each refused request (to count it in a metric). */
-  onRefused?: (c: Context<AppEnv>) => void;
+  /** Called for each refused request (to count it in a metric, to note it in a delivery log), and awaited. */
+  onRefused?: (c: Context<AppEnv>) => void | Promise<void>;
 }
 
 /** Limits each request's body to `limitFor(path)` bytes. */
@@ -53,7 +53,7 @@ export function bodyLimit(
     const declared = c.req.header("content-length");
     if (declared !== undefined && !(/^\d{1,15}$/.test(declared) && Number(declared) <= limit)) {
       await body.cancel().catch(() => {});
-      options.onRefused?.(c);
+      await options.onRefused?.(c);
       return tooLarge(c, limit);
     }
     let received = 0;
@@ -75,7 +75,7 @@ export function bodyLimit(
     await next();
     // A route that caught the failed read (`json().catch(() => null)`) answered 400; the truth is 413.
     if (exceeded) {
-      options.onRefused?.(c);
+      await options.onRefused?.(c);
       c.res = tooLarge(c, limit);
     }
   };

@@ -16,6 +16,7 @@
  * (`recordRefusal`, capped per repository), so the repository page shows why a delivery did nothing.
  */
 import { bodyDeliveryId } from "./body_delivery_id.ts";
+import { claimedEvent } from "./claimed_event.ts";
 import type { Db } from "../db/mod.ts";
 import { confirmRepo, findRepo, getRepo, type Repo } from "../db/repos.ts";
 import {
@@ -285,20 +286,6 @@ async function verifyRepoSecret(
   const previous = repo.previousWebhookSecret;
   if (previous === null || (repo.previousSecretExpiresAt ?? 0) <= (deps.now ?? Date.now)()) return null;
   return (await parser.verify(input.headers, input.rawBody, await decrypt(previous))) ? previous : null;
-}
-
-/**
- * The event a request says it carries, from the platform's event header (or Azure DevOps' `eventType`), for the
- * delivery log only: it may be unverified, so it is cut short and never acted on.
- */
-function claimedEvent(headers: Headers, body?: unknown): string {
-  const header = headers.get("x-github-event") ?? headers.get("x-gitea-event") ??
-    headers.get("x-forgejo-event") ?? headers.get("x-gitlab-event") ?? headers.get("x-event-key");
-  const eventType = typeof body === "object" && body !== null
-    ? (body as { eventType?: unknown }).eventType
-    : undefined;
-  const name = header ?? (typeof eventType === "string" ? eventType : "unknown");
-  return name.slice(0, 80);
 }
 
 async function logRefusal(

@@ -355,3 +355,40 @@ dbTest(
     assert.equal(Number(jobs!.count), 1);
   },
 );
+
+dbTest(
+  "a webhook over LOOM_MAX_WEBHOOK_BYTES is refused 413 and noted as too large in its repository's log",
+  async (database) => {
+    const { db } = database;
+    const deps = await createTestDeps(db, { parsers: { github: githubWebhook } });
+    deps.config = { ...deps.config, maxWebhookBytes: 1024 };
+    const repo = await createRepo(db, {
+      platform: "github",
+      fullName: "octo/big",
+      webhookSecret: await deps.secretBox.encrypt(OLD_SECRET),
+    });
+    const app = createApp(deps);
+    const post = async (query: string) => {
+      const response = await app.request(`/api/webhooks/github${query}`, {
+        method: "POST",
+        body: "x".repeat(4096),
+        headers: { "x-github-event": "pull_request", "x-github-delivery": "big-1" },
+      });
+      await response.body?.cancel();
+      return response.status;
+    };
+    assert.equal(await post(`?repo=${repo.id}`), 413);
+    const [entry] = await listDeliveryLog(db, repo.id);
+    assert.equal(entry?.outcome, "too_large");
+    assert.equal(entry?.deliveryId, "big-1");
+    assert.match(entry!.reason!, /LOOM_MAX_WEBHOOK_BYTES \(1024 bytes\)/);
+    // Another platform's id, or no repository, notes nothing.
+    assert.equal(await post(`?repo=${repo.id + 1}`), 413);
+    assert.equal(
+      (await app.request(`/api/webhooks/gitlab?repo=${repo.id}`, { method: "POST", body: "x".repeat(4096) }))
+        .status,
+      413,
+    );
+    assert.equal((await listDeliveryLog(db, repo.id)).length, 1);
+  },
+);

@@ -10,6 +10,9 @@ export const handler = defineHandlers({
   PATCH: api(async (c, viewer) => {
     const repo = await getOrgRepo(c.var.deps.db, viewer.organization.id, idParam(c, "id"));
     if (!repo) throw new HttpError(404, `Cannot find repository ${c.req.param("id")}`);
+    if (repo.disconnectedAt !== null) {
+      throw new HttpError(409, `${repo.fullName} is disconnected: connect it again first`);
+    }
     const input = RepoPatchInput.safeParse(await c.req.json().catch(() => null));
     if (!input.success) {
       throw new HttpError(400, `Cannot update the repository: ${input.error.issues[0]?.message}`);
