@@ -210,6 +210,27 @@ dbTest(
       assert.equal((await getRepo(db, repo.id))!.disconnectedAt, null);
       assert.equal(await deliver(newSecret), 401);
       assert.equal(await deliver(restoredSecret), 202);
+
+      // Connecting the same repository from the repositories page restores it too, with its id and history.
+      await page.click("text=Disconnect this repository…");
+      await Promise.all([
+        page.waitForURL(/notice=repo-disconnected/),
+        page.click('button:text-is("Disconnect")'),
+      ]);
+      await page.goto(`${server.url}/repos`);
+      await page.selectOption('select[name="platform"]', "github");
+      await page.fill('input[name="fullName"]', repo.fullName);
+      await Promise.all([
+        page.waitForURL(new RegExp(`/repos/${repo.id}\\?notice=repo-connected`)),
+        page.click('button:text-is("Connect")'),
+      ]);
+      assert.equal(await page.locator('[data-testid="repo-status"]').innerText(), "active");
+      const instructions = await page.locator('[data-testid="setup-instructions"]').innerText();
+      const connectedSecret = instructions.match(/Secret:\s*(\S{40,})/)?.[1];
+      assert.ok(connectedSecret && connectedSecret !== restoredSecret);
+      assert.equal(await deliver(restoredSecret), 401);
+      assert.equal(await deliver(connectedSecret), 202);
+      assert.match(await page.locator(`tr[data-review-id="${history.id}"]`).innerText(), /Earlier review/);
       await context.close();
     } finally {
       await browser.close();
