@@ -8,6 +8,7 @@ export const PLATFORM_LABELS: Record<PlatformId, string> = {
   gitlab: "GitLab",
   gitea: "Gitea / Forgejo",
   bitbucket: "Bitbucket Cloud",
+  bitbucket_server: "Bitbucket Data Center",
   azure_devops: "Azure DevOps",
 };
 
@@ -38,6 +39,15 @@ const STEPS: Record<PlatformId, (url: string, secret: string) => [string, string
     ["URL:", url],
     ["Secret:", secret],
     ["Triggers: Pull request Created, Updated and Comment created.", null],
+  ],
+  bitbucket_server: (url, secret) => [
+    ["Open Repository settings → Webhooks → Create webhook.", null],
+    ["URL:", url],
+    ["Secret:", secret],
+    [
+      "Events: Pull request Opened, Source branch updated, Modified, Merged, Declined, Deleted and Comment added.",
+      null,
+    ],
   ],
   azure_devops: (url, secret) => [
     ["Open Project settings → Service hooks → Create subscription → Web Hooks.", null],

@@ -42,6 +42,7 @@ const PLATFORM_NAMES: Record<PlatformId, string> = {
   gitlab: "GitLab",
   gitea: "Gitea",
   bitbucket: "Bitbucket",
+  bitbucket_server: "Bitbucket Data Center",
   azure_devops: "Azure DevOps",
 };
 
@@ -57,6 +58,7 @@ function environmentPlatforms(config: ServerConfig): Set<PlatformId> {
   if (config.gitlabToken) platforms.add("gitlab");
   if (config.giteaToken) platforms.add("gitea");
   if (config.bitbucketToken) platforms.add("bitbucket");
+  if (config.bitbucketServerUrl && config.bitbucketServerToken) platforms.add("bitbucket_server");
   if (config.azureDevopsToken) platforms.add("azure_devops");
   return platforms;
 }

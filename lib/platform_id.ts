@@ -4,7 +4,7 @@
  */
 
 /** Every platform Loom can talk to. */
-export type PlatformId = "github" | "gitlab" | "gitea" | "bitbucket" | "azure_devops";
+export type PlatformId = "github" | "gitlab" | "gitea" | "bitbucket" | "bitbucket_server" | "azure_devops";
 
 /**
  * The host of each platform's hosted service, the instance a repository is on when nothing says otherwise
@@ -16,4 +16,7 @@ export const PUBLIC_PLATFORM_HOSTS: Readonly<Record<PlatformId, string>> = {
   gitea: "gitea.com",
   bitbucket: "bitbucket.org",
   azure_devops: "dev.azure.com",
+  // Data Center has no hosted service: a repository is stored under the configured instance's host
+  // (`LOOM_BITBUCKET_SERVER_URL`); this reserved name only fills the record when none is given.
+  bitbucket_server: "bitbucket-server.invalid",
 };

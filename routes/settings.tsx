@@ -28,6 +28,7 @@ const KIND_LABELS: Record<CredentialKind, string> = {
   gitlab: "GitLab token",
   gitea: "Gitea token",
   bitbucket: "Bitbucket API token",
+  bitbucket_server: "Bitbucket Data Center access token",
   azure_devops: "Azure DevOps PAT",
 };
 

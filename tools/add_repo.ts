@@ -11,7 +11,14 @@ import type { PlatformId } from "../lib/platforms/types.ts";
 import { configuredHost } from "../lib/platforms/hosts.ts";
 import { PUBLIC_PLATFORM_HOSTS } from "../lib/platform_id.ts";
 
-const PLATFORMS: PlatformId[] = ["github", "gitlab", "gitea", "bitbucket", "azure_devops"];
+const PLATFORMS: PlatformId[] = [
+  "github",
+  "gitlab",
+  "gitea",
+  "bitbucket",
+  "bitbucket_server",
+  "azure_devops",
+];
 const [platform, fullName] = Deno.args;
 const write = (text: string) => Deno.stdout.write(new TextEncoder().encode(text + "\n"));
 if (!platform || !fullName || !PLATFORMS.includes(platform as PlatformId)) {

@@ -22,6 +22,7 @@ const PLATFORM_NAMES: Record<PlatformId, { name: string; guide: string }> = {
   gitlab: { name: "GitLab", guide: "gitlab.md" },
   gitea: { name: "Gitea / Forgejo", guide: "gitea.md" },
   bitbucket: { name: "Bitbucket Cloud", guide: "bitbucket.md" },
+  bitbucket_server: { name: "Bitbucket Data Center", guide: "bitbucket-server.md" },
   azure_devops: { name: "Azure DevOps", guide: "azure-devops.md" },
 };
 

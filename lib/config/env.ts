@@ -73,6 +73,9 @@ export const ServerConfig = z.object({
   giteaToken: z.string().optional(),
   bitbucketUrl: z.string().url().default("https://api.bitbucket.org/2.0"),
   bitbucketToken: z.string().optional(),
+  /** Bitbucket Data Center / Server instance root; no default, there is no hosted service. */
+  bitbucketServerUrl: optionalUrl,
+  bitbucketServerToken: z.string().optional(),
   azureDevopsUrl: z.string().url().default("https://dev.azure.com"),
   azureDevopsToken: z.string().optional(),
   /** Pause between comment requests on Bitbucket and Azure DevOps, which have no batch review; default 1000. */
@@ -176,6 +179,8 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_GITEA_TOKEN: "giteaToken",
   LOOM_BITBUCKET_URL: "bitbucketUrl",
   LOOM_BITBUCKET_TOKEN: "bitbucketToken",
+  LOOM_BITBUCKET_SERVER_URL: "bitbucketServerUrl",
+  LOOM_BITBUCKET_SERVER_TOKEN: "bitbucketServerToken",
   LOOM_AZURE_DEVOPS_URL: "azureDevopsUrl",
   LOOM_AZURE_DEVOPS_TOKEN: "azureDevopsToken",
   LOOM_PLATFORM_COMMENT_DELAY_MS: "platformCommentDelayMs",

@@ -15,7 +15,7 @@ export interface PlatformLinks {
 
 type LinkBases = Pick<
   ServerConfig,
-  "githubApiUrl" | "gitlabUrl" | "giteaUrl" | "bitbucketUrl" | "azureDevopsUrl"
+  "githubApiUrl" | "gitlabUrl" | "giteaUrl" | "bitbucketUrl" | "bitbucketServerUrl" | "azureDevopsUrl"
 >;
 
 const trim = (url: string) => url.replace(/\/+$/, "");
@@ -27,7 +27,20 @@ function bitbucketWeb(apiUrl: string): string {
   return trim(`${url.origin}${url.pathname.replace(/\/(rest\/api\/)?2\.0\/?$/, "")}`);
 }
 
-/** The links of one review, or null for a platform this server has no web address for (Gitea without a URL). */
+/** A Data Center repository's web address: `PROJECT/slug` under `projects/`, a personal `~user/slug` under `users/`. */
+function bitbucketServerRepoWeb(rootUrl: string, repo: string): string {
+  const root = trim(rootUrl).replace(/\/rest\/api\/(1\.0|latest)$/, "");
+  const [project = "", slug = ""] = repo.split("/");
+  const owner = project.startsWith("~")
+    ? `users/${encodeURIComponent(project.slice(1))}`
+    : `projects/${encodeURIComponent(project)}`;
+  return `${root}/${owner}/repos/${encodeURIComponent(slug)}`;
+}
+
+/**
+ * The links of one review, or null for a platform this server has no web address for (Gitea or Bitbucket Data
+ * Center without a URL).
+ */
 export function platformLinks(
   config: LinkBases,
   review: { platform: string; repo: string; prNumber: number; headSha: string },
@@ -76,6 +89,18 @@ export function platformLinks(
         file: (path, line, endLine) =>
           `${base}/src/${headSha}/${encodePath(path)}#lines-${line}${
             endLine && endLine !== line ? `:${endLine}` : ""
+          }`,
+      };
+    }
+    case "bitbucket_server": {
+      if (!config.bitbucketServerUrl) return null;
+      const base = bitbucketServerRepoWeb(config.bitbucketServerUrl, repo);
+      return {
+        pullRequest: `${base}/pull-requests/${prNumber}`,
+        commit: `${base}/commits/${headSha}`,
+        file: (path, line, endLine) =>
+          `${base}/browse/${encodePath(path)}?at=${headSha}#${line}${
+            endLine && endLine !== line ? `-${endLine}` : ""
           }`,
       };
     }

@@ -26,6 +26,24 @@ Deno.test("platformLinks points at each platform's pull request, commit and file
     { ...review, repo: "web/api", platform: "azure_devops" },
   )!;
   assert.equal(azure.pullRequest, "https://dev.azure.com/acme/web/_git/api/pullrequest/12");
+  const server = { ...config, bitbucketServerUrl: "https://bitbucket.acme.test/rest/api/1.0" };
+  const dataCenter = platformLinks(server, { ...review, repo: "PLAT/api", platform: "bitbucket_server" })!;
+  assert.equal(
+    dataCenter.pullRequest,
+    "https://bitbucket.acme.test/projects/PLAT/repos/api/pull-requests/12",
+  );
+  assert.equal(dataCenter.commit, "https://bitbucket.acme.test/projects/PLAT/repos/api/commits/abc123");
+  assert.equal(
+    dataCenter.file("src/a b.ts", 4, 6),
+    "https://bitbucket.acme.test/projects/PLAT/repos/api/browse/src/a%20b.ts?at=abc123#4-6",
+  );
+  const personal = platformLinks(server, { ...review, repo: "~ada/api", platform: "bitbucket_server" })!;
+  assert.equal(personal.pullRequest, "https://bitbucket.acme.test/users/ada/repos/api/pull-requests/12");
+  assert.equal(
+    platformLinks(config, { ...review, platform: "bitbucket_server" }),
+    null,
+    "no instance configured",
+  );
 });
 
 Deno.test("platformLinks uses a GitHub Enterprise host's web address", () => {

@@ -54,7 +54,10 @@ export function reviewPhase(status: string, job: { status: JobStatus } | null): 
 
 export async function loadReviewLive(
   db: Db,
-  config: Pick<ServerConfig, "githubApiUrl" | "gitlabUrl" | "giteaUrl" | "bitbucketUrl" | "azureDevopsUrl">,
+  config: Pick<
+    ServerConfig,
+    "githubApiUrl" | "gitlabUrl" | "giteaUrl" | "bitbucketUrl" | "bitbucketServerUrl" | "azureDevopsUrl"
+  >,
   organizationId: number,
   reviewId: number,
 ): Promise<ReviewLive | null> {

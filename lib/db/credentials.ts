@@ -13,6 +13,7 @@ export const CREDENTIAL_KINDS = [
   "gitlab",
   "gitea",
   "bitbucket",
+  "bitbucket_server",
   "azure_devops",
 ] as const;
 export type CredentialKind = typeof CREDENTIAL_KINDS[number];

@@ -53,6 +53,7 @@ const HOSTS = {
   gitlab: "gitlab.com",
   gitea: null,
   bitbucket: "bitbucket.org",
+  bitbucket_server: null,
   azure_devops: "dev.azure.com",
 } as const;
 

@@ -28,10 +28,11 @@ export type CapabilityKey = (typeof CAPABILITY_ROWS)[number]["key"];
 
 /**
  * How a suggested replacement is written in an inline comment (platforms.md §7): GitHub's `suggestion` block
- * (the commented line or range), GitLab's `suggestion:-N+0` (N lines above the commented line), or a `diff`
+ * (the commented line or range), GitLab's `suggestion:-N+0` (N lines above the commented line), a `suggestion`
+ * block that replaces only the commented line (Bitbucket Data Center: a range gets a `diff` block), or a `diff`
  * block of the original lines against the replacement where the platform has no committable syntax.
  */
-export type SuggestionSyntax = "suggestion" | "suggestion-range-above" | "diff";
+export type SuggestionSyntax = "suggestion" | "suggestion-range-above" | "suggestion-single-line" | "diff";
 
 /** One platform's declaration: a cell per row, and the facts the code acts on. */
 export type PlatformCapabilities = { readonly [key in CapabilityKey]: Support } & {

@@ -21,6 +21,8 @@ const ENV = {
   LOOM_GITEA_URL: "https://gitea.example",
   LOOM_GITEA_TOKEN: "gitea-test",
   LOOM_BITBUCKET_TOKEN: "bitbucket-test",
+  LOOM_BITBUCKET_SERVER_URL: "https://bitbucket.example.com",
+  LOOM_BITBUCKET_SERVER_TOKEN: "bitbucket-server-test",
   LOOM_AZURE_DEVOPS_URL: "https://dev.azure.com/example",
   LOOM_AZURE_DEVOPS_TOKEN: "azure-test",
 };

@@ -34,6 +34,8 @@ function configFor(url: string, timeoutMs: number) {
     LOOM_GITEA_TOKEN: "silent",
     LOOM_BITBUCKET_URL: url,
     LOOM_BITBUCKET_TOKEN: "silent",
+    LOOM_BITBUCKET_SERVER_URL: url,
+    LOOM_BITBUCKET_SERVER_TOKEN: "silent",
     LOOM_AZURE_DEVOPS_URL: `${url}/org`,
     LOOM_AZURE_DEVOPS_TOKEN: "silent",
   });
@@ -41,7 +43,11 @@ function configFor(url: string, timeoutMs: number) {
 
 const ref = (platform: PlatformId) => ({
   platform,
-  repo: platform === "azure_devops" ? "project/repo" : "octo/app",
+  repo: platform === "azure_devops"
+    ? "project/repo"
+    : platform === "bitbucket_server"
+    ? "OCTO/app"
+    : "octo/app",
   number: 1,
 });
 

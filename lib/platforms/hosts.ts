@@ -20,7 +20,10 @@ export function hostOfUrl(url: string): string {
   return WEB_HOST_OF_API_HOST[host] ?? host;
 }
 
-/** The server's configured API URL for `platform`; `null` for Gitea when `LOOM_GITEA_URL` is unset. */
+/**
+ * The server's configured API URL for `platform`; `null` for Gitea and Bitbucket Data Center when their URL
+ * (`LOOM_GITEA_URL`, `LOOM_BITBUCKET_SERVER_URL`) is unset.
+ */
 export function configuredApiUrl(platform: PlatformId, config: ServerConfig): string | null {
   switch (platform) {
     case "github":
@@ -31,6 +34,8 @@ export function configuredApiUrl(platform: PlatformId, config: ServerConfig): st
       return config.giteaUrl ?? null;
     case "bitbucket":
       return config.bitbucketUrl;
+    case "bitbucket_server":
+      return config.bitbucketServerUrl ?? null;
     case "azure_devops":
       return config.azureDevopsUrl;
   }
@@ -50,6 +55,7 @@ export function configuredHosts(config: ServerConfig): Record<PlatformId, string
     gitlab: configuredHost("gitlab", config),
     gitea: configuredHost("gitea", config),
     bitbucket: configuredHost("bitbucket", config),
+    bitbucket_server: configuredHost("bitbucket_server", config),
     azure_devops: configuredHost("azure_devops", config),
   };
 }

@@ -15,18 +15,21 @@ Deno.test("a platform's API URL and web URL give one host", () => {
   );
 });
 
-Deno.test("the server's configured instances: hosted services by default, Gitea only when configured", () => {
+Deno.test("the server's configured instances: hosted services by default, Gitea and Bitbucket Data Center only when configured", () => {
   assert.deepEqual(configuredHosts(loadServerConfig({})), {
     github: "github.com",
     gitlab: "gitlab.com",
     gitea: null,
     bitbucket: "bitbucket.org",
+    bitbucket_server: null,
     azure_devops: "dev.azure.com",
   });
   const custom = configuredHosts(loadServerConfig({
     LOOM_GITHUB_API_URL: "https://ghe.example.com/api/v3",
     LOOM_GITEA_URL: "http://127.0.0.1:3000",
+    LOOM_BITBUCKET_SERVER_URL: "https://bitbucket.example.com/rest/api/1.0",
   }));
   assert.equal(custom.github, "ghe.example.com");
   assert.equal(custom.gitea, "127.0.0.1:3000");
+  assert.equal(custom.bitbucket_server, "bitbucket.example.com");
 });

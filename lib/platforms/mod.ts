@@ -10,6 +10,7 @@ import { createGitLabClientFromConfig, gitlabWebhook } from "./gitlab/mod.ts";
 import { createGiteaClientFromConfig, giteaWebhook } from "./gitea/mod.ts";
 import { bitbucketWebhook, createBitbucketClientFromConfig } from "./bitbucket/mod.ts";
 import { azureDevopsWebhook, createAzureDevopsClientFromConfig } from "./azure_devops/mod.ts";
+import { bitbucketServerWebhook, createBitbucketServerClientFromConfig } from "./bitbucket_server/mod.ts";
 import type { PlatformClient, PlatformId, WebhookParser } from "./types.ts";
 import { withDeadline } from "./deadline.ts";
 import type { PlatformCapabilities } from "./capabilities.ts";
@@ -18,6 +19,7 @@ import { gitlabCapabilities } from "./gitlab/capabilities.ts";
 import { giteaCapabilities } from "./gitea/capabilities.ts";
 import { bitbucketCapabilities } from "./bitbucket/capabilities.ts";
 import { azureDevopsCapabilities } from "./azure_devops/capabilities.ts";
+import { bitbucketServerCapabilities } from "./bitbucket_server/capabilities.ts";
 
 export { listOwnComments } from "./own_comments.ts";
 export {
@@ -76,6 +78,7 @@ export const WEBHOOK_PARSERS = {
   gitlab: gitlabWebhook,
   gitea: giteaWebhook,
   bitbucket: bitbucketWebhook,
+  bitbucket_server: bitbucketServerWebhook,
   azure_devops: azureDevopsWebhook,
 } as const satisfies Record<PlatformId, WebhookParser>;
 
@@ -85,6 +88,7 @@ export const PLATFORM_CLIENTS = {
   gitlab: createGitLabClientFromConfig,
   gitea: createGiteaClientFromConfig,
   bitbucket: createBitbucketClientFromConfig,
+  bitbucket_server: createBitbucketServerClientFromConfig,
   azure_devops: createAzureDevopsClientFromConfig,
 } as const satisfies Record<PlatformId, PlatformClientFactory>;
 
@@ -97,6 +101,7 @@ export const PLATFORM_CAPABILITIES = {
   gitlab: gitlabCapabilities,
   gitea: giteaCapabilities,
   bitbucket: bitbucketCapabilities,
+  bitbucket_server: bitbucketServerCapabilities,
   azure_devops: azureDevopsCapabilities,
 } as const satisfies Record<PlatformId, PlatformCapabilities>;
 

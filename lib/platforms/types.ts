@@ -5,6 +5,7 @@
 
 import type { PlatformId } from "../platform_id.ts";
 import type { PullRequestAction } from "../pull_request.ts";
+import type { Severity } from "../findings.ts";
 
 export type { PlatformId, PullRequestAction };
 
@@ -96,6 +97,8 @@ export interface InlineComment {
   /** First line of a multi-line range, on the same side and in the same hunk. */
   startLine?: number;
   body: string;
+  /** The finding's severity, for platforms that mark blockers (Bitbucket Data Center's blocker comments). */
+  severity?: Severity;
 }
 
 /** The overall verdict posted with a review. */

@@ -17,6 +17,7 @@ const PLATFORM_NAMES: Record<PlatformError["platform"], string> = {
   github: "GitHub",
   gitlab: "GitLab",
   bitbucket: "Bitbucket",
+  bitbucket_server: "Bitbucket Data Center",
   gitea: "Gitea",
   azure_devops: "Azure DevOps",
 };

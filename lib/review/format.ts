@@ -16,7 +16,7 @@ const SEVERITY_LABEL: Record<Severity, string> = {
 /**
  * A replacement in the platform's own syntax, as its capabilities declare it (platforms.md §7): a `suggestion`
  * block (GitHub, Azure DevOps: replaces the commented line or range), GitLab's `suggestion:-N+0` (the comment sits
- * on the range's last line), and a `diff` block of the original lines against the replacement where the platform
+ * on the range's last line), a single-line `suggestion` block (Bitbucket Data Center), and a `diff` block of the original lines against the replacement where the platform
  * has no committable syntax (Bitbucket Cloud, Gitea) or for the LEFT side, which no platform lets a suggestion
  * replace.
  */
@@ -25,7 +25,11 @@ export function renderSuggestion(platform: PlatformId, finding: Finding, origina
   const lineCount = (finding.endLine ?? finding.line) - finding.line;
   const syntax = PLATFORM_CAPABILITIES[platform].suggestionSyntax;
   // The fence is longer than any run of backticks inside, so the suggestion cannot close it and break out.
-  if (finding.side === "RIGHT" && syntax === "suggestion") {
+  // Bitbucket Data Center applies a suggestion to the commented line only (BSERV-4553): a range gets a diff block.
+  if (
+    finding.side === "RIGHT" &&
+    (syntax === "suggestion" || (syntax === "suggestion-single-line" && lineCount === 0))
+  ) {
     const fence = fenceFor(replacement);
     return `${fence}suggestion\n${replacement}\n${fence}`;
   }

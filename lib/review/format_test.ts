@@ -38,6 +38,12 @@ Deno.test("renderSuggestion() uses each platform's syntax", () => {
   assert.equal(renderSuggestion("gitlab", single), "```suggestion:-0+0\nfixed();\n```");
   assert.equal(renderSuggestion("gitlab", range), "```suggestion:-2+0\na();\nb();\n```");
   assert.equal(renderSuggestion("azure_devops", range), "```suggestion\na();\nb();\n```");
+  assert.equal(renderSuggestion("bitbucket_server", single), "```suggestion\nfixed();\n```");
+  assert.equal(
+    renderSuggestion("bitbucket_server", range, ["one();", "two();", "three();"]),
+    "```diff\n-one();\n-two();\n-three();\n+a();\n+b();\n```",
+    "Bitbucket Data Center applies a suggestion to one line only, so a range gets a diff block",
+  );
   for (const platform of ["gitea", "bitbucket"] as const) {
     assert.equal(renderSuggestion(platform, single, ["broken();"]), "```diff\n-broken();\n+fixed();\n```");
   }

@@ -137,6 +137,7 @@ export function reviewOutput(
       line: finding.endLine ?? finding.line,
       startLine: finding.endLine !== undefined && finding.endLine !== finding.line ? finding.line : undefined,
       side: finding.side,
+      severity: finding.severity,
       body: renderInlineBody(
         platform,
         finding,

@@ -18,6 +18,7 @@ import { makeGitDiff } from "../fakes/git_diff.ts";
 import { startFakeGitea } from "../fakes/gitea.ts";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../fakes/github.ts";
 import { startFakeGitLab } from "../fakes/gitlab.ts";
+import { startFakeBitbucketServer } from "../fakes/bitbucket_server.ts";
 import { startFakeOpenAI } from "../fakes/openai.ts";
 
 const PATH = "src/pager.ts";
@@ -95,6 +96,22 @@ function startPlatform(platform: PlatformId): PlatformUnderTest {
         [Symbol.asyncDispose]: () => bitbucket.close(),
       };
     }
+    case "bitbucket_server": {
+      const bitbucket = startFakeBitbucketServer();
+      const repo = "ACME/pager";
+      return {
+        platform,
+        repo,
+        env: {
+          LOOM_BITBUCKET_SERVER_URL: bitbucket.url,
+          LOOM_BITBUCKET_SERVER_TOKEN: bitbucket.token,
+          LOOM_PLATFORM_COMMENT_DELAY_MS: "0",
+        },
+        seed: (pr) => bitbucket.state.addPullRequest({ ...common, ...pr, repo }),
+        bodies: (number) => bitbucket.state.comments(repo, number).map((comment) => comment.text),
+        [Symbol.asyncDispose]: () => bitbucket.close(),
+      };
+    }
     case "azure_devops": {
       const azure = startFakeAzureDevops();
       const repo = "Platform/pager";
@@ -117,7 +134,14 @@ function startPlatform(platform: PlatformId): PlatformUnderTest {
   }
 }
 
-const PLATFORMS: PlatformId[] = ["github", "gitlab", "gitea", "bitbucket", "azure_devops"];
+const PLATFORMS: PlatformId[] = [
+  "github",
+  "gitlab",
+  "gitea",
+  "bitbucket",
+  "bitbucket_server",
+  "azure_devops",
+];
 
 for (const platform of PLATFORMS) {
   dbTest(`reviewPullRequest() posts the summary exactly once per run on ${platform}`, async (database) => {

@@ -1,7 +1,7 @@
 /**
  * Bitbucket Cloud webhooks: `X-Hub-Signature` check on the raw body, `X-Request-UUID` as the delivery id, and
- * the `pullrequest:*` events Loom acts on. Data Center/Server deliveries (`pr:*` event keys) are recognised and
- * ignored: their REST API differs and Loom has no client for it.
+ * the `pullrequest:*` events Loom acts on. Data Center/Server deliveries (`pr:*` event keys) are ignored here:
+ * they belong at `/api/webhooks/bitbucket_server` (`../bitbucket_server/`).
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { CommentEvent, PullRequestAction, PullRequestEvent, WebhookParser } from "../types.ts";

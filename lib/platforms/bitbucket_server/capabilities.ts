@@ -1,0 +1,20 @@
+/**
+ * What Bitbucket Data Center / Server offers beyond the adapter contract: the cells of the capability matrix
+ * (`../capabilities.ts`).
+ */
+import type { PlatformCapabilities } from "../capabilities.ts";
+
+export const bitbucketServerCapabilities = {
+  status: {
+    yes: "build status `loom/review` on the head commit (Data Center 7.4+ repository-scoped builds API)",
+  },
+  checkRun: { no: "not yet: Data Center's Code Insights reports carry line annotations" },
+  suggestions: {
+    partly: "` ```suggestion ` on a single new-side line; a range gets a ` ```diff ` block (BSERV-4553)",
+  },
+  suggestionSyntax: "suggestion-single-line",
+  incremental: { yes: "through `…/compare/diff` against the merge base" },
+  resolveThreads: {
+    no: "not yet: Data Center resolves comment threads by `PUT …/comments/{id}` with `state`",
+  },
+} as const satisfies PlatformCapabilities;

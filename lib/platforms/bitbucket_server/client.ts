@@ -1,0 +1,458 @@
+/**
+ * A small typed fetch client for the Bitbucket Data Center / Server REST 1.0 API (platforms.md §4.5), with
+ * personal or HTTP access tokens sent as `Bearer`. Data Center has no batch review, so every inline comment is
+ * its own request, paced by `commentDelayMs`. Repositories are addressed as `PROJECT/repo-slug`.
+ *
+ * What a bot token needs: read access to the repository for the diff, files and permission checks (the users
+ * search below needs only a licensed user), and write access for comments and build statuses.
+ */
+import type { z } from "zod";
+import {
+  type CommitState,
+  type ComparesCommits,
+  type ExistingComment,
+  type InlineComment,
+  type PlatformClient,
+  PlatformError,
+  type PlatformIdentity,
+  type PullRequest,
+  type PullRequestRef,
+} from "../types.ts";
+import { createLineMap, type DiffFile, parseDiff } from "../../diff/mod.ts";
+import { rememberIdentity } from "../own_comments.ts";
+import { upsertSummary } from "../summary_comment.ts";
+import {
+  Activity,
+  Paged,
+  ServerComment,
+  type ServerComment as Comment,
+  ServerPullRequest,
+  ServerUser,
+} from "./schema.ts";
+
+export interface BitbucketServerClientOptions {
+  /** The instance root, e.g. `https://bitbucket.example.com` (a trailing `/rest/api/1.0` is accepted). */
+  baseUrl: string;
+  /** A personal or HTTP access token (project or repository), sent as `Bearer`. */
+  token: string;
+  fetch?: typeof fetch;
+  /** Pause between comment requests; there is no batch endpoint. Default 1000. */
+  commentDelayMs?: number;
+  /** Injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Build-status key; a later status with the same key replaces the earlier one. Default `loom/review`. */
+  statusKey?: string;
+}
+
+/**
+ * The client: the adapter contract, commit comparison (incremental review) and the permission check commands
+ * use (`lib/commands/permission.ts` finds it by its `canWrite` method).
+ */
+export interface BitbucketServerClient extends PlatformClient, ComparesCommits {
+  canWrite(pr: PullRequestRef, login: string): Promise<boolean>;
+}
+
+/** The largest page REST 1.0 serves by default (`page.max.changes` and friends cap most lists at 1000). */
+const PAGE_LIMIT = 100;
+
+const BUILD_STATES: Record<CommitState, string> = {
+  pending: "INPROGRESS",
+  success: "SUCCESSFUL",
+  failure: "FAILED",
+  error: "FAILED",
+};
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function splitRepo(repo: string): [string, string] {
+  const parts = repo.split("/");
+  if (parts.length !== 2 || !parts[0] || !parts[1]) {
+    throw new TypeError(
+      `Cannot address Bitbucket Data Center repository "${repo}": expected "PROJECT/repo-slug"`,
+    );
+  }
+  return [parts[0], parts[1]];
+}
+
+function encodePath(path: string): string {
+  return path.replace(/^\/+/, "").split("/").map(encodeURIComponent).join("/");
+}
+
+function describe(pr: PullRequestRef): string {
+  return `"${pr.repo}#${pr.number}"`;
+}
+
+function pullRequestState(state: string | null | undefined): PullRequest["state"] {
+  if (state === "MERGED") return "merged";
+  if (state === "DECLINED") return "closed";
+  return "open";
+}
+
+/** A user's stable key for "is this Loom's comment": the login, which Bitbucket compares without case. */
+export function userKey(user: { name: string }): string {
+  return user.name.toLowerCase();
+}
+
+/** The anchor of an inline comment: the line's type in the pull request's diff decides `lineType`. */
+export function commentAnchor(comment: InlineComment, files: readonly DiffFile[]) {
+  const file = files.find((item) =>
+    comment.side === "LEFT"
+      ? (item.oldPath ?? item.newPath) === comment.path || item.newPath === comment.path
+      : item.newPath === comment.path
+  );
+  const line = file ? createLineMap(file).lineAt(comment.side, comment.line) : undefined;
+  const lineType = line?.kind === "add" ? "ADDED" : line?.kind === "del" ? "REMOVED" : "CONTEXT";
+  return {
+    path: file?.newPath ?? comment.path,
+    // A comment on the old side of a renamed file names the old path too.
+    ...(file?.oldPath && file.oldPath !== file.newPath ? { srcPath: file.oldPath } : {}),
+    line: comment.line,
+    lineType,
+    fileType: comment.side === "LEFT" ? "FROM" : "TO",
+    diffType: "EFFECTIVE",
+  };
+}
+
+/**
+ * Creates a `PlatformClient` for Bitbucket Data Center / Server.
+ * @throws {TypeError} later, from each method, when a repository name is not `PROJECT/repo-slug`
+ */
+export function createBitbucketServerClient(options: BitbucketServerClientOptions): BitbucketServerClient {
+  const root = options.baseUrl.replace(/\/+$/, "").replace(/\/rest\/api\/(1\.0|latest)$/, "");
+  const api = `${root}/rest/api/1.0`;
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const sleep = options.sleep ?? defaultSleep;
+  const commentDelayMs = options.commentDelayMs ?? 1000;
+  const statusKey = options.statusKey ?? "loom/review";
+  let commentWritten = false;
+
+  async function send(
+    operation: string,
+    url: string,
+    init: { method?: string; body?: unknown; accept?: string; notFoundIsNull?: boolean } = {},
+  ): Promise<Response | null> {
+    const headers = new Headers({
+      authorization: `Bearer ${options.token}`,
+      accept: init.accept ?? "application/json",
+      // Data Center refuses a state-changing request without it when XSRF protection is on (the default).
+      "x-atlassian-token": "no-check",
+    });
+    if (init.body !== undefined) headers.set("content-type", "application/json");
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        method: init.method ?? "GET",
+        headers,
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      });
+    } catch (error) {
+      throw new PlatformError(`Cannot ${operation}: request to Bitbucket Data Center failed`, {
+        platform: "bitbucket_server",
+        retryable: true,
+        cause: error,
+      });
+    }
+    if (response.ok) return response;
+    const text = await response.text().catch(() => "");
+    if (response.status === 404 && init.notFoundIsNull) return null;
+    let detail = text.slice(0, 300);
+    try {
+      const parsed = JSON.parse(text) as { errors?: { message?: string }[] };
+      const messages = (parsed.errors ?? []).map((error) => error.message).filter(Boolean);
+      if (messages.length > 0) detail = messages.join("; ");
+    } catch {
+      // Not JSON (an HTML error page from a proxy); the raw text is the best detail there is.
+    }
+    throw new PlatformError(
+      `Cannot ${operation}: Bitbucket Data Center answered ${response.status}${detail ? `: ${detail}` : ""}`,
+      { platform: "bitbucket_server", status: response.status },
+    );
+  }
+
+  async function json<T extends z.ZodType>(
+    schema: T,
+    operation: string,
+    url: string,
+    init?: { method?: string; body?: unknown },
+  ): Promise<z.infer<T>> {
+    const response = await send(operation, url, init);
+    const body = await response!.json().catch((error: unknown) => {
+      throw new PlatformError(`Cannot ${operation}: Bitbucket Data Center sent a body that is not JSON`, {
+        platform: "bitbucket_server",
+        retryable: false,
+        cause: error,
+      });
+    });
+    const result = schema.safeParse(body);
+    if (!result.success) {
+      throw new PlatformError(
+        `Cannot ${operation}: unexpected Bitbucket Data Center response: ${result.error.message}`,
+        { platform: "bitbucket_server", retryable: false, cause: result.error },
+      );
+    }
+    return result.data;
+  }
+
+  /** Every item of a paged REST 1.0 list, following `nextPageStart`. */
+  async function paged<T extends z.ZodType>(item: T, operation: string, url: string): Promise<z.infer<T>[]> {
+    const schema = Paged(item);
+    const items: z.infer<T>[] = [];
+    let start = 0;
+    for (;;) {
+      const separator = url.includes("?") ? "&" : "?";
+      const page: z.infer<typeof schema> = await json(
+        schema,
+        operation,
+        `${url}${separator}start=${start}&limit=${PAGE_LIMIT}`,
+      );
+      items.push(...page.values);
+      if (page.isLastPage || page.nextPageStart == null || page.nextPageStart <= start) return items;
+      start = page.nextPageStart;
+    }
+  }
+
+  function repoUrl(repo: string, apiRoot = api): string {
+    const [project, slug] = splitRepo(repo);
+    return `${apiRoot}/projects/${encodeURIComponent(project)}/repos/${encodeURIComponent(slug)}`;
+  }
+
+  function pullRequestUrl(pr: PullRequestRef, apiRoot = api): string {
+    return `${repoUrl(pr.repo, apiRoot)}/pull-requests/${pr.number}`;
+  }
+
+  async function paceComment(): Promise<void> {
+    if (commentWritten) await sleep(commentDelayMs);
+    commentWritten = true;
+  }
+
+  const identity = rememberIdentity(async (): Promise<PlatformIdentity> => {
+    // The one REST-free call that names the token's user; every authenticated request may use it.
+    const response = await send(
+      "read the identity of the Bitbucket Data Center token",
+      `${root}/plugins/servlet/applinks/whoami`,
+      { accept: "text/plain" },
+    );
+    const name = (await response!.text()).trim();
+    if (name === "") {
+      throw new PlatformError(
+        "Cannot read the identity of the Bitbucket Data Center token: whoami is empty",
+        {
+          platform: "bitbucket_server",
+          retryable: false,
+        },
+      );
+    }
+    return { id: userKey({ name }), name };
+  });
+
+  async function listComments(pr: PullRequestRef): Promise<ExistingComment[]> {
+    const activities = await paged(
+      Activity,
+      `list comments of ${describe(pr)}`,
+      `${pullRequestUrl(pr)}/activities`,
+    );
+    const deleted = new Set(
+      activities.filter((item) => item.commentAction === "DELETED" && item.comment).map((item) =>
+        item.comment!.id
+      ),
+    );
+    const comments: ExistingComment[] = [];
+    const seen = new Set<number>();
+    const add = (comment: Comment, anchor?: z.infer<typeof Activity>["commentAnchor"]) => {
+      if (seen.has(comment.id) || deleted.has(comment.id)) return;
+      seen.add(comment.id);
+      comments.push({
+        id: String(comment.id),
+        body: comment.text,
+        author: comment.author?.name,
+        authorId: comment.author ? userKey(comment.author) : undefined,
+        path: anchor?.path,
+        line: anchor?.line ?? undefined,
+        inline: anchor?.line != null,
+      });
+      // Replies are nested under their comment and have no activity of their own.
+      for (const reply of comment.comments ?? []) add(reply);
+    };
+    // Activities come newest first; comments are wanted oldest first, as the other platforms list them.
+    for (const activity of activities.toReversed()) {
+      if (activity.action === "COMMENTED" && activity.commentAction === "ADDED" && activity.comment) {
+        add(activity.comment, activity.commentAnchor);
+      }
+    }
+    return comments;
+  }
+
+  async function postComment(pr: PullRequestRef, body: string): Promise<string> {
+    await paceComment();
+    const created = await json(
+      ServerComment,
+      `comment on ${describe(pr)}`,
+      `${pullRequestUrl(pr)}/comments`,
+      {
+        method: "POST",
+        body: { text: body },
+      },
+    );
+    return String(created.id);
+  }
+
+  async function updateComment(pr: PullRequestRef, commentId: string, body: string): Promise<void> {
+    const url = `${pullRequestUrl(pr)}/comments/${encodeURIComponent(commentId)}`;
+    const operation = `update comment "${commentId}" on ${describe(pr)}`;
+    // Edits carry the comment's version (optimistic locking); a 409 means someone edited it between our read
+    // and our write, so it is read and written once more.
+    for (let attempt = 1;; attempt++) {
+      const current = await json(ServerComment, operation, url);
+      await paceComment();
+      try {
+        await send(operation, url, { method: "PUT", body: { text: body, version: current.version ?? 0 } });
+        return;
+      } catch (error) {
+        if (!(error instanceof PlatformError) || error.status !== 409 || attempt >= 2) throw error;
+      }
+    }
+  }
+
+  async function getFile(pr: PullRequestRef, path: string, ref: string): Promise<string | null> {
+    const response = await send(
+      `get "${path}" at "${ref}" in "${pr.repo}"`,
+      `${repoUrl(pr.repo)}/raw/${encodePath(path)}?at=${encodeURIComponent(ref)}`,
+      { accept: "*/*", notFoundIsNull: true },
+    );
+    return response ? await response.text() : null;
+  }
+
+  async function getDiff(pr: PullRequestRef): Promise<string> {
+    // The pull request's effective diff (source against the merge base) as git text, not the JSON model.
+    const response = await send(
+      `get the diff of ${describe(pr)}`,
+      `${pullRequestUrl(pr, `${root}/rest/api/latest`)}/diff?contextLines=3`,
+      { accept: "text/plain" },
+    );
+    return await response!.text();
+  }
+
+  async function fetchPullRequest(pr: PullRequestRef): Promise<ServerPullRequest> {
+    return await json(ServerPullRequest, `get pull request ${describe(pr)}`, pullRequestUrl(pr));
+  }
+
+  return {
+    platform: "bitbucket_server",
+    identity,
+
+    async getPullRequest(pr) {
+      const pullRequest = await fetchPullRequest(pr);
+      return {
+        ref: pr,
+        title: pullRequest.title,
+        author: pullRequest.author.user.name,
+        draft: pullRequest.draft ?? false,
+        state: pullRequestState(pullRequest.state),
+        headSha: pullRequest.fromRef.latestCommit,
+        headRef: pullRequest.fromRef.displayId,
+        baseSha: pullRequest.toRef.latestCommit,
+        baseRef: pullRequest.toRef.displayId,
+      };
+    },
+
+    getFile,
+    getDiff,
+
+    /**
+     * The changes on `headSha` since `baseSha`. Data Center compares against the merge base, so after a force
+     * push the answer is the whole branch since it forked: more than needed, never less. A commit that no longer
+     * exists answers 404, which means "no clean comparison".
+     */
+    async getCompareDiff(pr, baseSha, headSha) {
+      const response = await send(
+        `compare "${baseSha}" with "${headSha}" in "${pr.repo}"`,
+        `${repoUrl(pr.repo)}/compare/diff?from=${encodeURIComponent(headSha)}&to=${
+          encodeURIComponent(baseSha)
+        }&contextLines=3`,
+        { accept: "text/plain", notFoundIsNull: true },
+      );
+      return response ? await response.text() : null;
+    },
+
+    listComments,
+
+    async postReview(pr, review) {
+      const files = review.comments.length > 0 ? parseDiff(await getDiff(pr)) : [];
+      for (const comment of review.comments) {
+        await paceComment();
+        // Data Center has no multi-line anchor before 8.x, so a range is anchored on its last line. A blocker
+        // becomes a blocker comment: a task the author must resolve before merging (Data Center 7.x+).
+        await send(
+          `post an inline comment on "${comment.path}" in ${describe(pr)}`,
+          `${pullRequestUrl(pr)}/comments`,
+          {
+            method: "POST",
+            body: {
+              text: comment.body,
+              anchor: commentAnchor(comment, files),
+              ...(comment.severity === "blocker" ? { severity: "BLOCKER" } : {}),
+            },
+          },
+        );
+      }
+      await upsertSummary({ listComments, identity, postComment, updateComment }, pr, review.summary);
+    },
+
+    postComment,
+    updateComment,
+
+    async setStatus(pr, status) {
+      const key = status.context ?? statusKey;
+      // The repository-scoped endpoint (7.4+) works with project and repository HTTP access tokens, which the
+      // global `/rest/build-status/1.0` endpoint does not accept.
+      await send(
+        `set status "${key}" on "${status.sha}" in "${pr.repo}"`,
+        `${repoUrl(pr.repo, `${root}/rest/api/latest`)}/commits/${encodeURIComponent(status.sha)}/builds`,
+        {
+          method: "POST",
+          body: {
+            key,
+            state: BUILD_STATES[status.state],
+            name: key === "loom/review" ? "Loom review" : `Loom ${key}`,
+            description: status.description.slice(0, 255),
+            // Bitbucket requires a URL; the pull request itself is the best fallback.
+            url: status.targetUrl ?? `${root}/${webPath(pr)}`,
+          },
+        },
+      );
+    },
+
+    /**
+     * Whether `login` may push to the repository: the users search filtered by effective `REPO_WRITE` permission
+     * (direct, group, project or admin), which any licensed user may call, unlike `…/permissions/users`, which
+     * needs repository admin and lists only direct grants.
+     */
+    async canWrite(pr, login) {
+      const [project, slug] = splitRepo(pr.repo);
+      const query = new URLSearchParams({
+        filter: login,
+        "permission.1": "REPO_WRITE",
+        "permission.1.projectKey": project,
+        "permission.1.repositorySlug": slug,
+      });
+      const users = await paged(
+        ServerUser,
+        `check whether "${login}" can write to "${pr.repo}"`,
+        `${api}/users?${query}`,
+      );
+      // The filter matches names, display names and e-mail addresses by prefix; only the exact login counts.
+      return users.some((user) => user.name.toLowerCase() === login.toLowerCase());
+    },
+  };
+}
+
+/** The web path of a pull request below the instance root (personal projects live under `users/`). */
+export function webPath(pr: PullRequestRef): string {
+  const [project, slug] = splitRepo(pr.repo);
+  const owner = project.startsWith("~")
+    ? `users/${encodeURIComponent(project.slice(1))}`
+    : `projects/${encodeURIComponent(project)}`;
+  return `${owner}/repos/${encodeURIComponent(slug)}/pull-requests/${pr.number}`;
+}

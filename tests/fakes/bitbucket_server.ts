@@ -1,0 +1,444 @@
+/**
+ * A stateful fake of the Bitbucket Data Center / Server REST 1.0 API on a real local HTTP server, for contract
+ * and e2e tests. It implements the endpoints Loom's client uses with Data Center's shapes and rules, from the
+ * public REST documentation: `/rest/api/1.0` and `/rest/api/latest` alike, paged lists (`start`, `limit`,
+ * `isLastPage`, `nextPageStart`), comments listed only through `…/activities` (newest first), anchors checked
+ * against the diff (`lineType` must match the line), edits refused with 409 unless they carry the comment's
+ * current `version`, state-changing requests refused without `X-Atlassian-Token: no-check` (XSRF check), the
+ * `{errors: [{message}]}` error envelope, and the users search filtered by effective repository permission.
+ */
+import parseDiff from "parse-diff";
+import { type FakeRequest, json, type RouteContext, startFakeServer } from "./server_core.ts";
+import type {
+  FakeBitbucketServer,
+  FakeBitbucketServerOptions,
+  FakeBitbucketServerState,
+  FakePermission,
+  FakePullRequestSeed,
+  FakeServerAnchor,
+  FakeServerBuild,
+  FakeServerComment,
+  RecordedRequest,
+} from "./bitbucket_server/types.ts";
+
+export * from "./bitbucket_server/types.ts";
+
+const RANK: Record<FakePermission, number> = { REPO_READ: 1, REPO_WRITE: 2, REPO_ADMIN: 3 };
+
+function errorResponse(status: number, message: string, exceptionName?: string): Response {
+  return json({ errors: [{ context: null, message, exceptionName: exceptionName ?? null }] }, status);
+}
+
+function user(name: string, type = "NORMAL") {
+  return {
+    name,
+    emailAddress: `${name}@example.com`,
+    id: [...name].reduce((sum, char) => sum * 31 + char.charCodeAt(0), 7) % 100_000,
+    displayName: name,
+    active: true,
+    slug: name.toLowerCase(),
+    type,
+  };
+}
+
+/** The line `anchor` names, as parse-diff sees the diff: an independent reading of what Loom parsed. */
+function anchorProblem(diff: string, anchor: FakeServerAnchor): string | null {
+  const file = parseDiff(diff).find((item) => item.to === anchor.path || item.from === anchor.path);
+  if (!file) return `File "${anchor.path}" is not part of the pull request's diff`;
+  const changes = file.chunks.flatMap((chunk) => chunk.changes);
+  const found = changes.some((change) => {
+    if (anchor.lineType === "ADDED") {
+      return change.type === "add" && anchor.fileType === "TO" && change.ln === anchor.line;
+    }
+    if (anchor.lineType === "REMOVED") {
+      return change.type === "del" && anchor.fileType === "FROM" && change.ln === anchor.line;
+    }
+    return change.type === "normal" && (anchor.fileType === "TO" ? change.ln2 : change.ln1) === anchor.line;
+  });
+  return found
+    ? null
+    : `Line ${anchor.line} (${anchor.lineType}, ${anchor.fileType}) of "${anchor.path}" is not in the diff`;
+}
+
+/** Starts the fake on 127.0.0.1 with a free port. Close it with `await using` or `close()`. */
+export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {}): FakeBitbucketServer {
+  const token = options.token ?? "bbdc-test-token";
+  const botName = options.botName ?? "loom-bot";
+  const pullRequests = new Map<string, FakePullRequestSeed>();
+  const compares = new Map<string, string>();
+  const permissions = new Map<string, FakePermission>();
+  const comments: FakeServerComment[] = [];
+  const builds: FakeServerBuild[] = [];
+  const failures: { pattern: string | RegExp; status: number }[] = [];
+  let nextCommentId = 1;
+  let origin = "";
+
+  const key = (repo: string, number: number) => `${repo}#${number}`.toLowerCase();
+
+  function repositoryJson(repo: string) {
+    const [project, slug] = repo.split("/");
+    return { slug, id: 42, name: slug, project: { key: project, id: 7, name: project }, public: false };
+  }
+
+  function pullRequestJson(pr: FakePullRequestSeed) {
+    const repository = repositoryJson(pr.repo);
+    const ref = (name: string, sha: string) => ({
+      id: `refs/heads/${name}`,
+      displayId: name,
+      latestCommit: sha,
+      repository,
+    });
+    return {
+      id: pr.number,
+      version: 0,
+      title: pr.title,
+      description: "",
+      state: pr.state ?? "OPEN",
+      open: (pr.state ?? "OPEN") === "OPEN",
+      closed: (pr.state ?? "OPEN") !== "OPEN",
+      draft: pr.draft ?? false,
+      fromRef: ref(pr.headRef, pr.headSha),
+      toRef: ref(pr.baseRef, pr.baseSha),
+      author: { user: user(pr.author), role: "AUTHOR", approved: false, status: "UNAPPROVED" },
+      links: {
+        self: [{
+          href:
+            `${origin}/projects/${repository.project.key}/repos/${repository.slug}/pull-requests/${pr.number}`,
+        }],
+      },
+    };
+  }
+
+  function commentJson(comment: FakeServerComment) {
+    return {
+      id: comment.id,
+      version: comment.version,
+      text: comment.text,
+      author: user(comment.author, comment.author === botName ? "SERVICE" : "NORMAL"),
+      createdDate: 1_700_000_000_000 + comment.id,
+      updatedDate: 1_700_000_000_000 + comment.id + comment.version,
+      severity: comment.severity,
+      state: "OPEN",
+      comments: [],
+      tasks: [],
+      ...(comment.anchor ? { anchor: comment.anchor } : {}),
+    };
+  }
+
+  function addComment(
+    repo: string,
+    number: number,
+    input: { text: string; anchor?: FakeServerAnchor; author?: string; severity?: "NORMAL" | "BLOCKER" },
+  ): FakeServerComment {
+    const comment: FakeServerComment = {
+      id: nextCommentId++,
+      version: 0,
+      repo,
+      number,
+      text: input.text,
+      anchor: input.anchor,
+      severity: input.severity ?? "NORMAL",
+      author: input.author ?? botName,
+      deleted: false,
+      history: [input.text],
+    };
+    comments.push(comment);
+    return comment;
+  }
+
+  type Context = RouteContext<string>;
+  const repoOf = (context: Context) => `${context.params.project}/${context.params.slug}`;
+  const pullRequestOf = (context: Context): FakePullRequestSeed => {
+    const pr = pullRequests.get(key(repoOf(context), Number(context.params.id)));
+    if (!pr) {
+      throw errorResponse(
+        404,
+        `Pull request ${context.params.id} does not exist in ${repoOf(context)}.`,
+        "com.atlassian.bitbucket.pull.NoSuchPullRequestException",
+      );
+    }
+    return pr;
+  };
+  const commentOf = (context: Context): FakeServerComment => {
+    const pr = pullRequestOf(context);
+    const comment = comments.find((item) =>
+      item.id === Number(context.params.comment) && item.repo === pr.repo && item.number === pr.number &&
+      !item.deleted
+    );
+    if (!comment) throw errorResponse(404, `Comment ${context.params.comment} does not exist.`);
+    return comment;
+  };
+
+  /** One page of `items` as REST 1.0 pages every list. */
+  function page<T>(context: Context, items: T[]): Response {
+    const start = Number(context.url.searchParams.get("start") ?? 0);
+    // Data Center caps `limit` by `page.max.*` settings; 25 is the default when none is given.
+    const limit = Math.min(Number(context.url.searchParams.get("limit") ?? 25), 1000);
+    const values = items.slice(start, start + limit);
+    const isLastPage = start + limit >= items.length;
+    return json({
+      size: values.length,
+      limit,
+      start,
+      isLastPage,
+      values,
+      ...(isLastPage ? {} : { nextPageStart: start + limit }),
+    });
+  }
+
+  const activities = (context: Context) => {
+    const pr = pullRequestOf(context);
+    const list = comments
+      .filter((comment) => comment.repo === pr.repo && comment.number === pr.number && !comment.deleted)
+      .map((comment) => ({
+        id: 10_000 + comment.id,
+        createdDate: 1_700_000_000_000 + comment.id,
+        user: user(comment.author),
+        action: "COMMENTED",
+        commentAction: "ADDED",
+        comment: commentJson(comment),
+        ...(comment.anchor ? { commentAnchor: comment.anchor } : {}),
+      }))
+      .reverse();
+    const opened = { id: 1, createdDate: 1_700_000_000_000, user: user(pr.author), action: "OPENED" };
+    return page(context, [...list, opened]);
+  };
+
+  const postComment = (context: Context) => {
+    const pr = pullRequestOf(context);
+    const input = context.body as { text?: unknown; anchor?: Partial<FakeServerAnchor>; severity?: unknown };
+    if (typeof input?.text !== "string" || input.text.trim() === "") {
+      return errorResponse(400, "Please enter a non-empty value for the comment text.");
+    }
+    if (input.text.length > 32_768) return errorResponse(400, "Comments may not exceed 32768 characters.");
+    if (input.severity !== undefined && input.severity !== "NORMAL" && input.severity !== "BLOCKER") {
+      return errorResponse(400, `Unknown severity ${String(input.severity)}`);
+    }
+    let anchor: FakeServerAnchor | undefined;
+    if (input.anchor !== undefined) {
+      const { path, line, lineType, fileType } = input.anchor;
+      if (typeof path !== "string" || !Number.isInteger(line) || (line as number) < 1) {
+        return errorResponse(400, "An anchor needs a path and a positive line.");
+      }
+      if (
+        !["ADDED", "REMOVED", "CONTEXT"].includes(String(lineType)) ||
+        !["FROM", "TO"].includes(String(fileType))
+      ) {
+        return errorResponse(400, "lineType must be ADDED, REMOVED or CONTEXT and fileType FROM or TO.");
+      }
+      anchor = input.anchor as FakeServerAnchor;
+      const problem = anchorProblem(pr.diff, anchor);
+      if (problem) {
+        return errorResponse(409, problem, "com.atlassian.bitbucket.comment.InvalidCommentAnchorException");
+      }
+    }
+    const comment = addComment(pr.repo, pr.number, {
+      text: input.text,
+      anchor,
+      author: context.caller,
+      severity: input.severity as "NORMAL" | "BLOCKER" | undefined,
+    });
+    return json(commentJson(comment), 201);
+  };
+
+  const editComment = (context: Context) => {
+    const comment = commentOf(context);
+    const input = context.body as { text?: unknown; version?: unknown };
+    if (comment.author !== context.caller) {
+      return errorResponse(403, "You are not permitted to edit this comment.");
+    }
+    if (input?.version !== comment.version) {
+      return errorResponse(
+        409,
+        `You are attempting to modify a comment based on out-of-date information (version ${input?.version}, current ${comment.version}).`,
+        "com.atlassian.bitbucket.comment.CommentOutOfDateException",
+      );
+    }
+    if (typeof input.text !== "string" || input.text.trim() === "") {
+      return errorResponse(400, "Please enter a non-empty value for the comment text.");
+    }
+    comment.text = input.text;
+    comment.version++;
+    comment.history.push(input.text);
+    return json(commentJson(comment));
+  };
+
+  const textOnly = (context: Context, text: string | undefined, missing: string) => {
+    if (text === undefined) return errorResponse(404, missing);
+    // The JSON model of a diff is another endpoint's job here; Loom asks for git text.
+    if (!(context.headers.get("accept") ?? "").includes("text/plain")) {
+      return errorResponse(406, "Ask for text/plain");
+    }
+    return new Response(text, { headers: { "content-type": "text/plain;charset=UTF-8" } });
+  };
+
+  const getRaw = (context: Context) => {
+    const repo = repoOf(context);
+    const at = context.url.searchParams.get("at") ?? "";
+    for (const pr of pullRequests.values()) {
+      if (pr.repo.toLowerCase() !== repo.toLowerCase()) continue;
+      const side = at === pr.headSha || at === `refs/heads/${pr.headRef}` || at === pr.headRef
+        ? "head"
+        : at === pr.baseSha || at === `refs/heads/${pr.baseRef}` || at === pr.baseRef
+        ? "base"
+        : undefined;
+      if (!side) continue;
+      const content = pr.files[context.params.file!]?.[side];
+      if (content === undefined) {
+        return errorResponse(404, `The path "${context.params.file}" does not exist at revision "${at}"`);
+      }
+      return new Response(content, { headers: { "content-type": "text/plain" } });
+    }
+    return errorResponse(404, `Commit '${at}' does not exist in repository '${repo}'.`);
+  };
+
+  const postBuild = (context: Context) => {
+    const repo = repoOf(context);
+    const known = [...pullRequests.values()].some((pr) =>
+      pr.repo.toLowerCase() === repo.toLowerCase() &&
+      (pr.headSha === context.params.sha || pr.baseSha === context.params.sha)
+    );
+    if (!known) {
+      return errorResponse(404, `Commit '${context.params.sha}' does not exist in repository '${repo}'.`);
+    }
+    const input = context.body as Record<string, string | undefined>;
+    if (
+      !input?.key || !input.url ||
+      !["INPROGRESS", "SUCCESSFUL", "FAILED", "CANCELLED", "UNKNOWN"].includes(input.state ?? "")
+    ) {
+      return errorResponse(400, "key, url and a valid state are required.");
+    }
+    if (input.key.length > 255 || (input.description ?? "").length > 255) {
+      return errorResponse(400, "key and description are limited to 255 characters.");
+    }
+    const build: FakeServerBuild = {
+      repo,
+      sha: context.params.sha!,
+      key: input.key,
+      state: input.state!,
+      name: input.name,
+      description: input.description,
+      url: input.url,
+    };
+    const existing = builds.findIndex((item) =>
+      item.repo === repo && item.sha === build.sha && item.key === build.key
+    );
+    if (existing >= 0) builds.splice(existing, 1);
+    builds.push(build);
+    return new Response(null, { status: 204 });
+  };
+
+  const searchUsers = (context: Context) => {
+    const params = context.url.searchParams;
+    const filter = (params.get("filter") ?? "").toLowerCase();
+    const wanted = params.get("permission.1") as FakePermission | null;
+    const repo = `${params.get("permission.1.projectKey")}/${params.get("permission.1.repositorySlug")}`;
+    if (wanted !== null && !(wanted in RANK)) return errorResponse(400, `Unknown permission ${wanted}`);
+    const users = [...permissions.entries()]
+      .map(([entry, permission]) => ({ entry, permission, login: entry.slice(entry.indexOf("|") + 1) }))
+      .filter(({ entry, permission, login }) =>
+        login.toLowerCase().startsWith(filter) &&
+        (wanted === null || (entry.startsWith(`${repo.toLowerCase()}|`) && RANK[permission] >= RANK[wanted]))
+      )
+      .map(({ login }) => user(login));
+    return page(context, users);
+  };
+
+  const api = String.raw`^/rest/api/(?:1\.0|latest)`;
+  const repoPath = String.raw`${api}/projects/(?<project>[^/]+)/repos/(?<slug>[^/]+)`;
+  const prPath = String.raw`${repoPath}/pull-requests/(?<id>\d+)`;
+  const route = (method: string, path: string, handler: (context: Context) => Response) => ({
+    method,
+    path: new RegExp(`${path}$`),
+    handler,
+  });
+  const server = startFakeServer<RecordedRequest, string>({
+    record: (request: FakeRequest): RecordedRequest => ({
+      method: request.method,
+      path: request.url.pathname + request.url.search,
+      headers: request.headers,
+      body: request.body,
+    }),
+    before: [(request) => {
+      const target = `${request.method} ${request.url.pathname}`;
+      const index = failures.findIndex((item) =>
+        typeof item.pattern === "string" ? target.includes(item.pattern) : item.pattern.test(target)
+      );
+      if (index < 0) return undefined;
+      const [{ status }] = failures.splice(index, 1);
+      return errorResponse(status, `Scripted failure ${status}`);
+    }],
+    authenticate: (request) => {
+      if (request.headers.get("authorization") !== `Bearer ${token}`) {
+        return errorResponse(
+          401,
+          "Authentication failed. Please check your credentials and try again.",
+          "com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException",
+        );
+      }
+      if (request.method !== "GET" && request.headers.get("x-atlassian-token") !== "no-check") {
+        return errorResponse(403, "XSRF check failed");
+      }
+      return botName;
+    },
+    routes: [
+      route(
+        "GET",
+        "^/plugins/servlet/applinks/whoami",
+        () => new Response(botName, { headers: { "content-type": "text/plain" } }),
+      ),
+      route("GET", prPath, (context) => json(pullRequestJson(pullRequestOf(context)))),
+      route("GET", `${prPath}/diff`, (context) => textOnly(context, pullRequestOf(context).diff, "No diff")),
+      route("GET", `${prPath}/activities`, activities),
+      route("POST", `${prPath}/comments`, postComment),
+      route("GET", `${prPath}/comments/(?<comment>\\d+)`, (context) => json(commentJson(commentOf(context)))),
+      route("PUT", `${prPath}/comments/(?<comment>\\d+)`, editComment),
+      route("GET", `${repoPath}/compare/diff`, (context) => {
+        const params = context.url.searchParams;
+        const diff = compares.get(
+          `${repoOf(context)}|${params.get("from")}|${params.get("to")}`.toLowerCase(),
+        );
+        return textOnly(
+          context,
+          diff,
+          `Commit '${params.get("to")}' does not exist in repository '${repoOf(context)}'.`,
+        );
+      }),
+      route("GET", `${repoPath}/raw/(?<file>.+)`, getRaw),
+      route("POST", `${repoPath}/commits/(?<sha>[0-9a-f]{40})/builds`, postBuild),
+      route("GET", `${api}/users`, searchUsers),
+    ],
+    notFound: (request) => errorResponse(404, `No resource at ${request.method} ${request.url.pathname}`),
+    onError: (error) => error instanceof Response ? error : errorResponse(500, String(error)),
+  });
+  origin = server.origin;
+
+  const state: FakeBitbucketServerState = {
+    addPullRequest(seed) {
+      pullRequests.set(key(seed.repo, seed.number), { ...seed });
+    },
+    addCompare(repo, from, to, diff) {
+      compares.set(`${repo}|${from}|${to}`.toLowerCase(), diff);
+    },
+    grant(repo, login, permission) {
+      permissions.set(`${repo.toLowerCase()}|${login}`, permission);
+    },
+    addComment: (repo, number, comment) => addComment(repo, number, comment),
+    comments: (repo, number) =>
+      comments.filter((comment) => comment.repo === repo && comment.number === number),
+    builds,
+    failNext(pattern, status) {
+      failures.push({ pattern, status });
+    },
+  };
+
+  return {
+    url: origin,
+    token,
+    botName,
+    state,
+    requests: server.requests,
+    close: server.close,
+    [Symbol.asyncDispose]: server.close,
+  };
+}

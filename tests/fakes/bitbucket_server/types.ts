@@ -1,0 +1,109 @@
+/** The public types of the fake Bitbucket Data Center, and the shape it stores pull requests in. */
+
+/** One file of a seeded pull request: its content at the base and at the head (absent = file does not exist). */
+export interface FakeFile {
+  base?: string;
+  head?: string;
+}
+
+/** The same seeding shape as the other platform fakes. `repo` is `PROJECT/repo-slug`. */
+export interface FakePullRequestSeed {
+  repo: string;
+  number: number;
+  title: string;
+  /** The author's login. */
+  author: string;
+  /** Full 40-character hashes, as Data Center always serves them. */
+  headSha: string;
+  baseSha: string;
+  baseRef: string;
+  headRef: string;
+  /** Served verbatim by the diff endpoint. */
+  diff: string;
+  files: Record<string, FakeFile>;
+  draft?: boolean;
+  state?: "OPEN" | "MERGED" | "DECLINED";
+}
+
+export interface FakeServerAnchor {
+  path: string;
+  srcPath?: string;
+  line: number;
+  lineType: "ADDED" | "REMOVED" | "CONTEXT";
+  fileType: "FROM" | "TO";
+  diffType?: string;
+}
+
+export interface FakeServerComment {
+  id: number;
+  version: number;
+  repo: string;
+  number: number;
+  text: string;
+  anchor?: FakeServerAnchor;
+  /** `NORMAL`, or `BLOCKER` for a blocker comment (a task). */
+  severity: "NORMAL" | "BLOCKER";
+  author: string;
+  deleted: boolean;
+  /** Every text the comment had, oldest first (edits append). */
+  history: string[];
+}
+
+export interface FakeServerBuild {
+  repo: string;
+  sha: string;
+  key: string;
+  state: string;
+  name?: string;
+  description?: string;
+  url: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query, e.g. `/rest/api/1.0/projects/PRJ/repos/app/pull-requests/1/activities?start=0&limit=100`. */
+  path: string;
+  headers: Headers;
+  body: unknown;
+}
+
+/** A repository permission, as Data Center names them; a higher one includes the lower. */
+export type FakePermission = "REPO_READ" | "REPO_WRITE" | "REPO_ADMIN";
+
+export interface FakeBitbucketServerState {
+  addPullRequest(seed: FakePullRequestSeed): void;
+  /** What `…/compare/diff?from=<from>&to=<to>` answers; unknown pairs answer 404. */
+  addCompare(repo: string, from: string, to: string, diff: string): void;
+  /** Grants `login` an effective permission on `repo` (as a group or project grant would). */
+  grant(repo: string, login: string, permission: FakePermission): void;
+  /** Seeds an existing comment (for dedupe and ownership tests). */
+  addComment(
+    repo: string,
+    number: number,
+    comment: { text: string; anchor?: FakeServerAnchor; author?: string },
+  ): FakeServerComment;
+  /** Comments of one pull request, in creation order, including deleted ones. */
+  comments(repo: string, number: number): FakeServerComment[];
+  builds: FakeServerBuild[];
+  /** The next request whose `METHOD /path` matches `pattern` gets `status` instead of its normal answer. */
+  failNext(pattern: string | RegExp, status: number): void;
+}
+
+export interface FakeBitbucketServer {
+  /** The instance root, e.g. `http://127.0.0.1:1234`: what `LOOM_BITBUCKET_SERVER_URL` is set to. */
+  url: string;
+  token: string;
+  /** The login behind the token. */
+  botName: string;
+  state: FakeBitbucketServerState;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface FakeBitbucketServerOptions {
+  /** Accepted as `Bearer <token>`. Default `bbdc-test-token`. */
+  token?: string;
+  /** The login behind the token (a service user of an HTTP access token). Default `loom-bot`. */
+  botName?: string;
+}
