@@ -1,5 +1,5 @@
 /**
- * On all five platforms, through the real clients against the fakes: a commenter whose permission API answer is
+ * On all six platforms, through the real clients against the fakes: a commenter whose permission API answer is
  * read cannot run any `@loom` command (nothing changes, no model call, a polite reply), one with write can.
  */
 import assert from "node:assert/strict";
@@ -16,11 +16,13 @@ import { createGitLabClient } from "../platforms/gitlab/mod.ts";
 import { createGiteaClient } from "../platforms/gitea/mod.ts";
 import { createBitbucketClient } from "../platforms/bitbucket/mod.ts";
 import { createAzureDevopsClient } from "../platforms/azure_devops/mod.ts";
+import { createBitbucketServerClient } from "../platforms/bitbucket_server/mod.ts";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../../tests/fakes/github.ts";
 import { startFakeGitLab } from "../../tests/fakes/gitlab.ts";
 import { startFakeGitea } from "../../tests/fakes/gitea.ts";
 import { startFakeBitbucket } from "../../tests/fakes/bitbucket.ts";
 import { startFakeAzureDevops } from "../../tests/fakes/azure_devops.ts";
+import { startFakeBitbucketServer } from "../../tests/fakes/bitbucket_server.ts";
 import { startFakeOpenAI } from "../../tests/fakes/openai.ts";
 import { createPermissionCache, handlePullRequestCommand } from "./mod.ts";
 
@@ -134,6 +136,24 @@ function bitbucket(): PlatformSetup {
   };
 }
 
+function bitbucketServer(): PlatformSetup {
+  const fake = startFakeBitbucketServer();
+  const repo = "PLAT/app";
+  fake.state.addPullRequest({ repo, ...SEED });
+  // Write granted through the project or a group is what the users search reports; a login only prefixing a
+  // writer's is not a writer.
+  fake.state.grant(repo, "writer", "REPO_WRITE");
+  fake.state.grant(repo, "reader", "REPO_READ");
+  return {
+    platform: "bitbucket_server",
+    repo,
+    client: () => createBitbucketServerClient({ baseUrl: fake.url, token: fake.token, commentDelayMs: 0 }),
+    writer: { login: "writer", id: "101" },
+    reader: { login: "reader", id: "102" },
+    [Symbol.asyncDispose]: () => fake.close(),
+  };
+}
+
 function azureDevops(): PlatformSetup {
   const fake = startFakeAzureDevops();
   const repo = "Proj/app";
@@ -158,7 +178,7 @@ function azureDevops(): PlatformSetup {
   };
 }
 
-for (const start of [github, gitlab, gitea, bitbucket, azureDevops]) {
+for (const start of [github, gitlab, gitea, bitbucket, bitbucketServer, azureDevops]) {
   dbTest(
     `every command needs write access as the ${start.name} permission API reports it`,
     async ({ db }) => {

@@ -89,7 +89,14 @@ const HOSTILE: Finding = {
   step: "bugs",
 };
 
-const PLATFORMS: PlatformId[] = ["github", "gitlab", "gitea", "bitbucket", "azure_devops"];
+const PLATFORMS: PlatformId[] = [
+  "github",
+  "gitlab",
+  "gitea",
+  "bitbucket",
+  "bitbucket_server",
+  "azure_devops",
+];
 const GOLDEN = join(import.meta.dirname!, "testdata", "sanitize");
 
 for (const platform of PLATFORMS) {

@@ -8,6 +8,7 @@
  */
 import type { z } from "zod";
 import {
+  type ChecksWriteAccess,
   type CommitState,
   type ComparesCommits,
   type ExistingComment,
@@ -15,6 +16,7 @@ import {
   type PlatformClient,
   PlatformError,
   type PlatformIdentity,
+  type PlatformUser,
   type PullRequest,
   type PullRequestRef,
 } from "../types.ts";
@@ -46,10 +48,10 @@ export interface BitbucketServerClientOptions {
 
 /**
  * The client: the adapter contract, commit comparison (incremental review) and the permission check commands
- * use (`lib/commands/permission.ts` finds it by its `canWrite` method).
+ * use (`ChecksWriteAccess`).
  */
-export interface BitbucketServerClient extends PlatformClient, ComparesCommits {
-  canWrite(pr: PullRequestRef, login: string): Promise<boolean>;
+export interface BitbucketServerClient extends PlatformClient, ComparesCommits, ChecksWriteAccess {
+  canWrite(pr: PullRequestRef, user: PlatformUser): Promise<boolean>;
 }
 
 /** The largest page REST 1.0 serves by default (`page.max.changes` and friends cap most lists at 1000). */
@@ -429,21 +431,28 @@ export function createBitbucketServerClient(options: BitbucketServerClientOption
      * (direct, group, project or admin), which any licensed user may call, unlike `…/permissions/users`, which
      * needs repository admin and lists only direct grants.
      */
-    async canWrite(pr, login) {
+    async canWrite(pr, user) {
       const [project, slug] = splitRepo(pr.repo);
       const query = new URLSearchParams({
-        filter: login,
+        filter: user.login,
         "permission.1": "REPO_WRITE",
         "permission.1.projectKey": project,
         "permission.1.repositorySlug": slug,
       });
-      const users = await paged(
-        ServerUser,
-        `check whether "${login}" can write to "${pr.repo}"`,
-        `${api}/users?${query}`,
-      );
-      // The filter matches names, display names and e-mail addresses by prefix; only the exact login counts.
-      return users.some((user) => user.name.toLowerCase() === login.toLowerCase());
+      const operation = `check whether "${user.login}" can write to "${pr.repo}"`;
+      try {
+        const users = await paged(ServerUser, operation, `${api}/users?${query}`);
+        // The filter matches logins, display names and e-mail addresses by prefix; only the exact login counts
+        // (logins are unique on an instance and compared without case).
+        return users.some((found) => found.name.toLowerCase() === user.login.toLowerCase());
+      } catch (error) {
+        if (!(error instanceof PlatformError) || (error.status !== 401 && error.status !== 403)) throw error;
+        throw new PlatformError(
+          `${error.message} (the users search needs a licensed user: give Loom a token of a licensed bot ` +
+            "account, or an HTTP access token)",
+          { platform: "bitbucket_server", status: error.status, retryable: false, cause: error },
+        );
+      }
     },
   };
 }

@@ -211,12 +211,16 @@ Deno.test("createBitbucketServerClient().canWrite() asks for effective write per
   fake.state.grant(PR.repo, "eve", "REPO_READ");
   fake.state.grant("PLAT/other", "mallory", "REPO_ADMIN");
   fake.state.grant(PR.repo, "adam", "REPO_WRITE");
-  assert.equal(await client.canWrite(PR, "ada"), true);
-  assert.equal(await client.canWrite(PR, "ADA"), true, "logins compare without case");
-  assert.equal(await client.canWrite(PR, "root"), true, "admin includes write");
-  assert.equal(await client.canWrite(PR, "eve"), false, "read-only");
-  assert.equal(await client.canWrite(PR, "mallory"), false, "admin of another repository");
-  assert.equal(await client.canWrite(PR, "ad"), false, "a prefix of a writer's login is not a writer");
+  assert.equal(await client.canWrite(PR, { login: "ada" }), true);
+  assert.equal(await client.canWrite(PR, { login: "ADA" }), true, "logins compare without case");
+  assert.equal(await client.canWrite(PR, { login: "root" }), true, "admin includes write");
+  assert.equal(await client.canWrite(PR, { login: "eve" }), false, "read-only");
+  assert.equal(await client.canWrite(PR, { login: "mallory" }), false, "admin of another repository");
+  assert.equal(
+    await client.canWrite(PR, { login: "ad" }),
+    false,
+    "a prefix of a writer's login is not a writer",
+  );
 });
 
 Deno.test("createBitbucketServerClient() reports Data Center's error messages and which errors are worth retrying", async () => {

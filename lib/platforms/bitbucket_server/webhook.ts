@@ -110,6 +110,7 @@ export const bitbucketServerWebhook: WebhookParser = {
         commentId: String(payload.comment.id),
         body: payload.comment.text,
         author: author?.name ?? "",
+        authorId: author?.id == null ? undefined : String(author.id),
         authorIsBot: isBot(author),
         repoPublic: repository.public ?? undefined,
       };

@@ -112,6 +112,7 @@ Deno.test("bitbucketServerWebhook.parse() reads a comment's text and author; a s
   assert.equal(event.commentId, "167");
   assert.equal(event.body, "test");
   assert.equal(event.author, "gopher");
+  assert.equal(event.authorId, "3231");
   assert.equal(event.authorIsBot, false);
   const comment = body.comment as { author: Record<string, unknown> };
   const bot = {
