@@ -219,11 +219,15 @@ export async function confirmRepo(
   repo: Pick<Repo, "id" | "platform" | "fullName" | "webhookSecret">,
   now: number,
 ): Promise<{ paused: boolean } | null> {
+  // PostgreSQL: a pause committing meanwhile waits for the caller's transaction, or this read waits and sees it
+  // (SQLite runs one writing transaction at a time).
+  const lock = db.dialect === "postgres" ? sql`for share` : sql``;
   const rows = await db.query<{ paused: unknown }>(sql`
     select paused from repos
     where id = ${repo.id} and platform = ${repo.platform} and full_name = ${repo.fullName}
       and disconnected_at is null
       and (webhook_secret = ${repo.webhookSecret}
-        or (previous_webhook_secret = ${repo.webhookSecret} and previous_secret_expires_at > ${now}))`);
+        or (previous_webhook_secret = ${repo.webhookSecret} and previous_secret_expires_at > ${now}))
+    ${lock}`);
   return rows[0] ? { paused: Boolean(rows[0].paused) } : null;
 }

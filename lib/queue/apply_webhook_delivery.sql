@@ -52,7 +52,10 @@ BEGIN
   WHERE repos.id = p_repo_id AND repos.platform = p_platform AND repos.full_name = p_full_name
     AND repos.disconnected_at IS NULL
     AND (repos.webhook_secret = p_webhook_secret
-      OR (repos.previous_webhook_secret = p_webhook_secret AND repos.previous_secret_expires_at > p_now));
+      OR (repos.previous_webhook_secret = p_webhook_secret AND repos.previous_secret_expires_at > p_now))
+  -- A pause committing meanwhile (the dashboard, an uninstalled GitHub App) waits for this delivery's job and then
+  -- cancels it, or this read waits for the pause and sees it: no job slips in between.
+  FOR SHARE;
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'stale_repo'::TEXT, NULL::BIGINT, FALSE;
     RETURN;

@@ -157,10 +157,10 @@ export async function routeAppDelivery(
 }
 
 /**
- * Applies an installation event in one transaction with its delivery record; a replay changes nothing. Reviews
- * cancelled in the transaction are cancelled once more after it commits: a delivery applied concurrently read
- * the repository as running before this transaction committed, and its job may have committed after the first
- * pass looked.
+ * Applies an installation event in one transaction with its delivery record; a replay changes nothing. A delivery
+ * applied meanwhile cannot slip a job past the pause: it reads the repository under a share lock
+ * (`apply_webhook_delivery.sql`, `confirmRepo`), so it either waits for this transaction and sees the pause, or
+ * its job is committed before the pause takes the row and is cancelled here.
  */
 async function applyInstallationEvent(
   deps: AppDeliveryDeps,
@@ -178,9 +178,6 @@ async function applyInstallationEvent(
     return await changeInstallation(tx, deps, event);
   });
   if (applied === null) return DUPLICATE;
-  for (const repoId of applied.stopped) {
-    await cancelRepoReviews(deps.db, repoId, STOP_REASONS[applied.reason!], deps.now);
-  }
   return {
     kind: "answered",
     status: 202,
@@ -193,7 +190,7 @@ async function changeInstallation(
   db: Db,
   deps: AppDeliveryDeps,
   event: InstallationEvent,
-): Promise<{ stopped: number[]; reason?: InstallationPause }> {
+): Promise<{ stopped: number[] }> {
   const ref = { host: deps.host, installationId: event.installation.installationId };
   const known = await getInstallation(db, deps.host, ref.installationId);
   const account = {
@@ -212,7 +209,7 @@ async function changeInstallation(
       repositories?.map((repository) => repository.platformRepoId),
     );
     for (const repoId of stopped) await cancelRepoReviews(db, repoId, STOP_REASONS[reason], deps.now);
-    return { stopped, reason };
+    return { stopped };
   };
   if (event.kind === "installation") {
     switch (event.action) {

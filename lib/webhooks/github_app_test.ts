@@ -6,11 +6,15 @@ import { sql } from "../db/mod.ts";
 import { createRepo, getRepo, setRepoPaused } from "../db/repos.ts";
 import { createOrganization } from "../db/organizations.ts";
 import { createUser } from "../db/users.ts";
-import { claimInstallation, listOfferedRepositories } from "../db/github_installations.ts";
+import {
+  claimInstallation,
+  listOfferedRepositories,
+  pauseInstallationRepos,
+} from "../db/github_installations.ts";
 import { githubWebhook } from "../platforms/github/webhook.ts";
 import { createApp } from "../../app.ts";
 import { createTestDeps } from "../../tests/support/app_server.ts";
-import { getJob } from "../queue/mod.ts";
+import { claim, getJob } from "../queue/mod.ts";
 
 const APP_SECRET = "github-app-webhook-secret";
 // deno-lint-ignore no-explicit-any
@@ -161,12 +165,21 @@ dbTest("uninstalling the GitHub App stops reviews: queued ones are cancelled, la
   const repo = await connect(acme.id, SPACE, INSTALLATION_A);
   const queued = await send(opened(INSTALLATION_A, SPACE), "pull_request");
   assert.equal(queued.body.outcome, "enqueued");
+  // One review is running on a worker, another waits.
+  const [running] = await claim(db, "worker-1", { leaseMs: 60_000 });
+  assert.equal(running?.id, queued.body.jobId);
+  const waiting = opened(INSTALLATION_A, SPACE);
+  waiting.number = 9999;
+  waiting.pull_request.number = 9999;
+  waiting.pull_request.id = 2;
+  waiting.pull_request.head.sha = "e".repeat(40);
+  assert.equal((await send(waiting, "pull_request")).body.outcome, "enqueued");
 
   const uninstalled = await send(installationEvent("deleted"), "installation", { id: "uninstall-1" });
   assert.deepEqual([uninstalled.status, uninstalled.body.outcome], [202, "installation"]);
-  const [job] = await jobsOf(repo.id);
-  assert.equal(job!.status, "cancelled");
-  assert.equal((await getJob(db, job!.id))?.error, "GitHub App uninstalled");
+  const jobs = await jobsOf(repo.id);
+  assert.deepEqual(jobs.map((job) => job.status), ["cancelled", "cancelled"]);
+  for (const job of jobs) assert.equal((await getJob(db, job.id))?.error, "GitHub App uninstalled");
   const stopped = await getRepo(db, repo.id);
   assert.equal(stopped?.paused, true);
   const [row] = await db.query<{ pausedReason: string }>(
@@ -289,3 +302,79 @@ dbTest("a malformed installation payload is refused with 400 and records nothing
   const [count] = await db.query<{ count: number }>(sql`select count(*) as count from webhook_deliveries`);
   assert.equal(Number(count!.count), 0);
 });
+
+dbTest("an uninstall racing pull-request deliveries leaves no live review behind", async (database) => {
+  const { acme, connect, send, jobsOf } = await setup(database);
+  const repo = await connect(acme.id, SPACE, INSTALLATION_A);
+  // Deliveries in flight while the uninstall is applied: each either waits for the pause and sees it, or made its
+  // job before the pause could lock the repository, and the uninstall cancels it.
+  const pullRequests = Array.from({ length: 12 }, (_, index) => {
+    const payload = opened(INSTALLATION_A, SPACE);
+    payload.number = 100 + index;
+    payload.pull_request.number = 100 + index;
+    return payload;
+  });
+  const results = await Promise.all([
+    ...pullRequests.slice(0, 6).map((payload) => send(payload, "pull_request")),
+    send(installationEvent("deleted"), "installation"),
+    ...pullRequests.slice(6).map((payload) => send(payload, "pull_request")),
+  ]);
+  assert.ok(results.every((result) => result.status === 202), JSON.stringify(results));
+  const live = (await jobsOf(repo.id)).filter((job) =>
+    job.status === "pending" || job.status === "in_progress"
+  );
+  assert.deepEqual(live, []);
+});
+
+dbTest(
+  "a delivery applied while an uninstall's pause commits waits for it and makes no job",
+  async (database) => {
+    const { acme, connect, send, jobsOf } = await setup(database);
+    const repo = await connect(acme.id, SPACE, INSTALLATION_A);
+    // Another process pauses the repository and has not committed yet.
+    const other = database.connect();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => release = resolve);
+    let pausedNow!: () => void;
+    const paused = new Promise<void>((resolve) => pausedNow = resolve);
+    const pausing = other.transaction(async (tx) => {
+      await pauseInstallationRepos(
+        tx,
+        { host: "github.com", installationId: INSTALLATION_A },
+        "installation_deleted",
+      );
+      pausedNow();
+      await held;
+    });
+    await paused;
+    const delivering = send(opened(INSTALLATION_A, SPACE), "pull_request");
+    if (database.dialect === "postgres") {
+      // The delivery waits on the pause's row lock instead of reading the row as it was and enqueuing past it.
+      let settled = false;
+      const waiting = (async () => {
+        while (!settled) {
+          const [row] = await database.db.query<{ count: number }>(sql`
+          select count(*) as count from pg_locks waiting
+          where not waiting.granted and exists (
+            select 1 from pg_locks held where held.pid = waiting.pid and held.relation = 'repos'::regclass)`);
+          if (Number(row!.count) > 0) return "waiting";
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        return "delivered";
+      })();
+      const first = await Promise.race([delivering.then(() => "delivered"), waiting]);
+      settled = true;
+      await waiting;
+      if (first !== "waiting") {
+        release();
+        await pausing;
+      }
+      assert.equal(first, "waiting");
+    }
+    release();
+    await pausing;
+    const result = await delivering;
+    assert.deepEqual([result.status, result.body.outcome], [202, "paused"]);
+    assert.deepEqual(await jobsOf(repo.id), []);
+  },
+);
