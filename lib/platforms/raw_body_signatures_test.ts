@@ -11,6 +11,7 @@ import { githubWebhook } from "./github/webhook.ts";
 import { gitlabWebhook } from "./gitlab/webhook.ts";
 import { giteaWebhook } from "./gitea/webhook.ts";
 import { bitbucketWebhook } from "./bitbucket/webhook.ts";
+import { bitbucketServerWebhook } from "./bitbucket_server/webhook.ts";
 
 const SECRET = "webhook-secret-for-tests";
 const GITLAB_KEY = new TextEncoder().encode("a signing key of thirty-two bytes");
@@ -61,6 +62,12 @@ const PLATFORMS: { name: string; parser: WebhookParser; secret: string; sign(bod
     {
       name: "Bitbucket",
       parser: bitbucketWebhook,
+      secret: SECRET,
+      sign: (body) => new Headers({ "x-hub-signature": `sha256=${hmacHex(SECRET, body)}` }),
+    },
+    {
+      name: "Bitbucket Data Center",
+      parser: bitbucketServerWebhook,
       secret: SECRET,
       sign: (body) => new Headers({ "x-hub-signature": `sha256=${hmacHex(SECRET, body)}` }),
     },

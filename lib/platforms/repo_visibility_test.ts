@@ -10,6 +10,7 @@ import { gitlabWebhook } from "./gitlab/webhook.ts";
 import { giteaWebhook } from "./gitea/webhook.ts";
 import { bitbucketWebhook } from "./bitbucket/webhook.ts";
 import { azureDevopsWebhook } from "./azure_devops/webhook.ts";
+import { bitbucketServerWebhook } from "./bitbucket_server/webhook.ts";
 
 type Payload = Record<string, unknown>;
 
@@ -89,6 +90,19 @@ const CASES: Case[] = [
     headers: { "x-event-key": eventKey!, "x-request-uuid": "d-1" },
     setPublic(body, isPublic) {
       setOrDelete(at(body, "repository"), "is_private", isPublic === undefined ? undefined : !isPublic);
+    },
+  })),
+  ...["pr-opened.json", "pr-comment-added.json"].map((fixture): Case => ({
+    name: `Bitbucket Data Center ${fixture}`,
+    parser: bitbucketServerWebhook,
+    fixture: `bitbucket/testdata/server/${fixture}`,
+    headers: {
+      "x-event-key": fixture === "pr-opened.json" ? "pr:opened" : "pr:comment:added",
+      "x-request-id": "d-1",
+    },
+    setPublic(body, isPublic) {
+      // The pull request's target repository is the one reviewed (the source may be a fork).
+      setOrDelete(at(body, "pullRequest", "toRef", "repository"), "public", isPublic);
     },
   })),
   ...["git.pullrequest.created.json", "git-pullrequest-comment-event.json"].map((fixture): Case => ({
