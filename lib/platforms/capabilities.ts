@@ -18,7 +18,7 @@ export type Support = "yes" | { yes: string } | { partly: string } | { no: strin
 /** The rows of the matrix, in the order the docs show them: the key each declaration fills, and its label. */
 export const CAPABILITY_ROWS = [
   { key: "status", label: "Review status on the pull request" },
-  { key: "checkRun", label: "Check run with line annotations" },
+  { key: "checkRun", label: "Check run or report with line annotations" },
   { key: "suggestions", label: "Committable suggestions" },
   { key: "incremental", label: "Incremental review of new commits" },
   { key: "resolveThreads", label: "Threads of fixed findings resolved" },

@@ -226,16 +226,24 @@ export interface CheckAnnotation {
  */
 export type CheckConclusion = "success" | "failure" | "action_required" | "cancelled";
 
-/** Optional ability: a check run per review, with annotations, in place of a commit status (GitHub Apps). */
+/**
+ * Optional ability: a check run per review with line annotations — GitHub's check run (Apps only), in place of the
+ * commit status, or Bitbucket's Code Insights report, beside the build status.
+ */
 export interface PublishesChecks {
-  /** Starts an in-progress check run named `name` on `sha` and returns its id. */
+  /** True when the check run is the review's status (GitHub); false when the status is still set (Bitbucket). */
+  readonly checkReplacesStatus: boolean;
+  /**
+   * Starts an in-progress check run named `name` on `sha` and returns its id. A platform whose report has no
+   * in-progress state (Bitbucket) only names it here and writes it when it is finished.
+   */
   startCheckRun(
     pr: PullRequestRef,
     run: { sha: string; name: string; title: string; summary: string; detailsUrl?: string },
   ): Promise<string>;
   /**
    * Completes the check run with `conclusion`, adding every annotation (in as many requests as the platform's
-   * per-request limit needs).
+   * per-request limit needs). A `cancelled` run that the platform never showed is left unwritten.
    */
   finishCheckRun(
     pr: PullRequestRef,

@@ -9,6 +9,7 @@ function movedClient(written: string[]): PlatformClient & PublishesChecks {
   const unused = () => Promise.reject(new Error("not used"));
   return {
     platform: "github",
+    checkReplacesStatus: true,
     identity: unused,
     getPullRequest: () => Promise.resolve({ state: "open", headSha: "b".repeat(40) } as PullRequest),
     getFile: unused,

@@ -6,9 +6,10 @@
  * progress comment ends as one line pointing to it; only when no review was posted does the comment become the
  * summary.
  *
- * A client that publishes check runs (a GitHub App) gets a check run `loom/review` in place of the commit status:
- * started in progress, completed with the outcome's conclusion and an annotation per finding on the diff. When
- * the check run cannot be started (an App without the Checks permission), the commit status is used instead.
+ * A client that publishes check runs gets one per review, completed with the outcome's conclusion and an
+ * annotation per finding on the diff: a GitHub App's check run `loom/review` in place of the commit status (when
+ * it cannot be started, an App without the Checks permission, the commit status is used instead), Bitbucket's
+ * Code Insights report beside its build status.
  *
  * Progress is a courtesy: a platform error here is logged and never fails or retries the review.
  */
@@ -111,6 +112,8 @@ export function createReviewProgress(options: ReviewProgressOptions): ReviewProg
         client.setStatus(ref, { sha: headSha, state, description, targetUrl: url, context: STATUS_CONTEXT }),
     );
   const checks = canPublishChecks(client) ? client : null;
+  // GitHub's check run stands for the status; Bitbucket's report goes beside its build status.
+  const checkIsStatus = checks?.checkReplacesStatus === true;
   let checkRunId: string | undefined;
   // Whether the commit status was used instead (a client without check runs, or one that refused to start one).
   let pendingStatus = false;
@@ -124,7 +127,7 @@ export function createReviewProgress(options: ReviewProgressOptions): ReviewProg
         detailsUrl: url,
       });
     } catch (error) {
-      log.warn("Cannot start the check run; setting a commit status instead", {
+      log.warn("Cannot start the check run; the commit status stands for it", {
         error,
         pr: `${ref.repo}#${ref.number}`,
       });
@@ -164,7 +167,7 @@ export function createReviewProgress(options: ReviewProgressOptions): ReviewProg
       steps = input.steps;
       const reviewing = `Reviewing ${files} file${files === 1 ? "" : "s"}`;
       if (checks !== null) await startCheck(reviewing, `${reviewing} with ${steps.length} step(s).`);
-      if (checkRunId === undefined) {
+      if (checkRunId === undefined || !checkIsStatus) {
         pendingStatus = true;
         await setStatus("pending", reviewing);
       }
@@ -188,13 +191,13 @@ export function createReviewProgress(options: ReviewProgressOptions): ReviewProg
           `review of this commit.\n\n<sub>[Review ${headSha.slice(0, 7)} on the dashboard](${url})</sub>`
         : input.summary.replace(/<!--[\s\S]*?-->/g, "").trimEnd();
       await serial("end the progress comment", () => write(`${body}\n\n${marker}`));
-      if (checkRunId === undefined) return await setStatus(input.state, input.description);
       await finishCheck({
         conclusion: input.conclusion,
         title: input.description,
         summary: input.summary.replace(/<!--[\s\S]*?-->/g, "").trimEnd(),
         annotations: input.annotations,
       });
+      if (checkRunId === undefined || !checkIsStatus) await setStatus(input.state, input.description);
     },
     async abandon(input) {
       if (!input.cancelled) {
@@ -205,18 +208,18 @@ export function createReviewProgress(options: ReviewProgressOptions): ReviewProg
           );
         });
       }
-      if (checks !== null && checkRunId === undefined && !pendingStatus) {
+      if (checkIsStatus && checkRunId === undefined && !pendingStatus) {
         // Nothing shows a cancelled review that never started; a failed one gets a check run saying why.
         if (input.cancelled) return;
         await startCheck(input.reason, input.reason);
       }
-      if (checkRunId === undefined) return await setStatus("error", input.reason);
       await finishCheck({
         conclusion: input.cancelled ? "cancelled" : "failure",
         title: input.cancelled ? "Review cancelled" : "Review failed",
         summary: input.reason,
         annotations: [],
       });
+      if (checkRunId === undefined || !checkIsStatus) await setStatus("error", input.reason);
     },
   };
 }

@@ -150,6 +150,26 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     assert.equal(review?.headSha, context.diff.headSha, "the full hash is stored");
     assert.equal(review?.findingsCount, 2);
 
+    // Beside the build status, a Code Insights report on the commit annotates the finding on the diff.
+    assert.equal(bitbucket.state.reports.length, 1);
+    const [report] = bitbucket.state.reports;
+    assert.deepEqual(
+      [report!.id, report!.commit, report!.result, report!.annotations.length],
+      ["loom-review", context.diff.headSha, "PASSED", 1],
+    );
+    assert.deepEqual(
+      [report!.annotations[0]!.path, report!.annotations[0]!.line, report!.annotations[0]!.severity],
+      [REVIEWED_PATH, 10, "MEDIUM"],
+    );
+    assert.match(report!.annotations[0]!.summary, new RegExp(ANCHORED_TITLE));
+    assert.deepEqual(
+      bitbucket.state.statuses.filter((status) => status.sha === context.diff.headSha).map((status) =>
+        status.state
+      ),
+      ["SUCCESSFUL"],
+      "the build status stays",
+    );
+
     // A second push: a new head with one more problem.
     const pushed = await secondPushDiff();
     seed(pushed, SECOND_HEAD_SOURCE);

@@ -6,6 +6,7 @@
  */
 import { json, type RouteContext, startFakeServer } from "./server_core.ts";
 import { bitbucketRepositoryPermissions, FakePermissions } from "./permissions.ts";
+import { type FakeReport, reportHandlers } from "./bitbucket/reports.ts";
 import type {
   FakeBitbucket,
   FakeBitbucketComment,
@@ -17,6 +18,7 @@ import type {
 } from "./bitbucket/types.ts";
 
 export * from "./bitbucket/types.ts";
+export type { FakeReport, FakeReportAnnotation } from "./bitbucket/reports.ts";
 
 const SHORT = 12;
 
@@ -289,6 +291,8 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
 
   const repository = "/2.0/repositories/:workspace/:slug";
   const pullRequest = `${repository}/pullrequests/:id`;
+  const reports: FakeReport[] = [];
+  const insights = reportHandlers(reports, resolveCommit);
   const server = startFakeServer({
     record: (request): RecordedRequest => ({
       method: request.method,
@@ -356,6 +360,12 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
       { method: "GET", path: `${repository}/diff/*spec`, handler: getDiff },
       { method: "POST", path: `${repository}/commit/:sha/statuses/build`, handler: postStatus },
       { method: "GET", path: `${repository}/commit/:sha`, handler: getCommit },
+      { method: "PUT", path: `${repository}/commit/:sha/reports/:report`, handler: insights.put },
+      {
+        method: "POST",
+        path: `${repository}/commit/:sha/reports/:report/annotations`,
+        handler: insights.annotate,
+      },
       { method: "GET", path: `${repository}/src/:ref/*file`, handler: getSource },
     ],
     notFound: (request) =>
@@ -375,6 +385,7 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
     comments: (repo, number) =>
       comments.filter((comment) => comment.repo === repo && comment.number === number),
     statuses,
+    reports,
     reviews,
     failNext(pattern, status, failOptions) {
       failures.push({ pattern, status, headers: failOptions?.headers });

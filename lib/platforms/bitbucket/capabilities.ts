@@ -3,7 +3,7 @@ import type { PlatformCapabilities } from "../capabilities.ts";
 
 export const bitbucketCapabilities = {
   status: { yes: "build status `loom/review` tied to the source branch" },
-  checkRun: { no: "not yet: Bitbucket's Code Insights reports carry line annotations" },
+  checkRun: { yes: "Code Insights report `loom-review` with line annotations, beside the build status" },
   suggestions: { no: "Bitbucket Cloud has no documented suggestion syntax; a ` ```diff ` block is posted" },
   suggestionSyntax: "diff",
   incremental: {

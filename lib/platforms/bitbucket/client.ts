@@ -13,6 +13,7 @@ import {
   PlatformError,
   type PlatformIdentity,
   type PlatformUser,
+  type PublishesChecks,
   type PullRequest,
   type PullRequestRef,
   type ReviewOutput,
@@ -22,6 +23,7 @@ import { SUMMARY_MARKER } from "../../markers.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { upsertSummary } from "../summary_comment.ts";
 import { hasSuggestion, suggestionToDiffBlock } from "./suggestion.ts";
+import { createBitbucketReports } from "./reports.ts";
 
 export { SUMMARY_MARKER };
 
@@ -110,7 +112,9 @@ function toExistingComment(comment: BitbucketComment): ExistingComment {
  * Creates a `PlatformClient` for Bitbucket Cloud. Repositories are addressed as `workspace/repo_slug`.
  * @throws {TypeError} later, from each method, when a repository name is not `workspace/repo_slug`
  */
-export function createBitbucketClient(options: BitbucketClientOptions): PlatformClient & ChecksWriteAccess {
+export function createBitbucketClient(
+  options: BitbucketClientOptions,
+): PlatformClient & ChecksWriteAccess & PublishesChecks {
   const baseUrl = (options.baseUrl ?? "https://api.bitbucket.org/2.0").replace(/\/+$/, "");
   const origin = new URL(baseUrl).origin;
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -347,6 +351,7 @@ export function createBitbucketClient(options: BitbucketClientOptions): Platform
     platform: "bitbucket",
     identity,
     canWrite,
+    ...createBitbucketReports({ send, repoUrl, resolveHash }),
 
     async getPullRequest(pr) {
       const pullRequest = await fetchPullRequest(pr);

@@ -41,6 +41,8 @@ export interface CheckRunDeps {
 export function createCheckRuns(deps: CheckRunDeps): PublishesChecks {
   const { octokit, call, splitRepo } = deps;
   return {
+    checkReplacesStatus: true,
+
     async startCheckRun(pr, run) {
       const { owner, repo } = splitRepo(pr);
       return await call(`start check run "${run.name}" on "${run.sha}" in "${pr.repo}"`, async () => {

@@ -1,7 +1,9 @@
 /** The public types of the fake Bitbucket, and the shape it stores pull requests in. */
 import type { FakeRepoPermission } from "../permissions.ts";
+import type { FakeReport } from "./reports.ts";
 
 /** One file of a seeded pull request: its content at the base and at the head (absent = file does not exist). */
+
 export interface FakeFile {
   base?: string;
   head?: string;
@@ -69,6 +71,8 @@ export interface FakeBitbucketState {
   /** Comments of one pull request, in creation order, including deleted ones. */
   comments(repo: string, number: number): FakeBitbucketComment[];
   statuses: FakeBitbucketStatus[];
+  /** Code Insights reports (`bitbucket/reports.ts`), with their annotations. */
+  reports: FakeReport[];
   /** `approve` / `request-changes` calls in order. */
   reviews: { repo: string; number: number; kind: "approve" | "request-changes" }[];
   /** The next request whose `METHOD /path` matches `pattern` gets `status` instead of its normal answer. */
