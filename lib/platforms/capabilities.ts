@@ -22,6 +22,7 @@ export const CAPABILITY_ROWS = [
   { key: "suggestions", label: "Committable suggestions" },
   { key: "incremental", label: "Incremental review of new commits" },
   { key: "resolveThreads", label: "Threads of fixed findings resolved" },
+  { key: "commands", label: "Commands checked against write access" },
 ] as const;
 
 export type CapabilityKey = (typeof CAPABILITY_ROWS)[number]["key"];

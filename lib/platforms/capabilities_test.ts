@@ -11,7 +11,7 @@ import {
   type PlatformId,
   supportNote,
 } from "./mod.ts";
-import { canCompareCommits, canPublishChecks, canResolveThreads } from "./types.ts";
+import { canCheckWriteAccess, canCompareCommits, canPublishChecks, canResolveThreads } from "./types.ts";
 import { generateGitHubAppKey } from "../../tests/support/github_app_key.ts";
 
 /** Every platform configured, so each client can be built (nothing is sent: building a client is offline). */
@@ -35,6 +35,7 @@ const CONFIG = loadServerConfig(ENV);
 const CLIENT_CHECKS: Partial<Record<CapabilityKey, (client: PlatformClient) => boolean>> = {
   incremental: canCompareCommits,
   resolveThreads: canResolveThreads,
+  commands: canCheckWriteAccess,
 };
 
 Deno.test("every platform's declared capabilities match what its client can do", () => {

@@ -8,4 +8,5 @@ export const azureDevopsCapabilities = {
   suggestionSyntax: "suggestion",
   incremental: { no: "not yet: Azure DevOps compares iterations through `…/iterations/{id}/changes`" },
   resolveThreads: { no: "not yet: Azure DevOps sets a thread's status to `fixed`" },
+  commands: "yes",
 } as const satisfies PlatformCapabilities;

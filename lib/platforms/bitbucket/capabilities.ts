@@ -10,4 +10,5 @@ export const bitbucketCapabilities = {
     no: "not yet: Bitbucket compares commits through `GET /repositories/{ws}/{slug}/diff/{spec}`",
   },
   resolveThreads: { no: "not yet: Bitbucket resolves comments through `POST …/comments/{id}/resolve`" },
+  commands: "yes",
 } as const satisfies PlatformCapabilities;

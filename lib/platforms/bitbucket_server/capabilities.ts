@@ -17,4 +17,5 @@ export const bitbucketServerCapabilities = {
   resolveThreads: {
     no: "not yet: Data Center resolves comment threads by `PUT …/comments/{id}` with `state`",
   },
+  commands: "yes",
 } as const satisfies PlatformCapabilities;

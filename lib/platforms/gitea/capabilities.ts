@@ -13,4 +13,5 @@ export const giteaCapabilities = {
     no: "not yet: Gitea compares commits through `GET /repos/{owner}/{repo}/compare/{base}...{head}`",
   },
   resolveThreads: { no: "not yet: Gitea resolves review comments through its web API only" },
+  commands: "yes",
 } as const satisfies PlatformCapabilities;

@@ -8,4 +8,5 @@ export const githubCapabilities = {
   suggestionSyntax: "suggestion",
   incremental: "yes",
   resolveThreads: { no: "not yet: GitHub resolves review threads through GraphQL `resolveReviewThread`" },
+  commands: "yes",
 } as const satisfies PlatformCapabilities;

@@ -8,4 +8,5 @@ export const gitlabCapabilities = {
   suggestionSyntax: "suggestion-range-above",
   incremental: "yes",
   resolveThreads: "yes",
+  commands: "yes",
 } as const satisfies PlatformCapabilities;
