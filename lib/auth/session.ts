@@ -15,9 +15,9 @@ import { getUser, type User } from "../db/users.ts";
 import { listMemberships, type Membership, type Organization, type Role } from "../db/organizations.ts";
 
 export const SESSION_COOKIE = "loom_session";
-export const ORGANIZATION_COOKIE = "loom_org";
+const ORGANIZATION_COOKIE = "loom_org";
 /** Double-submit token for forms shown before there is a session (login, setup, invitations). */
-export const ANONYMOUS_CSRF_COOKIE = "loom_csrf";
+const ANONYMOUS_CSRF_COOKIE = "loom_csrf";
 export const SESSION_TTL_MS = 14 * 24 * 3_600_000;
 
 export interface Viewer {
@@ -107,7 +107,7 @@ function equalTokens(a: string, b: string): boolean {
 }
 
 /** The CSRF token a mutation sent: the `x-csrf-token` header (islands) or the `_csrf` form field. */
-export async function submittedCsrfToken(c: Context<AppEnv>): Promise<string> {
+async function submittedCsrfToken(c: Context<AppEnv>): Promise<string> {
   const header = c.req.header("x-csrf-token");
   if (header) return header;
   const type = c.req.header("content-type") ?? "";

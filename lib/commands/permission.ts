@@ -18,7 +18,7 @@ import {
 /** How long one answer is reused: long enough for a burst of commands, short enough for a revoked permission. */
 export const PERMISSION_TTL_MS = 60_000;
 /** Most answers kept; the oldest is dropped first. 10,000 entries of about 200 bytes stay near 2 MB. */
-export const PERMISSION_CACHE_ENTRIES = 10_000;
+const PERMISSION_CACHE_ENTRIES = 10_000;
 
 /** Remembers write-access answers briefly; one per worker process. */
 export interface PermissionCache {

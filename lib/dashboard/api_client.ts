@@ -12,7 +12,7 @@ export class ApiError extends Error {
 }
 
 /** The session's CSRF token from any form on the page (every signed-in page has the sign-out form). */
-export function pageCsrfToken(): string {
+function pageCsrfToken(): string {
   return (globalThis.document?.querySelector<HTMLInputElement>('input[name="_csrf"]')?.value) ?? "";
 }
 

@@ -31,7 +31,7 @@ export function formatCount(value: number): string {
 }
 
 /** The platform's review events in words. */
-export const VERDICT_LABELS: Record<string, string> = {
+const VERDICT_LABELS: Record<string, string> = {
   REQUEST_CHANGES: "Changes requested",
   APPROVE: "Approved",
   COMMENT: "Commented",
@@ -43,7 +43,7 @@ export function verdictLabel(verdict: string | null): string {
 }
 
 /** Review, job and step states in words; an unknown state shows as written. */
-export const STATUS_LABELS: Record<string, string> = {
+const STATUS_LABELS: Record<string, string> = {
   queued: "Queued",
   pending: "Waiting",
   running: "Running",

@@ -5,7 +5,7 @@
 import { buildReviewMessages } from "../review/prompt.ts";
 import type { PromptPreview } from "./api_types.ts";
 
-export const SAMPLE_DIFF = `### File: src/auth/login.ts
+const SAMPLE_DIFF = `### File: src/auth/login.ts
 @@ export async function login(request: Request) {
 R10   const { email, password } = await request.json();
 R11 + if (!email) return new Response("missing email", { status: 400 });

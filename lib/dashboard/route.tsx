@@ -121,7 +121,7 @@ export async function formFields(c: Context<AppEnv>): Promise<Record<string, str
 }
 
 /** Fixed notices shown after a redirect (`?notice=key`), so no page echoes arbitrary text from the URL. */
-export const NOTICES: Record<string, string> = {
+const NOTICES: Record<string, string> = {
   "repo-connected": "Repository connected. Add the webhook below to start reviewing.",
   "installation-claimed": "GitHub confirmed the installation: it now belongs to this organization.",
   "repo-paused": "Reviews are paused for this repository.",

@@ -49,13 +49,6 @@ export async function setDeliveryOutcome(
     where platform = ${input.platform} and delivery_id = ${input.deliveryId}`);
 }
 
-export async function countDeliveries(db: Db): Promise<Record<string, number>> {
-  const rows = await db.query<{ outcome: string; count: number }>(
-    sql`select outcome, count(*) as count from webhook_deliveries group by outcome`,
-  );
-  return Object.fromEntries(rows.map((row) => [row.outcome, Number(row.count)]));
-}
-
 /** What became of a delivery that left no `webhook_deliveries` row. */
 export type RefusedOutcome =
   | "bad_signature"

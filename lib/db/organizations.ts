@@ -2,7 +2,6 @@
 import { type Db, sql } from "./mod.ts";
 
 export type Role = "owner" | "admin" | "member";
-export const ROLES: readonly Role[] = ["owner", "admin", "member"];
 
 export interface Organization {
   id: number;
@@ -34,7 +33,7 @@ function toOrganization(row: Record<string, unknown>): Organization {
 }
 
 /** `Acme Inc.` → `acme-inc`; empty names become `org`. */
-export function slugify(name: string): string {
+function slugify(name: string): string {
   return name.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(
     0,
     48,

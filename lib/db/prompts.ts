@@ -71,17 +71,6 @@ export async function latestPrompt(
   return rows[0] ? toPrompt(rows[0]) : null;
 }
 
-export async function getPromptVersion(
-  db: Db,
-  organizationId: number,
-  name: string,
-  version: number,
-): Promise<PromptVersion | null> {
-  const rows = await db.query(sql`
-    select * from prompts where organization_id = ${organizationId} and name = ${name} and version = ${version}`);
-  return rows[0] ? toPrompt(rows[0]) : null;
-}
-
 /** Every prompt's latest version with its version count, by name. */
 export async function listPrompts(db: Db, organizationId: number): Promise<PromptSummary[]> {
   const rows = await db.query(sql`

@@ -15,7 +15,7 @@ import type { SecretBox } from "../crypto/secret_box.ts";
 import { type Db, rawSql, sql } from "./mod.ts";
 
 /** Every column the secret box fills: a new encrypted column is listed here, or rotation would miss it. */
-export const ENCRYPTED_COLUMNS: readonly { table: string; column: string }[] = [
+const ENCRYPTED_COLUMNS: readonly { table: string; column: string }[] = [
   { table: "credentials", column: "ciphertext" },
   { table: "repos", column: "webhook_secret" },
   // The secret before a regeneration, accepted during its grace period (null otherwise).

@@ -37,7 +37,7 @@ export function renderHtml(
  * A browser asks for `text/html` on a page URL; everything under `/api/` and every client that does not accept
  * HTML (curl's `*\/*`, SDKs, the islands' `accept: application/json`) is an API client and gets JSON.
  */
-export function wantsHtml(c: Context<AppEnv>): boolean {
+function wantsHtml(c: Context<AppEnv>): boolean {
   if (c.req.path.startsWith("/api/")) return false;
   return (c.req.header("accept") ?? "").includes("text/html");
 }
@@ -51,7 +51,7 @@ const TITLES: Record<number, string> = {
 };
 
 /** The page title of an error status: 5xx are all "Something went wrong". */
-export function errorTitle(status: number): string {
+function errorTitle(status: number): string {
   return TITLES[status] ?? (status >= 500 ? "Something went wrong" : "Cannot do that");
 }
 

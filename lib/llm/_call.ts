@@ -101,7 +101,7 @@ export function openCallScope(options: {
  * Reads `retry-after-ms` (OpenAI, Anthropic) or `retry-after` (seconds or an HTTP date, RFC 9110 §10.2.3).
  * @returns milliseconds to wait, or `undefined` when the response did not say
  */
-export function parseRetryAfter(headers: Headers | undefined, now: number = Date.now()): number | undefined {
+function parseRetryAfter(headers: Headers | undefined, now: number = Date.now()): number | undefined {
   if (!headers) return undefined;
   const milliseconds = headers.get("retry-after-ms");
   if (milliseconds !== null && milliseconds.trim() !== "") {

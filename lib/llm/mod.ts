@@ -58,7 +58,7 @@ export const ModelSpec = z.object({
 export type ModelSpec = z.infer<typeof ModelSpec>;
 
 /** Provider factories by id; adding a provider is one file and one line here. */
-export const PROVIDERS = {
+const PROVIDERS = {
   openai: createOpenAICompatibleClient,
   anthropic: createAnthropicClient,
   google: createGoogleClient,

@@ -37,7 +37,7 @@ export interface PriceTable {
  * by family (0.5× for gpt-4o and o1, 0.25× for gpt-4.1, 0.1× for gpt-5), so its defaults list `cachedInput`
  * per model and an unlisted model gets no discount.
  */
-export const CACHE_RATIOS: Readonly<Record<LlmProviderId, { read: number; write: number }>> = {
+const CACHE_RATIOS: Readonly<Record<LlmProviderId, { read: number; write: number }>> = {
   openai: { read: 1, write: 1 },
   anthropic: { read: 0.1, write: 1.25 },
   google: { read: 0.25, write: 1 },

@@ -10,7 +10,7 @@
  * Deadline of one platform request. GitHub abandons an API request after 10 s of server time; 30 s leaves room
  * for a large diff on a slow link while a hung connection still frees its job long before the 5 min job timeout.
  */
-export const DEFAULT_PLATFORM_TIMEOUT_MS = 30_000;
+const DEFAULT_PLATFORM_TIMEOUT_MS = 30_000;
 
 export interface DeadlineOptions {
   timeoutMs?: number;

@@ -168,7 +168,7 @@ async function runGroup(
 }
 
 /** The `index`-th of `parts` even shares of `usage`; the first share takes the remainders. */
-export function shareOf(usage: TokenUsage, parts: number, index: number): TokenUsage {
+function shareOf(usage: TokenUsage, parts: number, index: number): TokenUsage {
   const share = (value = 0) => Math.floor(value / parts) + (index === 0 ? value % parts : 0);
   return {
     inputTokens: share(usage.inputTokens),

@@ -9,7 +9,7 @@ import { listOwnComments } from "../platforms/own_comments.ts";
 import type { ExistingComment, PlatformClient, PullRequestRef } from "../platforms/types.ts";
 
 /** The comment's text once the configuration loads again. */
-export function configFixedBody(): string {
+function configFixedBody(): string {
   return `✅ **The Loom configuration is valid again**: this pull request is reviewed with it.\n\n${CONFIG_ERROR_MARKER}`;
 }
 

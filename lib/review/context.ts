@@ -13,11 +13,11 @@ import type { TokenCounter } from "../llm/tokens.ts";
 import { mapBounded } from "../concurrency.ts";
 
 /** Diff tokens one LLM call may carry unless configured otherwise. */
-export const DEFAULT_CHUNK_TOKENS = 24_000;
+const DEFAULT_CHUNK_TOKENS = 24_000;
 /** Diff tokens one step may spend on a pull request, over all its chunks, unless configured otherwise. */
-export const DEFAULT_STEP_TOKENS = 240_000;
+const DEFAULT_STEP_TOKENS = 240_000;
 /** Lines read from the head file above and below each hunk, beyond git's own three, unless configured. */
-export const DEFAULT_CONTEXT_LINES = 5;
+const DEFAULT_CONTEXT_LINES = 5;
 
 /**
  * Unchanged lines shown above and below each change when `pipeline.context_lines` is "auto": they help the model

@@ -42,7 +42,7 @@ import { isReviewEvent, pullRequestGroupKey } from "../pull_request.ts";
 import { routeAppDelivery } from "./github_app.ts";
 
 /** GitHub does not deliver payloads over 25 MB; nothing legitimate is larger. */
-export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
 
 export interface WebhookDeps {
   db: Db;

@@ -66,7 +66,7 @@ const FULL_HASH = /^[0-9a-f]{40}$/i;
  * `review`: the same words every other platform shows, and never `loom/loom/review`. A context without a slash
  * is a name under the configured genre.
  */
-export function statusContext(context: string | undefined, genre: string): { genre: string; name: string } {
+function statusContext(context: string | undefined, genre: string): { genre: string; name: string } {
   if (context === undefined) return { genre, name: "review" };
   const slash = context.lastIndexOf("/");
   return slash > 0 && slash < context.length - 1

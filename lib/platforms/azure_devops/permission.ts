@@ -14,20 +14,20 @@ import { z } from "zod";
 import { PlatformError, type PlatformUser } from "../types.ts";
 
 /** The Git Repositories security namespace. */
-export const GIT_REPOSITORIES_NAMESPACE = "2e9eb7ed-3c0a-47d4-87c1-0ffdd275fd87";
+const GIT_REPOSITORIES_NAMESPACE = "2e9eb7ed-3c0a-47d4-87c1-0ffdd275fd87";
 /** GenericContribute: push to the repository (`git push`, commits from the web editor). */
-export const GENERIC_CONTRIBUTE = 4;
+const GENERIC_CONTRIBUTE = 4;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const Identities = z.object({
+const Identities = z.object({
   value: z.array(
     z.object({ id: z.string(), descriptor: z.string().nullish(), isActive: z.boolean().nullish() })
       .nullable(),
   ),
 });
 
-export const AccessControlLists = z.object({
+const AccessControlLists = z.object({
   value: z.array(z.object({
     token: z.string().nullish(),
     acesDictionary: z.record(

@@ -32,7 +32,7 @@ export const BitbucketPullRequest = z.object({
 });
 export type BitbucketPullRequest = z.infer<typeof BitbucketPullRequest>;
 
-export const BitbucketRepository = z.object({
+const BitbucketRepository = z.object({
   "full_name": z.string().min(1),
   uuid: z.string().nullish(),
   "is_private": z.boolean().nullish(),

@@ -149,7 +149,7 @@ function findLine(lines: readonly HunkLine[], side: "LEFT" | "RIGHT", number: nu
 }
 
 /** Builds the discussion position for `comment`, or null when its lines are not in the merge request's diff. */
-export async function buildPosition(
+async function buildPosition(
   comment: InlineComment,
   file: GitLabDiffFile,
   diffRefs: DiffRefs,

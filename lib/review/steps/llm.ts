@@ -23,11 +23,11 @@ const AnswerFinding = z.object({
   suggestion: z.string().nullable().optional(),
 });
 
-export const ReviewAnswer = z.object({ findings: z.array(AnswerFinding).max(100) });
+const ReviewAnswer = z.object({ findings: z.array(AnswerFinding).max(100) });
 export type ReviewAnswer = z.infer<typeof ReviewAnswer>;
 
 /** The answer of a combined call: every finding names one of `steps`; up to 100 findings per step. */
-export function combinedAnswer(steps: readonly [string, ...string[]]) {
+function combinedAnswer(steps: readonly [string, ...string[]]) {
   return z.object({
     findings: z.array(AnswerFinding.extend({ step: z.enum(steps) })).max(100 * steps.length),
   });

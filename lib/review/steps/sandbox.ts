@@ -107,7 +107,7 @@ function safeRelativePath(path: string): string | null {
 }
 
 /** The `deno run` arguments of a sandboxed run: everything denied except reading `readable`. */
-export function sandboxArgs(
+function sandboxArgs(
   runner: string,
   script: string,
   readable: string[],
@@ -148,7 +148,7 @@ export interface SandboxTools {
  * `/sandbox`, then `prlimit` sets the limits inside the new namespaces (so a user namespace's task count starts
  * at zero), then, for root, `setpriv` drops to `uid`.
  */
-export function isolatedCommand(
+function isolatedCommand(
   tools: SandboxTools,
   options: { host: string; denoPath: string; denoArgs: string[]; limits: SandboxLimits; uid: number | null },
 ): string[] {
@@ -233,7 +233,7 @@ function findOnPath(name: string, path: string): string | null {
 }
 
 /** Where the tools are looked for: the system directories, not the worker's `PATH`. */
-export const SANDBOX_TOOL_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+const SANDBOX_TOOL_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
 
 const probed = new Map<string, Promise<SandboxTools>>();
 
@@ -242,7 +242,7 @@ const probed = new Map<string, Promise<SandboxTools>>();
  * here (it cannot in a container whose seccomp profile forbids them).
  * @throws {SandboxUnavailableError} saying what is missing and how to opt out
  */
-export function sandboxTools(path = SANDBOX_TOOL_PATH): Promise<SandboxTools> {
+function sandboxTools(path = SANDBOX_TOOL_PATH): Promise<SandboxTools> {
   let tools = probed.get(path);
   if (tools === undefined) {
     tools = probe(path);
@@ -432,7 +432,7 @@ async function spawn(
  * 128 + the signal of its child); V8's and Deno's own words name failed memory, thread and descriptor requests.
  * A script can print these words itself, which only mislabels its own failure.
  */
-export function limitHit(status: Deno.CommandStatus, stderr: string): SandboxLimitName | null {
+function limitHit(status: Deno.CommandStatus, stderr: string): SandboxLimitName | null {
   if (status.success) return null;
   if (status.signal === "SIGXCPU" || status.code === SIGNAL_EXIT + SIGXCPU) return "cpu";
   if (

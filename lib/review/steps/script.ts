@@ -23,14 +23,14 @@ import {
 } from "./sandbox.ts";
 
 /** Checkout bounds: files larger than this are left out of the checkout (the diff still lists them). */
-export const MAX_CHECKOUT_FILE_BYTES = 1_000_000;
+const MAX_CHECKOUT_FILE_BYTES = 1_000_000;
 /** Checkout bounds: the checkout stops growing at this many bytes. */
-export const MAX_CHECKOUT_BYTES = 20_000_000;
+const MAX_CHECKOUT_BYTES = 20_000_000;
 /** Checkout bounds: at most this many files are fetched. */
-export const MAX_CHECKOUT_FILES = 300;
+const MAX_CHECKOUT_FILES = 300;
 
 /** One finding as a script prints it. */
-export const ScriptFinding = z.object({
+const ScriptFinding = z.object({
   path: z.string().min(1),
   line: z.int().min(1),
   side: z.enum(["LEFT", "RIGHT"]).default("RIGHT"),
@@ -43,7 +43,7 @@ export const ScriptFinding = z.object({
 export type ScriptFinding = z.infer<typeof ScriptFinding>;
 
 /** What a script prints on stdout. */
-export const ScriptOutput = z.object({ findings: z.array(ScriptFinding).max(500) });
+const ScriptOutput = z.object({ findings: z.array(ScriptFinding).max(500) });
 export type ScriptOutput = z.infer<typeof ScriptOutput>;
 
 /** What a script reads on stdin. `files` are the diff's files in `lib/diff` shape. */
@@ -82,7 +82,7 @@ export interface ScriptStepOptions {
 }
 
 /** How a step's summary names a limit, with the value that was in force. */
-export function describeLimit(limit: SandboxLimitName, limits: Partial<SandboxLimits> = {}): string {
+function describeLimit(limit: SandboxLimitName, limits: Partial<SandboxLimits> = {}): string {
   const values = { ...DEFAULT_SANDBOX_LIMITS, ...limits };
   switch (limit) {
     case "memory":
