@@ -13,12 +13,26 @@ import {
   claimInstallation,
   findOfferedRepository,
   type GitHubInstallation,
+  type InstallationPause,
   offerRepositories,
 } from "../db/github_installations.ts";
 import { createRepo, isUniqueViolation, type Repo } from "../db/repos.ts";
 import { randomSecret, type SecretBox } from "../crypto/secret_box.ts";
 import { configuredHost } from "../platforms/hosts.ts";
 import { createGitHubAppApi, type GitHubAppApi } from "../platforms/github/app_api.ts";
+
+/** What a repository page says when Loom paused the repository for its installation (`repos.paused_reason`). */
+export const INSTALLATION_PAUSES: Readonly<Record<InstallationPause, string>> = {
+  "installation_deleted":
+    "Paused by Loom: the GitHub App was uninstalled from this account. Install it again " +
+    "and claim the installation to resume.",
+  "installation_suspended":
+    "Paused by Loom: the GitHub App installation is suspended. Reviews resume when it " +
+    "is unsuspended.",
+  "repository_removed":
+    "Paused by Loom: the repository was removed from the GitHub App installation. Reviews " +
+    "resume when it is added back.",
+};
 
 /** The App's API from server configuration; `null` when the App is not configured. */
 export function gitHubAppApi(config: ServerConfig): GitHubAppApi | null {

@@ -190,5 +190,32 @@ dbTest(
     assert.equal((await getJob(db, result.jobId))?.payload.repoId, repoId);
     const [jobs] = await db.query<{ count: number }>(sql`select count(*) as count from jobs`);
     assert.equal(Number(jobs!.count), 1);
+
+    // Uninstalled: the review is cancelled and the repository's page says why it is paused.
+    const uninstall = structuredClone(
+      (examples as unknown as { name: string; examples: Record<string, unknown>[] }[])
+        .find((item) => item.name === "installation")!.examples.find((item) => item.action === "deleted")!,
+    ) as Record<string, Record<string, unknown>>;
+    uninstall.installation = { ...uninstall.installation, id: 501 };
+    const uninstallBody = JSON.stringify(uninstall);
+    const removed = await app.request("/api/webhooks/github", {
+      method: "POST",
+      body: uninstallBody,
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "installation",
+        "x-github-delivery": "claimed-2",
+        "x-hub-signature-256": await sign(APP_SECRET, uninstallBody),
+      },
+    });
+    assert.equal(removed.status, 202);
+    await removed.body?.cancel();
+    assert.equal((await getJob(db, result.jobId))?.status, "cancelled");
+    const repoPage = await app.request(`/repos/${repoId}`, {
+      headers: { cookie: acme.cookie, accept: "text/html" },
+    });
+    const html = await repoPage.text();
+    assert.match(html, /data-testid="installation-pause"/);
+    assert.match(html, /the GitHub App was uninstalled from this account/);
   },
 );

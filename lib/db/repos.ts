@@ -22,6 +22,11 @@ export interface Repo {
   webhookSecret: string;
   installationId: number | null;
   paused: boolean;
+  /**
+   * Why Loom paused it for its GitHub App installation (`InstallationPause` in `github_installations.ts`); null
+   * when a person paused it or it runs.
+   */
+  pausedReason?: string | null;
   createdAt: number;
   /** When an admin disconnected it; null while connected. The row stays for its history. */
   disconnectedAt: number | null;
@@ -48,6 +53,7 @@ function toRepo(row: Record<string, unknown>): Repo {
       ? null
       : String(row.platformRepoId),
     paused: Boolean(row.paused),
+    pausedReason: (row.pausedReason as string | null | undefined) ?? null,
     createdAt: Number(row.createdAt),
     disconnectedAt: row.disconnectedAt === null || row.disconnectedAt === undefined
       ? null

@@ -32,6 +32,7 @@ import {
   page,
   renderDashboard,
 } from "../../lib/dashboard/route.tsx";
+import { INSTALLATION_PAUSES } from "../../lib/dashboard/github_app.ts";
 
 async function loadRepo(c: Context<AppEnv>, viewer: Viewer) {
   const repo = await getOrgRepo(c.var.deps.db, viewer.organization.id, idParam(c, "id"));
@@ -90,6 +91,11 @@ async function RepoPage(c: Context<AppEnv>, viewer: Viewer, repo: Repo, fresh?: 
           )}
         </div>
         <Notice c={c} />
+        {repo.paused && repo.pausedReason && repo.pausedReason in INSTALLATION_PAUSES && (
+          <p class="notice" data-testid="installation-pause">
+            {INSTALLATION_PAUSES[repo.pausedReason as keyof typeof INSTALLATION_PAUSES]}
+          </p>
+        )}
         {graceUntil !== null && !fresh && (
           <p class="notice" data-testid="secret-grace">
             The previous secret is still accepted until{" "}
