@@ -45,7 +45,24 @@ export function createCheckRuns(deps: CheckRunDeps): PublishesChecks {
 
     async startCheckRun(pr, run) {
       const { owner, repo } = splitRepo(pr);
+      const output = { title: truncate(run.title, MAX_TITLE), summary: truncate(run.summary, MAX_SUMMARY) };
+      const details = run.detailsUrl === undefined ? {} : { "details_url": run.detailsUrl };
       return await call(`start check run "${run.name}" on "${run.sha}" in "${pr.repo}"`, async () => {
+        // A retried review (its worker died, or an attempt failed) takes over the run its earlier attempt left in
+        // progress, so the commit never shows a run that spins forever beside the real one.
+        const { data: listed } = await octokit.rest.checks.listForRef({
+          owner,
+          repo,
+          ref: run.sha,
+          "check_name": run.name,
+          status: "in_progress",
+          filter: "latest",
+        });
+        const earlier = listed.check_runs.find((item) => item.name === run.name && item.head_sha === run.sha);
+        if (earlier !== undefined) {
+          await octokit.rest.checks.update({ owner, repo, "check_run_id": earlier.id, ...details, output });
+          return String(earlier.id);
+        }
         const { data } = await octokit.rest.checks.create({
           owner,
           repo,
@@ -53,8 +70,8 @@ export function createCheckRuns(deps: CheckRunDeps): PublishesChecks {
           "head_sha": run.sha,
           status: "in_progress",
           "started_at": new Date().toISOString(),
-          ...(run.detailsUrl === undefined ? {} : { "details_url": run.detailsUrl }),
-          output: { title: truncate(run.title, MAX_TITLE), summary: truncate(run.summary, MAX_SUMMARY) },
+          ...details,
+          output,
         });
         return String(data.id);
       });

@@ -164,3 +164,33 @@ Deno.test("the fake refuses what GitHub refuses: a token's check run, 51 annotat
     );
   });
 });
+
+Deno.test("startCheckRun() takes over the run an earlier attempt left in progress on the commit", async () => {
+  const key = await generateGitHubAppKey();
+  await withFake({ app: { appId: "5", publicKey: key.publicKey } }, async (fake, { headSha }) => {
+    const client = createGitHubClient({
+      baseUrl: fake.url,
+      app: { appId: "5", privateKey: key.pem, installationId: 9 },
+      log: silentLogger,
+    });
+    assert.ok(canPublishChecks(client));
+    const run = { sha: headSha, name: "loom/review", title: "Reviewing 2 files", summary: "S" };
+    const first = await client.startCheckRun(PR, run);
+    // The worker died; the retry starts again.
+    const retry = await client.startCheckRun(PR, { ...run, detailsUrl: "https://loom.example/reviews/2" });
+    assert.equal(retry, first);
+    assert.equal(fake.state.checkRuns.length, 1, "no second run spinning beside the first");
+    assert.equal(fake.state.checkRuns[0]!.detailsUrl, "https://loom.example/reviews/2");
+    await client.finishCheckRun(PR, retry, {
+      conclusion: "success",
+      title: "T",
+      summary: "S",
+      annotations: [],
+    });
+
+    // A completed run is history: a new review of the same commit (`@loom review`) gets its own run.
+    const again = await client.startCheckRun(PR, run);
+    assert.notEqual(again, first);
+    assert.equal(fake.state.checkRuns.length, 2);
+  });
+});

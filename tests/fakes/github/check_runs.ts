@@ -3,7 +3,8 @@
  * enforces: only a GitHub App's installation token may write them (a personal token gets 403), `name` and
  * `head_sha` are required, an output needs `title` and `summary`, at most 50 annotations per request, each with
  * a path, lines, a level of notice/warning/failure and a message, and a conclusion is required once completed
- * (giving one completes the run). Annotations of every request are kept, in order.
+ * (giving one completes the run). Annotations of every request are kept, in order. Runs are listed per commit
+ * by name and status, the newest of each name unless `filter=all`.
  */
 import type { RouteContext } from "../server_core.ts";
 import { fakeSha } from "./diff.ts";
@@ -150,6 +151,25 @@ export function checkRunHandlers(store: GitHubStore, shapes: GitHubShapes, api: 
   };
 
   return {
+    /** `GET /repos/{o}/{r}/commits/{ref}/check-runs`: by name and status; `filter=latest` keeps the newest per name. */
+    listForRef(context: Context) {
+      const repo = `${context.params.owner}/${context.params.repo}`;
+      const search = context.url.searchParams;
+      let runs = state.checkRuns.filter((run) =>
+        run.repo === repo && run.headSha === context.params.ref &&
+        (search.get("check_name") === null || run.name === search.get("check_name")) &&
+        (search.get("status") === null || run.status === search.get("status"))
+      );
+      if (search.get("filter") !== "all") {
+        // GitHub's default: the most recent run of each name.
+        const newest = new Map<string, FakeCheckRun>();
+        for (const run of state.checkRuns) {
+          if (run.repo === repo && run.headSha === context.params.ref) newest.set(run.name, run);
+        }
+        runs = runs.filter((run) => newest.get(run.name) === run);
+      }
+      return json(200, { "total_count": runs.length, "check_runs": runs.map(checkRunJson) });
+    },
     create(context: Context) {
       requireApp(context.caller);
       const input = (context.body ?? {}) as Record<string, unknown>;

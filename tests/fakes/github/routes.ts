@@ -339,6 +339,7 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
       path: /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/statuses\/(?<sha>[0-9a-f]{7,40})$/,
       handler: postStatus,
     },
+    { method: "GET", path: `${repo}/commits/:ref/check-runs`, handler: checkRuns.listForRef },
     { method: "POST", path: `${repo}/check-runs`, handler: checkRuns.create },
     { method: "PATCH", path: `${repo}/check-runs/:id`, handler: checkRuns.update },
   ];
