@@ -136,19 +136,6 @@ export async function claimInstallation(
   });
 }
 
-/** Sets the installation's status (from its `installation` webhooks); `false` when it is unknown. */
-export async function setInstallationStatus(
-  db: Db,
-  host: string,
-  installationId: number,
-  status: InstallationStatus,
-  now: () => number = Date.now,
-): Promise<boolean> {
-  return (await db.exec(sql`
-    update github_installations set status = ${status}, updated_at = ${now()}
-    where host = ${host.toLowerCase()} and installation_id = ${installationId} and status <> 'deleted'`)) > 0;
-}
-
 /** Adds repositories the installation can read to what it offers for connection. */
 export async function offerRepositories(
   db: Db,

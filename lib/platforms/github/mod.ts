@@ -9,13 +9,6 @@ import { createGitHubClient, type GitHubAppCredentials, type GitHubClientOptions
 
 export { createGitHubClient, type GitHubAppCredentials, type GitHubClientOptions };
 export { githubWebhook } from "./webhook.ts";
-export {
-  appDeliveryTarget,
-  type AppInstallationRef,
-  type AppRepository,
-  type InstallationEvent,
-  parseInstallationEvent,
-} from "./app_events.ts";
 
 /** What a caller may add to `ServerConfig` when it asks for a GitHub client. */
 export interface GitHubClientConfigOptions {
