@@ -181,7 +181,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     const pushed = await secondPushDiff();
     seed(pushed, SECOND_HEAD_SOURCE);
     const since = await makeGitDiff({ [REVIEWED_PATH]: { base: HEAD_SOURCE, head: SECOND_HEAD_SOURCE } });
-    bitbucket.state.addCompare(REPO, pushed.headSha, context.diff.headSha, since.diff);
+    bitbucket.state.addCommitDiff(REPO, context.diff.headSha, pushed.headSha, since.diff);
     const update = JSON.stringify({
       ...opened,
       eventKey: "pr:from_ref_updated",
@@ -209,7 +209,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     assert.equal(comments.filter((comment) => comment.text.includes(ANCHORED_TITLE)).length, 1);
     assert.ok(
       bitbucket.requests.some((request) =>
-        request.path.includes(`/compare/diff?from=${pushed.headSha}&to=${context.diff.headSha}`)
+        request.path.includes(`/diff?since=${context.diff.headSha}&until=${pushed.headSha}`)
       ),
       "the push was reviewed against the commits since the last reviewed head",
     );

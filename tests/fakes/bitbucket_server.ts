@@ -65,7 +65,7 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
   const token = options.token ?? "bbdc-test-token";
   const botName = options.botName ?? "loom-bot";
   const pullRequests = new Map<string, FakePullRequestSeed>();
-  const compares = new Map<string, string>();
+  const commitDiffs = new Map<string, string>();
   const permissions = new Map<string, FakePermission>();
   const comments: FakeServerComment[] = [];
   const builds: FakeServerBuild[] = [];
@@ -337,7 +337,7 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
     const users = [...permissions.entries()]
       .map(([entry, permission]) => ({ entry, permission, login: entry.slice(entry.indexOf("|") + 1) }))
       .filter(({ entry, permission, login }) =>
-        login.toLowerCase().startsWith(filter) &&
+        login.toLowerCase().includes(filter) &&
         (wanted === null || (entry.startsWith(`${repo.toLowerCase()}|`) && RANK[permission] >= RANK[wanted]))
       )
       .map(({ login }) => user(login));
@@ -393,16 +393,18 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
       route("POST", `${prPath}/comments`, postComment),
       route("GET", `${prPath}/comments/(?<comment>\\d+)`, (context) => json(commentJson(commentOf(context)))),
       route("PUT", `${prPath}/comments/(?<comment>\\d+)`, editComment),
-      route("GET", `${repoPath}/compare/diff`, (context) => {
+      route("GET", `${repoPath}/diff`, (context) => {
         const params = context.url.searchParams;
-        const diff = compares.get(
-          `${repoOf(context)}|${params.get("from")}|${params.get("to")}`.toLowerCase(),
-        );
-        return textOnly(
-          context,
-          diff,
-          `Commit '${params.get("to")}' does not exist in repository '${repoOf(context)}'.`,
-        );
+        const until = params.get("until");
+        if (!until) return errorResponse(400, "The until revision is required.");
+        const diff = commitDiffs.get(`${repoOf(context)}|${params.get("since")}|${until}`.toLowerCase());
+        if (diff === undefined) {
+          return errorResponse(
+            404,
+            `Commit '${params.get("since")}' does not exist in repository '${repoOf(context)}'.`,
+          );
+        }
+        return new Response(diff, { headers: { "content-type": "text/plain;charset=UTF-8" } });
       }),
       route("GET", `${repoPath}/raw/(?<file>.+)`, getRaw),
       route("POST", `${repoPath}/commits/(?<sha>[0-9a-f]{40})/builds`, postBuild),
@@ -417,8 +419,8 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
     addPullRequest(seed) {
       pullRequests.set(key(seed.repo, seed.number), { ...seed });
     },
-    addCompare(repo, from, to, diff) {
-      compares.set(`${repo}|${from}|${to}`.toLowerCase(), diff);
+    addCommitDiff(repo, since, until, diff) {
+      commitDiffs.set(`${repo}|${since}|${until}`.toLowerCase(), diff);
     },
     grant(repo, login, permission) {
       permissions.set(`${repo.toLowerCase()}|${login}`, permission);

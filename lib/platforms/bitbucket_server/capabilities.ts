@@ -13,7 +13,9 @@ export const bitbucketServerCapabilities = {
     partly: "` ```suggestion ` on a single new-side line; a range gets a ` ```diff ` block (BSERV-4553)",
   },
   suggestionSyntax: "suggestion-single-line",
-  incremental: { yes: "through `…/compare/diff` against the merge base" },
+  incremental: {
+    yes: "through the raw diff between the last reviewed head and the new one (`…/diff?since=&until=`)",
+  },
   resolveThreads: {
     no: "not yet: Data Center resolves comment threads by `PUT …/comments/{id}` with `state`",
   },

@@ -363,17 +363,17 @@ export function createBitbucketServerClient(options: BitbucketServerClientOption
     getDiff,
 
     /**
-     * The changes on `headSha` since `baseSha`. Data Center compares against the merge base, so after a force
-     * push the answer is the whole branch since it forked: more than needed, never less. A commit that no longer
-     * exists answers 404, which means "no clean comparison".
+     * The changes from `baseSha` to `headSha` as git text: Data Center's raw diff between two revisions
+     * (`GET …/diff?since=&until=`), a direct diff of the two trees, so it also holds after a force push while the
+     * old commit exists. A commit that no longer exists answers 404, which means "no clean comparison". (The
+     * `…/compare/diff` endpoint answers only the JSON diff model, against the merge base.)
      */
     async getCompareDiff(pr, baseSha, headSha) {
+      const query = new URLSearchParams({ since: baseSha, until: headSha, contextLines: "3" });
       const response = await send(
         `compare "${baseSha}" with "${headSha}" in "${pr.repo}"`,
-        `${repoUrl(pr.repo)}/compare/diff?from=${encodeURIComponent(headSha)}&to=${
-          encodeURIComponent(baseSha)
-        }&contextLines=3`,
-        { accept: "text/plain", notFoundIsNull: true },
+        `${repoUrl(pr.repo, `${root}/rest/api/latest`)}/diff?${query}`,
+        { accept: "text/plain, */*;q=0.1", notFoundIsNull: true },
       );
       return response ? await response.text() : null;
     },

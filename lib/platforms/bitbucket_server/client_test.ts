@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type FakeBitbucketServer, startFakeBitbucketServer } from "../../../tests/fakes/bitbucket_server.ts";
 import { PlatformError, type PullRequestRef } from "../types.ts";
 import { createBitbucketServerClient } from "./client.ts";
+import { Activity } from "./schema.ts";
 
 const HEAD = "d3022fc0ca3d1a2b3c4d5e6f708192a3b4c5d6e7";
 const BASE = "ce5965ddd2891a2b3c4d5e6f708192a3b4c5d6e7";
@@ -87,10 +88,10 @@ Deno.test("createBitbucketServerClient() reads the pull request, its diff and it
   );
 });
 
-Deno.test("createBitbucketServerClient().getCompareDiff() asks for the changes on the new head, null for an unknown commit", async () => {
+Deno.test("createBitbucketServerClient().getCompareDiff() reads the raw diff between the two commits, null for an unknown commit", async () => {
   const { fake, client } = setup();
   await using _ = fake;
-  fake.state.addCompare(PR.repo, HEAD, BASE, DIFF);
+  fake.state.addCommitDiff(PR.repo, BASE, HEAD, DIFF);
   assert.equal(await client.getCompareDiff(PR, BASE, HEAD), DIFF);
   assert.equal(await client.getCompareDiff(PR, "f".repeat(40), HEAD), null);
 });
@@ -243,4 +244,14 @@ Deno.test("createBitbucketServerClient() reports Data Center's error messages an
     (error: unknown) => error instanceof PlatformError && error.status === 401,
   );
   await assert.rejects(() => client.getPullRequest({ ...PR, repo: "no-slash" }), TypeError);
+});
+
+Deno.test("a comment anchor's path is read as a string or as the REST path object", () => {
+  const anchor = { line: 2, lineType: "ADDED", fileType: "TO" };
+  const read = (path: unknown) =>
+    Activity.parse({ action: "COMMENTED", commentAction: "ADDED", commentAnchor: { ...anchor, path } })
+      .commentAnchor?.path;
+  assert.equal(read("src/app.ts"), "src/app.ts");
+  assert.equal(read({ components: ["src", "app.ts"], name: "app.ts", toString: "src/app.ts" }), "src/app.ts");
+  assert.throws(() => read(42));
 });

@@ -65,8 +65,14 @@ export const ServerComment: z.ZodType<ServerComment> = z.lazy(() =>
   })
 );
 
+/** A path as REST 1.0 writes it: a string, or (as its schema describes it) an object with `toString`. */
+const RestPath = z.union([
+  z.string(),
+  z.object({ toString: z.string() }).transform((path) => path.toString),
+]);
+
 export const CommentAnchor = z.object({
-  path: z.string(),
+  path: RestPath,
   line: z.number().int().nullish(),
   lineType: z.string().nullish(),
   fileType: z.string().nullish(),

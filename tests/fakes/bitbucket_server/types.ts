@@ -72,8 +72,8 @@ export type FakePermission = "REPO_READ" | "REPO_WRITE" | "REPO_ADMIN";
 
 export interface FakeBitbucketServerState {
   addPullRequest(seed: FakePullRequestSeed): void;
-  /** What `…/compare/diff?from=<from>&to=<to>` answers; unknown pairs answer 404. */
-  addCompare(repo: string, from: string, to: string, diff: string): void;
+  /** What the raw diff `…/diff?since=<since>&until=<until>` answers; unknown pairs answer 404. */
+  addCommitDiff(repo: string, since: string, until: string, diff: string): void;
   /** Grants `login` an effective permission on `repo` (as a group or project grant would). */
   grant(repo: string, login: string, permission: FakePermission): void;
   /** Seeds an existing comment (for dedupe and ownership tests). */
