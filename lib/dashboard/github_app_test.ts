@@ -3,6 +3,7 @@
  * over real HTTP, and connecting what it offers; then an App delivery reaches the connected repository.
  */
 import assert from "node:assert/strict";
+import { generateGitHubAppKey } from "../../tests/support/github_app_key.ts";
 import { sign } from "@octokit/webhooks-methods";
 import examples from "@octokit/webhooks-examples" with { type: "json" };
 import { dbTest } from "../db/testing.ts";
@@ -16,7 +17,7 @@ import { githubWebhook } from "../platforms/github/webhook.ts";
 import { getJob } from "../queue/mod.ts";
 import { createApp } from "../../app.ts";
 import { createTestDeps } from "../../tests/support/app_server.ts";
-import { type FakeInstallation, generateFakeAppKey, startFakeGitHub } from "../../tests/fakes/github.ts";
+import { type FakeInstallation, startFakeGitHub } from "../../tests/fakes/github.ts";
 
 const APP_SECRET = "app-webhook-secret";
 const ORG_INSTALLATION: FakeInstallation = {
@@ -32,7 +33,7 @@ const USER_INSTALLATION: FakeInstallation = {
 };
 
 async function setup(db: Parameters<Parameters<typeof dbTest>[1]>[0]["db"]) {
-  const key = await generateFakeAppKey();
+  const key = await generateGitHubAppKey();
   const fake = startFakeGitHub({
     app: {
       appId: "777",
@@ -48,7 +49,7 @@ async function setup(db: Parameters<Parameters<typeof dbTest>[1]>[0]["db"]) {
     ...deps.config,
     githubApiUrl: fake.url,
     githubAppId: "777",
-    githubAppPrivateKey: key.privateKeyPem,
+    githubAppPrivateKey: key.pem,
     githubAppClientId: "Iv1.loomclaim",
     githubAppClientSecret: "claim-client-secret",
     githubWebhookSecret: APP_SECRET,

@@ -22,7 +22,6 @@ import {
 } from "./github/types.ts";
 
 export { parseFakeDiff } from "./github/diff.ts";
-export { generateFakeAppKey } from "./github/app.ts";
 export * from "./github/types.ts";
 
 /**

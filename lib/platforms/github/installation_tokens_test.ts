@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { generateGitHubAppKey } from "../../../tests/support/github_app_key.ts";
 import { silentLogger } from "../../log.ts";
 import { PlatformError, type PullRequestRef } from "../types.ts";
 import { createGitHubClient } from "./client.ts";
 import { createInstallationTokenCache, TOKEN_REFRESH_MARGIN_MS } from "./installation_tokens.ts";
-import { generateFakeAppKey, startFakeGitHub } from "../../../tests/fakes/github.ts";
+import { startFakeGitHub } from "../../../tests/fakes/github.ts";
 
 const PR: PullRequestRef = { platform: "github", repo: "octo/hello", number: 7 };
 
@@ -16,7 +17,7 @@ async function withApp(
     >;
   }) => Promise<void>,
 ) {
-  const key = await generateFakeAppKey();
+  const key = await generateGitHubAppKey();
   await using fake = startFakeGitHub({
     app: {
       appId: "321",
@@ -46,7 +47,7 @@ async function withApp(
     client: (installationId, cache) =>
       createGitHubClient({
         baseUrl: fake.url,
-        app: { appId: "321", privateKey: key.privateKeyPem, installationId },
+        app: { appId: "321", privateKey: key.pem, installationId },
         tokenCache: cache,
         log: silentLogger,
       }),

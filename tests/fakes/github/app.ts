@@ -224,23 +224,3 @@ export function githubAppRoutes(env: GitHubAppRouteEnv): Route<FakeUser>[] {
     },
   ];
 }
-
-/** A fresh RS256 key pair for a fake App: the PKCS#8 PEM Loom is configured with, and the key the fake checks. */
-export async function generateFakeAppKey(): Promise<{ privateKeyPem: string; publicKey: CryptoKey }> {
-  const keys = await crypto.subtle.generateKey(
-    {
-      name: "RSASSA-PKCS1-v1_5",
-      modulusLength: 2048,
-      publicExponent: new Uint8Array([1, 0, 1]),
-      hash: "SHA-256",
-    },
-    true,
-    ["sign", "verify"],
-  );
-  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
-  const body = btoa(String.fromCharCode(...pkcs8)).match(/.{1,64}/g)!.join("\n");
-  return {
-    privateKeyPem: `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`,
-    publicKey: keys.publicKey,
-  };
-}
