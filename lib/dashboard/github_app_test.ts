@@ -34,6 +34,8 @@ const USER_INSTALLATION: FakeInstallation = {
 
 async function setup(db: Parameters<Parameters<typeof dbTest>[1]>[0]["db"]) {
   const key = await generateGitHubAppKey();
+  // GitHub's installations of the App; a test adds one (a reinstall) while the fake runs.
+  const installations = [ORG_INSTALLATION, USER_INSTALLATION];
   const fake = startFakeGitHub({
     app: {
       appId: "777",
@@ -41,7 +43,7 @@ async function setup(db: Parameters<Parameters<typeof dbTest>[1]>[0]["db"]) {
       slug: "loom-review",
       clientId: "Iv1.loomclaim",
       clientSecret: "claim-client-secret",
-      installations: [ORG_INSTALLATION, USER_INSTALLATION],
+      installations,
     },
   });
   const deps = await createTestDeps(db, { parsers: { github: githubWebhook } });
@@ -108,7 +110,7 @@ async function setup(db: Parameters<Parameters<typeof dbTest>[1]>[0]["db"]) {
       text: await response.text(),
     };
   };
-  return { fake, app, acme, beta, claim, connect, host };
+  return { fake, app, acme, beta, claim, connect, host, installations };
 }
 
 dbTest("an installation is claimed only when GitHub says the admin manages its account", async ({ db }) => {
@@ -150,7 +152,7 @@ dbTest("an installation is claimed only when GitHub says the admin manages its a
 dbTest(
   "a repository offered by the installation is connected to it, and its App deliveries then make reviews",
   async ({ db }) => {
-    const { fake, app, acme, beta, claim, connect, host } = await setup(db);
+    const { fake, app, acme, beta, claim, connect, host, installations } = await setup(db);
     await using _fake = fake;
     assert.equal((await claim(acme, ORG_INSTALLATION.id, "alice")).status, 303);
     // Another organization cannot connect what Acme's installation offers.
@@ -218,5 +220,12 @@ dbTest(
     const html = await repoPage.text();
     assert.match(html, /data-testid="installation-pause"/);
     assert.match(html, /the GitHub App was uninstalled from this account/);
+
+    // Installed again (a new installation id) and claimed by the same organization: the repository is bound to
+    // the new installation and runs again.
+    installations.splice(0, 1, { ...ORG_INSTALLATION, id: 503 });
+    assert.equal((await claim(acme, 503, "alice")).status, 303);
+    const resumed = await getRepo(db, repoId);
+    assert.deepEqual([resumed?.installationId, resumed?.paused, resumed?.pausedReason], [503, false, null]);
   },
 );
