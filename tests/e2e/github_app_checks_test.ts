@@ -4,7 +4,7 @@
  * run `loom/review` on the fake GitHub — never a commit status — with an annotation per finding on the diff, sent
  * at most 50 per request, and the conclusion the outcome rules give: a completed review without blockers is
  * `success`, a partial one (a step failed) `failure`, and a failed one (nothing reviewed) `action_required`,
- * linked to the review's dashboard page.
+ * linked to the review's dashboard page. A push while a review runs ends that head's run `cancelled`.
  */
 import assert from "node:assert/strict";
 import { sign } from "@octokit/webhooks-methods";
@@ -21,10 +21,11 @@ import { startFakeGitHub } from "../fakes/github.ts";
 import { makeGitDiff } from "../fakes/git_diff.ts";
 import type { FakeLlmRequest, FakeReply } from "../fakes/openai.ts";
 import { generateGitHubAppKey } from "../support/github_app_key.ts";
-import { startLoom } from "../support/loom_process.ts";
+import { type LoomProcess, startLoom, waitFor } from "../support/loom_process.ts";
 import {
   BASE_SOURCE,
   HEAD_SOURCE,
+  jobStates,
   postWebhook,
   REVIEWED_PATH,
   setupReviewE2e,
@@ -77,10 +78,15 @@ function reply(request: FakeLlmRequest): FakeReply {
   return { json: { findings }, usage: { inputTokens: 100, outputTokens: 50 } };
 }
 
-function openedPayload(number: number, heads: { headSha: string; baseSha: string }): Payload {
+function pullRequestPayload(
+  action: "opened" | "synchronize",
+  number: number,
+  heads: { headSha: string; baseSha: string },
+): Payload {
   const definition = (examples as unknown as { name: string; examples: Payload[] }[])
     .find((item) => item.name === "pull_request");
   const payload = structuredClone(definition!.examples.find((item) => item.action === "opened")!);
+  payload.action = action;
   payload.installation = { id: INSTALLATION, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" };
   payload.number = number;
   payload.pull_request.number = number;
@@ -93,77 +99,110 @@ function openedPayload(number: number, heads: { headSha: string; baseSha: string
   return payload;
 }
 
-for (const dialect of ["sqlite", "postgres"] as const) {
-  Deno.test(`a GitHub App's reviews are check runs with annotations and the outcome's conclusion [${dialect}]`, async () => {
-    const key = await generateGitHubAppKey();
-    await using context = await setupReviewE2e({
-      dialect,
-      platform: "github",
-      fullName: "octo-org/token-install",
-      webhookSecret: "unused",
-      reply,
-    });
-    await using github = startFakeGitHub({
-      app: { appId: APP_ID, publicKey: key.publicKey, installationIds: [INSTALLATION], slug: "loom-review" },
-    });
-    const { db } = context.database;
-    // The fake is the GitHub instance: installations and repositories are keyed by its host.
-    const host = configuredHost("github", loadServerConfig({ LOOM_GITHUB_API_URL: github.url }))!;
-    const organization = await createOrganization(db, { name: "Codertocat" });
-    const admin = await createUser(db, { email: "admin@example.com", name: "Admin" });
-    const claimed = await claimInstallation(db, {
-      host,
-      installationId: INSTALLATION,
-      accountLogin: "Codertocat",
-      accountId: 21031067,
-      accountType: "User",
-    }, { organizationId: organization.id, userId: admin.id });
-    assert.ok(claimed);
-    await createRepo(db, {
-      platform: "github",
-      host,
-      fullName: REPOSITORY.fullName,
-      platformRepoId: String(REPOSITORY.id),
-      webhookSecret: "unused: App deliveries are verified with the App's secret",
-      organizationId: organization.id,
-      installationId: INSTALLATION,
-    });
-    const heads = new Map<number, { headSha: string; baseSha: string }>();
-    for (const [number, mode] of Object.entries(MODES)) {
-      const head = `${HEAD_SOURCE}// mode: ${mode}\n`;
-      const diff = await makeGitDiff({ [REVIEWED_PATH]: { base: BASE_SOURCE, head } });
-      github.state.addPullRequest({
-        repo: REPOSITORY.fullName,
-        number: Number(number),
-        title: `Review ${mode}`,
-        author: "Codertocat",
-        headSha: diff.headSha,
-        baseSha: diff.baseSha,
-        baseRef: "main",
-        headRef: `review-${mode}`,
-        diff: diff.diff,
-        files: { [REVIEWED_PATH]: { base: BASE_SOURCE, head } },
-      });
-      heads.set(Number(number), diff);
-    }
-
-    await using loom = await startLoom({
+/**
+ * A database with the App's installation claimed by an organization and the repository connected through it, a
+ * fake GitHub that knows the App, and a fake model answering `script`.
+ */
+async function setupApp(
+  dialect: "sqlite" | "postgres",
+  script: (request: FakeLlmRequest) => FakeReply | Promise<FakeReply>,
+) {
+  const key = await generateGitHubAppKey();
+  const context = await setupReviewE2e({
+    dialect,
+    platform: "github",
+    fullName: "octo-org/token-install",
+    webhookSecret: "unused",
+    reply: script,
+  });
+  const github = startFakeGitHub({
+    app: { appId: APP_ID, publicKey: key.publicKey, installationIds: [INSTALLATION], slug: "loom-review" },
+  });
+  const { db } = context.database;
+  // The fake is the GitHub instance: installations and repositories are keyed by its host.
+  const host = configuredHost("github", loadServerConfig({ LOOM_GITHUB_API_URL: github.url }))!;
+  const organization = await createOrganization(db, { name: "Codertocat" });
+  const admin = await createUser(db, { email: "admin@example.com", name: "Admin" });
+  const claimed = await claimInstallation(db, {
+    host,
+    installationId: INSTALLATION,
+    accountLogin: "Codertocat",
+    accountId: 21031067,
+    accountType: "User",
+  }, { organizationId: organization.id, userId: admin.id });
+  assert.ok(claimed);
+  await createRepo(db, {
+    platform: "github",
+    host,
+    fullName: REPOSITORY.fullName,
+    platformRepoId: String(REPOSITORY.id),
+    webhookSecret: "unused: App deliveries are verified with the App's secret",
+    organizationId: organization.id,
+    installationId: INSTALLATION,
+  });
+  return {
+    ...context,
+    github,
+    env: {
       ...context.env,
       LOOM_PUBLIC_URL: PUBLIC_URL,
       LOOM_GITHUB_API_URL: github.url,
       LOOM_GITHUB_APP_ID: APP_ID,
       LOOM_GITHUB_APP_PRIVATE_KEY: key.pem,
       LOOM_GITHUB_WEBHOOK_SECRET: APP_SECRET,
-    });
-    for (const [number, head] of heads) {
-      const body = JSON.stringify(openedPayload(number, head));
+    },
+    /** Seeds pull request `number` at a head whose file ends with `// mode: <mode>`. */
+    async seed(number: number, mode: string) {
+      const head = `${HEAD_SOURCE}// mode: ${mode}\n`;
+      const diff = await makeGitDiff({ [REVIEWED_PATH]: { base: BASE_SOURCE, head } });
+      github.state.addPullRequest({
+        repo: REPOSITORY.fullName,
+        number,
+        title: `Review ${mode}`,
+        author: "Codertocat",
+        headSha: diff.headSha,
+        baseSha: diff.baseSha,
+        baseRef: "main",
+        headRef: `review-${number}`,
+        diff: diff.diff,
+        files: { [REVIEWED_PATH]: { base: BASE_SOURCE, head } },
+      });
+      return diff;
+    },
+    /** Delivers the App's signed `pull_request` webhook and checks it made a job. */
+    async deliver(
+      loom: LoomProcess,
+      action: "opened" | "synchronize",
+      number: number,
+      heads: { headSha: string; baseSha: string },
+    ) {
+      const body = JSON.stringify(pullRequestPayload(action, number, heads));
       const answer = await postWebhook(loom, "/api/webhooks/github", body, {
         "x-github-event": "pull_request",
-        "x-github-delivery": `app-delivery-${number}`,
+        "x-github-delivery": `app-delivery-${action}-${heads.headSha}`,
         "x-hub-signature-256": await sign(APP_SECRET, body),
       });
       assert.equal(answer.body.outcome, "enqueued", JSON.stringify(answer.body));
+    },
+    async [Symbol.asyncDispose]() {
+      await github.close();
+      await context[Symbol.asyncDispose]();
+    },
+  };
+}
+
+for (const dialect of ["sqlite", "postgres"] as const) {
+  Deno.test(`a GitHub App's reviews are check runs with annotations and the outcome's conclusion [${dialect}]`, async () => {
+    await using context = await setupApp(dialect, reply);
+    const { github } = context;
+    const { db } = context.database;
+    const heads = new Map<number, { headSha: string; baseSha: string }>();
+    for (const [number, mode] of Object.entries(MODES)) {
+      heads.set(Number(number), await context.seed(Number(number), mode));
     }
+
+    await using loom = await startLoom(context.env);
+    for (const [number, head] of heads) await context.deliver(loom, "opened", number, head);
     await waitForCompletedJobs(context, loom, 3, () => JSON.stringify(github.state.checkRuns));
 
     assert.equal(github.state.statuses.length, 0, "an App install reports through check runs only");
@@ -213,5 +252,56 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     assert.equal(failed.run.conclusion, "action_required", "nothing was reviewed: someone must act");
     assert.equal(failed.run.annotations.length, 0);
     assert.match(failed.run.output!.title, /Nothing was reviewed/);
+  });
+
+  Deno.test(`a superseded review's check run ends cancelled and the new head gets its own run [${dialect}]`, async () => {
+    let reachedModel!: () => void;
+    const reached = new Promise<void>((resolve) => (reachedModel = resolve));
+    await using context = await setupApp(dialect, (request) => {
+      const text = request.messages.map((message) => message.content).join("\n");
+      if (request.structured && text.includes("mode: stalled")) {
+        reachedModel();
+        // Long enough that the push cancels the review while the model is still thinking.
+        return { delayMs: 120_000 };
+      }
+      return reply(request);
+    });
+    const { github } = context;
+    const first = await context.seed(7, "stalled");
+    await using loom = await startLoom(context.env);
+    await context.deliver(loom, "opened", 7, first);
+    await reached;
+    await waitFor(
+      () => github.state.checkRuns.some((run) => run.headSha === first.headSha) ? true : undefined,
+      () => `no check run for the first head\n${loom.logs()}`,
+    );
+
+    // The push: the pull request moves to a new head before the first review finishes.
+    const second = await context.seed(7, "partial");
+    await context.deliver(loom, "synchronize", 7, second);
+    let jobs: { status: string }[] = [];
+    await waitFor(
+      async () => {
+        jobs = await jobStates(context);
+        return jobs.map((job) => job.status).join() === "cancelled,completed" ? true : undefined;
+      },
+      () => `jobs are ${JSON.stringify(jobs)}\n${loom.logs()}`,
+    );
+
+    const runs = (sha: string) => github.state.checkRuns.filter((run) => run.headSha === sha);
+    assert.equal(runs(first.headSha).length, 1);
+    assert.deepEqual(
+      [
+        runs(first.headSha)[0]!.status,
+        runs(first.headSha)[0]!.conclusion,
+        runs(first.headSha)[0]!.annotations,
+      ],
+      ["completed", "cancelled", []],
+      "the superseded head's run says it was cancelled, and reports nothing",
+    );
+    assert.equal(runs(second.headSha).length, 1);
+    assert.equal(runs(second.headSha)[0]!.conclusion, "failure", "the new head's partial review");
+    assert.equal(github.state.reviews.filter((review) => review.commitId === first.headSha).length, 0);
+    assert.equal(github.state.statuses.length, 0);
   });
 }
