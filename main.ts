@@ -7,7 +7,8 @@ import { loadServerConfig, type ServerConfig } from "./lib/config/env.ts";
 import { chooseLogFormat, createLogger, printBanner } from "./lib/log.ts";
 import { createApp } from "./app.ts";
 import { openRuntime } from "./lib/runtime.ts";
-import { createPlatformClient, WEBHOOK_PARSERS } from "./lib/platforms/mod.ts";
+import { WEBHOOK_PARSERS } from "./lib/platforms/mod.ts";
+import { createRepoClient } from "./lib/tenancy/credentials.ts";
 import { createWakeup } from "./lib/queue/mod.ts";
 import { startWorker } from "./worker/start.ts";
 import { createWebhookCache } from "./lib/webhooks/webhook_cache.ts";
@@ -40,12 +41,11 @@ async function serve(config: ServerConfig): Promise<void> {
     onEnqueued: () => wakeup.wake(),
     // Replay safety: an event that would cancel or supersede a live review is checked with the platform first,
     // within a short deadline so the webhook still answers well inside the platforms' 10 s.
-    readPullRequest: (repo, ref) =>
-      createPlatformClient(repo.platform, config, {
-        installationId: repo.installationId ?? undefined,
+    readPullRequest: async (repo, ref) =>
+      (await createRepoClient({ db: runtime.db, secretBox: runtime.secretBox, server: config }, repo, {
         log,
         timeoutMs: 3_000,
-      }).getPullRequest(ref),
+      })).getPullRequest(ref),
     metrics: runtime.metrics,
     webhookCache: createWebhookCache(),
     setupToken: runtime.setupToken,

@@ -15,21 +15,22 @@ import * as route11 from "./routes/settings.tsx";
 import * as route12 from "./routes/setup.tsx";
 import * as route13 from "./routes/account/organization.ts";
 import * as route14 from "./routes/api/analytics.ts";
-import * as route15 from "./routes/api/reviews.ts";
-import * as route16 from "./routes/settings/github-app/index.tsx";
-import * as route17 from "./routes/api/prompts/preview.ts";
-import * as route18 from "./routes/settings/github-app/callback.ts";
-import * as route19 from "./routes/settings/github-app/install.ts";
-import * as route20 from "./routes/settings/github-app/setup.ts";
-import * as route21 from "./routes/api/repos/[id].ts";
-import * as route22 from "./routes/api/reviews/[id].ts";
-import * as route23 from "./routes/api/webhooks/[platform].ts";
-import * as route24 from "./routes/auth/[provider].ts";
-import * as route25 from "./routes/invitations/[token].tsx";
-import * as route26 from "./routes/prompts/[name].tsx";
-import * as route27 from "./routes/repos/[id].tsx";
-import * as route28 from "./routes/reviews/[id].tsx";
-import * as route29 from "./routes/auth/[provider]/callback.ts";
+import * as route15 from "./routes/api/repos/index.ts";
+import * as route16 from "./routes/api/reviews.ts";
+import * as route17 from "./routes/settings/github-app/index.tsx";
+import * as route18 from "./routes/api/prompts/preview.ts";
+import * as route19 from "./routes/settings/github-app/callback.ts";
+import * as route20 from "./routes/settings/github-app/install.ts";
+import * as route21 from "./routes/settings/github-app/setup.ts";
+import * as route22 from "./routes/api/repos/[id].ts";
+import * as route23 from "./routes/api/reviews/[id].ts";
+import * as route24 from "./routes/api/webhooks/[platform].ts";
+import * as route25 from "./routes/auth/[provider].ts";
+import * as route26 from "./routes/invitations/[token].tsx";
+import * as route27 from "./routes/prompts/[name].tsx";
+import * as route28 from "./routes/repos/[id].tsx";
+import * as route29 from "./routes/reviews/[id].tsx";
+import * as route30 from "./routes/auth/[provider]/callback.ts";
 
 export const routes: { pattern: string; module: RouteModule }[] = [
   { pattern: "/", module: route0 },
@@ -47,21 +48,22 @@ export const routes: { pattern: string; module: RouteModule }[] = [
   { pattern: "/setup", module: route12 },
   { pattern: "/account/organization", module: route13 },
   { pattern: "/api/analytics", module: route14 },
-  { pattern: "/api/reviews", module: route15 },
-  { pattern: "/settings/github-app", module: route16 },
-  { pattern: "/api/prompts/preview", module: route17 },
-  { pattern: "/settings/github-app/callback", module: route18 },
-  { pattern: "/settings/github-app/install", module: route19 },
-  { pattern: "/settings/github-app/setup", module: route20 },
-  { pattern: "/api/repos/:id", module: route21 },
-  { pattern: "/api/reviews/:id", module: route22 },
-  { pattern: "/api/webhooks/:platform", module: route23 },
-  { pattern: "/auth/:provider", module: route24 },
-  { pattern: "/invitations/:token", module: route25 },
-  { pattern: "/prompts/:name", module: route26 },
-  { pattern: "/repos/:id", module: route27 },
-  { pattern: "/reviews/:id", module: route28 },
-  { pattern: "/auth/:provider/callback", module: route29 },
+  { pattern: "/api/repos", module: route15 },
+  { pattern: "/api/reviews", module: route16 },
+  { pattern: "/settings/github-app", module: route17 },
+  { pattern: "/api/prompts/preview", module: route18 },
+  { pattern: "/settings/github-app/callback", module: route19 },
+  { pattern: "/settings/github-app/install", module: route20 },
+  { pattern: "/settings/github-app/setup", module: route21 },
+  { pattern: "/api/repos/:id", module: route22 },
+  { pattern: "/api/reviews/:id", module: route23 },
+  { pattern: "/api/webhooks/:platform", module: route24 },
+  { pattern: "/auth/:provider", module: route25 },
+  { pattern: "/invitations/:token", module: route26 },
+  { pattern: "/prompts/:name", module: route27 },
+  { pattern: "/repos/:id", module: route28 },
+  { pattern: "/reviews/:id", module: route29 },
+  { pattern: "/auth/:provider/callback", module: route30 },
 ];
 
 export const islands: string[] = [

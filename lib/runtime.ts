@@ -14,7 +14,7 @@ import { loadOrCreateSecretKey } from "./crypto/secret_key_file.ts";
 import { parseKeyRing } from "./crypto/key_ring.ts";
 import { deriveSetupToken } from "./auth/mod.ts";
 import type { Logger } from "./log.ts";
-import { createPlatformClient } from "./platforms/mod.ts";
+import { createRepoClient, resolveModelKeys } from "./tenancy/credentials.ts";
 import { createModelWiring } from "./llm/models.ts";
 import { createDbCacheStore } from "./db/llm_cache.ts";
 import { createDbBackoffStore } from "./db/provider_backoffs.ts";
@@ -103,8 +103,14 @@ export function createReviewDeps(
   config: ServerConfig,
   db: Db,
   log: Logger,
-  options: { metrics?: LoomMetrics; now?: () => number } = {},
+  options: {
+    /** Opens the organizations' stored credentials (`lib/tenancy/credentials.ts`). */
+    secretBox?: SecretBox;
+    metrics?: LoomMetrics;
+    now?: () => number;
+  } = {},
 ): ReviewDeps {
+  const credentials = { db, secretBox: options.secretBox, server: config };
   // The cache lives in the database, shared by every worker.
   const models = createModelWiring({
     concurrency: config.llmConcurrency,
@@ -123,11 +129,12 @@ export function createReviewDeps(
     server: config,
     log,
     createClient: (repo, clientOptions) =>
-      createPlatformClient(repo.platform, config, {
-        installationId: repo.installationId ?? undefined,
+      createRepoClient(credentials, repo, {
         log,
         signal: clientOptions?.signal,
+        timeoutMs: clientOptions?.timeoutMs,
       }),
+    modelKeys: (repo) => resolveModelKeys(credentials, repo.organizationId),
     createLlm: (model, createOptions) => {
       const client = models.createLlm(model, createOptions);
       return options.metrics ? instrumentLlm(client, options.metrics) : client;

@@ -18,6 +18,8 @@ import {
   saveCredential,
 } from "../lib/db/credentials.ts";
 import { hasRole, type Viewer } from "../lib/auth/mod.ts";
+import { listRepos } from "../lib/db/repos.ts";
+import { checkCredential, type CredentialCheck, whichCredential } from "../lib/tenancy/check_credential.ts";
 import { CsrfField, formatTime, formFields, Notice, page, renderDashboard } from "../lib/dashboard/route.tsx";
 
 const KIND_LABELS: Record<CredentialKind, string> = {
@@ -35,15 +37,19 @@ const KIND_LABELS: Record<CredentialKind, string> = {
 async function SettingsPage(
   c: Context<AppEnv>,
   viewer: Viewer,
-  extra: { error?: string; inviteLink?: string; status?: number } = {},
+  extra: { error?: string; inviteLink?: string; status?: number; check?: CredentialCheck } = {},
 ) {
-  const { db, now } = c.var.deps;
+  const { db, now, secretBox, config } = c.var.deps;
   const organizationId = viewer.organization.id;
-  const [members, invitations, credentials] = await Promise.all([
+  const [members, invitations, credentials, repos] = await Promise.all([
     listMembers(db, organizationId),
     listInvitations(db, organizationId, now),
     listCredentials(db, organizationId),
+    listRepos(db, organizationId),
   ]);
+  const uses = await Promise.all(
+    repos.map((repo) => whichCredential({ db, secretBox, server: config }, repo)),
+  );
   const admin = hasRole(viewer, "admin");
   return renderDashboard(
     c,
@@ -93,6 +99,22 @@ async function SettingsPage(
                   {admin && (
                     <form method="post" action="/settings" class="inline compact">
                       <CsrfField viewer={viewer} />
+                      <input type="hidden" name="intent" value="test-credential" />
+                      <input type="hidden" name="id" value={credential.id} />
+                      <button type="submit" class="link">Test</button>
+                    </form>
+                  )} {extra.check?.credentialId === credential.id && (
+                    <div
+                      class={extra.check.ok ? "notice ok" : "notice error"}
+                      role="status"
+                      data-testid="credential-test"
+                    >
+                      {extra.check.lines.map((line, index) => <div key={index}>{line}</div>)}
+                    </div>
+                  )}
+                  {admin && (
+                    <form method="post" action="/settings" class="inline compact">
+                      <CsrfField viewer={viewer} />
                       <input type="hidden" name="intent" value="delete-credential" />
                       <input type="hidden" name="id" value={credential.id} />
                       <button type="submit" class="link">Delete</button>
@@ -127,6 +149,22 @@ async function SettingsPage(
             )}
           </section>
         </div>
+        <section class="panel">
+          <h2>Which credential each repository uses</h2>
+          <p class="muted small">
+            A repository's reviews use this organization's token for its platform and host, else the server's
+            when the operator lends it (LOOM_SHARE_SERVER_CREDENTIALS).
+          </p>
+          <ul data-testid="repo-credentials">
+            {repos.map((repo, index) => (
+              <li data-repo-id={repo.id}>
+                <code>{repo.fullName}</code> <span class="muted">({repo.host || repo.platform})</span>:{" "}
+                <span class={uses[index]!.ok ? "" : "error"}>{uses[index]!.text}</span>
+              </li>
+            ))}
+            {repos.length === 0 && <li class="muted">No repositories connected yet.</li>}
+          </ul>
+        </section>
         <section class="panel">
           <h2>Members</h2>
           <div class="table-wrap">
@@ -268,6 +306,15 @@ export const handler = defineHandlers({
         }
         await saveCredential(db, secretBox, { organizationId, kind, name, value }, now);
         return c.redirect("/settings?notice=credential-saved", 303);
+      }
+      case "test-credential": {
+        const check = await checkCredential(
+          { db, secretBox, server: c.var.deps.config },
+          organizationId,
+          Number(fields.id),
+        );
+        if (!check) throw new HttpError(404, `Cannot find credential ${fields.id}`);
+        return SettingsPage(c, viewer, { check });
       }
       case "delete-credential": {
         if (!await deleteCredential(db, organizationId, Number(fields.id))) {

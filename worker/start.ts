@@ -14,7 +14,10 @@ export function startWorker(
   return runWorker({
     db: runtime.db,
     log: options.log,
-    tasks: createTasks(createReviewDeps(config, runtime.db, options.log, { metrics: runtime.metrics })),
+    tasks: createTasks(createReviewDeps(config, runtime.db, options.log, {
+      secretBox: runtime.secretBox,
+      metrics: runtime.metrics,
+    })),
     concurrency: config.workerConcurrency,
     leaseMs: config.jobLeaseMs,
     jobTimeoutMs: config.jobTimeoutMs,

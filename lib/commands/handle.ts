@@ -15,6 +15,7 @@ import { ConfigError } from "../config/errors.ts";
 import { type ConfigCache, loadRepoConfig } from "../config/load.ts";
 import { type ResolvedModel, resolveModel } from "../config/models.ts";
 import { defaultRepoConfig } from "../config/schema.ts";
+import type { ModelKeys } from "../tenancy/credentials.ts";
 import type { Db } from "../db/mod.ts";
 import { getRepo, type Repo } from "../db/repos.ts";
 import {
@@ -51,6 +52,8 @@ export interface CommandDeps {
   /** The platform client of `repo`; `signal` (the job's) aborts its requests in flight. */
   createClient(repo: Repo, options?: { signal?: AbortSignal }): PlatformClient | Promise<PlatformClient>;
   createLlm(model: ResolvedModel): LlmClient;
+  /** The model keys `repo`'s organization may use (`lib/tenancy/credentials.ts`); absent, the configuration's. */
+  modelKeys?(repo: Repo): Promise<ModelKeys>;
   configCache?: ConfigCache;
   now?: () => number;
   /** Write-access answers shared by the process's command jobs; without it every command asks the platform. */
@@ -207,7 +210,15 @@ export async function handlePullRequestCommand(
     case "review":
       return await startReview(deps, { client, ref, repo, reply, payload });
     case "explain":
-      await explain(deps, { client, ref, reply, question: command.question, author: payload.author, signal });
+      await explain(deps, {
+        client,
+        ref,
+        reply,
+        question: command.question,
+        author: payload.author,
+        signal,
+        modelKeys: deps.modelKeys ? await deps.modelKeys(repo) : undefined,
+      });
       return { status: "done", command: command.kind };
     case "ignore":
       await ignore(deps, { key, reply, finding: command.finding, author: payload.author });
@@ -285,6 +296,7 @@ async function explain(
     question: string;
     author: string;
     signal: AbortSignal;
+    modelKeys?: ModelKeys;
   },
 ): Promise<void> {
   const pr = await input.client.getPullRequest(input.ref);
@@ -302,7 +314,9 @@ async function explain(
   let diff = await input.client.getDiff(input.ref);
   const truncated = diff.length > MAX_EXPLAIN_DIFF_CHARS;
   if (truncated) diff = diff.slice(0, MAX_EXPLAIN_DIFF_CHARS);
-  const model = resolveModel(config, "default", deps.server);
+  const resolved = resolveModel(config, "default", deps.server);
+  // A missing key fails the command for good (`MissingCredentialError` is not retried), with its reason.
+  const model = input.modelKeys ? input.modelKeys.apply(resolved) : resolved;
   const question = input.question.slice(0, 4000);
   try {
     const { messages } = explainMessages({

@@ -146,6 +146,11 @@ export const ServerConfig = z.object({
    * contributor's pushes while capping what a stranger can spend of the owner's model budget.
    */
   publicAuthorHourlyBudget: z.coerce.number().int().min(0).default(10),
+  /**
+   * Organizations that may use the server's own platform tokens and model key (`lib/tenancy/lending.ts`): `all`
+   * or organization slugs; empty lends them to the first organization only.
+   */
+  shareServerCredentials: list,
   /** Every environment variable, kept so allowlisted `api_key_env` names can be resolved. */
   env: z.record(z.string(), z.string()).default({}),
 });
@@ -205,6 +210,7 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_RETENTION_DAYS: "retentionDays",
   LOOM_SCRIPT_SANDBOX: "scriptSandbox",
   LOOM_PUBLIC_AUTHOR_HOURLY_BUDGET: "publicAuthorHourlyBudget",
+  LOOM_SHARE_SERVER_CREDENTIALS: "shareServerCredentials",
 };
 
 /** Every environment variable `loadServerConfig` reads by name (`LOOM_LLM_PRICES` is read by the pricing table). */

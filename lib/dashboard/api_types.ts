@@ -19,6 +19,22 @@ export type PromptPreviewInput = z.infer<typeof PromptPreviewInput>;
 export const RepoPatchInput = z.object({ paused: z.boolean() });
 export type RepoPatchInput = z.infer<typeof RepoPatchInput>;
 
+/** `POST /api/repos`: connect a repository the organization's credential can read (`lib/tenancy/connect.ts`). */
+export const RepoConnectInput = z.object({
+  platform: z.enum(["github", "gitlab", "gitea", "bitbucket", "azure_devops"]),
+  fullName: z.string().min(1).max(300),
+});
+export type RepoConnectInput = z.infer<typeof RepoConnectInput>;
+
+export interface RepoConnected {
+  id: number;
+  platform: string;
+  fullName: string;
+  platformRepoId: string;
+  webhookUrl: string;
+  /** Shown once here; the repository's page shows it again to admins. */
+  webhookSecret: string;
+}
 export interface PromptPreview {
   system: string;
   user: string;
@@ -32,5 +48,6 @@ export interface ApiRoutes {
   "GET /api/reviews/:id": { input: { id: number }; output: ReviewLive };
   "GET /api/analytics": { input: Partial<AnalyticsQuery>; output: AnalyticsData };
   "POST /api/prompts/preview": { input: PromptPreviewInput; output: PromptPreview };
+  "POST /api/repos": { input: RepoConnectInput; output: RepoConnected };
   "PATCH /api/repos/:id": { input: RepoPatchInput & { id: number }; output: { id: number; paused: boolean } };
 }

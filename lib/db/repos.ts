@@ -3,7 +3,7 @@
  * and the platform's stable `platformRepoId`, unique together (migration 0013), so a rename keeps its history
  * and two organizations cannot both connect it. `fullName` is the name it had when last seen.
  */
-import { type PlatformId, PUBLIC_PLATFORM_HOSTS } from "../platform_id.ts";
+import type { PlatformId } from "../platform_id.ts";
 import { type Db, sql } from "./mod.ts";
 
 export interface Repo {
@@ -12,7 +12,8 @@ export interface Repo {
   platform: PlatformId;
   /**
    * The platform instance (`github.com`, `ghe.example.com`, `gitlab.example.com:8443`); see
-   * `lib/platforms/hosts.ts`. Empty only for a row made before migration 0013 that no process has started on.
+   * `lib/platforms/hosts.ts`. Empty for a row made without one (before migration 0013, or by a caller that gave
+   * none) until a process starts: it stands for the server's configured instance.
    */
   host: string;
   /** The platform's stable id of the repository; `null` for a legacy row until the platform tells it. */
@@ -73,13 +74,16 @@ export async function createRepo(
     webhookSecret: string;
     organizationId?: number | null;
     installationId?: number | null;
-    /** The platform instance; the platform's hosted service (`PUBLIC_PLATFORM_HOSTS`) unless given. */
+    /**
+     * The platform instance; unset, the server's configured instance of the platform (recorded by
+     * `backfillHosts` at the next start), as for a row made before hosts were stored.
+     */
     host?: string;
     platformRepoId?: string | null;
   },
   now: () => number = Date.now,
 ): Promise<Repo> {
-  const host = input.host ?? PUBLIC_PLATFORM_HOSTS[input.platform];
+  const host = input.host?.toLowerCase() ?? null;
   const rows = await db.query(sql`
     insert into repos (organization_id, platform, host, platform_repo_id, full_name, webhook_secret,
                        installation_id, created_at)

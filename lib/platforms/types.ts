@@ -181,6 +181,27 @@ export function canCompareCommits(client: PlatformClient): client is PlatformCli
   return typeof (client as Partial<ComparesCommits>).getCompareDiff === "function";
 }
 
+/** A repository as its platform describes it to a credential that can read it. */
+export interface PlatformRepository {
+  /** The platform's stable id, which a rename keeps (GitHub's numeric id, Bitbucket's `{uuid}`, …). */
+  id: string;
+  /** Its current full name, spelled as the platform spells it. */
+  fullName: string;
+}
+
+/** Ability: read a repository by name, as connecting one does to prove the credential can read it. */
+export interface ReadsRepository {
+  /**
+   * @throws {PlatformError} with the platform's status: 404 (or 403) when the credential cannot read it, 401
+   *   when the platform refuses the credential itself
+   */
+  getRepository(fullName: string): Promise<PlatformRepository>;
+}
+
+export function canReadRepository(client: PlatformClient): client is PlatformClient & ReadsRepository {
+  return typeof (client as Partial<ReadsRepository>).getRepository === "function";
+}
+
 /** Optional ability: mark outdated bot threads resolved. */
 export interface ResolvesThreads {
   resolveThreads(pr: PullRequestRef, commentIds: string[]): Promise<void>;

@@ -62,13 +62,26 @@ import { planPublication, publishReview, renderPublication } from "./publish.ts"
 import { UnreviewableError } from "./unreviewable.ts";
 import { guardPosting, headMovedReason, type JobLifecycle } from "./posting_guard.ts";
 import { type AuthorBudgetDecision, checkAuthorBudget } from "./author_budget.ts";
+import type { ModelKeys } from "../tenancy/credentials.ts";
+import { checkModelKeys } from "./model_keys.ts";
 
 export interface ReviewDeps {
   db: Db;
   server: ServerConfig;
   log: Logger;
-  /** The platform client of `repo`; `signal` (the job's) aborts its requests in flight. */
-  createClient(repo: Repo, options?: { signal?: AbortSignal }): PlatformClient | Promise<PlatformClient>;
+  /**
+   * The platform client of `repo`, with its organization's credential (`lib/tenancy/credentials.ts`); `signal`
+   * (the job's) aborts its requests in flight.
+   */
+  createClient(
+    repo: Repo,
+    options?: { signal?: AbortSignal; timeoutMs?: number },
+  ): PlatformClient | Promise<PlatformClient>;
+  /**
+   * The model keys `repo`'s organization may use (`resolveModelKeys`); without it, models keep the keys the
+   * configuration resolved.
+   */
+  modelKeys?(repo: Repo): Promise<ModelKeys>;
   /** `cache: false` asks the model again instead of answering from the response cache. */
   createLlm(model: ResolvedModel, options?: { cache?: boolean }): LlmClient;
   /** USD for one call's usage; zero when not given. */
@@ -142,13 +155,13 @@ async function reviewHead(
   try {
     unguarded = await deps.createClient(repo, { signal });
   } catch (error) {
-    // Clients are built from configured credentials: a missing one does not appear by trying again.
+    // Clients are built from stored or configured credentials: a missing one does not appear by trying again.
     if ((error as { retryable?: unknown }).retryable === true) throw error;
     throw new UnreviewableError(`Cannot review: ${(error as Error).message}`, {
       cause: error,
-      nextStep:
+      nextStep: (error as { nextStep?: string }).nextStep ??
         `Give Loom a ${repo.platform} credential that can read this repository (docs/platforms.md), ` +
-        "then re-run the review.",
+          "then re-run the review.",
     });
   }
   const ref: PullRequestRef = { platform: repo.platform, repo: payload.repo, number: payload.number };
@@ -219,6 +232,7 @@ async function reviewHead(
     });
     if (!budget.allowed) return await recordBudgetSkip(deps, job, { repo, pr, budget });
   }
+  const modelKeys = await checkModelKeys(deps, repo, config);
   // `@loom review` of a head that has a summary posts a new one; the same job retried after posting does not.
   const repostSummary = payload.action === "manual" && state.lastJobId !== job.id;
   const reviewId = await startReview(deps.db, {
@@ -262,6 +276,7 @@ async function reviewHead(
     title: pr.title,
     incremental: payload.action === "synchronize",
     signal,
+    modelKeys,
   });
 }
 
@@ -325,6 +340,8 @@ async function reviewFiles(input: {
   /** A push to a reviewed pull request: review only what changed since the last reviewed head, when possible. */
   incremental: boolean;
   signal: AbortSignal;
+  /** The organization's model keys (`checkModelKeys`); absent, models keep the keys the configuration resolved. */
+  modelKeys?: ModelKeys;
 }): Promise<ReviewOutcome> {
   const { deps, client, ref, reviewId, loaded, signal } = input;
   const now = deps.now ?? Date.now;
@@ -358,7 +375,8 @@ async function reviewFiles(input: {
     files: plan?.files ?? input.files,
     title: input.title,
     server: deps.server,
-    createLlm: (model) => deps.createLlm(model, { cache: input.useCache }),
+    createLlm: (model) =>
+      deps.createLlm(input.modelKeys ? input.modelKeys.apply(model) : model, { cache: input.useCache }),
     costOf: deps.costOf,
     stepConcurrency: deps.stepConcurrency,
     signal,

@@ -11,7 +11,7 @@ import type { PullRequest, PullRequestEvent, PullRequestRef } from "../platforms
 import type { HeadCheck } from "../queue/mod.ts";
 import { sameHead } from "../review/posting_guard.ts";
 
-/** Reads the pull request from its platform (`createPlatformClient(...).getPullRequest` with a short deadline). */
+/** Reads the pull request from its platform (`createRepoClient(...).getPullRequest` with a short deadline). */
 export type ReadPullRequest = (
   repo: Repo,
   ref: PullRequestRef,

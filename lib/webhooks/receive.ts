@@ -18,7 +18,7 @@
 import { bodyDeliveryId } from "./body_delivery_id.ts";
 import { claimedEvent } from "./claimed_event.ts";
 import type { Db } from "../db/mod.ts";
-import { confirmRepo, findRepo, getRepo, type Repo } from "../db/repos.ts";
+import { confirmRepo, findRepo, getRepo, type Repo, setRepoIdentity } from "../db/repos.ts";
 import {
   type DeliveryOutcome,
   recordDelivery,
@@ -257,6 +257,10 @@ async function receiveFor(
     ? await applyComment(deps, verified, deliveryId, event)
     : await applyPullRequestEvent(deps, verified, deliveryId, event, claimedEvent(input.headers, body));
   if (outcome === "stale_repo") return STALE;
+  // A repository connected before Loom kept the platform's ids learns its id from this verified delivery.
+  if (repo.platformRepoId === null && event?.repoId !== undefined) {
+    await setRepoIdentity(deps.db, repo.id, { platformRepoId: event.repoId, fullName: repo.fullName });
+  }
   // Wake the in-process worker only once the job is committed and visible to it.
   if (created) deps.onEnqueued?.();
   if (outcome === "duplicate") {

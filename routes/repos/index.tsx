@@ -2,13 +2,13 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../lib/http/define.ts";
 import { defineHandlers, routeDeps } from "../../lib/http/define.ts";
 import type { WebhookRouteDeps } from "../../lib/webhooks/route_deps.ts";
-import { createRepo, findRepo, listRepos, reconnectRepo } from "../../lib/db/repos.ts";
+import { findRepo, listRepos, reconnectRepo } from "../../lib/db/repos.ts";
+import { ConnectError, connectRepo, parseRepoName } from "../../lib/tenancy/connect.ts";
+import { configuredHost } from "../../lib/platforms/hosts.ts";
 import { repoStats } from "../../lib/db/analytics.ts";
 import { randomSecret } from "../../lib/crypto/secret_box.ts";
 import { hasRole, type Viewer } from "../../lib/auth/mod.ts";
 import type { PlatformId } from "../../lib/platforms/types.ts";
-import { configuredHost } from "../../lib/platforms/hosts.ts";
-import { PUBLIC_PLATFORM_HOSTS } from "../../lib/platform_id.ts";
 import { PLATFORM_LABELS } from "../../components/SetupInstructions.tsx";
 import {
   CsrfField,
@@ -19,8 +19,6 @@ import {
   page,
   renderDashboard,
 } from "../../lib/dashboard/route.tsx";
-
-const REPO_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._ -]+)+$/;
 
 async function ReposPage(
   c: Context<AppEnv>,
@@ -141,19 +139,18 @@ export const handler = defineHandlers({
     const { db, secretBox, now, config } = c.var.deps;
     const fields = await formFields(c);
     const platform = fields.platform as PlatformId;
-    const fullName = (fields.fullName ?? "").trim().replace(/^\/+|\/+$/g, "");
+    const typed = (fields.fullName ?? "").trim();
     if (!(platform in PLATFORM_LABELS)) {
       return ReposPage(c, viewer, { error: `Unknown platform "${fields.platform}"`, status: 400 });
     }
-    if (!REPO_NAME.test(fullName) || fullName.length > 200) {
-      return ReposPage(c, viewer, {
-        error: `"${fullName}" is not a repository name: use owner/name (GitLab: group/subgroup/project)`,
-        platform,
-        fullName,
-        status: 400,
-      });
+    let fullName: string;
+    try {
+      fullName = parseRepoName(typed);
+    } catch (error) {
+      if (!(error instanceof ConnectError)) throw error;
+      return ReposPage(c, viewer, { error: error.message, platform, fullName: typed, status: error.status });
     }
-    const host = configuredHost(platform, config) ?? PUBLIC_PLATFORM_HOSTS[platform];
+    const host = configuredHost(platform, config) ?? undefined;
     const existing = await findRepo(db, platform, fullName, host);
     if (existing && existing.disconnectedAt !== null && existing.organizationId === viewer.organization.id) {
       // Connecting a disconnected repository again keeps its id, organization and history, with a new secret.
@@ -167,22 +164,19 @@ export const handler = defineHandlers({
       });
       return c.redirect(`/repos/${existing.id}?notice=repo-connected`, 303);
     }
-    if (existing) {
-      return ReposPage(c, viewer, {
-        error: `${fullName} is already connected on ${PLATFORM_LABELS[platform]}`,
-        platform,
-        fullName,
-        status: 409,
-      });
-    }
     const secret = platform === "azure_devops" ? `basic:loom:${randomSecret()}` : randomSecret();
-    const repo = await createRepo(db, {
-      platform,
-      host,
-      fullName,
-      organizationId: viewer.organization.id,
-      webhookSecret: await secretBox.encrypt(secret),
-    }, now);
+    let repo;
+    try {
+      ({ repo } = await connectRepo({ db, secretBox, server: config, log: c.var.log, now }, {
+        organizationId: viewer.organization.id,
+        platform,
+        fullName: typed,
+        webhookSecret: secret,
+      }));
+    } catch (error) {
+      if (!(error instanceof ConnectError)) throw error;
+      return ReposPage(c, viewer, { error: error.message, platform, fullName: typed, status: error.status });
+    }
     c.var.log.info("Repository connected", {
       repoId: repo.id,
       platform,

@@ -8,7 +8,9 @@ import { findUserByEmail } from "../../lib/db/users.ts";
 import { enqueue, getJob } from "../../lib/queue/mod.ts";
 import { sql } from "../../lib/db/mod.ts";
 import { ensureIslandsBuilt, launchBrowser, screenshotPath } from "../support/browser.ts";
-import { createTestDeps, serveApp, TEST_SETUP_TOKEN } from "../support/app_server.ts";
+import { createTestDeps, serveApp, TEST_SECRET_KEY, TEST_SETUP_TOKEN } from "../support/app_server.ts";
+import { loadServerConfig } from "../../lib/config/env.ts";
+import { startFakeGitLab } from "../fakes/gitlab.ts";
 import { seedRepo, seedReview } from "./seed.ts";
 
 const OWNER = { email: "ada@example.com", password: "correct horse battery", name: "Ada Lovelace" };
@@ -31,8 +33,18 @@ dbTest(
       reviews.push(await seedReview(db, legacy, { prNumber: 40 + index, title, daysAgo: index * 2 }));
     }
     await seedReview(db, legacy, { prNumber: 39, title: "Upgrade the SDKs", daysAgo: 5, status: "failed" });
-    const deps = await createTestDeps(db);
+    // Connecting asks GitLab for the repository with the server's token, lent to the first organization.
+    const gitlab = startFakeGitLab();
+    const deps = await createTestDeps(db, {
+      config: loadServerConfig({
+        LOOM_SECRET_KEY: TEST_SECRET_KEY,
+        LOOM_DB_REQUEST_TIMEOUT_MS: "10000",
+        LOOM_GITLAB_URL: gitlab.url,
+        LOOM_GITLAB_TOKEN: gitlab.token,
+      }),
+    });
     await using server = serveApp(deps);
+    await using _gitlab = gitlab;
     const browser = await launchBrowser();
     try {
       const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });

@@ -8,6 +8,7 @@
  */
 import { json, type RouteContext, startFakeServer } from "./server_core.ts";
 import { azureAccessControlLists, azureIdentities, FakePermissions } from "./permissions.ts";
+import { createRepoAccess, tokenOf } from "./repo_access.ts";
 import {
   azureError,
   changesOf,
@@ -35,6 +36,7 @@ export * from "./azure_devops/types.ts";
 export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): FakeAzureDevops {
   const organization = options.organization ?? "loom-org";
   const token = options.token ?? "azure-test-pat";
+  const access = createRepoAccess(options.access);
   const maxChangesPage = options.maxChangesPage ?? 2000;
   const botName = options.botName ?? "Loom Bot";
   const pullRequests = new Map<string, StoredPullRequest>();
@@ -102,7 +104,8 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
     }
     if (header.startsWith("Basic ")) {
       const decoded = atob(header.slice(6));
-      if (decoded.slice(decoded.indexOf(":") + 1) === token) return null;
+      const pat = decoded.slice(decoded.indexOf(":") + 1);
+      if (pat === token || Object.hasOwn(options.access ?? {}, pat)) return null;
     }
     return new Response("", {
       status: 401,
@@ -290,7 +293,27 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
       for (const [name, value] of Object.entries(headers ?? {})) response.headers.set(name, value);
       return response;
     }],
-    authenticate: (request) => authorize(request.headers) ?? undefined,
+    authenticate: (request) => {
+      const refused = authorize(request.headers);
+      if (refused) return refused;
+      const parts = request.path.split("/").filter(Boolean).map(decodeURIComponent);
+      // `/{org}/{project}/_apis/git/repositories/{repo}/…`
+      if (
+        parts[2] === "_apis" && parts[3] === "git" && parts[4] === "repositories" && parts[5] !== undefined
+      ) {
+        if (!access.canRead(tokenOf(request.headers), `${parts[1]}/${parts[5]}`)) {
+          return azureError(
+            404,
+            `TF401019: The Git repository with name or identifier ${
+              parts[5]
+            } does not exist or you do not have ` +
+              "permissions for the operation you are attempting.",
+            "GitRepositoryNotFoundException",
+          );
+        }
+      }
+      return undefined;
+    },
     routes: [
       { method: "GET", path: "/:org/_apis/connectionData", handler: checked(connectionData) },
       {
@@ -315,6 +338,18 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
               }),
           })
         ),
+      },
+      {
+        method: "GET",
+        path: repository,
+        handler: checked((context) => {
+          // The ids the pull requests' `repository` carries (`shapes.ts`), so a webhook and a connect agree.
+          return Response.json({
+            id: `repo-${context.params.repo}`,
+            name: context.params.repo,
+            project: { id: `project-${context.params.project}`, name: context.params.project },
+          });
+        }),
       },
       { method: "GET", path: `${repository}/items`, handler: checked(getItem) },
       {

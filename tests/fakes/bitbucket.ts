@@ -7,6 +7,7 @@
 import { json, type RouteContext, startFakeServer } from "./server_core.ts";
 import { bitbucketRepositoryPermissions, FakePermissions } from "./permissions.ts";
 import { type FakeReport, reportHandlers } from "./bitbucket/reports.ts";
+import { createRepoAccess, fakeRepoId, tokenOf } from "./repo_access.ts";
 import type {
   FakeBitbucket,
   FakeBitbucketComment,
@@ -39,6 +40,7 @@ function user(nickname: string, type = "user") {
 /** Starts the fake on 127.0.0.1 with a free port. Close it with `await using` or `close()`. */
 export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitbucket {
   const token = options.token ?? "bitbucket-test-token";
+  const access = createRepoAccess(options.access);
   const maxPageLength = options.maxPageLength ?? 100;
   const botName = options.botName ?? "loom-bot";
   const pullRequests = new Map<string, StoredPullRequest>();
@@ -103,10 +105,12 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
 
   function authorized(headers: Headers): boolean {
     const header = headers.get("authorization") ?? "";
-    if (header === `Bearer ${token}`) return true;
+    const accepted = (candidate: string) =>
+      candidate === token || Object.hasOwn(options.access ?? {}, candidate);
+    if (header.startsWith("Bearer ")) return accepted(header.slice(7));
     if (header.startsWith("Basic ")) {
       const decoded = atob(header.slice(6));
-      return decoded.slice(decoded.indexOf(":") + 1) === token && decoded.indexOf(":") > 0;
+      return accepted(decoded.slice(decoded.indexOf(":") + 1)) && decoded.indexOf(":") > 0;
     }
     return false;
   }
@@ -312,11 +316,33 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
         ...headers,
       });
     }],
-    authenticate: (request) =>
-      authorized(request.headers)
-        ? undefined
-        : errorResponse(401, "Token is invalid or not supported for this endpoint."),
+    authenticate: (request) => {
+      if (!authorized(request.headers)) {
+        return errorResponse(401, "Token is invalid or not supported for this endpoint.");
+      }
+      const named = /^\/2\.0\/repositories\/([^/]+)\/([^/]+)/.exec(request.path);
+      const name = named && `${decodeURIComponent(named[1]!)}/${decodeURIComponent(named[2]!)}`;
+      if (name && !access.canRead(tokenOf(request.headers), name)) {
+        return errorResponse(404, `You may not have access to this repository or it no longer exists.`);
+      }
+      return undefined;
+    },
     routes: [
+      {
+        method: "GET",
+        path: repository,
+        handler: (context) => {
+          const name = repoOf(context);
+          const id = fakeRepoId(name).toString(16).padStart(8, "0");
+          return Response.json({
+            type: "repository",
+            uuid: `{${id}-0000-4000-8000-${id}0000}`,
+            "full_name": name,
+            name: context.params.slug,
+            "is_private": true,
+          });
+        },
+      },
       // The token's own account: access tokens act as a bot user of type `app_user`.
       { method: "GET", path: "/2.0/user", handler: () => Response.json(user(botName, "app_user")) },
       {

@@ -9,6 +9,7 @@
  */
 import parseDiff from "parse-diff";
 import { type FakeRequest, json, type RouteContext, startFakeServer } from "./server_core.ts";
+import { createRepoAccess, fakeRepoId } from "./repo_access.ts";
 import type {
   FakeBitbucketServer,
   FakeBitbucketServerOptions,
@@ -63,6 +64,7 @@ function anchorProblem(diff: string, anchor: FakeServerAnchor): string | null {
 /** Starts the fake on 127.0.0.1 with a free port. Close it with `await using` or `close()`. */
 export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {}): FakeBitbucketServer {
   const token = options.token ?? "bbdc-test-token";
+  const access = createRepoAccess(options.access);
   const botName = options.botName ?? "loom-bot";
   const pullRequests = new Map<string, FakePullRequestSeed>();
   const commitDiffs = new Map<string, string>();
@@ -77,7 +79,13 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
 
   function repositoryJson(repo: string) {
     const [project, slug] = repo.split("/");
-    return { slug, id: 42, name: slug, project: { key: project, id: 7, name: project }, public: false };
+    return {
+      slug,
+      id: fakeRepoId(repo),
+      name: slug,
+      project: { key: project, id: 7, name: project },
+      public: false,
+    };
   }
 
   function pullRequestJson(pr: FakePullRequestSeed) {
@@ -369,7 +377,8 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
       return errorResponse(status, `Scripted failure ${status}`);
     }],
     authenticate: (request) => {
-      if (request.headers.get("authorization") !== `Bearer ${token}`) {
+      const bearer = /^Bearer (\S+)$/.exec(request.headers.get("authorization") ?? "")?.[1];
+      if (bearer === undefined || (bearer !== token && !Object.hasOwn(options.access ?? {}, bearer))) {
         return errorResponse(
           401,
           "Authentication failed. Please check your credentials and try again.",
@@ -379,6 +388,16 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
       if (request.method !== "GET" && request.headers.get("x-atlassian-token") !== "no-check") {
         return errorResponse(403, "XSRF check failed");
       }
+      const named = /^\/rest\/api\/(?:1\.0|latest)\/projects\/([^/]+)\/repos\/([^/]+)/.exec(request.path);
+      if (
+        named && !access.canRead(bearer, `${decodeURIComponent(named[1]!)}/${decodeURIComponent(named[2]!)}`)
+      ) {
+        return errorResponse(
+          404,
+          `Repository ${named[2]} does not exist.`,
+          "com.atlassian.bitbucket.repository.NoSuchRepositoryException",
+        );
+      }
       return botName;
     },
     routes: [
@@ -387,6 +406,7 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
         "^/plugins/servlet/applinks/whoami",
         () => new Response(botName, { headers: { "content-type": "text/plain" } }),
       ),
+      route("GET", repoPath, (context) => json(repositoryJson(repoOf(context)))),
       route("GET", prPath, (context) => json(pullRequestJson(pullRequestOf(context)))),
       route("GET", `${prPath}/diff`, (context) => textOnly(context, pullRequestOf(context).diff, "No diff")),
       route("GET", `${prPath}/activities`, activities),

@@ -6,6 +6,7 @@
 import parseDiff from "parse-diff";
 import { json as jsonAnswer, type RouteContext, startFakeServer } from "./server_core.ts";
 import { FakePermissions, giteaPermission } from "./permissions.ts";
+import { createRepoAccess, fakeRepoId } from "./repo_access.ts";
 import type {
   FailureRule,
   FakeGitea,
@@ -33,6 +34,7 @@ function user(login: string) {
 /** Starts the fake on an ephemeral port of 127.0.0.1. */
 export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
   const token = options.token ?? "gitea-test-token";
+  const access = createRepoAccess(options.access);
   const botLogin = options.botLogin ?? "loom-bot";
   const maxItems = options.maxResponseItems ?? 50;
   const pullRequests = new Map<string, FullSeed>();
@@ -277,10 +279,32 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
     }],
     authenticate: (request) => {
       const auth = request.headers.get("authorization")?.replace(/^(token|Bearer) /, "");
-      if (auth === token) return undefined;
-      return json({ message: "user does not exist", url: `${request.url.origin}/api/swagger` }, 401);
+      if (auth === undefined || (auth !== token && !Object.hasOwn(options.access ?? {}, auth))) {
+        return json({ message: "user does not exist", url: `${request.url.origin}/api/swagger` }, 401);
+      }
+      const named = /^\/repos\/([^/]+)\/([^/]+)/.exec(request.path);
+      if (
+        named && !access.canRead(auth, `${decodeURIComponent(named[1]!)}/${decodeURIComponent(named[2]!)}`)
+      ) {
+        return json({ errors: null, message: "not found", url: `${request.url.origin}/api/swagger` }, 404);
+      }
+      return undefined;
     },
     routes: [
+      {
+        method: "GET",
+        path: repo,
+        handler: (context) => {
+          const name = repoOf(context);
+          return json({
+            id: fakeRepoId(name),
+            name: context.params.repo,
+            "full_name": name,
+            private: true,
+            owner: user(context.params.owner!),
+          });
+        },
+      },
       // The token's own user.
       { method: "GET", path: "/user", handler: () => json(user(botLogin)) },
       { method: "POST", path: `${repo}/statuses/:sha`, handler: postStatus },

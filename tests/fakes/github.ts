@@ -14,6 +14,7 @@ import { githubRoutes } from "./github/routes.ts";
 import { githubAppRoutes } from "./github/app.ts";
 import { createShapes, RouteError } from "./github/shapes.ts";
 import { createGitHubStore } from "./github/state.ts";
+import { createRepoAccess, tokenOf } from "./repo_access.ts";
 import {
   FAKE_GITHUB_TOKEN,
   type FakeGitHub,
@@ -33,6 +34,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
   const basePath = (options.basePath ?? "").replace(/\/$/, "");
   const tokens = new Map(Object.entries(options.tokens ?? { [FAKE_GITHUB_TOKEN]: "loom-bot" }));
   const store = createGitHubStore();
+  const access = createRepoAccess(options.access);
   let origin = "";
   let requests: RecordedRequest[] = [];
   const api = () => `${origin}${basePath}`;
@@ -89,7 +91,14 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
         return undefined;
       },
     ],
-    authenticate: (request) => authenticate(request.headers, tokens, store.installationUsers),
+    authenticate: (request) => {
+      const caller = authenticate(request.headers, tokens, store.installationUsers);
+      const repo = /^\/repos\/([^/]+)\/([^/]+)/.exec(request.path);
+      if (repo && !access.canRead(tokenOf(request.headers), `${repo[1]}/${repo[2]}`)) {
+        throw new RouteError(404, "Not Found");
+      }
+      return caller;
+    },
     routes: [
       ...githubRoutes({
         store,

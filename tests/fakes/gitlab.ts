@@ -4,6 +4,7 @@
  * GitLab does, and records everything Loom posts.
  */
 import { json as jsonAnswer, type RouteContext, startFakeServer } from "./server_core.ts";
+import { createRepoAccess, fakeRepoId } from "./repo_access.ts";
 import { storedPosition, toDiffEntries, validatePosition } from "./gitlab/diff.ts";
 import type {
   DiffEntry,
@@ -61,8 +62,16 @@ async function readBody(request: Request): Promise<Record<string, unknown> | und
 }
 
 /** Starts the fake on an ephemeral port of 127.0.0.1. */
-export function startFakeGitLab(options: { token?: string; botUsername?: string } = {}): FakeGitLab {
+export function startFakeGitLab(
+  options: {
+    token?: string;
+    botUsername?: string;
+    /** More accepted tokens, each reading only the listed projects (others answer 404). */
+    access?: Record<string, string[]>;
+  } = {},
+): FakeGitLab {
   const token = options.token ?? "glpat-test-token";
+  const access = createRepoAccess(options.access);
   const botUsername = options.botUsername ?? "loom-bot";
   const pullRequests = new Map<string, StoredPullRequest>();
   const notes: FakeNote[] = [];
@@ -318,9 +327,30 @@ export function startFakeGitLab(options: { token?: string; botUsername?: string 
     authenticate: (request) => {
       const auth = request.headers.get("private-token") ??
         request.headers.get("authorization")?.replace(/^Bearer /, "");
-      return auth === token ? undefined : json({ message: "401 Unauthorized" }, 401);
+      if (auth === undefined || (auth !== token && !Object.hasOwn(options.access ?? {}, auth))) {
+        return json({ message: "401 Unauthorized" }, 401);
+      }
+      const segment = /^\/projects\/([^/]+)/.exec(request.path)?.[1];
+      const name = segment === undefined ? undefined : findProject(decodeURIComponent(segment));
+      if (segment !== undefined && !access.canRead(auth, name ?? decodeURIComponent(segment))) {
+        return json({ message: "404 Project Not Found" }, 404);
+      }
+      return undefined;
     },
     routes: [
+      {
+        method: "GET",
+        path: project,
+        handler: ({ params }) => {
+          const name = findProject(params.project!) ?? params.project!;
+          const known = [...pullRequests.values()].find((pr) => pr.repo.toLowerCase() === name.toLowerCase());
+          return json({
+            id: known?.projectId ?? fakeRepoId(name),
+            "path_with_namespace": known?.repo ?? name,
+            visibility: "private",
+          });
+        },
+      },
       // The token's own user, as `GET /user` answers for personal, project and group access tokens alike.
       {
         method: "GET",

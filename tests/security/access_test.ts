@@ -96,6 +96,7 @@ dbTest("every route is either public or covered by these authorization tests", a
     "/api/reviews",
     "/api/analytics",
     "/api/prompts/preview",
+    "/api/repos",
   ]);
   const unknown = routes.map((route) => route.pattern).filter((route) =>
     !PUBLIC.has(route) && !covered.has(route)
@@ -232,6 +233,8 @@ dbTest("members cannot do what needs an admin", async ({ db }) => {
   const client = await signedIn(app, db, a.member);
   const adminWork: { method: string; path: string; form?: Record<string, string>; json?: unknown }[] = [
     { method: "POST", path: "/repos", form: { platform: "github", fullName: "alpha/new" } },
+    { method: "POST", path: "/api/repos", json: { platform: "github", fullName: "alpha/new" } },
+    { method: "POST", path: "/settings", form: { intent: "test-credential", id: "1" } },
     { method: "POST", path: `/repos/${a.repo.id}`, form: { paused: "1" } },
     { method: "PATCH", path: `/api/repos/${a.repo.id}`, json: { paused: true } },
     { method: "POST", path: `/reviews/${a.reviewId}` },

@@ -13,10 +13,12 @@ import {
   type PlatformIdentity,
   type PullRequest,
   type PullRequestRef,
+  type ReadsRepository,
 } from "../types.ts";
 import { buildFileDiff } from "./line_diff.ts";
 import { identitiesRoot, identityCanContribute } from "./permission.ts";
 import {
+  AzureRepository,
   type ChangeEntry,
   Comment,
   ConnectionData,
@@ -126,7 +128,7 @@ function isText(comment: Comment): boolean {
  */
 export function createAzureDevopsClient(
   options: AzureDevopsClientOptions,
-): PlatformClient & ChecksWriteAccess {
+): PlatformClient & ChecksWriteAccess & ReadsRepository {
   const baseUrl = (options.baseUrl ?? "https://dev.azure.com").replace(/\/+$/, "");
   const root = options.organization ? `${baseUrl}/${encodeURIComponent(options.organization)}` : baseUrl;
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -360,6 +362,11 @@ export function createAzureDevopsClient(
   return {
     platform: "azure_devops",
     identity,
+
+    async getRepository(fullName) {
+      const read = await call(AzureRepository, `read repository "${fullName}"`, repoApi(fullName));
+      return { id: read!.id, fullName: `${read!.project.name}/${read!.name}` };
+    },
 
     async getPullRequest(pr) {
       const pullRequest = await fetchPullRequest(pr);

@@ -116,3 +116,10 @@ export const ConnectionData = z.object({
 });
 
 export const PullRequestStatus = z.object({ id: z.number().int() });
+
+/** A repository, as connecting reads it (`getRepository`). */
+export const AzureRepository = z.object({
+  id: z.string(),
+  name: z.string(),
+  project: z.object({ name: z.string() }),
+});

@@ -16,6 +16,7 @@ import {
   type PublishesChecks,
   type PullRequest,
   type PullRequestRef,
+  type ReadsRepository,
   type ReviewOutput,
 } from "../types.ts";
 import { BitbucketComment, BitbucketPullRequest, BitbucketUser, Commit, Page } from "./schema.ts";
@@ -114,7 +115,7 @@ function toExistingComment(comment: BitbucketComment): ExistingComment {
  */
 export function createBitbucketClient(
   options: BitbucketClientOptions,
-): PlatformClient & ChecksWriteAccess & PublishesChecks {
+): PlatformClient & ChecksWriteAccess & PublishesChecks & ReadsRepository {
   const baseUrl = (options.baseUrl ?? "https://api.bitbucket.org/2.0").replace(/\/+$/, "");
   const origin = new URL(baseUrl).origin;
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -352,6 +353,15 @@ export function createBitbucketClient(
     identity,
     canWrite,
     ...createBitbucketReports({ send, repoUrl, resolveHash }),
+
+    async getRepository(fullName) {
+      const repository = await json(
+        z.object({ uuid: z.string(), full_name: z.string() }),
+        `read repository "${fullName}"`,
+        repoUrl(fullName),
+      );
+      return { id: repository.uuid, fullName: repository.full_name };
+    },
 
     async getPullRequest(pr) {
       const pullRequest = await fetchPullRequest(pr);

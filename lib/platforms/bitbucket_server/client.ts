@@ -19,6 +19,7 @@ import {
   type PlatformUser,
   type PullRequest,
   type PullRequestRef,
+  type ReadsRepository,
 } from "../types.ts";
 import { createLineMap, type DiffFile, parseDiff } from "../../diff/mod.ts";
 import { rememberIdentity } from "../own_comments.ts";
@@ -29,6 +30,7 @@ import {
   ServerComment,
   type ServerComment as Comment,
   ServerPullRequest,
+  ServerRepository,
   ServerUser,
 } from "./schema.ts";
 
@@ -50,7 +52,8 @@ export interface BitbucketServerClientOptions {
  * The client: the adapter contract, commit comparison (incremental review) and the permission check commands
  * use (`ChecksWriteAccess`).
  */
-export interface BitbucketServerClient extends PlatformClient, ComparesCommits, ChecksWriteAccess {
+export interface BitbucketServerClient
+  extends PlatformClient, ComparesCommits, ChecksWriteAccess, ReadsRepository {
   canWrite(pr: PullRequestRef, user: PlatformUser): Promise<boolean>;
 }
 
@@ -343,6 +346,18 @@ export function createBitbucketServerClient(options: BitbucketServerClientOption
   return {
     platform: "bitbucket_server",
     identity,
+
+    async getRepository(fullName) {
+      const read = await json(ServerRepository, `read repository "${fullName}"`, repoUrl(fullName));
+      // Its numeric id stays through a rename or a move to another project.
+      if (read.id == null) {
+        throw new PlatformError(`Cannot read repository "${fullName}": the answer has no id`, {
+          platform: "bitbucket_server",
+          retryable: false,
+        });
+      }
+      return { id: String(read.id), fullName: `${read.project.key}/${read.slug}` };
+    },
 
     async getPullRequest(pr) {
       const pullRequest = await fetchPullRequest(pr);

@@ -15,6 +15,7 @@ import {
   type PlatformUser,
   type PullRequest,
   type PullRequestRef,
+  type ReadsRepository,
   type ReviewEvent,
   type ReviewOutput,
 } from "../types.ts";
@@ -157,7 +158,9 @@ export function toReviewComment(comment: InlineComment): GiteaReviewComment {
  * @param options instance URL, token and optional `fetch`
  * @returns a client whose errors are all `PlatformError`
  */
-export function createGiteaClient(options: GiteaClientOptions): PlatformClient & ChecksWriteAccess {
+export function createGiteaClient(
+  options: GiteaClientOptions,
+): PlatformClient & ChecksWriteAccess & ReadsRepository {
   // gitea-js is imported on the first call, so only processes that talk to Gitea hold it.
   let sdk: Promise<ReturnType<typeof giteaApi>> | undefined;
   const api = () =>
@@ -206,6 +209,17 @@ export function createGiteaClient(options: GiteaClientOptions): PlatformClient &
   return {
     platform: "gitea",
     identity,
+
+    async getRepository(fullName) {
+      try {
+        const [owner, name] = splitRepo(fullName);
+        const repository = z.object({ "id": z.number(), "full_name": z.string() })
+          .parse((await (await api()).repos.repoGet(owner, name)).data);
+        return { id: String(repository.id), fullName: repository.full_name };
+      } catch (error) {
+        throw wrap(`Cannot read repository "${fullName}"`, error);
+      }
+    },
 
     async getPullRequest(pr) {
       try {

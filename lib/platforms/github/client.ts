@@ -17,10 +17,12 @@ import {
   type PlatformClient,
   PlatformError,
   type PlatformIdentity,
+  type PlatformRepository,
   type PlatformUser,
   type PublishesChecks,
   type PullRequest,
   type PullRequestRef,
+  type ReadsRepository,
   type ReviewOutput,
 } from "../types.ts";
 
@@ -175,7 +177,7 @@ export interface GitHubCompare {
  */
 export function createGitHubClient(
   options: GitHubClientOptions,
-): PlatformClient & ChecksWriteAccess & GitHubCompare & Partial<PublishesChecks> {
+): PlatformClient & ChecksWriteAccess & ReadsRepository & GitHubCompare & Partial<PublishesChecks> {
   const log = options.log ?? createLogger();
   const octokit = createOctokit(options, log);
 
@@ -221,6 +223,14 @@ export function createGitHubClient(
     platform: "github",
     identity,
     ...(options.app === undefined ? {} : createCheckRuns({ octokit, call, splitRepo })),
+
+    async getRepository(fullName: string): Promise<PlatformRepository> {
+      const { owner, repo } = splitRepo({ platform: "github", repo: fullName, number: 0 });
+      return await call(`read repository "${fullName}"`, async () => {
+        const { data } = await octokit.rest.repos.get({ owner, repo });
+        return { id: String(data.id), fullName: data.full_name };
+      });
+    },
 
     async getPullRequest(pr: PullRequestRef): Promise<PullRequest> {
       const { owner, repo } = splitRepo(pr);

@@ -16,6 +16,7 @@ import {
   type PlatformUser,
   type PullRequest,
   type PullRequestRef,
+  type ReadsRepository,
   type ResolvesThreads,
   type ReviewOutput,
 } from "../types.ts";
@@ -194,7 +195,7 @@ function toAuthorId(id: number | undefined): string | undefined {
  * GitLab's optional abilities: comparing two commits (incremental reviews), resolving discussions and telling
  * who may push.
  */
-export interface GitLabAbilities extends ResolvesThreads, ChecksWriteAccess {
+export interface GitLabAbilities extends ResolvesThreads, ChecksWriteAccess, ReadsRepository {
   /**
    * The diff between the trees of `baseSha` and `headSha` (`straight`, so a force-pushed head still compares), or
    * null when a commit is unknown or GitLab withheld part of the comparison.
@@ -250,6 +251,16 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
   const client: PlatformClient & GitLabAbilities = {
     platform: "gitlab",
     identity,
+
+    async getRepository(fullName) {
+      try {
+        const project = z.object({ "id": z.number(), "path_with_namespace": z.string() })
+          .parse(await (await api()).Projects.show(fullName));
+        return { id: String(project.id), fullName: project.path_with_namespace };
+      } catch (error) {
+        throw wrap(`Cannot read project "${fullName}"`, error);
+      }
+    },
 
     async getPullRequest(pr) {
       try {

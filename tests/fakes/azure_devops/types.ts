@@ -110,6 +110,8 @@ export interface FakeAzureDevopsOptions {
   organization?: string;
   /** The PAT, accepted as the Basic-auth password with any user name. Default `azure-test-pat`. */
   token?: string;
+  /** More accepted PATs, each reading only the listed `project/repository`s (others answer 404). */
+  access?: Record<string, string[]>;
   /** Largest `$top` honoured for iteration changes (Azure DevOps: 2000). */
   maxChangesPage?: number;
   /** Display name of the identity behind the token. Default `Loom Bot`. */

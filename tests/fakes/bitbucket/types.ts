@@ -99,6 +99,8 @@ export interface FakeBitbucket {
 export interface FakeBitbucketOptions {
   /** Accepted as `Bearer <token>` or as the password of Basic auth. Default `bitbucket-test-token`. */
   token?: string;
+  /** More accepted tokens, each reading only the listed repositories (others answer 404). */
+  access?: Record<string, string[]>;
   /** Largest `pagelen` the server honours; Bitbucket caps it per endpoint. Default 100. */
   maxPageLength?: number;
   /** Nickname of the user behind the token, shown as comment author. Default `loom-bot`. */

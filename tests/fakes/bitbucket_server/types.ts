@@ -104,6 +104,8 @@ export interface FakeBitbucketServer {
 export interface FakeBitbucketServerOptions {
   /** Accepted as `Bearer <token>`. Default `bbdc-test-token`. */
   token?: string;
+  /** More accepted tokens, each reading only the listed `PROJECT/slug`s (others answer 404). */
+  access?: Record<string, string[]>;
   /** The login behind the token (a service user of an HTTP access token). Default `loom-bot`. */
   botName?: string;
 }

@@ -107,6 +107,8 @@ export interface FakeGiteaState {
 
 export interface FakeGiteaOptions {
   token?: string;
+  /** More accepted tokens, each reading only the listed repositories (others answer 404). */
+  access?: Record<string, string[]>;
   botLogin?: string;
   /** `[api] MAX_RESPONSE_ITEMS`; larger `limit`s are cut to this silently. */
   maxResponseItems?: number;

@@ -4,6 +4,7 @@
  * withholds large files, 404 for an unknown comparison or collaborator). Paths are without the Enterprise prefix.
  */
 import type { Route, RouteContext } from "../server_core.ts";
+import { fakeRepoId } from "../repo_access.ts";
 import { verifyAppJwt } from "./auth.ts";
 import { fakeSha, parseFakeDiff } from "./diff.ts";
 import { createReview } from "./reviews.ts";
@@ -308,6 +309,21 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
       handler: mintInstallationToken,
     },
     { method: "POST", path: "/graphql", handler: graphql },
+    {
+      method: "GET",
+      path: repo,
+      handler: (context) => {
+        const name = repoOf(context);
+        const [owner, short] = name.split("/");
+        return json(200, {
+          id: fakeRepoId(name),
+          name: short,
+          "full_name": name,
+          private: true,
+          owner: user(owner!),
+        });
+      },
+    },
     { method: "GET", path: `${repo}/pulls/:number`, handler: getPullRequest },
     { method: "GET", path: `${repo}/pulls/:number/files`, handler: listFiles },
     { method: "GET", path: `${repo}/pulls/:number/comments`, handler: listReviewComments },

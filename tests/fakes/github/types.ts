@@ -246,6 +246,8 @@ export interface FakeInstallation {
 export interface FakeGitHubOptions {
   /** Accepted tokens and the login each acts as. */
   tokens?: Record<string, string>;
+  /** Tokens that read only the listed repositories (others answer 404); unlisted tokens read every one. */
+  access?: Record<string, string[]>;
   app?: FakeGitHubApp;
   /** Path prefix of the API, `/api/v3` for GitHub Enterprise Server. */
   basePath?: string;
