@@ -157,6 +157,7 @@ export async function postToPullRequest(
   const { output } = report.loaded.config;
   const withoutFlag = ({ inDiff: _inDiff, ...finding }: ReportFinding) => finding;
   const publication = planPublication({
+    platform: client.platform,
     headSha: context.headSha,
     output,
     anchored: report.findings.filter((finding) => finding.inDiff).map(withoutFlag),

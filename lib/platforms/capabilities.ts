@@ -39,6 +39,14 @@ export type SuggestionSyntax = "suggestion" | "suggestion-range-above" | "sugges
 export type PlatformCapabilities = { readonly [key in CapabilityKey]: Support } & {
   /** The syntax `lib/review/format.ts` writes suggestions in; `"diff"` exactly when `suggestions` is not supported. */
   readonly suggestionSyntax: SuggestionSyntax;
+  /**
+   * Whether a review's summary replaces the earlier one: one summary comment per pull request, edited in place
+   * (GitLab, Bitbucket, Azure DevOps). False where every review posts its own summary that stays visible (GitHub
+   * and Gitea review bodies). `lib/review/publish.ts` reads it: a finding an earlier summary listed is never
+   * listed as new again, and where the summary is replaced the new one carries it under "still open" so it does
+   * not vanish.
+   */
+  readonly summaryEditedInPlace: boolean;
 };
 
 /** Whether a cell says the feature is there (fully or with a limit). */

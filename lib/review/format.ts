@@ -81,7 +81,12 @@ export interface SummaryInput {
   inline: Finding[];
   /** Findings that could not be anchored to a line of the diff, or that did not fit `max_comments`. */
   unanchored: Finding[];
-  /** Findings already posted by an earlier review of this pull request. */
+  /**
+   * Findings an earlier summary listed that this run still reports, listed again only because this summary
+   * replaces that one (`summaryEditedInPlace`); not counted as new.
+   */
+  carried?: Finding[];
+  /** Findings already posted by an earlier review of this pull request (inline, in a summary, or carried). */
   alreadyPosted: number;
   skippedFiles: { path: string; reason: string }[];
   steps: SummaryStep[];
@@ -144,28 +149,24 @@ export function renderSummary(input: SummaryInput): string {
       `Only the changes since the last reviewed commit ${input.incrementalFrom.slice(0, 12)} were reviewed.`,
     );
   }
+  const carried = input.carried ?? [];
   if (input.alreadyPosted > 0) {
-    lines.push(`${input.alreadyPosted} finding(s) from an earlier review are not repeated.`);
+    lines.push(
+      carried.length > 0
+        ? `${input.alreadyPosted} finding(s) from an earlier review are not repeated; ` +
+          `${carried.length} of them this summary replaces are listed under "Still open from earlier reviews".`
+        : `${input.alreadyPosted} finding(s) from an earlier review are not repeated.`,
+    );
   }
   if (all.length > 0) lines.push("", ...renderFileTable(all));
   if (input.unanchored.length > 0) {
     lines.push("", "### Findings not posted inline");
     for (const [heading, findings] of groupFindings(input.unanchored, input.grouping ?? "file")) {
-      lines.push(
-        "",
-        `#### ${heading}`,
-        "",
-        "| Severity | File | Line | Step | Finding |",
-        "| --- | --- | --- | --- | --- |",
-      );
-      for (const finding of findings) {
-        lines.push(
-          `| ${SEVERITY_LABEL[finding.severity]} | \`${escapeCell(finding.path)}\` | ${finding.line} | ${
-            escapeCell(finding.step)
-          } | **${escapeCell(sanitizeLine(finding.title))}** — ${escapeCell(sanitizeLine(finding.body))} |`,
-        );
-      }
+      lines.push("", `#### ${heading}`, "", ...renderFindingRows(findings));
     }
+  }
+  if (carried.length > 0) {
+    lines.push("", "### Still open from earlier reviews", "", ...renderFindingRows(carried));
   }
   const redacted = Object.entries(input.redactions ?? {}).filter(([, count]) => (count ?? 0) > 0);
   if (redacted.length > 0) {
@@ -230,6 +231,19 @@ export function renderSummary(input: SummaryInput): string {
     summaryMarker(input.headSha),
   );
   return lines.join("\n");
+}
+
+/** A table of findings, one row each: severity, file, line, step, title and body. */
+function renderFindingRows(findings: readonly Finding[]): string[] {
+  return [
+    "| Severity | File | Line | Step | Finding |",
+    "| --- | --- | --- | --- | --- |",
+    ...findings.map((finding) =>
+      `| ${SEVERITY_LABEL[finding.severity]} | \`${escapeCell(finding.path)}\` | ${finding.line} | ${
+        escapeCell(finding.step)
+      } | **${escapeCell(sanitizeLine(finding.title))}** — ${escapeCell(sanitizeLine(finding.body))} |`
+    ),
+  ];
 }
 
 /** Findings per file: counts by severity and the steps that reported them, files with blockers first. */

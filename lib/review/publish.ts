@@ -1,9 +1,13 @@
 /**
  * What one review run posts to its pull request, decided in one place for the worker and for `review --post` in
  * CI, so the two cannot drift apart:
- * - a finding whose fingerprint is in an earlier inline comment, or that someone ignored (`@loom ignore`), is
- *   not posted again; a fingerprint that lived only in an earlier summary is posted again, because GitLab,
- *   Bitbucket and Azure DevOps replace the summary with the next one and the finding would otherwise vanish;
+ * - a finding is posted once per pull request: one whose fingerprint is in an earlier inline comment or an
+ *   earlier summary (Loom's own comments only), or that someone ignored (`@loom ignore`), is never posted or
+ *   listed as new again, inline or in the summary. Where the platform replaces the summary with the next one
+ *   (GitLab, Bitbucket, Azure DevOps: `summaryEditedInPlace`), the new summary carries the findings the earlier
+ *   one listed and this run still reports under "Still open from earlier reviews", with their fingerprints, so
+ *   they stay listed exactly once instead of vanishing; where every review keeps its own summary (GitHub, Gitea)
+ *   the earlier one still shows them and nothing is carried;
  * - anchored findings go inline (most severe first, up to `output.max_comments`), the rest in the summary with
  *   their hidden fingerprints;
  * - the verdict is decided from what is posted, and a run whose steps did not all run never approves (its
@@ -14,6 +18,7 @@
  */
 import type { OutputConfig } from "../config/schema.ts";
 import { decideReviewEvent } from "./policy.ts";
+import { PLATFORM_CAPABILITIES } from "../platforms/mod.ts";
 import { type DiffFile, filePath } from "../diff/types.ts";
 import type {
   ExistingComment,
@@ -31,6 +36,8 @@ import { outcomeEvent, type RunOutcome } from "./outcome.ts";
 
 /** Everything the decision depends on. */
 export interface PublicationInput {
+  /** Where the review is posted: whether its summary replaces the earlier one decides what is carried. */
+  platform: PlatformId;
   /** The commit the review is posted against. */
   headSha: string;
   output: OutputConfig;
@@ -55,7 +62,13 @@ export interface Publication {
   inline: Finding[];
   /** Listed in the summary: unanchored, over `max_comments`, or inline comments turned off. */
   summaryFindings: Finding[];
-  /** Findings of this run an earlier review already posted, or that were ignored. */
+  /**
+   * Findings of this run that only an earlier summary listed, carried into a summary that replaces it
+   * (`summaryEditedInPlace`); empty where earlier summaries stay visible. Not new: they do not count for the
+   * verdict.
+   */
+  carried: Finding[];
+  /** Findings of this run an earlier review already posted (inline or in a summary), or that were ignored. */
   alreadyPosted: number;
   /** The head already has Loom's summary and no new one was asked for. */
   alreadySummarised: boolean;
@@ -69,13 +82,19 @@ export interface Publication {
 /** Decides what one run posts; pure. */
 export function planPublication(input: PublicationInput): Publication {
   const { output } = input;
-  // Only comments outside Loom's summaries count as posted: the next summary replaces the previous one.
-  const posted = new Set(
-    input.existing.filter((comment) => readSummaryHeads(comment.body).length === 0)
-      .flatMap((comment) => readFingerprints(comment.body)),
-  );
-  for (const ignored of input.ignored ?? []) posted.add(ignored);
-  const isNew = (finding: Finding) => !posted.has(fingerprint(finding));
+  const inlinePosted = new Set<string>();
+  const summarised = new Set<string>();
+  for (const comment of input.existing) {
+    // A summary's fingerprints count as posted too: Gitea and GitHub cannot edit an earlier review body, so a
+    // finding listed again would show twice, and where the summary is edited it is carried instead (below).
+    const into = readSummaryHeads(comment.body).length > 0 ? summarised : inlinePosted;
+    for (const found of readFingerprints(comment.body)) into.add(found);
+  }
+  const ignored = input.ignored ?? new Set<string>();
+  const isNew = (finding: Finding) => {
+    const fp = fingerprint(finding);
+    return !inlinePosted.has(fp) && !summarised.has(fp) && !ignored.has(fp);
+  };
   const fresh = input.anchored.filter(isNew);
   const newInline = output.inline_comments ? [...fresh].sort(bySeverity) : [];
   const inline = newInline.slice(0, output.max_comments);
@@ -84,6 +103,12 @@ export function planPublication(input: PublicationInput): Publication {
     ...(output.inline_comments ? [] : fresh),
     ...input.unanchored.filter(isNew),
   ];
+  const carried = PLATFORM_CAPABILITIES[input.platform].summaryEditedInPlace
+    ? uniqueByFingerprint([...input.anchored, ...input.unanchored].filter((finding) => {
+      const fp = fingerprint(finding);
+      return summarised.has(fp) && !inlinePosted.has(fp) && !ignored.has(fp);
+    })).sort(bySeverity)
+    : [];
   const alreadySummarised = !input.repostSummary &&
     input.existing.some((comment) => readSummaryHeads(comment.body).includes(input.headSha));
   const outcome = input.outcome ?? { status: "completed", failedSteps: [] };
@@ -96,6 +121,7 @@ export function planPublication(input: PublicationInput): Publication {
     headSha: input.headSha,
     inline,
     summaryFindings,
+    carried,
     alreadyPosted: input.anchored.length + input.unanchored.length - inline.length - summaryFindings.length,
     alreadySummarised,
     event,
@@ -104,22 +130,38 @@ export function planPublication(input: PublicationInput): Publication {
   };
 }
 
+/** The first finding of each fingerprint: two steps can report the same problem. */
+function uniqueByFingerprint(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((finding) => {
+    const fp = fingerprint(finding);
+    if (seen.has(fp)) return false;
+    seen.add(fp);
+    return true;
+  });
+}
+
 /** The parts of the summary that describe the run rather than the publication. */
 export type SummaryDetails = Omit<
   SummaryInput,
-  "headSha" | "inline" | "unanchored" | "alreadyPosted" | "outcome"
+  "headSha" | "inline" | "unanchored" | "carried" | "alreadyPosted" | "outcome"
 >;
 
-/** The summary text: findings, counts and steps, followed by the fingerprints of the summary's findings. */
+/**
+ * The summary text: findings, counts and steps, followed by the fingerprints of the findings it lists (new and
+ * carried), which the next review reads back so that it lists none of them as new.
+ */
 export function renderPublication(publication: Publication, details: SummaryDetails): string {
   return renderSummary({
     ...details,
     headSha: publication.headSha,
     inline: publication.inline,
     unanchored: publication.summaryFindings,
+    carried: publication.carried,
     alreadyPosted: publication.alreadyPosted,
     outcome: publication.outcome,
-  }) + publication.summaryFindings.map((finding) => "\n" + fingerprintMarker(fingerprint(finding))).join("");
+  }) + [...publication.summaryFindings, ...publication.carried]
+    .map((finding) => "\n" + fingerprintMarker(fingerprint(finding))).join("");
 }
 
 /** The review as the platform receives it; `files` gives platforms without suggestions the replaced lines. */

@@ -393,6 +393,7 @@ async function reviewFiles(input: {
 
   const outcome = decideRunOutcome(runs.map((run) => run.record));
   const publication = planPublication({
+    platform: client.platform,
     headSha: input.headSha,
     output: config.output,
     anchored,

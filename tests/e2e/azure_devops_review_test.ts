@@ -16,6 +16,8 @@ import { startFakeAzureDevops } from "../fakes/azure_devops.ts";
 import { type LoomProcess, startLoom } from "../support/loom_process.ts";
 import {
   ANCHORED_TITLE,
+  assertIncrementalSummary,
+  assertNoFindingRepeated,
   BASE_SOURCE,
   HEAD_SOURCE,
   isReviewBody,
@@ -177,5 +179,16 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       new RegExp(UNANCHORED_TITLE),
       "the summary still lists the finding",
     );
+    assert.match(
+      summaryComment!.content,
+      /### Still open from earlier reviews/,
+      "carried, not listed as new",
+    );
+    assertIncrementalSummary(summaryComment!.content, context.diff.headSha);
+    assert.ok(
+      azure.requests.some((request) => request.path.includes("/diffs/commits?")),
+      "the push was compared",
+    );
+    assertNoFindingRepeated(threads.flatMap((thread) => thread.comments.map((comment) => comment.content)));
   });
 }

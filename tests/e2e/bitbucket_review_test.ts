@@ -14,10 +14,13 @@ import type { GitDiffResult } from "../fakes/git_diff.ts";
 import { type LoomProcess, startLoom } from "../support/loom_process.ts";
 import {
   ANCHORED_TITLE,
+  assertIncrementalSummary,
+  assertNoFindingRepeated,
   BASE_SOURCE,
   HEAD_SOURCE,
   isReviewBody,
   postWebhook,
+  pushComparisonDiff,
   REVIEWED_PATH,
   reviewRows,
   SECOND_HEAD_SOURCE,
@@ -173,6 +176,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     // A second push: a new head with one more problem.
     const pushed = await secondPushDiff();
     seed(pushed, SECOND_HEAD_SOURCE);
+    bitbucket.state.addComparison(REPO, context.diff.headSha, pushed.headSha, await pushComparisonDiff());
     const update = pullRequestHook(pushed.headSha, pushed.baseSha);
     const updated = await deliver(loom, context.webhookPath, update, "{bitbucket-delivery-4}", {
       eventKey: "pullrequest:updated",
@@ -198,5 +202,8 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     );
     assert.match(summaryComment.body, new RegExp(`<!-- loom:head=${pushed.headSha} -->`));
     assert.match(summaryComment.body, new RegExp(UNANCHORED_TITLE), "the summary still lists the finding");
+    assert.match(summaryComment.body, /### Still open from earlier reviews/, "carried, not listed as new");
+    assertIncrementalSummary(summaryComment.body, context.diff.headSha);
+    assertNoFindingRepeated(comments.map((comment) => comment.body));
   });
 }

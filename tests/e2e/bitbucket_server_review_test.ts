@@ -18,6 +18,8 @@ import type { FakeLlmRequest, FakeReply } from "../fakes/openai.ts";
 import { type LoomProcess, startLoom } from "../support/loom_process.ts";
 import {
   ANCHORED_TITLE,
+  assertIncrementalSummary,
+  assertNoFindingRepeated,
   BASE_SOURCE,
   findingsReply,
   HEAD_SOURCE,
@@ -217,6 +219,9 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     assert.equal(summaryComment.history.length, 2, "the summary was edited in place");
     assert.match(summaryComment.text, new RegExp(`<!-- loom:head=${pushed.headSha} -->`));
     assert.match(summaryComment.text, new RegExp(UNANCHORED_TITLE), "the summary still lists the finding");
+    assert.match(summaryComment.text, /### Still open from earlier reviews/, "carried, not listed as new");
+    assertIncrementalSummary(summaryComment.text, context.diff.headSha);
+    assertNoFindingRepeated(comments.map((comment) => comment.text));
 
     // A read-only user's command is refused; a writer's runs a review that repeats nothing.
     const readerCommand = commentHook("@loom review", "eve", pushed.headSha, pushed.baseSha, 900);

@@ -1,7 +1,9 @@
 /**
  * A Gitea pull request reviewed end to end in the real process: an HMAC-signed `pull_request` webhook (the
  * real-shaped fixture, pointed at the seeded repository) becomes exactly one batch review on a local fake Gitea,
- * with the inline comment on the added line as `new_position` and the finding outside the diff in its body.
+ * with the inline comment on the added line as `new_position` and the finding outside the diff in its body. A push
+ * is reviewed incrementally (the compare `.diff` since the reviewed head) and its new review repeats no finding:
+ * Gitea cannot edit the earlier review, whose body still lists the finding outside the diff.
  */
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
@@ -11,10 +13,13 @@ import type { GitDiffResult } from "../fakes/git_diff.ts";
 import { type LoomProcess, startLoom } from "../support/loom_process.ts";
 import {
   ANCHORED_TITLE,
+  assertIncrementalSummary,
+  assertNoFindingRepeated,
   BASE_SOURCE,
   HEAD_SOURCE,
   isReviewBody,
   postWebhook,
+  pushComparisonDiff,
   REVIEWED_PATH,
   reviewRows,
   SECOND_HEAD_SOURCE,
@@ -134,9 +139,11 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     assert.equal(review?.status, "completed");
     assert.equal(review?.findingsCount, 2);
 
-    // A second push: Gitea cannot edit a review, so a new one carries only the new inline finding.
+    // A second push: Gitea cannot edit a review, so a new one carries only the new inline finding, and its
+    // summary lists nothing the first review body already shows.
     const pushed = await secondPushDiff();
     seed(pushed, SECOND_HEAD_SOURCE);
+    gitea.state.addComparison(REPO, context.diff.headSha, pushed.headSha, await pushComparisonDiff());
     const update = pullRequestHook(pushed.headSha, pushed.baseSha, "synchronized");
     assert.equal(
       (await deliver(loom, context.webhookPath, update, "gitea-delivery-4")).body.outcome,
@@ -149,12 +156,18 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     assert.equal(second.commitId, pushed.headSha);
     assert.deepEqual(second.comments.map((comment) => comment.new_position), [14]);
     assert.match(second.comments[0]!.body, new RegExp(SECOND_PUSH_TITLE));
-    assert.doesNotMatch(second.comments[0]!.body, new RegExp(ANCHORED_TITLE), "not repeated inline");
     assert.match(second.body, new RegExp(`<!-- loom:head=${pushed.headSha} -->`));
-    assert.match(
-      second.body,
-      new RegExp(UNANCHORED_TITLE),
-      "the new summary lists the finding outside the diff",
+    assert.ok(
+      gitea.requests.some((request) =>
+        request.path === `/repos/${REPO}/compare/${context.diff.headSha}...${pushed.headSha}.diff`
+      ),
+      "the push was compared with the reviewed head",
     );
+    assertIncrementalSummary(second.body, context.diff.headSha);
+    assert.doesNotMatch(second.body, new RegExp(UNANCHORED_TITLE), "the summary does not list it again");
+    assertNoFindingRepeated(gitea.state.reviews.flatMap((posted) => [
+      posted.body,
+      ...posted.comments.map((comment) => comment.body),
+    ]));
   });
 }

@@ -2,7 +2,8 @@
  * The review spine end to end, in the real process: a signed GitHub webhook (a real payload from
  * @octokit/webhooks-examples) goes in, and exactly one review with correctly anchored inline comments comes out
  * on a local fake GitHub, reviewed by a local fake OpenAI-compatible server — also when the webhook is delivered
- * twice, and when the worker is killed with SIGKILL in the middle of the review.
+ * twice, and when the worker is killed with SIGKILL in the middle of the review. A push is reviewed incrementally
+ * and posts only its new finding: the earlier review body still lists the finding outside the diff.
  */
 import assert from "node:assert/strict";
 import { sign } from "@octokit/webhooks-methods";
@@ -11,14 +12,21 @@ import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../fakes/github.ts";
 import type { FakeLlmRequest, FakeReply } from "../fakes/openai.ts";
 import { type LoomProcess, startLoom, waitFor } from "../support/loom_process.ts";
 import {
+  assertIncrementalSummary,
+  assertNoFindingRepeated,
   BASE_SOURCE,
   findingsReply,
   HEAD_SOURCE,
   jobStates,
   postWebhook,
+  pushComparisonDiff,
   REVIEWED_PATH,
   reviewRows,
+  SECOND_HEAD_SOURCE,
+  SECOND_PUSH_TITLE,
+  secondPushDiff,
   setupReviewE2e,
+  UNANCHORED_TITLE,
   waitForCompletedJobs,
 } from "../support/e2e_review.ts";
 
@@ -125,6 +133,47 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     assert.equal(review?.status, "completed");
     assert.equal(review?.findingsCount, 2);
     assert.ok(review!.inputTokens > 0, "token usage recorded");
+
+    // A push: GitHub keeps every review body, so the new review lists nothing the first one shows.
+    const pushed = await secondPushDiff();
+    context.github.state.addPullRequest({
+      repo: REPO,
+      number: 42,
+      title: "Add cache eviction",
+      author: "ada",
+      headSha: pushed.headSha,
+      baseSha: pushed.baseSha,
+      baseRef: "main",
+      headRef: "eviction",
+      diff: pushed.diff,
+      files: { [REVIEWED_PATH]: { base: BASE_SOURCE, head: SECOND_HEAD_SOURCE } },
+    });
+    context.github.state.addComparison(
+      REPO,
+      context.diff.headSha,
+      pushed.headSha,
+      await pushComparisonDiff(),
+    );
+    const synchronize: Payload = {
+      ...openedPayload(pushed.headSha, pushed.baseSha),
+      action: "synchronize",
+      before: context.diff.headSha,
+      after: pushed.headSha,
+    };
+    assert.equal(
+      (await deliver(loom, context.webhookPath, synchronize, "delivery-3")).body.outcome,
+      "enqueued",
+    );
+    await waitForCompletedJobs(context, loom, 2, () => JSON.stringify(context.github.state.reviews));
+    const reviews = context.github.state.reviews;
+    assert.equal(reviews.length, 2);
+    assert.deepEqual(reviews[1]!.comments.map((comment) => comment.line), [14]);
+    assert.match(reviews[1]!.comments[0]!.body, new RegExp(SECOND_PUSH_TITLE));
+    assertIncrementalSummary(reviews[1]!.body, context.diff.headSha);
+    assert.doesNotMatch(reviews[1]!.body, new RegExp(UNANCHORED_TITLE), "the summary does not list it again");
+    assertNoFindingRepeated(
+      reviews.flatMap((posted) => [posted.body, ...posted.comments.map((c) => c.body)]),
+    );
   });
 
   Deno.test(`a worker killed mid-review loses nothing and posts exactly once [${dialect}]`, async () => {

@@ -12,10 +12,13 @@ import type { GitDiffResult } from "../fakes/git_diff.ts";
 import { type LoomProcess, startLoom } from "../support/loom_process.ts";
 import {
   ANCHORED_TITLE,
+  assertIncrementalSummary,
+  assertNoFindingRepeated,
   BASE_SOURCE,
   HEAD_SOURCE,
   isReviewBody,
   postWebhook,
+  pushComparisonDiff,
   REVIEWED_PATH,
   reviewRows,
   SECOND_HEAD_SOURCE,
@@ -149,6 +152,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     // A second push: a new head with one more problem.
     const pushed = await secondPushDiff();
     seed(gitlab, pushed, SECOND_HEAD_SOURCE);
+    gitlab.state.addComparison(PROJECT, context.diff.headSha, pushed.headSha, await pushComparisonDiff());
     const update = mergeRequestHook({ headSha: pushed.headSha, oldrev: context.diff.headSha });
     assert.equal(
       (await deliver(loom, context.webhookPath, update, "gitlab-delivery-4")).body.outcome,
@@ -176,6 +180,9 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     );
     assert.match(summaries()[0]!.body, new RegExp(`<!-- loom:head=${pushed.headSha} -->`));
     assert.match(summaries()[0]!.body, new RegExp(UNANCHORED_TITLE), "the summary still lists the finding");
+    assert.match(summaries()[0]!.body, /### Still open from earlier reviews/, "carried, not listed as new");
+    assertIncrementalSummary(summaries()[0]!.body, context.diff.headSha);
+    assertNoFindingRepeated(reviewNotes().map((note) => note.body));
     assert.equal(reviewNotes().length, 3, "one summary and two discussions");
 
     const reviews = await reviewRows(context);

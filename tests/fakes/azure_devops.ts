@@ -7,6 +7,7 @@
  * are sent.
  */
 import { json, type RouteContext, startFakeServer } from "./server_core.ts";
+import { commitDiffs } from "./azure_devops/commit_diffs.ts";
 import { azureAccessControlLists, azureIdentities, FakePermissions } from "./permissions.ts";
 import { createRepoAccess, tokenOf } from "./repo_access.ts";
 import {
@@ -352,6 +353,18 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
         }),
       },
       { method: "GET", path: `${repository}/items`, handler: checked(getItem) },
+      {
+        method: "GET",
+        path: `${repository}/diffs/commits`,
+        handler: checked((context) =>
+          commitDiffs({
+            repo: repoOf(context),
+            url: context.url,
+            commitTree,
+            pullRequests: pullRequests.values(),
+          })
+        ),
+      },
       {
         method: "GET",
         path: pullRequest,

@@ -44,6 +44,8 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
   const maxPageLength = options.maxPageLength ?? 100;
   const botName = options.botName ?? "loom-bot";
   const pullRequests = new Map<string, StoredPullRequest>();
+  /** `repo@head..base` → the diff of a comparison. */
+  const comparisons = new Map<string, string>();
   const comments: FakeBitbucketComment[] = [];
   const statuses: FakeBitbucketStatus[] = [];
   const reviews: FakeBitbucketState["reviews"] = [];
@@ -237,8 +239,9 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
     // The spec is compared still encoded: it holds a `%0D` that decoding would turn into a carriage return.
     const spec = /\/diff\/(.+)$/.exec(context.path)![1];
     const pr = [...pullRequests.values()].find((item) => item.repo === repo && item.diffSpec === spec);
-    if (!pr) return errorResponse(404, `Diff spec ${spec} not found`);
-    return new Response(pr.diff, { headers: { "content-type": "text/plain" } });
+    const diff = pr?.diff ?? comparisons.get(`${repo}@${spec}`);
+    if (diff === undefined) return errorResponse(404, `Diff spec ${spec} not found`);
+    return new Response(diff, { headers: { "content-type": "text/plain" } });
   };
 
   const postStatus = (context: Context) => {
@@ -408,6 +411,9 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
       pullRequests.set(key(seed.repo, seed.number), { ...seed, diffSpec });
     },
     addComment,
+    addComparison(repo, base, head, diff) {
+      comparisons.set(`${repo}@${head}..${base}`, diff);
+    },
     comments: (repo, number) =>
       comments.filter((comment) => comment.repo === repo && comment.number === number),
     statuses,

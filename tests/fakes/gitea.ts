@@ -38,6 +38,8 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
   const botLogin = options.botLogin ?? "loom-bot";
   const maxItems = options.maxResponseItems ?? 50;
   const pullRequests = new Map<string, FullSeed>();
+  /** `repo@base...head` → the diff the compare endpoint answers. */
+  const comparisons = new Map<string, string>();
   const comments: FakeIssueComment[] = [];
   const reviews: FakeReview[] = [];
   const statuses: FakeStatus[] = [];
@@ -330,6 +332,16 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
             headers: { "content-type": "text/plain; charset=utf-8" },
           }),
       },
+      {
+        method: "GET",
+        path:
+          /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/compare\/(?<base>[^/.]+)\.\.\.(?<head>[^/.]+)\.diff$/,
+        handler: (context) => {
+          const diff = comparisons.get(`${repoOf(context)}@${context.params.base}...${context.params.head}`);
+          if (diff === undefined) return json({ message: "GetCommit: object does not exist" }, 404);
+          return new Response(diff, { headers: { "content-type": "text/plain; charset=utf-8" } });
+        },
+      },
       { method: "GET", path: `${repo}/pulls/:number`, handler: getPullRequest },
       {
         method: "GET",
@@ -378,6 +390,9 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
         };
         reviews.push(stored);
         return stored;
+      },
+      addComparison(repo, base, head, diff) {
+        comparisons.set(`${repo}@${base}...${head}`, diff);
       },
       failNext(rule) {
         failures.push({ ...rule, times: rule.times ?? 1 });

@@ -3,6 +3,7 @@
  * model that finds one problem on an added line and one on a line the diff does not show, a fresh database with
  * the repository connected under an encrypted webhook secret, and helpers to wait for the worker.
  */
+import assert from "node:assert/strict";
 import { sql } from "../../lib/db/mod.ts";
 import { createRepo, type Repo } from "../../lib/db/repos.ts";
 import { createSecretBox } from "../../lib/crypto/secret_box.ts";
@@ -218,4 +219,41 @@ export async function reviewRows(context: ReviewE2e) {
  */
 export function isReviewBody(body: string): boolean {
   return /<!-- loom:(?:fp=[0-9a-f]+|summary) -->/.test(body);
+}
+
+/** The diff from the first head to the second, what a platform's comparison of the two pushes answers. */
+export async function pushComparisonDiff(): Promise<string> {
+  return (await makeGitDiff({ [REVIEWED_PATH]: { base: HEAD_SOURCE, head: SECOND_HEAD_SOURCE } })).diff;
+}
+
+/**
+ * Zero repeats after the second push, on any platform: Loom's review bodies as they stand now (inline comments,
+ * review bodies, summaries — an edited summary once, with its latest text) name each of the three findings exactly
+ * once, and mark each fingerprint exactly once. To apply it to a platform, push `SECOND_HEAD_SOURCE` after the
+ * first review, register `pushComparisonDiff()` (or the commits) with the platform's fake, and pass the bodies of
+ * the fake's comments that `isReviewBody` keeps.
+ */
+export function assertNoFindingRepeated(bodies: readonly string[]): void {
+  for (const title of [ANCHORED_TITLE, UNANCHORED_TITLE, SECOND_PUSH_TITLE]) {
+    const places = bodies.filter((body) => body.includes(title));
+    assert.equal(
+      places.length,
+      1,
+      `"${title}" is listed once on the pull request, not ${places.length} times`,
+    );
+    assert.equal(places[0]!.split(title).length, 2, `"${title}" is listed once in its comment`);
+  }
+  const marked = bodies.flatMap((body) =>
+    [...body.matchAll(/<!-- loom:fp=([0-9a-f]+) -->/g)].map((m) => m[1])
+  );
+  assert.equal(marked.length, 3, `three fingerprints marked, got ${marked.length}`);
+  assert.equal(new Set(marked).size, marked.length, "no fingerprint is marked twice");
+}
+
+/** The summary of the second push says it reviewed only the changes since the first head. */
+export function assertIncrementalSummary(summary: string, firstHead: string): void {
+  assert.match(
+    summary,
+    new RegExp(`Only the changes since the last reviewed commit ${firstHead.slice(0, 12)}`),
+  );
 }

@@ -6,7 +6,10 @@ export const azureDevopsCapabilities = {
   checkRun: { no: "Azure DevOps has no annotation API; findings are file-anchored threads" },
   suggestions: { yes: "` ```suggestion ` in threads on new-side lines and ranges" },
   suggestionSyntax: "suggestion",
-  incremental: { no: "not yet: Azure DevOps compares iterations through `…/iterations/{id}/changes`" },
+  summaryEditedInPlace: true,
+  incremental: {
+    yes: "the push's changed paths from `GET …/diffs/commits`, each file diffed from both versions",
+  },
   resolveThreads: { no: "not yet: Azure DevOps sets a thread's status to `fixed`" },
   commands: "yes",
 } as const satisfies PlatformCapabilities;

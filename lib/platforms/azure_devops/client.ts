@@ -7,6 +7,7 @@ import type { z } from "zod";
 import {
   type ChecksWriteAccess,
   type CommitState,
+  type ComparesCommits,
   type ExistingComment,
   type PlatformClient,
   PlatformError,
@@ -15,12 +16,13 @@ import {
   type PullRequestRef,
   type ReadsRepository,
 } from "../types.ts";
-import { buildFileDiff } from "./line_diff.ts";
+import { compareCommits, diffFromChanges } from "./compare.ts";
 import { identitiesRoot, identityCanContribute } from "./permission.ts";
 import {
   AzureRepository,
   type ChangeEntry,
   Comment,
+  CommitDiffs,
   ConnectionData,
   GitPullRequest,
   Item,
@@ -34,7 +36,6 @@ import {
 import { SUMMARY_MARKER } from "../../markers.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { upsertSummary } from "../summary_comment.ts";
-import { mapBounded } from "../../concurrency.ts";
 
 export { SUMMARY_MARKER };
 
@@ -80,7 +81,6 @@ const THREAD_ACTIVE = 1;
 const THREAD_CLOSED = 4;
 /** `CommentType.text`. */
 const COMMENT_TEXT = 1;
-const FILE_FETCH_CONCURRENCY = 4;
 
 const STATUS_STATES: Record<CommitState, string> = {
   pending: "pending",
@@ -128,7 +128,7 @@ function isText(comment: Comment): boolean {
  */
 export function createAzureDevopsClient(
   options: AzureDevopsClientOptions,
-): PlatformClient & ChecksWriteAccess & ReadsRepository {
+): PlatformClient & ChecksWriteAccess & ComparesCommits & ReadsRepository {
   const baseUrl = (options.baseUrl ?? "https://dev.azure.com").replace(/\/+$/, "");
   const root = options.organization ? `${baseUrl}/${encodeURIComponent(options.organization)}` : baseUrl;
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -397,19 +397,18 @@ export function createAzureDevopsClient(
           retryable: false,
         });
       }
-      const sections = await mapBounded(changes, FILE_FETCH_CONCURRENCY, async (change) => {
-        const kinds = change.changeType.split(",").map((kind) => kind.trim());
-        const newPath = change.item.path.replace(/^\/+/, "");
-        const oldPath =
-          (kinds.includes("rename") && change.originalPath ? change.originalPath : change.item.path)
-            .replace(/^\/+/, "");
-        const [oldContent, newContent] = await Promise.all([
-          kinds.includes("add") ? null : getFile(pr, oldPath, oldCommit),
-          kinds.includes("delete") ? null : getFile(pr, newPath, newCommit),
-        ]);
-        return buildFileDiff({ oldPath, newPath, oldContent, newContent });
+      const paths = changes.map((change) => ({ ...change, path: change.item.path }));
+      return await diffFromChanges(paths, { oldCommit, newCommit }, (path, ref) => getFile(pr, path, ref));
+    },
+
+    /** `GET …/diffs/commits`, then both versions of each changed file; null when refused (`compare.ts`). */
+    async getCompareDiff(pr, baseSha, headSha) {
+      const operation = `compare "${baseSha}" with "${headSha}" in "${pr.repo}"`;
+      const url = `${repoApi(pr.repo)}/diffs/commits`;
+      return await compareCommits(baseSha, headSha, {
+        listChanges: (query) => call(CommitDiffs, operation, url, { query, notFoundIsNull: true }),
+        readFile: (path, ref) => getFile(pr, path, ref),
       });
-      return sections.join("");
     },
 
     listComments,

@@ -98,6 +98,25 @@ export const ChangeEntry = z.object({
 });
 export type ChangeEntry = z.infer<typeof ChangeEntry>;
 
+/** `GET …/diffs/commits` (`GitCommitDiffs`): the fields Loom reads. */
+export const CommitDiffs = z.object({
+  allChangesIncluded: z.boolean().nullish(),
+  changes: z.array(z.object({
+    changeType: z.string(),
+    item: z.object({
+      path: z.string(),
+      gitObjectType: z.string().nullish(),
+      isFolder: z.boolean().nullish(),
+    }),
+    // Commit diffs name a rename's old path `sourceServerItem`; iteration changes call it `originalPath`.
+    sourceServerItem: z.string().nullish(),
+    originalPath: z.string().nullish(),
+  })),
+  commonCommit: z.string(),
+  behindCount: z.number().int().nullish(),
+});
+export type CommitDiffs = z.infer<typeof CommitDiffs>;
+
 export const IterationChanges = z.object({
   changeEntries: z.array(ChangeEntry),
   nextSkip: z.number().int().nullish(),

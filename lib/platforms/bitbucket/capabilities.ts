@@ -6,9 +6,8 @@ export const bitbucketCapabilities = {
   checkRun: { yes: "Code Insights report `loom-review` with line annotations, beside the build status" },
   suggestions: { no: "Bitbucket Cloud has no documented suggestion syntax; a ` ```diff ` block is posted" },
   suggestionSyntax: "diff",
-  incremental: {
-    no: "not yet: Bitbucket compares commits through `GET /repositories/{ws}/{slug}/diff/{spec}`",
-  },
+  summaryEditedInPlace: true,
+  incremental: { yes: "the push's diff from `GET …/diff/{head}..{base}?topic=true`" },
   resolveThreads: { no: "not yet: Bitbucket resolves comments through `POST …/comments/{id}/resolve`" },
   commands: "yes",
 } as const satisfies PlatformCapabilities;

@@ -7,6 +7,7 @@ import {
   type ChecksWriteAccess,
   type CommitState,
   type CommitStatus,
+  type ComparesCommits,
   type ExistingComment,
   type InlineComment,
   type PlatformClient,
@@ -115,7 +116,7 @@ function toExistingComment(comment: BitbucketComment): ExistingComment {
  */
 export function createBitbucketClient(
   options: BitbucketClientOptions,
-): PlatformClient & ChecksWriteAccess & PublishesChecks & ReadsRepository {
+): PlatformClient & ChecksWriteAccess & ComparesCommits & PublishesChecks & ReadsRepository {
   const baseUrl = (options.baseUrl ?? "https://api.bitbucket.org/2.0").replace(/\/+$/, "");
   const origin = new URL(baseUrl).origin;
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -390,6 +391,22 @@ export function createBitbucketClient(
         accept: "text/plain",
       });
       return await response!.text();
+    },
+
+    /**
+     * `GET /repositories/{ws}/{slug}/diff/{head}..{base}?topic=true`. Bitbucket's spec names the commit with the
+     * changes first and the one compared against second, the reverse of `git diff`; `topic=true` diffs from the
+     * merge base of the two, which is `baseSha` when the branch was pushed on top of it. Null when a commit is
+     * unknown (404: force-pushed away), so the whole pull request is reviewed.
+     */
+    async getCompareDiff(pr, baseSha, headSha) {
+      const spec = `${encodeURIComponent(headSha)}..${encodeURIComponent(baseSha)}`;
+      const response = await send(
+        `compare "${baseSha}" with "${headSha}" in "${pr.repo}"`,
+        `${repoUrl(pr.repo)}/diff/${spec}?topic=true`,
+        { accept: "text/plain", notFoundIsNull: true },
+      );
+      return response === null ? null : await response.text();
     },
 
     listComments,

@@ -56,6 +56,28 @@ function setup(options: { maxPageLength?: number } = {}) {
   return { fake, client, sleeps };
 }
 
+Deno.test("createBitbucketClient().getCompareDiff() asks for the new head against the old one, and null for an unknown commit", async () => {
+  const { fake, client } = setup();
+  await using _ = fake;
+  const since = "a".repeat(40);
+  fake.state.addComparison(PR.repo, since, HEAD, DIFF);
+  assert.equal(await client.getCompareDiff(PR, since, HEAD), DIFF);
+  const sent = fake.requests.at(-1)!;
+  assert.match(
+    sent.path,
+    new RegExp(`/diff/${HEAD}\\.\\.${since}`),
+    "Bitbucket's spec names the changes first",
+  );
+  // The reversed spec is another diff; the fake has none for it, as Bitbucket has none for an unknown commit.
+  assert.equal(await client.getCompareDiff(PR, HEAD, since), null);
+  fake.state.failNext(/\/diff\//, 503);
+  await assert.rejects(
+    client.getCompareDiff(PR, since, HEAD),
+    (error: unknown) =>
+      error instanceof PlatformError && error.retryable && /Cannot compare/.test(error.message),
+  );
+});
+
 Deno.test("createBitbucketClient().getPullRequest() resolves abbreviated hashes to full ones", async () => {
   const { fake, client } = setup();
   await using _ = fake;

@@ -13,6 +13,7 @@ export const bitbucketServerCapabilities = {
     partly: "` ```suggestion ` on a single new-side line; a range gets a ` ```diff ` block (BSERV-4553)",
   },
   suggestionSyntax: "suggestion-single-line",
+  summaryEditedInPlace: true,
   incremental: {
     yes: "through the raw diff between the last reviewed head and the new one (`…/diff?since=&until=`)",
   },

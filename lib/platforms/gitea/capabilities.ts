@@ -9,8 +9,11 @@ export const giteaCapabilities = {
   checkRun: { no: "Gitea has no check-run or annotation API" },
   suggestions: { no: "Gitea has no suggestion syntax (go-gitea/gitea#14765); a ` ```diff ` block is posted" },
   suggestionSyntax: "diff",
+  summaryEditedInPlace: false,
   incremental: {
-    no: "not yet: Gitea compares commits through `GET /repos/{owner}/{repo}/compare/{base}...{head}`",
+    partly:
+      "where Gitea serves `GET …/compare/{base}...{head}.diff` (go-gitea/gitea#37632); an instance without " +
+      "it answers 404 and every push is reviewed in full",
   },
   resolveThreads: { no: "not yet: Gitea resolves review comments through its web API only" },
   commands: "yes",

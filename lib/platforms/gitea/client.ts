@@ -7,6 +7,7 @@ import { filePath, parseDiff } from "../../diff/mod.ts";
 import { z } from "zod";
 import {
   type ChecksWriteAccess,
+  type ComparesCommits,
   type ExistingComment,
   type InlineComment,
   type PlatformClient,
@@ -160,7 +161,7 @@ export function toReviewComment(comment: InlineComment): GiteaReviewComment {
  */
 export function createGiteaClient(
   options: GiteaClientOptions,
-): PlatformClient & ChecksWriteAccess & ReadsRepository {
+): PlatformClient & ChecksWriteAccess & ComparesCommits & ReadsRepository {
   // gitea-js is imported on the first call, so only processes that talk to Gitea hold it.
   let sdk: Promise<ReturnType<typeof giteaApi>> | undefined;
   const api = () =>
@@ -266,6 +267,29 @@ export function createGiteaClient(
         return await getDiffText(pr);
       } catch (error) {
         throw wrap(`Cannot get the diff of pull request "${describe(pr)}"`, error);
+      }
+    },
+
+    /**
+     * `GET /repos/{owner}/{repo}/compare/{base}...{head}.diff` (go-gitea/gitea#37632; gitea-js has no method): the
+     * three-dot diff from the merge base of the two commits to `headSha`, which is the diff since `baseSha` when
+     * the branch was pushed on top of it. Null when a commit is unknown (force-pushed away) or when the instance is
+     * older and has no such endpoint (404 either way): the whole pull request is reviewed then.
+     */
+    async getCompareDiff(pr, baseSha, headSha) {
+      try {
+        const [owner, name] = splitRepo(pr.repo);
+        const basehead = `${encodeURIComponent(baseSha)}...${encodeURIComponent(headSha)}`;
+        const response = await (await api()).request<string>({
+          path: `/repos/${owner}/${name}/compare/${basehead}.diff`,
+          method: "GET",
+          secure: true,
+          format: "text",
+        });
+        return response.data;
+      } catch (error) {
+        if (error instanceof Response && error.status === 404) return null;
+        throw wrap(`Cannot compare "${baseSha}" with "${headSha}" in "${pr.repo}"`, error);
       }
     },
 

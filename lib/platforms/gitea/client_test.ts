@@ -75,6 +75,22 @@ Deno.test("createGiteaClient() getDiff returns the pull request's .diff", async 
   ]);
 });
 
+Deno.test("createGiteaClient() getCompareDiff reads the comparison's .diff, and null for an unknown commit or an older Gitea", async () => {
+  const { server, client } = setup();
+  await using _ = server;
+  const since = "d".repeat(40);
+  server.state.addComparison(PR.repo, since, HEAD, DIFF);
+  assert.equal(await client.getCompareDiff(PR, since, HEAD), DIFF);
+  assert.deepEqual(server.state.requests.at(-1)?.path, `/repos/acme/app/compare/${since}...${HEAD}.diff`);
+  // Gitea answers 404 for a commit it does not have, and older Gitea for the whole endpoint.
+  assert.equal(await client.getCompareDiff(PR, "e".repeat(40), HEAD), null);
+  server.state.failNext({ path: "/compare/", status: 500 });
+  await rejectsWith(client.getCompareDiff(PR, since, HEAD), (error) => {
+    assert.equal(error.retryable, true);
+    assert.match(error.message, /Cannot compare/);
+  });
+});
+
 Deno.test("createGiteaClient() getFile reads raw files at a ref and returns null when missing", async () => {
   const { server, client } = setup();
   await using _ = server;

@@ -6,6 +6,7 @@ export const githubCapabilities = {
   checkRun: { partly: "GitHub App installs only: GitHub lets only Apps write check runs" },
   suggestions: { yes: "` ```suggestion ` on new-side lines and ranges" },
   suggestionSyntax: "suggestion",
+  summaryEditedInPlace: false,
   incremental: "yes",
   resolveThreads: { no: "not yet: GitHub resolves review threads through GraphQL `resolveReviewThread`" },
   commands: "yes",

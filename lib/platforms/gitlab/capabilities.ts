@@ -6,6 +6,7 @@ export const gitlabCapabilities = {
   checkRun: { no: "GitLab has no check-run API for outside services (reports come only from CI jobs)" },
   suggestions: { yes: "` ```suggestion:-N+0 ` on new-side lines, ranges up to 100 lines" },
   suggestionSyntax: "suggestion-range-above",
+  summaryEditedInPlace: true,
   incremental: "yes",
   resolveThreads: "yes",
   commands: "yes",

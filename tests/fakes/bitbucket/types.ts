@@ -75,6 +75,11 @@ export interface FakeBitbucketState {
   reports: FakeReport[];
   /** `approve` / `request-changes` calls in order. */
   reviews: { repo: string; number: number; kind: "approve" | "request-changes" }[];
+  /**
+   * Serves `GET /repositories/{ws}/{slug}/diff/{head}..{base}` with `diff`: the changes `head` has that `base` has
+   * not, Bitbucket's spec order (the reverse of `git diff`). Any other spec, the reversed one included, answers 404.
+   */
+  addComparison(repo: string, base: string, head: string, diff: string): void;
   /** The next request whose `METHOD /path` matches `pattern` gets `status` instead of its normal answer. */
   failNext(pattern: string | RegExp, status: number, options?: { headers?: Record<string, string> }): void;
   /**

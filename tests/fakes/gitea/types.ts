@@ -97,6 +97,11 @@ export interface FakeGiteaState {
   addComment(comment: { repo: string; number: number; body: string; author?: string }): FakeIssueComment;
   addReview(review: { repo: string; number: number; body?: string; author?: string }): FakeReview;
   failNext(rule: FailureRule): void;
+  /**
+   * Serves `GET /repos/{owner}/{repo}/compare/{base}...{head}.diff` (go-gitea/gitea#37632) with `diff`; any other pair
+   * answers 404, as Gitea does for an unknown commit and as older Gitea does for the whole endpoint.
+   */
+  addComparison(repo: string, base: string, head: string, diff: string): void;
   /** Sets a user's level on a repository (`permissions.ts`); the repository's owner is always `owner`. */
   setPermission(repo: string, login: string, permission: FakeRepoPermission): void;
   readonly comments: FakeIssueComment[];
