@@ -118,7 +118,8 @@ for (const dialect of ["sqlite", "postgres"] as const) {
         files: { [REVIEWED_PATH]: { base: BASE_SOURCE, head } },
       });
     seed(context.diff, HEAD_SOURCE);
-    bitbucket.state.grant(REPO, "ada", "REPO_WRITE");
+    // Ada may write through a group, which only the users search sees; the token is no repository admin.
+    bitbucket.state.grant(REPO, "ada", "REPO_WRITE", { direct: false });
     bitbucket.state.grant(REPO, "eve", "REPO_READ");
     await using loom = await startLoom({
       ...context.env,

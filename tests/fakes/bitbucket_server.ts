@@ -5,16 +5,19 @@
  * `isLastPage`, `nextPageStart`), comments listed only through `…/activities` (newest first), anchors checked
  * against the diff (`lineType` must match the line), edits refused with 409 unless they carry the comment's
  * current `version`, state-changing requests refused without `X-Atlassian-Token: no-check` (XSRF check), the
- * `{errors: [{message}]}` error envelope, and the users search filtered by effective repository permission.
+ * `{errors: [{message}]}` error envelope, and repository permissions (`./bitbucket_server/permissions.ts`).
+ * With `legacy`, it is an older or proxied server: no whoami servlet (the `X-AUSERNAME` header names the user),
+ * no repository-scoped builds endpoint (only `/rest/build-status/1.0`), and a `…/diff` that answers the JSON
+ * model whatever is asked (only `….diff` streams text).
  */
 import parseDiff from "parse-diff";
+import { createPermissions, errorResponse, restUser } from "./bitbucket_server/permissions.ts";
 import { type FakeRequest, json, type RouteContext, startFakeServer } from "./server_core.ts";
 import { createRepoAccess, fakeRepoId } from "./repo_access.ts";
 import type {
   FakeBitbucketServer,
   FakeBitbucketServerOptions,
   FakeBitbucketServerState,
-  FakePermission,
   FakePullRequestSeed,
   FakeServerAnchor,
   FakeServerBuild,
@@ -23,24 +26,6 @@ import type {
 } from "./bitbucket_server/types.ts";
 
 export * from "./bitbucket_server/types.ts";
-
-const RANK: Record<FakePermission, number> = { REPO_READ: 1, REPO_WRITE: 2, REPO_ADMIN: 3 };
-
-function errorResponse(status: number, message: string, exceptionName?: string): Response {
-  return json({ errors: [{ context: null, message, exceptionName: exceptionName ?? null }] }, status);
-}
-
-function user(name: string, type = "NORMAL") {
-  return {
-    name,
-    emailAddress: `${name}@example.com`,
-    id: [...name].reduce((sum, char) => sum * 31 + char.charCodeAt(0), 7) % 100_000,
-    displayName: name,
-    active: true,
-    slug: name.toLowerCase(),
-    type,
-  };
-}
 
 /** The line `anchor` names, as parse-diff sees the diff: an independent reading of what Loom parsed. */
 function anchorProblem(diff: string, anchor: FakeServerAnchor): string | null {
@@ -68,10 +53,11 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
   const botName = options.botName ?? "loom-bot";
   const pullRequests = new Map<string, FakePullRequestSeed>();
   const commitDiffs = new Map<string, string>();
-  const permissions = new Map<string, FakePermission>();
+  const permissions = createPermissions();
   const comments: FakeServerComment[] = [];
   const builds: FakeServerBuild[] = [];
   const failures: { pattern: string | RegExp; status: number }[] = [];
+  const legacy = options.legacy ?? false;
   let nextCommentId = 1;
   let origin = "";
 
@@ -107,7 +93,7 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
       draft: pr.draft ?? false,
       fromRef: ref(pr.headRef, pr.headSha),
       toRef: ref(pr.baseRef, pr.baseSha),
-      author: { user: user(pr.author), role: "AUTHOR", approved: false, status: "UNAPPROVED" },
+      author: { user: restUser(pr.author), role: "AUTHOR", approved: false, status: "UNAPPROVED" },
       links: {
         self: [{
           href:
@@ -122,7 +108,7 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
       id: comment.id,
       version: comment.version,
       text: comment.text,
-      author: user(comment.author, comment.author === botName ? "SERVICE" : "NORMAL"),
+      author: restUser(comment.author, comment.author === botName ? "SERVICE" : "NORMAL"),
       createdDate: 1_700_000_000_000 + comment.id,
       updatedDate: 1_700_000_000_000 + comment.id + comment.version,
       severity: comment.severity,
@@ -201,14 +187,14 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
       .map((comment) => ({
         id: 10_000 + comment.id,
         createdDate: 1_700_000_000_000 + comment.id,
-        user: user(comment.author),
+        user: restUser(comment.author),
         action: "COMMENTED",
         commentAction: "ADDED",
         comment: commentJson(comment),
         ...(comment.anchor ? { commentAnchor: comment.anchor } : {}),
       }))
       .reverse();
-    const opened = { id: 1, createdDate: 1_700_000_000_000, user: user(pr.author), action: "OPENED" };
+    const opened = { id: 1, createdDate: 1_700_000_000_000, user: restUser(pr.author), action: "OPENED" };
     return page(context, [...list, opened]);
   };
 
@@ -301,7 +287,11 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
   };
 
   const postBuild = (context: Context) => {
-    const repo = repoOf(context);
+    // The global endpoint names no repository: the commit's pull request says which one.
+    const repo = context.params.project
+      ? repoOf(context)
+      : [...pullRequests.values()].find((pr) => [pr.headSha, pr.baseSha].includes(context.params.sha!))
+        ?.repo ?? "";
     const known = [...pullRequests.values()].some((pr) =>
       pr.repo.toLowerCase() === repo.toLowerCase() &&
       (pr.headSha === context.params.sha || pr.baseSha === context.params.sha)
@@ -336,21 +326,8 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
     return new Response(null, { status: 204 });
   };
 
-  const searchUsers = (context: Context) => {
-    const params = context.url.searchParams;
-    const filter = (params.get("filter") ?? "").toLowerCase();
-    const wanted = params.get("permission.1") as FakePermission | null;
-    const repo = `${params.get("permission.1.projectKey")}/${params.get("permission.1.repositorySlug")}`;
-    if (wanted !== null && !(wanted in RANK)) return errorResponse(400, `Unknown permission ${wanted}`);
-    const users = [...permissions.entries()]
-      .map(([entry, permission]) => ({ entry, permission, login: entry.slice(entry.indexOf("|") + 1) }))
-      .filter(({ entry, permission, login }) =>
-        login.toLowerCase().includes(filter) &&
-        (wanted === null || (entry.startsWith(`${repo.toLowerCase()}|`) && RANK[permission] >= RANK[wanted]))
-      )
-      .map(({ login }) => user(login));
-    return page(context, users);
-  };
+  const listOr = (context: Context, result: unknown[] | Response) =>
+    result instanceof Response ? result : page(context, result);
 
   const api = String.raw`^/rest/api/(?:1\.0|latest)`;
   const repoPath = String.raw`${api}/projects/(?<project>[^/]+)/repos/(?<slug>[^/]+)`;
@@ -404,11 +381,21 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
       route(
         "GET",
         "^/plugins/servlet/applinks/whoami",
-        () => new Response(botName, { headers: { "content-type": "text/plain" } }),
+        () =>
+          legacy
+            ? errorResponse(404, "No such servlet")
+            : new Response(botName, { headers: { "content-type": "text/plain" } }),
       ),
       route("GET", repoPath, (context) => json(repositoryJson(repoOf(context)))),
       route("GET", prPath, (context) => json(pullRequestJson(pullRequestOf(context)))),
-      route("GET", `${prPath}/diff`, (context) => textOnly(context, pullRequestOf(context).diff, "No diff")),
+      route(
+        "GET",
+        `${prPath}/diff`,
+        (context) =>
+          legacy
+            ? json({ diffs: [], truncated: false })
+            : textOnly(context, pullRequestOf(context).diff, "No diff"),
+      ),
       route("GET", `${prPath}/activities`, activities),
       route("POST", `${prPath}/comments`, postComment),
       route("GET", `${prPath}/comments/(?<comment>\\d+)`, (context) => json(commentJson(commentOf(context)))),
@@ -427,8 +414,42 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
         return new Response(diff, { headers: { "content-type": "text/plain;charset=UTF-8" } });
       }),
       route("GET", `${repoPath}/raw/(?<file>.+)`, getRaw),
-      route("POST", `${repoPath}/commits/(?<sha>[0-9a-f]{40})/builds`, postBuild),
-      route("GET", `${api}/users`, searchUsers),
+      route(
+        "POST",
+        `${repoPath}/commits/(?<sha>[0-9a-f]{40})/builds`,
+        (context) => legacy ? errorResponse(404, "No such resource") : postBuild(context),
+      ),
+      route(
+        "GET",
+        `${api}/users`,
+        (context) => listOr(context, permissions.search(context.url.searchParams)),
+      ),
+      route("GET", `${repoPath}/permissions/users`, (context) =>
+        listOr(
+          context,
+          permissions.repoUsers(
+            repoOf(context),
+            context.caller,
+            context.url.searchParams.get("filter") ?? "",
+          ),
+        )),
+      route(
+        "GET",
+        `${prPath}\\.diff`,
+        (context) =>
+          new Response(pullRequestOf(context).diff, {
+            headers: { "content-type": "text/plain;charset=UTF-8" },
+          }),
+      ),
+      route("POST", "^/rest/build-status/1\\.0/commits/(?<sha>[0-9a-f]{40})", postBuild),
+      route(
+        "GET",
+        `${api}/application-properties`,
+        () =>
+          json({ version: "8.19.1", buildNumber: "8019001", displayName: "Bitbucket" }, 200, {
+            "x-ausername": botName,
+          }),
+      ),
     ],
     notFound: (request) => errorResponse(404, `No resource at ${request.method} ${request.url.pathname}`),
     onError: (error) => error instanceof Response ? error : errorResponse(500, String(error)),
@@ -442,8 +463,8 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
     addCommitDiff(repo, since, until, diff) {
       commitDiffs.set(`${repo}|${since}|${until}`.toLowerCase(), diff);
     },
-    grant(repo, login, permission) {
-      permissions.set(`${repo.toLowerCase()}|${login}`, permission);
+    grant(repo, login, permission, grantOptions) {
+      permissions.grant(repo, login, permission, grantOptions?.direct ?? true);
     },
     addComment: (repo, number, comment) => addComment(repo, number, comment),
     comments: (repo, number) =>

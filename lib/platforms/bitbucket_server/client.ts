@@ -26,13 +26,14 @@ import { rememberIdentity } from "../own_comments.ts";
 import { upsertSummary } from "../summary_comment.ts";
 import {
   Activity,
-  Paged,
   ServerComment,
   type ServerComment as Comment,
   ServerPullRequest,
   ServerRepository,
-  ServerUser,
 } from "./schema.ts";
+import { createRestHttp, splitRepo } from "./rest.ts";
+import { createWriteAccessCheck } from "./permission.ts";
+import { fitComment } from "./comment_length.ts";
 
 export interface BitbucketServerClientOptions {
   /** The instance root, e.g. `https://bitbucket.example.com` (a trailing `/rest/api/1.0` is accepted). */
@@ -57,9 +58,6 @@ export interface BitbucketServerClient
   canWrite(pr: PullRequestRef, user: PlatformUser): Promise<boolean>;
 }
 
-/** The largest page REST 1.0 serves by default (`page.max.changes` and friends cap most lists at 1000). */
-const PAGE_LIMIT = 100;
-
 const BUILD_STATES: Record<CommitState, string> = {
   pending: "INPROGRESS",
   success: "SUCCESSFUL",
@@ -69,16 +67,6 @@ const BUILD_STATES: Record<CommitState, string> = {
 
 function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function splitRepo(repo: string): [string, string] {
-  const parts = repo.split("/");
-  if (parts.length !== 2 || !parts[0] || !parts[1]) {
-    throw new TypeError(
-      `Cannot address Bitbucket Data Center repository "${repo}": expected "PROJECT/repo-slug"`,
-    );
-  }
-  return [parts[0], parts[1]];
 }
 
 function encodePath(path: string): string {
@@ -127,96 +115,13 @@ export function commentAnchor(comment: InlineComment, files: readonly DiffFile[]
 export function createBitbucketServerClient(options: BitbucketServerClientOptions): BitbucketServerClient {
   const root = options.baseUrl.replace(/\/+$/, "").replace(/\/rest\/api\/(1\.0|latest)$/, "");
   const api = `${root}/rest/api/1.0`;
-  const doFetch = options.fetch ?? globalThis.fetch;
   const sleep = options.sleep ?? defaultSleep;
   const commentDelayMs = options.commentDelayMs ?? 1000;
   const statusKey = options.statusKey ?? "loom/review";
   let commentWritten = false;
 
-  async function send(
-    operation: string,
-    url: string,
-    init: { method?: string; body?: unknown; accept?: string; notFoundIsNull?: boolean } = {},
-  ): Promise<Response | null> {
-    const headers = new Headers({
-      authorization: `Bearer ${options.token}`,
-      accept: init.accept ?? "application/json",
-      // Data Center refuses a state-changing request without it when XSRF protection is on (the default).
-      "x-atlassian-token": "no-check",
-    });
-    if (init.body !== undefined) headers.set("content-type", "application/json");
-    let response: Response;
-    try {
-      response = await doFetch(url, {
-        method: init.method ?? "GET",
-        headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      });
-    } catch (error) {
-      throw new PlatformError(`Cannot ${operation}: request to Bitbucket Data Center failed`, {
-        platform: "bitbucket_server",
-        retryable: true,
-        cause: error,
-      });
-    }
-    if (response.ok) return response;
-    const text = await response.text().catch(() => "");
-    if (response.status === 404 && init.notFoundIsNull) return null;
-    let detail = text.slice(0, 300);
-    try {
-      const parsed = JSON.parse(text) as { errors?: { message?: string }[] };
-      const messages = (parsed.errors ?? []).map((error) => error.message).filter(Boolean);
-      if (messages.length > 0) detail = messages.join("; ");
-    } catch {
-      // Not JSON (an HTML error page from a proxy); the raw text is the best detail there is.
-    }
-    throw new PlatformError(
-      `Cannot ${operation}: Bitbucket Data Center answered ${response.status}${detail ? `: ${detail}` : ""}`,
-      { platform: "bitbucket_server", status: response.status },
-    );
-  }
-
-  async function json<T extends z.ZodType>(
-    schema: T,
-    operation: string,
-    url: string,
-    init?: { method?: string; body?: unknown },
-  ): Promise<z.infer<T>> {
-    const response = await send(operation, url, init);
-    const body = await response!.json().catch((error: unknown) => {
-      throw new PlatformError(`Cannot ${operation}: Bitbucket Data Center sent a body that is not JSON`, {
-        platform: "bitbucket_server",
-        retryable: false,
-        cause: error,
-      });
-    });
-    const result = schema.safeParse(body);
-    if (!result.success) {
-      throw new PlatformError(
-        `Cannot ${operation}: unexpected Bitbucket Data Center response: ${result.error.message}`,
-        { platform: "bitbucket_server", retryable: false, cause: result.error },
-      );
-    }
-    return result.data;
-  }
-
-  /** Every item of a paged REST 1.0 list, following `nextPageStart`. */
-  async function paged<T extends z.ZodType>(item: T, operation: string, url: string): Promise<z.infer<T>[]> {
-    const schema = Paged(item);
-    const items: z.infer<T>[] = [];
-    let start = 0;
-    for (;;) {
-      const separator = url.includes("?") ? "&" : "?";
-      const page: z.infer<typeof schema> = await json(
-        schema,
-        operation,
-        `${url}${separator}start=${start}&limit=${PAGE_LIMIT}`,
-      );
-      items.push(...page.values);
-      if (page.isLastPage || page.nextPageStart == null || page.nextPageStart <= start) return items;
-      start = page.nextPageStart;
-    }
-  }
+  const http = createRestHttp({ token: options.token, fetch: options.fetch });
+  const { send, json, paged } = http;
 
   function repoUrl(repo: string, apiRoot = api): string {
     const [project, slug] = splitRepo(repo);
@@ -233,21 +138,24 @@ export function createBitbucketServerClient(options: BitbucketServerClientOption
   }
 
   const identity = rememberIdentity(async (): Promise<PlatformIdentity> => {
-    // The one REST-free call that names the token's user; every authenticated request may use it.
-    const response = await send(
-      "read the identity of the Bitbucket Data Center token",
-      `${root}/plugins/servlet/applinks/whoami`,
-      { accept: "text/plain" },
-    );
-    const name = (await response!.text()).trim();
+    const operation = "read the identity of the Bitbucket Data Center token";
+    // REST 1.0 has no "current user" resource. The applinks whoami servlet names the token's login; where a
+    // proxy hides it, Data Center's `X-AUSERNAME` header on any authenticated answer does the same.
+    const whoami = await send(operation, `${root}/plugins/servlet/applinks/whoami`, {
+      accept: "text/plain",
+      notFoundIsNull: true,
+    });
+    let name = whoami ? (await whoami.text()).trim() : "";
     if (name === "") {
-      throw new PlatformError(
-        "Cannot read the identity of the Bitbucket Data Center token: whoami is empty",
-        {
-          platform: "bitbucket_server",
-          retryable: false,
-        },
-      );
+      const answer = await send(operation, `${api}/application-properties`);
+      await answer!.body?.cancel();
+      name = answer!.headers.get("x-ausername")?.trim() ?? "";
+    }
+    if (name === "") {
+      throw new PlatformError(`Cannot ${operation}: neither whoami nor X-AUSERNAME names a user`, {
+        platform: "bitbucket_server",
+        retryable: false,
+      });
     }
     return { id: userKey({ name }), name };
   });
@@ -297,7 +205,7 @@ export function createBitbucketServerClient(options: BitbucketServerClientOption
       `${pullRequestUrl(pr)}/comments`,
       {
         method: "POST",
-        body: { text: body },
+        body: { text: fitComment(body) },
       },
     );
     return String(created.id);
@@ -312,7 +220,10 @@ export function createBitbucketServerClient(options: BitbucketServerClientOption
       const current = await json(ServerComment, operation, url);
       await paceComment();
       try {
-        await send(operation, url, { method: "PUT", body: { text: body, version: current.version ?? 0 } });
+        await send(operation, url, {
+          method: "PUT",
+          body: { text: fitComment(body), version: current.version ?? 0 },
+        });
         return;
       } catch (error) {
         if (!(error instanceof PlatformError) || error.status !== 409 || attempt >= 2) throw error;
@@ -330,13 +241,20 @@ export function createBitbucketServerClient(options: BitbucketServerClientOption
   }
 
   async function getDiff(pr: PullRequestRef): Promise<string> {
-    // The pull request's effective diff (source against the merge base) as git text, not the JSON model.
-    const response = await send(
-      `get the diff of ${describe(pr)}`,
-      `${pullRequestUrl(pr, `${root}/rest/api/latest`)}/diff?contextLines=3`,
-      { accept: "text/plain" },
-    );
-    return await response!.text();
+    // The pull request's effective diff (source against the merge base) as git text: `…/diff` streams it for
+    // `Accept: text/plain`. A server that answers the JSON model anyway, or refuses the type, is asked for the
+    // raw stream `….diff` instead.
+    const latest = pullRequestUrl(pr, `${root}/rest/api/latest`);
+    const operation = `get the diff of ${describe(pr)}`;
+    try {
+      const response = await send(operation, `${latest}/diff?contextLines=3`, { accept: "text/plain" });
+      if (!(response!.headers.get("content-type") ?? "").includes("json")) return await response!.text();
+      await response!.body?.cancel();
+    } catch (error) {
+      if (!(error instanceof PlatformError) || ![404, 406, 415].includes(error.status ?? 0)) throw error;
+    }
+    const raw = await send(operation, `${latest}.diff?contextLines=3`, { accept: "text/plain" });
+    return await raw!.text();
   }
 
   async function fetchPullRequest(pr: PullRequestRef): Promise<ServerPullRequest> {
@@ -407,7 +325,7 @@ export function createBitbucketServerClient(options: BitbucketServerClientOption
           {
             method: "POST",
             body: {
-              text: comment.body,
+              text: fitComment(comment.body),
               anchor: commentAnchor(comment, files),
               ...(comment.severity === "blocker" ? { severity: "BLOCKER" } : {}),
             },
@@ -422,53 +340,30 @@ export function createBitbucketServerClient(options: BitbucketServerClientOption
 
     async setStatus(pr, status) {
       const key = status.context ?? statusKey;
-      // The repository-scoped endpoint (7.4+) works with project and repository HTTP access tokens, which the
-      // global `/rest/build-status/1.0` endpoint does not accept.
-      await send(
-        `set status "${key}" on "${status.sha}" in "${pr.repo}"`,
-        `${repoUrl(pr.repo, `${root}/rest/api/latest`)}/commits/${encodeURIComponent(status.sha)}/builds`,
-        {
-          method: "POST",
-          body: {
-            key,
-            state: BUILD_STATES[status.state],
-            name: key === "loom/review" ? "Loom review" : `Loom ${key}`,
-            description: status.description.slice(0, 255),
-            // Bitbucket requires a URL; the pull request itself is the best fallback.
-            url: status.targetUrl ?? `${root}/${webPath(pr)}`,
-          },
-        },
-      );
-    },
-
-    /**
-     * Whether `login` may push to the repository: the users search filtered by effective `REPO_WRITE` permission
-     * (direct, group, project or admin), which any licensed user may call, unlike `…/permissions/users`, which
-     * needs repository admin and lists only direct grants.
-     */
-    async canWrite(pr, user) {
-      const [project, slug] = splitRepo(pr.repo);
-      const query = new URLSearchParams({
-        filter: user.login,
-        "permission.1": "REPO_WRITE",
-        "permission.1.projectKey": project,
-        "permission.1.repositorySlug": slug,
-      });
-      const operation = `check whether "${user.login}" can write to "${pr.repo}"`;
+      const operation = `set status "${key}" on "${status.sha}" in "${pr.repo}"`;
+      const body = {
+        key,
+        state: BUILD_STATES[status.state],
+        name: key === "loom/review" ? "Loom review" : `Loom ${key}`,
+        description: status.description.slice(0, 255),
+        // Bitbucket requires a URL; the pull request itself is the best fallback.
+        url: status.targetUrl ?? `${root}/${webPath(pr)}`,
+      };
+      const sha = encodeURIComponent(status.sha);
+      // The repository-scoped endpoint (7.4+) works with project and repository HTTP access tokens; an older
+      // server has only the global `/rest/build-status/1.0` one.
       try {
-        const users = await paged(ServerUser, operation, `${api}/users?${query}`);
-        // The filter matches logins, display names and e-mail addresses by prefix; only the exact login counts
-        // (logins are unique on an instance and compared without case).
-        return users.some((found) => found.name.toLowerCase() === user.login.toLowerCase());
+        await send(operation, `${repoUrl(pr.repo, `${root}/rest/api/latest`)}/commits/${sha}/builds`, {
+          method: "POST",
+          body,
+        });
       } catch (error) {
-        if (!(error instanceof PlatformError) || (error.status !== 401 && error.status !== 403)) throw error;
-        throw new PlatformError(
-          `${error.message} (the users search needs a licensed user: give Loom a token of a licensed bot ` +
-            "account, or an HTTP access token)",
-          { platform: "bitbucket_server", status: error.status, retryable: false, cause: error },
-        );
+        if (!(error instanceof PlatformError) || (error.status !== 404 && error.status !== 405)) throw error;
+        await send(operation, `${root}/rest/build-status/1.0/commits/${sha}`, { method: "POST", body });
       }
     },
+
+    canWrite: createWriteAccessCheck(http, api),
   };
 }
 

@@ -3,6 +3,7 @@ import { type FakeBitbucketServer, startFakeBitbucketServer } from "../../../tes
 import { PlatformError, type PullRequestRef } from "../types.ts";
 import { createBitbucketServerClient } from "./client.ts";
 import { Activity } from "./schema.ts";
+import { fitComment, MAX_COMMENT_CHARS } from "./comment_length.ts";
 
 const HEAD = "d3022fc0ca3d1a2b3c4d5e6f708192a3b4c5d6e7";
 const BASE = "ce5965ddd2891a2b3c4d5e6f708192a3b4c5d6e7";
@@ -204,24 +205,85 @@ Deno.test("createBitbucketServerClient().setStatus() posts a build status on the
   );
 });
 
-Deno.test("createBitbucketServerClient().canWrite() asks for effective write permission and matches the exact login", async () => {
+Deno.test("createBitbucketServerClient().canWrite() finds effective write access, and only for the exact login", async () => {
   const { fake, client } = setup();
   await using _ = fake;
-  fake.state.grant(PR.repo, "ada", "REPO_WRITE");
+  fake.state.grant(PR.repo, "ada", "REPO_WRITE", { direct: false });
   fake.state.grant(PR.repo, "root", "REPO_ADMIN");
   fake.state.grant(PR.repo, "eve", "REPO_READ");
+  fake.state.grant(PR.repo, "grace", "REPO_READ");
+  fake.state.grant(PR.repo, "grace", "REPO_WRITE", { direct: false });
   fake.state.grant("PLAT/other", "mallory", "REPO_ADMIN");
   fake.state.grant(PR.repo, "adam", "REPO_WRITE");
-  assert.equal(await client.canWrite(PR, { login: "ada" }), true);
+  assert.equal(await client.canWrite(PR, { login: "ada" }), true, "write through a group");
   assert.equal(await client.canWrite(PR, { login: "ADA" }), true, "logins compare without case");
   assert.equal(await client.canWrite(PR, { login: "root" }), true, "admin includes write");
+  assert.equal(
+    await client.canWrite(PR, { login: "grace" }),
+    true,
+    "a direct read grant does not hide a group's write",
+  );
   assert.equal(await client.canWrite(PR, { login: "eve" }), false, "read-only");
   assert.equal(await client.canWrite(PR, { login: "mallory" }), false, "admin of another repository");
   assert.equal(
     await client.canWrite(PR, { login: "ad" }),
     false,
-    "a prefix of a writer's login is not a writer",
+    "a part of a writer's login is not a writer",
   );
+  assert.equal(await client.canWrite(PR, { login: "nobody" }), false, "a user Data Center does not know");
+  // The token is no repository admin: its permission list is refused and the users search answers.
+  assert.ok(fake.requests.some((request) => request.path.includes("/permissions/users?")));
+});
+
+Deno.test("createBitbucketServerClient().canWrite() takes a repository admin token's direct write grant at once", async () => {
+  const { fake, client } = setup();
+  await using _ = fake;
+  fake.state.grant(PR.repo, fake.botName, "REPO_ADMIN");
+  fake.state.grant(PR.repo, "ada", "REPO_WRITE");
+  assert.equal(await client.canWrite(PR, { login: "ada" }), true);
+  assert.equal(fake.requests.filter((request) => request.path.startsWith("/rest/api/1.0/users?")).length, 0);
+});
+
+Deno.test("createBitbucketServerClient() works with an older or proxied server through the fallbacks", async () => {
+  const fake = startFakeBitbucketServer({ legacy: true });
+  await using _ = fake;
+  fake.state.addPullRequest({
+    repo: PR.repo,
+    number: PR.number,
+    title: "Bump b",
+    author: "ada",
+    headSha: HEAD,
+    baseSha: BASE,
+    baseRef: "main",
+    headRef: "bump",
+    diff: DIFF,
+    files: {},
+  });
+  const client = createBitbucketServerClient({ baseUrl: fake.url, token: fake.token, commentDelayMs: 0 });
+  assert.deepEqual(await client.identity(), { id: "loom-bot", name: "loom-bot" }, "from X-AUSERNAME");
+  assert.equal(await client.getDiff(PR), DIFF, "from ….diff when …/diff answers JSON");
+  await client.setStatus(PR, { sha: HEAD, state: "failure", description: "Changes requested" });
+  assert.equal(fake.state.builds[0]?.state, "FAILED");
+  assert.ok(fake.requests.some((request) => request.path === `/rest/build-status/1.0/commits/${HEAD}`));
+});
+
+Deno.test("createBitbucketServerClient() cuts a summary over Data Center's limit and keeps Loom's markers", async () => {
+  const { fake, client } = setup();
+  await using _ = fake;
+  const markers = "<!-- loom:fp=0123abcd -->\n<!-- loom:head=" + HEAD + " -->";
+  await client.postReview(PR, {
+    headSha: HEAD,
+    summary: `## Loom review\n\n${"A finding worth reading. ".repeat(2_000)}\n\n${markers}`,
+    event: "COMMENT",
+    comments: [],
+  });
+  const [summary] = fake.state.comments(PR.repo, PR.number);
+  assert.ok(summary!.text.length <= MAX_COMMENT_CHARS, `${summary!.text.length} characters`);
+  assert.match(summary!.text, /cut to fit/);
+  for (const marker of ["<!-- loom:fp=0123abcd -->", `<!-- loom:head=${HEAD} -->`, "<!-- loom:summary -->"]) {
+    assert.ok(summary!.text.includes(marker), marker);
+  }
+  assert.equal(fitComment("short"), "short");
 });
 
 Deno.test("createBitbucketServerClient() reports Data Center's error messages and which errors are worth retrying", async () => {

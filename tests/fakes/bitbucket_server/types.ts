@@ -74,8 +74,11 @@ export interface FakeBitbucketServerState {
   addPullRequest(seed: FakePullRequestSeed): void;
   /** What the raw diff `…/diff?since=<since>&until=<until>` answers; unknown pairs answer 404. */
   addCommitDiff(repo: string, since: string, until: string, diff: string): void;
-  /** Grants `login` an effective permission on `repo` (as a group or project grant would). */
-  grant(repo: string, login: string, permission: FakePermission): void;
+  /**
+   * Grants `login` a permission on `repo`: directly (default; listed by `…/permissions/users`), or with
+   * `direct: false` through a group or the project (only the users search sees it).
+   */
+  grant(repo: string, login: string, permission: FakePermission, options?: { direct?: boolean }): void;
   /** Seeds an existing comment (for dedupe and ownership tests). */
   addComment(
     repo: string,
@@ -108,4 +111,6 @@ export interface FakeBitbucketServerOptions {
   access?: Record<string, string[]>;
   /** The login behind the token (a service user of an HTTP access token). Default `loom-bot`. */
   botName?: string;
+  /** An older or proxied server: no whoami, no repository-scoped builds, a `…/diff` that answers JSON only. */
+  legacy?: boolean;
 }
