@@ -7,7 +7,11 @@ import type { PlatformCapabilities } from "../capabilities.ts";
 export const giteaCapabilities = {
   status: { yes: "commit status `loom/review`" },
   checkRun: { no: "Gitea has no check-run or annotation API" },
-  suggestions: { no: "Gitea has no suggestion syntax (go-gitea/gitea#14765); a ` ```diff ` block is posted" },
+  suggestions: {
+    no:
+      "Gitea has no suggestion syntax (go-gitea/gitea#14765); newer Forgejo versions render ` ```suggestion `, " +
+      "but Loom does not tell them apart yet: a ` ```diff ` block is posted",
+  },
   suggestionSyntax: "diff",
   summaryEditedInPlace: false,
   incremental: {
@@ -15,6 +19,8 @@ export const giteaCapabilities = {
       "where Gitea serves `GET …/compare/{base}...{head}.diff` (go-gitea/gitea#37632); an instance without " +
       "it answers 404 and every push is reviewed in full",
   },
-  resolveThreads: { no: "not yet: Gitea resolves review comments through its web API only" },
+  resolveThreads: {
+    no: "Gitea's REST API cannot resolve a review conversation (only its web interface can)",
+  },
   commands: "yes",
 } as const satisfies PlatformCapabilities;
