@@ -259,7 +259,12 @@ async function receiveFor(
   if (outcome === "stale_repo") return STALE;
   // A repository connected before Loom kept the platform's ids learns its id from this verified delivery.
   if (repo.platformRepoId === null && event?.repoId !== undefined) {
-    await setRepoIdentity(deps.db, repo.id, { platformRepoId: event.repoId, fullName: repo.fullName });
+    const learned = await setRepoIdentity(deps.db, repo.id, {
+      platformRepoId: event.repoId,
+      fullName: repo.fullName,
+    });
+    // The remembered row has no id: the next delivery reads the row again instead of learning it once more.
+    if (learned) deps.cache?.forgetRepo(repo.id);
   }
   // Wake the in-process worker only once the job is committed and visible to it.
   if (created) deps.onEnqueued?.();
