@@ -93,6 +93,22 @@ export async function recordInstallation(
   return toInstallation(rows[0]!);
 }
 
+/**
+ * Whether the installation on `repo` may act for it: claimed by the repository's own organization and active.
+ * An installation id on a repository row is not enough, or a row could borrow another organization's App access.
+ */
+export async function installationServes(
+  db: Db,
+  repo: { host: string; installationId: number; organizationId: number | null },
+): Promise<boolean> {
+  if (repo.organizationId === null) return false;
+  const rows = await db.query(sql`
+    select 1 as one from github_installations
+    where host = ${repo.host.toLowerCase()} and installation_id = ${repo.installationId}
+      and organization_id = ${repo.organizationId} and status = 'active'`);
+  return rows.length > 0;
+}
+
 export async function getInstallation(
   db: Db,
   host: string,

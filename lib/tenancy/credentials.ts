@@ -3,7 +3,8 @@
  * repository belongs to an organization, and so do its credentials: the organization's own token for the
  * repository's platform *and host* (saved under Settings → API keys, encrypted), else the server's environment
  * credentials when the operator lends them to that organization (`lending.ts`), else a `MissingCredentialError`
- * that says what to do. A GitHub App installation recorded on the repository is its own credential. Model keys
+ * that says what to do. A GitHub App installation recorded on the repository is its own credential, while the
+ * repository's organization owns it (claimed, `lib/db/github_installations.ts`) and it is active. Model keys
  * are resolved likewise per provider. Nothing else builds a repository's platform client: `createRepoClient` is
  * what `lib/runtime.ts` hands to reviews, commands, the webhook head check and connecting.
  */
@@ -14,6 +15,7 @@ import type { Db } from "../db/mod.ts";
 import { sql } from "../db/mod.ts";
 import type { Repo } from "../db/repos.ts";
 import { findUsableCredential, openCredential } from "../db/credential_use.ts";
+import { installationServes } from "../db/github_installations.ts";
 import type { Logger } from "../log.ts";
 import type { PlatformId } from "../platform_id.ts";
 import { configuredHost } from "../platforms/hosts.ts";
@@ -105,10 +107,25 @@ export async function resolvePlatformCredential(
   deps: CredentialDeps,
   repo: Pick<Repo, "platform" | "host" | "organizationId" | "installationId">,
 ): Promise<PlatformCredential> {
-  if (repo.platform === "github" && repo.installationId !== null && hasGitHubApp(deps.server)) {
-    return { source: "installation", name: "GitHub App" };
-  }
   const configured = configuredHost(repo.platform, deps.server);
+  if (repo.platform === "github" && repo.installationId !== null && hasGitHubApp(deps.server)) {
+    // The installation acts only for the organization that claimed it, and only while it is active.
+    const installation = {
+      host: repo.host || configured || "",
+      installationId: repo.installationId,
+      organizationId: repo.organizationId,
+    };
+    if (await installationServes(deps.db, installation)) {
+      return { source: "installation", name: "GitHub App" };
+    }
+    const slug = await organizationSlug(deps.db, repo.organizationId);
+    throw new MissingCredentialError(
+      `GitHub App installation ${repo.installationId} does not serve organization ${slug}: it is not claimed ` +
+        "by it, or it is suspended or uninstalled",
+      `An admin of ${slug} claims the installation under Settings → GitHub App installations (or installs the ` +
+        "App again), then re-runs the review.",
+    );
+  }
   const host = repo.host || configured || "";
   if (repo.organizationId !== null && deps.secretBox !== undefined) {
     const stored = await findUsableCredential(deps.db, repo.organizationId, repo.platform, {

@@ -3,6 +3,8 @@ import { dbTest } from "../db/testing.ts";
 import { createOrganization } from "../db/organizations.ts";
 import { saveCredential } from "../db/credentials.ts";
 import { createRepo } from "../db/repos.ts";
+import { createUser } from "../db/users.ts";
+import { claimInstallation, recordInstallation } from "../db/github_installations.ts";
 import { createSecretBox } from "../crypto/secret_box.ts";
 import { loadServerConfig } from "../config/env.ts";
 import type { ResolvedModel } from "../config/models.ts";
@@ -119,5 +121,48 @@ dbTest(
       baseUrl: "http://127.0.0.1:11434/v1",
     } as const;
     assert.equal(refused.apply(local).apiKey, undefined);
+  },
+);
+
+dbTest(
+  "a GitHub App installation is a repository's credential only for the organization that claimed it, while active",
+  async ({ db }) => {
+    const { first, second } = await setUp(db);
+    const server = loadServerConfig({
+      ...SERVER_ENV,
+      LOOM_GITHUB_APP_ID: "9",
+      LOOM_GITHUB_APP_PRIVATE_KEY: "pem",
+    });
+    const deps = { db, server };
+    const user = await createUser(db, { email: "owner@acme.test", name: "Owner" });
+    const account = {
+      host: "github.com",
+      installationId: 77,
+      accountLogin: "acme-gh",
+      accountId: 1,
+      accountType: "Organization",
+    };
+    await claimInstallation(db, account, { organizationId: first.id, userId: user.id });
+    const repoOf = (organizationId: number) =>
+      createRepo(db, {
+        platform: "github",
+        host: "github.com",
+        fullName: `o${organizationId}/app`,
+        webhookSecret: "s",
+        organizationId,
+        installationId: 77,
+      });
+    const own = await repoOf(first.id);
+    assert.equal((await resolvePlatformCredential(deps, own)).source, "installation");
+    // Another organization's row naming the same installation id does not borrow it.
+    const borrowed = await resolvePlatformCredential(deps, await repoOf(second.id)).then(
+      () => assert.fail("another organization's installation must not be used"),
+      (caught: unknown) => caught,
+    );
+    assert.ok(borrowed instanceof MissingCredentialError);
+    assert.match(borrowed.message, /installation 77 does not serve organization beta/);
+    // Suspended: not even its owner's repositories use it.
+    await recordInstallation(db, account, { status: "suspended" });
+    await assert.rejects(() => resolvePlatformCredential(deps, own), MissingCredentialError);
   },
 );
