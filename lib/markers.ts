@@ -1,7 +1,8 @@
 /**
  * Loom's hidden comment markers, every format and every reader: the summary and its head commit, finding
- * fingerprints, the progress comment, command replies and the configuration-error comment. Loom finds its own
- * earlier comments by them — to edit a summary or progress comment in place, and to post nothing twice.
+ * fingerprints, the progress comment, command replies, replies that resolved a thread and the configuration-error
+ * comment. Loom finds its own earlier comments by them — to edit a summary or progress comment in place, and to
+ * post nothing twice.
  *
  * Anyone can type `<!-- loom:summary -->` into a comment, so a marker counts only in a comment written by
  * Loom's own platform identity: readers take the comments through `ownComments` first. A drive-by comment with
@@ -20,6 +21,7 @@ export const CONFIG_ERROR_MARKER = "<!-- loom:config-error -->";
 const ANY_MARKER = /<!--\s*loom:/;
 const HEAD = /<!-- loom:(?:summary )?head=([0-9a-zA-Z]+) -->/g;
 const FINGERPRINT_MARKER = /<!--\s*loom:fp=([0-9a-fA-F]{8,64})\s*-->/g;
+const RESOLVED_MARKER = /<!-- loom:resolved=([0-9A-Za-z_.:-]+) -->/g;
 const FINGERPRINT = /^[0-9a-f]{8,64}$/;
 
 /**
@@ -69,6 +71,19 @@ export function readFingerprints(body: string): string[] {
 /** The hidden marker of Loom's reply to one comment. */
 export function replyMarker(commentId: string): string {
   return `<!-- loom:reply to=${commentId.replace(/[^0-9A-Za-z_.:-]/g, "")} -->`;
+}
+
+/**
+ * Marks Loom's reply that resolved the thread of one of its inline comments, so the thread is never answered or
+ * resolved again: a person who reopens it has the last word.
+ */
+export function resolvedMarker(commentId: string): string {
+  return `<!-- loom:resolved=${commentId.replace(/[^0-9A-Za-z_.:-]/g, "")} -->`;
+}
+
+/** The comment ids `body` says Loom resolved the threads of. */
+export function readResolvedIds(body: string): string[] {
+  return Array.from(body.matchAll(RESOLVED_MARKER), (match) => match[1]!);
 }
 
 /**

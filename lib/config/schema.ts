@@ -187,6 +187,9 @@ export const OutputConfig = z.object({
     "The commit status when some steps failed or nothing could be reviewed (never success): `fail` sets a " +
       'failing status, `neutral` sets `error` ("could not run"; GitLab and Bitbucket show it as failed).',
   ),
+  resolve_fixed: z.boolean().default(true).describe(
+    "Resolve the thread of an inline finding once a later push fixes it, with a reply naming the commit.",
+  ),
 }).strict();
 export type OutputConfig = z.infer<typeof OutputConfig>;
 

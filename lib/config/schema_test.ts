@@ -82,6 +82,7 @@ Deno.test("parseRepoConfig() reads every option of a full configuration", () => 
       comment_on: "findings",
       grouping: "severity",
       on_step_failure: "neutral",
+      resolve_fixed: false,
     },
     path_instructions: [{
       paths: ["src/api/**"],
@@ -143,6 +144,7 @@ Deno.test("defaultRepoConfig() reviews bugs, security and performance with the s
     comment_on: "always",
     grouping: "file",
     on_step_failure: "fail",
+    resolve_fixed: true,
   });
 });
 

@@ -75,6 +75,7 @@ output:
   comment_on: findings
   grouping: severity
   on_step_failure: neutral
+  resolve_fixed: false
 path_instructions:
   - paths: ["src/api/**"]
     instructions: Every handler must check the caller's organization.

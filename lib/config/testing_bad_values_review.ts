@@ -231,6 +231,14 @@ export const REVIEW_BAD_VALUES: BadCase[] = [
     suggestion: "neutral",
   },
   {
+    option: "output.resolve_fixed",
+    yaml: "output:\n  resolve_fixed: yes please",
+    path: "output.resolve_fixed",
+    line: 2,
+    column: 18,
+    message: /Must be true or false: current value is "yes please"/,
+  },
+  {
     option: "output.grouping",
     yaml: "output:\n  grouping: by_file",
     path: "output.grouping",

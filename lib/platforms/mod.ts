@@ -48,6 +48,7 @@ export {
   type ResolvesThreads,
   type ReviewEvent,
   type ReviewOutput,
+  type ThreadResolution,
   type WebhookEvent,
   type WebhookParser,
 } from "./types.ts";

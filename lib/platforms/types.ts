@@ -202,9 +202,19 @@ export function canReadRepository(client: PlatformClient): client is PlatformCli
   return typeof (client as Partial<ReadsRepository>).getRepository === "function";
 }
 
-/** Optional ability: mark outdated bot threads resolved. */
+/** The push that made findings outdated: what a resolving reply names. */
+export interface ThreadResolution {
+  /** The reviewed head commit that no longer has the findings. */
+  headSha: string;
+}
+
+/**
+ * Optional ability: resolve the threads of Loom's inline comments whose findings a later push fixed, each with a
+ * reply naming the commit (`resolvedReply` in `resolved_reply.ts`). A thread that is already resolved is left
+ * alone. Where the platform has no resolved state for a thread, the reply alone marks it.
+ */
 export interface ResolvesThreads {
-  resolveThreads(pr: PullRequestRef, commentIds: string[]): Promise<void>;
+  resolveThreads(pr: PullRequestRef, commentIds: string[], resolution: ThreadResolution): Promise<void>;
 }
 
 export function canResolveThreads(client: PlatformClient): client is PlatformClient & ResolvesThreads {

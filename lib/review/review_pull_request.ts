@@ -41,12 +41,7 @@ import { pipelineSteps } from "./policy.ts";
 import { markStepStarted, planReviewSteps } from "../db/review_progress.ts";
 import { evaluateTriggers } from "../config/triggers.ts";
 import type { LlmClient, LlmProviderId, TokenUsage } from "../llm/types.ts";
-import {
-  canCheckWriteAccess,
-  canResolveThreads,
-  type PlatformClient,
-  type PullRequestRef,
-} from "../platforms/types.ts";
+import { canCheckWriteAccess, type PlatformClient, type PullRequestRef } from "../platforms/types.ts";
 import type { TaskPayloads } from "../queue/mod.ts";
 import { anchorFindings } from "./anchor.ts";
 import { readPullRequestState } from "../db/pull_requests.ts";
@@ -57,7 +52,8 @@ import { decideRunOutcome, describeOutcome, outcomeCheckConclusion, outcomeCommi
 import { checkAnnotations } from "./check_annotations.ts";
 import { type PipelineInput, runPipeline, throwIfAborted } from "./engine.ts";
 import { fingerprint } from "./fingerprint.ts";
-import { type IncrementalPlan, outdatedThreads, planIncremental } from "./incremental.ts";
+import { type IncrementalPlan, planIncremental } from "./incremental.ts";
+import { resolveFixedThreads } from "./resolve_fixed.ts";
 import { planPublication, publishReview, renderPublication } from "./publish.ts";
 import { UnreviewableError } from "./unreviewable.ts";
 import { guardPosting, headMovedReason, type JobLifecycle } from "./posting_guard.ts";
@@ -440,24 +436,17 @@ async function reviewFiles(input: {
 
   if (publication.post) throwIfAborted(signal);
   const posted = await publishReview(client, ref, publication, { summary, files: input.files });
-  // Only after an incremental review is it known which threads the push touched.
-  if (plan !== null && canResolveThreads(client)) {
-    const outdated = outdatedThreads(existing, {
-      prFiles: input.files,
-      reviewed: plan.files,
-      reported: new Set(merged.map(fingerprint)),
-    });
-    if (outdated.length > 0) {
-      try {
-        await client.resolveThreads(ref, outdated);
-      } catch (error) {
-        deps.log.warn("Cannot resolve outdated review threads", {
-          reviewId,
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
-    }
-  }
+  // Threads of findings this push fixed, judged on the hunks this review looked at (an incremental review's
+  // changed hunks, or the whole pull request).
+  await resolveFixedThreads(client, ref, {
+    enabled: config.output.resolve_fixed,
+    outcome,
+    existing,
+    prFiles: input.files,
+    reviewed: reviewable,
+    reported: new Set(merged.map(fingerprint)),
+    headSha: input.headSha,
+  }, deps.log);
   const failure = describeOutcome(outcome);
   await finishReview(deps.db, reviewId, {
     status: outcome.status,

@@ -6,6 +6,7 @@
  * a required `api-version`, case-insensitive resource names, and a 203 HTML sign-in page when no credentials
  * are sent.
  */
+import { replyInThread, updateThread } from "./azure_devops/thread_writes.ts";
 import { json, type RouteContext, startFakeServer } from "./server_core.ts";
 import { commitDiffs } from "./azure_devops/commit_diffs.ts";
 import { azureAccessControlLists, azureIdentities, FakePermissions } from "./permissions.ts";
@@ -255,6 +256,18 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
     return Response.json(commentJson(comment));
   };
 
+  const threadOf = (context: Context) => {
+    const pr = pullRequestOf(context);
+    const thread = threads.find((item) =>
+      item.id === Number(context.params.thread) && item.repo === pr.seed.repo &&
+      item.number === pr.seed.number
+    );
+    if (!thread) {
+      throw azureError(404, `Thread ${context.params.thread} not found`, "CommentThreadNotFoundException");
+    }
+    return thread;
+  };
+
   const postStatus = (context: Context) => {
     const pr = pullRequestOf(context);
     const input = context.body as Omit<FakeAzureStatus, "repo" | "number" | "id">;
@@ -387,6 +400,16 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
         method: "PATCH",
         path: `${pullRequest}/threads/:thread/comments/:comment`,
         handler: checked(editComment),
+      },
+      {
+        method: "POST",
+        path: `${pullRequest}/threads/:thread/comments`,
+        handler: checked((context) => replyInThread(threadOf(context), context.body, botName)),
+      },
+      {
+        method: "PATCH",
+        path: `${pullRequest}/threads/:thread`,
+        handler: checked((context) => updateThread(threadOf(context), context.body)),
       },
       { method: "POST", path: `${pullRequest}/statuses`, handler: checked(postStatus) },
     ],

@@ -96,12 +96,21 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
       deleted: comment.deleted,
       ...(comment.inline ? { inline: comment.inline } : {}),
       ...(comment.parentId ? { parent: { id: comment.parentId } } : {}),
+      ...(comment.resolution ? { resolution: resolutionJson(comment.resolution) } : {}),
       links: {
         self: {
           href:
             `${origin}/2.0/repositories/${comment.repo}/pullrequests/${comment.number}/comments/${comment.id}`,
         },
       },
+    };
+  }
+
+  function resolutionJson(resolution: { user: string; createdOn: string }) {
+    return {
+      type: "comment_resolution",
+      user: user(resolution.user, resolution.user === botName ? "app_user" : "user"),
+      "created_on": resolution.createdOn,
     };
   }
 
@@ -203,9 +212,18 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
         return errorResponse(400, `inline.${field}: must be a positive integer`);
       }
     }
+    // A reply sits where its parent does: Bitbucket copies the parent's `inline` onto it.
+    const parent = input.parent?.id === undefined
+      ? undefined
+      : comments.find((item) =>
+        item.id === input.parent?.id && item.repo === pr.repo && item.number === pr.number
+      );
+    if (input.parent?.id !== undefined && parent === undefined) {
+      return errorResponse(400, "parent: Comment not found");
+    }
     const comment = addComment(pr.repo, pr.number, {
       body: input.content.raw,
-      inline: input.inline
+      inline: parent?.inline ? { ...parent.inline } : input.inline
         ? {
           path: input.inline.path as string,
           from: input.inline.from as number | null,
@@ -215,6 +233,22 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
     });
     if (input.parent?.id) comment.parentId = input.parent.id;
     return Response.json(commentJson(comment), { status: 201 });
+  };
+
+  // Only a thread's top-level comment resolves; resolving twice is a conflict, as on Bitbucket.
+  const resolveComment = (context: Context) => {
+    const comment = commentOf(context);
+    if (comment.parentId !== undefined) return errorResponse(400, "Only top-level comments can be resolved");
+    if (comment.resolution) return errorResponse(409, "This comment thread is already resolved");
+    comment.resolution = { user: botName, createdOn: new Date().toISOString() };
+    return Response.json(resolutionJson(comment.resolution));
+  };
+
+  const reopenComment = (context: Context) => {
+    const comment = commentOf(context);
+    if (!comment.resolution) return errorResponse(409, "This comment thread is not resolved");
+    comment.resolution = undefined;
+    return new Response(null, { status: 204 });
   };
 
   const editComment = (context: Context) => {
@@ -384,6 +418,8 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
         handler: (context) => Response.json(commentJson(commentOf(context))),
       },
       { method: "PUT", path: `${pullRequest}/comments/:comment`, handler: editComment },
+      { method: "POST", path: `${pullRequest}/comments/:comment/resolve`, handler: resolveComment },
+      { method: "DELETE", path: `${pullRequest}/comments/:comment/resolve`, handler: reopenComment },
       { method: "POST", path: `${pullRequest}/approve`, handler: review("approve") },
       { method: "POST", path: `${pullRequest}/request-changes`, handler: review("request-changes") },
       { method: "GET", path: `${repository}/diff/*spec`, handler: getDiff },

@@ -228,6 +228,9 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
       position: comment.new_position,
       original_position: comment.old_position,
       pull_request_review_id: review.id,
+      html_url:
+        `${context.url.origin}/${review.repo}/pulls/${review.number}/files#issuecomment-${comment.id}`,
+      resolver: comment.resolver === undefined ? null : user(comment.resolver),
     })));
   };
 

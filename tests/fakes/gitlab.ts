@@ -282,6 +282,20 @@ export function startFakeGitLab(
     return json({ id, individual_note: false, notes: thread.map(noteJson) });
   };
 
+  // A reply in a discussion: a note of the same discussion, a diff note at the same position on a diff thread.
+  const replyToDiscussion = (context: Context) => {
+    const pr = mergeRequestOf(context);
+    const thread = ownNotes(pr).filter((note) => note.discussionId === context.params.discussion);
+    if (thread.length === 0) return json({ message: "404 Discussion Not Found" }, 404);
+    const body = (context.body as { body?: string }).body;
+    if (!body) return json({ message: "400 Bad request - body is missing" }, 400);
+    const note = createNote(pr, body, botUsername, thread[0]!.position);
+    note.discussionId = thread[0]!.discussionId;
+    note.type = thread[0]!.type ?? "DiscussionNote";
+    if (note.type === "DiffNote") note.resolved = thread[0]!.resolved ?? false;
+    return json(noteJson(note), 201);
+  };
+
   const postDiscussion = (context: Context) => {
     const pr = mergeRequestOf(context);
     const fields = context.body as { body?: string; position?: Record<string, unknown> };
@@ -388,14 +402,16 @@ export function startFakeGitLab(
         handler: (context) =>
           paginate(
             context.url,
-            ownNotes(mergeRequestOf(context)).map((note) => ({
-              id: note.discussionId,
-              individual_note: note.type === null,
-              notes: [noteJson(note)],
-            })),
+            Object.values(Object.groupBy(ownNotes(mergeRequestOf(context)), (note) => note.discussionId))
+              .map((thread) => ({
+                id: thread![0]!.discussionId,
+                individual_note: thread![0]!.type === null,
+                notes: thread!.map(noteJson),
+              })),
           ),
       },
       { method: "POST", path: `${mergeRequest}/discussions`, handler: postDiscussion },
+      { method: "POST", path: `${mergeRequest}/discussions/:discussion/notes`, handler: replyToDiscussion },
     ],
     notFound: () => json({ message: "404 Not Found" }, 404),
     // Lookups throw the answer GitLab gives for an unknown project or merge request.

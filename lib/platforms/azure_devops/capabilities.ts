@@ -10,6 +10,6 @@ export const azureDevopsCapabilities = {
   incremental: {
     yes: "the push's changed paths from `GET …/diffs/commits`, each file diffed from both versions",
   },
-  resolveThreads: { no: "not yet: Azure DevOps sets a thread's status to `fixed`" },
+  resolveThreads: { yes: "thread status set to `fixed`, after a reply naming the commit" },
   commands: "yes",
 } as const satisfies PlatformCapabilities;

@@ -15,9 +15,12 @@ import {
   type PullRequest,
   type PullRequestRef,
   type ReadsRepository,
+  type ResolvesThreads,
 } from "../types.ts";
 import { compareCommits, diffFromChanges } from "./compare.ts";
 import { identitiesRoot, identityCanContribute } from "./permission.ts";
+import { statusContext } from "./status_context.ts";
+import { resolveAzureThreads } from "./threads.ts";
 import {
   AzureRepository,
   type ChangeEntry,
@@ -64,18 +67,6 @@ export interface AzureDevopsClientOptions {
 
 const FULL_HASH = /^[0-9a-f]{40}$/i;
 
-/**
- * Azure DevOps shows a status as `<genre>/<name>`, so a `loom/review` context is sent as genre `loom` and name
- * `review`: the same words every other platform shows, and never `loom/loom/review`. A context without a slash
- * is a name under the configured genre.
- */
-function statusContext(context: string | undefined, genre: string): { genre: string; name: string } {
-  if (context === undefined) return { genre, name: "review" };
-  const slash = context.lastIndexOf("/");
-  return slash > 0 && slash < context.length - 1
-    ? { genre: context.slice(0, slash), name: context.slice(slash + 1) }
-    : { genre, name: context };
-}
 /** Thread status enum values (`CommentThreadStatus`): active threads are tasks, closed ones are notes. */
 const THREAD_ACTIVE = 1;
 const THREAD_CLOSED = 4;
@@ -128,7 +119,7 @@ function isText(comment: Comment): boolean {
  */
 export function createAzureDevopsClient(
   options: AzureDevopsClientOptions,
-): PlatformClient & ChecksWriteAccess & ComparesCommits & ReadsRepository {
+): PlatformClient & ChecksWriteAccess & ComparesCommits & ReadsRepository & ResolvesThreads {
   const baseUrl = (options.baseUrl ?? "https://dev.azure.com").replace(/\/+$/, "");
   const root = options.organization ? `${baseUrl}/${encodeURIComponent(options.organization)}` : baseUrl;
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -454,6 +445,9 @@ export function createAzureDevopsClient(
 
     postComment,
     updateComment,
+
+    resolveThreads: (pr, ids, resolution) =>
+      resolveAzureThreads(call, { repositoryApi: repoApi(pr.repo), pr, pace: paceThread }, ids, resolution),
 
     async canWrite(pr, user) {
       const { repository } = await fetchPullRequest(pr);

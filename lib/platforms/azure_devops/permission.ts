@@ -50,7 +50,7 @@ export type AzureCall = <T extends z.ZodType>(
   schema: T,
   operation: string,
   url: string,
-  init?: { query?: Record<string, string> },
+  init?: { query?: Record<string, string>; method?: string; body?: unknown },
 ) => Promise<z.infer<T> | null>;
 
 /**

@@ -8,6 +8,8 @@ export const bitbucketCapabilities = {
   suggestionSyntax: "diff",
   summaryEditedInPlace: true,
   incremental: { yes: "the push's diff from `GET …/diff/{head}..{base}?topic=true`" },
-  resolveThreads: { no: "not yet: Bitbucket resolves comments through `POST …/comments/{id}/resolve`" },
+  resolveThreads: {
+    yes: "comment threads resolved (`POST …/comments/{id}/resolve`), after a reply naming the commit",
+  },
   commands: "yes",
 } as const satisfies PlatformCapabilities;

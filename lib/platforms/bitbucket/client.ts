@@ -18,6 +18,7 @@ import {
   type PullRequest,
   type PullRequestRef,
   type ReadsRepository,
+  type ResolvesThreads,
   type ReviewOutput,
 } from "../types.ts";
 import { BitbucketComment, BitbucketPullRequest, BitbucketUser, Commit, Page } from "./schema.ts";
@@ -25,6 +26,7 @@ import { SUMMARY_MARKER } from "../../markers.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { upsertSummary } from "../summary_comment.ts";
 import { hasSuggestion, suggestionToDiffBlock } from "./suggestion.ts";
+import { resolveBitbucketThreads } from "./threads.ts";
 import { createBitbucketReports } from "./reports.ts";
 
 export { SUMMARY_MARKER };
@@ -116,7 +118,13 @@ function toExistingComment(comment: BitbucketComment): ExistingComment {
  */
 export function createBitbucketClient(
   options: BitbucketClientOptions,
-): PlatformClient & ChecksWriteAccess & ComparesCommits & PublishesChecks & ReadsRepository {
+):
+  & PlatformClient
+  & ChecksWriteAccess
+  & ComparesCommits
+  & PublishesChecks
+  & ReadsRepository
+  & ResolvesThreads {
   const baseUrl = (options.baseUrl ?? "https://api.bitbucket.org/2.0").replace(/\/+$/, "");
   const origin = new URL(baseUrl).origin;
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -227,13 +235,17 @@ export function createBitbucketClient(
   }
 
   async function listComments(pr: PullRequestRef): Promise<ExistingComment[]> {
+    return (await listRawComments(pr)).map(toExistingComment);
+  }
+
+  async function listRawComments(pr: PullRequestRef): Promise<BitbucketComment[]> {
     const operation = `list comments of ${describe(pr)}`;
     const schema = Page(BitbucketComment);
-    const comments: ExistingComment[] = [];
+    const comments: BitbucketComment[] = [];
     let url: string | null | undefined = `${pullRequestUrl(pr)}/comments?pagelen=100`;
     while (url) {
       const page: z.infer<typeof schema> = await json(schema, operation, url);
-      for (const comment of page.values) if (!comment.deleted) comments.push(toExistingComment(comment));
+      for (const comment of page.values) if (!comment.deleted) comments.push(comment);
       url = page.next;
       // `next` is followed as given (never rebuilt), but only on the API's own origin so the token cannot leak.
       if (url && new URL(url).origin !== origin) {
@@ -441,6 +453,23 @@ export function createBitbucketClient(
 
     postComment,
     updateComment,
+
+    resolveThreads: (pr, commentIds, resolution) =>
+      resolveBitbucketThreads(
+        {
+          comments: () => listRawComments(pr),
+          webPage: async () => (await fetchPullRequest(pr)).links?.html?.href ?? undefined,
+          async post(operation, path, body) {
+            await paceComment();
+            await send(`${operation} on ${describe(pr)}`, `${pullRequestUrl(pr)}/comments${path}`, {
+              method: "POST",
+              body,
+            });
+          },
+        },
+        commentIds,
+        resolution,
+      ),
 
     async setStatus(pr, status: CommitStatus) {
       const pullRequest = await fetchPullRequest(pr);

@@ -48,6 +48,10 @@ export const BitbucketComment = z.object({
     to: z.number().int().nullish(),
   }).nullish(),
   deleted: z.boolean().nullish(),
+  /** Set on a reply: the comment it answers. */
+  parent: z.object({ id: z.number().int() }).nullish(),
+  /** Set while the comment's thread is resolved (`{type: "comment_resolution", user, created_on}`). */
+  resolution: z.object({ type: z.string() }).nullish(),
 });
 export type BitbucketComment = z.infer<typeof BitbucketComment>;
 

@@ -20,7 +20,9 @@ export const giteaCapabilities = {
       "it answers 404 and every push is reviewed in full",
   },
   resolveThreads: {
-    no: "Gitea's REST API cannot resolve a review conversation (only its web interface can)",
+    partly:
+      "marked by reply: Gitea's API cannot resolve a conversation (its web UI can), so one comment names the commit " +
+      "and links the fixed comments; Gitea marks a changed line's comment outdated itself",
   },
   commands: "yes",
 } as const satisfies PlatformCapabilities;

@@ -17,12 +17,14 @@ import {
   type PullRequest,
   type PullRequestRef,
   type ReadsRepository,
+  type ResolvesThreads,
   type ReviewEvent,
   type ReviewOutput,
 } from "../types.ts";
 import { withPlatformContext } from "../errors.ts";
 import { withSummaryMarker } from "../../markers.ts";
 import { rememberIdentity } from "../own_comments.ts";
+import { resolvedNote } from "../resolved_reply.ts";
 import { appendUnanchored } from "../summary_comment.ts";
 
 /** Options for {@linkcode createGiteaClient}. */
@@ -72,6 +74,9 @@ const ReviewComment = z.object({
   // Gitea names the new-file line `position` and the old-file line `original_position` in responses.
   "position": z.number().nullish(),
   "original_position": z.number().nullish(),
+  "html_url": z.string().nullish(),
+  /** Who resolved the conversation in the web UI; the API cannot. */
+  "resolver": z.object({ "id": z.number() }).nullish(),
 });
 
 const REVIEW_EVENTS: Record<ReviewEvent, "COMMENT" | "APPROVED" | "REQUEST_CHANGES"> = {
@@ -161,7 +166,7 @@ export function toReviewComment(comment: InlineComment): GiteaReviewComment {
  */
 export function createGiteaClient(
   options: GiteaClientOptions,
-): PlatformClient & ChecksWriteAccess & ComparesCommits & ReadsRepository {
+): PlatformClient & ChecksWriteAccess & ComparesCommits & ReadsRepository & ResolvesThreads {
   // gitea-js is imported on the first call, so only processes that talk to Gitea hold it.
   let sdk: Promise<ReturnType<typeof giteaApi>> | undefined;
   const api = () =>
@@ -375,6 +380,39 @@ export function createGiteaClient(
         }
       } catch (error) {
         throw wrap(`Cannot post review on pull request "${describe(pr)}"`, error);
+      }
+    },
+
+    /**
+     * Marked by reply: Gitea's API cannot resolve a conversation (only its web UI can) nor reply in one, and Gitea
+     * marks a code comment outdated by itself once its line changes. One comment on the pull request names the
+     * commit and links each fixed comment; a conversation someone resolved in the web UI is left out.
+     */
+    async resolveThreads(pr, commentIds, resolution) {
+      try {
+        const [owner, name] = splitRepo(pr.repo);
+        const wanted = new Set(commentIds);
+        const web = `${normalizeBaseUrl(options.baseUrl)}/${pr.repo}`;
+        const open: { id: string; url: string }[] = [];
+        for (const review of await listReviews(pr)) {
+          if (review.comments_count === 0) continue;
+          const response = await (await api()).repos.repoGetPullReviewComments(
+            owner,
+            name,
+            pr.number,
+            review.id,
+          );
+          for (const comment of z.array(ReviewComment).parse(response.data)) {
+            if (!wanted.has(String(comment.id)) || comment.resolver) continue;
+            const url = comment.html_url ?? `${web}/pulls/${pr.number}/files#issuecomment-${comment.id}`;
+            open.push({ id: String(comment.id), url });
+          }
+        }
+        if (open.length === 0) return;
+        const body = resolvedNote(open, resolution, `${web}/commit/${resolution.headSha}`);
+        await (await api()).repos.issueCreateComment(owner, name, pr.number, { body });
+      } catch (error) {
+        throw wrap(`Cannot mark fixed findings on pull request "${describe(pr)}"`, error);
       }
     },
 

@@ -8,6 +8,8 @@ export const githubCapabilities = {
   suggestionSyntax: "suggestion",
   summaryEditedInPlace: false,
   incremental: "yes",
-  resolveThreads: { no: "not yet: GitHub resolves review threads through GraphQL `resolveReviewThread`" },
+  resolveThreads: {
+    yes: "review threads resolved through GraphQL `resolveReviewThread`, after a reply naming the commit",
+  },
   commands: "yes",
 } as const satisfies PlatformCapabilities;

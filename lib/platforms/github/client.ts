@@ -9,6 +9,8 @@ import { createLogger, type Logger } from "../../log.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { formatDiffEntry } from "./diff_entry.ts";
 import { createCheckRuns } from "./check_runs.ts";
+import { resolveGitHubThreads } from "./threads.ts";
+import { githubWebUrl } from "./web_url.ts";
 import {
   type ChecksWriteAccess,
   type CommitStatus,
@@ -23,6 +25,7 @@ import {
   type PullRequest,
   type PullRequestRef,
   type ReadsRepository,
+  type ResolvesThreads,
   type ReviewOutput,
 } from "../types.ts";
 
@@ -177,7 +180,13 @@ export interface GitHubCompare {
  */
 export function createGitHubClient(
   options: GitHubClientOptions,
-): PlatformClient & ChecksWriteAccess & ReadsRepository & GitHubCompare & Partial<PublishesChecks> {
+):
+  & PlatformClient
+  & ChecksWriteAccess
+  & ReadsRepository
+  & ResolvesThreads
+  & GitHubCompare
+  & Partial<PublishesChecks> {
   const log = options.log ?? createLogger();
   const octokit = createOctokit(options, log);
 
@@ -451,6 +460,21 @@ export function createGitHubClient(
           throw error;
         }
       });
+    },
+
+    async resolveThreads(pr, commentIds, resolution) {
+      const { owner, repo } = splitRepo(pr);
+      const web = githubWebUrl(options.baseUrl ?? "https://api.github.com");
+      const target = {
+        owner,
+        repo,
+        number: pr.number,
+        commitUrl: `${web}/${pr.repo}/commit/${resolution.headSha}`,
+      };
+      await call(
+        `resolve review threads of ${describe(pr)}`,
+        () => resolveGitHubThreads(octokit, target, commentIds, resolution),
+      );
     },
 
     async setStatus(pr: PullRequestRef, status: CommitStatus): Promise<void> {

@@ -8,6 +8,6 @@ export const gitlabCapabilities = {
   suggestionSyntax: "suggestion-range-above",
   summaryEditedInPlace: true,
   incremental: "yes",
-  resolveThreads: "yes",
+  resolveThreads: { yes: "discussions resolved, after a reply naming the commit" },
   commands: "yes",
 } as const satisfies PlatformCapabilities;

@@ -23,6 +23,7 @@ import {
 import { createFetchRequester } from "./_requester.ts";
 import { GitLabDiffFile, type HunkLine, isWithheld, lineCode, toUnifiedDiff, walkHunks } from "./_diff.ts";
 import { withPlatformContext } from "../errors.ts";
+import { resolvedReply } from "../resolved_reply.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { appendUnanchored, upsertSummary } from "../summary_comment.ts";
 
@@ -62,6 +63,7 @@ const Note = z.object({
   "body": z.string(),
   "system": z.boolean().nullish(),
   "type": z.string().nullish(),
+  "resolved": z.boolean().nullish(),
   "author": z.object({ "id": z.number(), "username": z.string() }).nullish(),
   "position": z.object({
     "new_path": z.string().nullish(),
@@ -341,14 +343,19 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
       }
     },
 
-    async resolveThreads(pr, commentIds) {
+    /** A reply in the discussion (`POST …/discussions/:id/notes`), then `PUT …/discussions/:id` resolved. */
+    async resolveThreads(pr, commentIds, resolution) {
       try {
         const wanted = new Set(commentIds);
         const discussions = z.array(Discussion).parse(
           await (await api()).MergeRequestDiscussions.all(pr.repo, pr.number, { perPage: 100 }),
         );
+        const commitUrl = `${normalizeBaseUrl(options.baseUrl)}/${pr.repo}/-/commit/${resolution.headSha}`;
         for (const discussion of discussions) {
-          if (!discussion.notes.some((note) => wanted.has(String(note.id)))) continue;
+          const note = discussion.notes.find((candidate) => wanted.has(String(candidate.id)));
+          if (note === undefined || note.resolved) continue;
+          const reply = resolvedReply(String(note.id), resolution, commitUrl);
+          await (await api()).MergeRequestDiscussions.addNote(pr.repo, pr.number, discussion.id, reply);
           await (await api()).MergeRequestDiscussions.resolve(pr.repo, pr.number, discussion.id, true);
         }
       } catch (error) {

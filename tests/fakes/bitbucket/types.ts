@@ -34,6 +34,8 @@ export interface FakeBitbucketComment {
   body: string;
   inline?: { path: string; from: number | null; to: number | null };
   parentId?: number;
+  /** Set by `POST …/comments/{id}/resolve` on a top-level comment, cleared by `DELETE …/resolve`. */
+  resolution?: { user: string; createdOn: string };
   author: string;
   deleted: boolean;
   /** Every body the comment had, oldest first (edits append). */

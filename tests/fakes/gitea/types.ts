@@ -46,6 +46,8 @@ export interface FakeReviewComment {
   body: string;
   new_position: number;
   old_position: number;
+  /** Who resolved the conversation; only Gitea's web UI can, so tests set it directly. */
+  resolver?: string;
 }
 
 /** A review created through `POST …/pulls/{index}/reviews`. */

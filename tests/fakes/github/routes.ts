@@ -9,6 +9,7 @@ import { verifyAppJwt } from "./auth.ts";
 import { fakeSha, parseFakeDiff } from "./diff.ts";
 import { createReview } from "./reviews.ts";
 import { checkRunHandlers } from "./check_runs.ts";
+import { replyToReviewComment, reviewThreadsGraphql } from "./threads.ts";
 import { type GitHubShapes, RouteError } from "./shapes.ts";
 import { type GitHubStore, pullKey } from "./state.ts";
 import type { FakeGitHubApp, FakeStatus, FakeUser } from "./types.ts";
@@ -87,9 +88,13 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
     });
   };
 
-  // GraphQL's `viewer`: who the token acts as, a user for a personal token and `<slug>[bot]` for an App's.
+  // GraphQL's `viewer`: who the token acts as, a user for a personal token and `<slug>[bot]` for an App's; and
+  // review threads (`threads.ts`).
   const graphql = (context: Context) => {
     const query = String((context.body as { query?: unknown } | null)?.query ?? "");
+    const variables = (context.body as { variables?: Record<string, unknown> } | null)?.variables ?? {};
+    const threads = reviewThreadsGraphql(store, shapes, query, variables);
+    if (threads !== undefined) return threads;
     if (!/\bviewer\b/.test(query)) throw new RouteError(400, "The fake answers only the viewer query");
     const viewer = user(context.caller.login, context.caller.type);
     return json(200, { data: { viewer: { login: viewer.login, databaseId: viewer.id } } });
@@ -328,6 +333,19 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
     { method: "GET", path: `${repo}/pulls/:number/files`, handler: listFiles },
     { method: "GET", path: `${repo}/pulls/:number/comments`, handler: listReviewComments },
     { method: "GET", path: `${repo}/pulls/:number/reviews`, handler: listReviews },
+    {
+      method: "POST",
+      path: `${repo}/pulls/:number/comments/:id/replies`,
+      handler: (context) =>
+        replyToReviewComment(
+          store,
+          shapes,
+          findPullRequest(context),
+          Number(context.params.id),
+          context.caller,
+          context.body,
+        ),
+    },
     {
       method: "POST",
       path: `${repo}/pulls/:number/reviews`,

@@ -143,6 +143,7 @@ export function createShapes(state: FakeGitHubState, api: () => string, requestC
     "original_line": comment.line,
     side: comment.side,
     "subject_type": "line",
+    ...(comment.inReplyTo === undefined ? {} : { "in_reply_to_id": comment.inReplyTo }),
   });
 
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>

@@ -90,6 +90,10 @@ export interface FakeReviewComment extends FakeComment {
   startLine?: number;
   startSide?: "LEFT" | "RIGHT";
   diffHunk: string;
+  /** The first comment of the thread this one replies to (`in_reply_to_id`). */
+  inReplyTo?: number;
+  /** On a thread's first comment: resolved through GraphQL `resolveReviewThread`. */
+  resolved?: boolean;
 }
 
 export interface FakeReview {
