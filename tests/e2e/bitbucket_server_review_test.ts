@@ -176,6 +176,13 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     const build = bitbucket.state.builds.find((item) => item.sha === context.diff.headSha);
     assert.equal(build?.key, "loom/review");
     assert.equal(build?.state, "SUCCESSFUL");
+    // Beside the build status, a Code Insights report on the commit annotates the finding on the diff.
+    const report = bitbucket.state.reports.find((item) => item.commit === context.diff.headSha);
+    assert.deepEqual(
+      [report?.key, report?.result, report?.annotations.map((item) => [item.path, item.line, item.severity])],
+      ["loom-review", "PASS", [[REVIEWED_PATH, 10, "MEDIUM"]]],
+    );
+    assert.match(report!.annotations[0]!.message, new RegExp(ANCHORED_TITLE));
     const [review] = await reviewRows(context);
     assert.equal(review?.status, "completed");
     assert.equal(review?.findingsCount, 2);

@@ -14,6 +14,7 @@ import parseDiff from "parse-diff";
 import { createPermissions, errorResponse, restUser } from "./bitbucket_server/permissions.ts";
 import { type FakeRequest, json, type RouteContext, startFakeServer } from "./server_core.ts";
 import { createRepoAccess, fakeRepoId } from "./repo_access.ts";
+import { type FakeInsightReport, insightHandlers } from "./bitbucket_server/reports.ts";
 import type {
   FakeBitbucketServer,
   FakeBitbucketServerOptions,
@@ -56,6 +57,8 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
   const permissions = createPermissions();
   const comments: FakeServerComment[] = [];
   const builds: FakeServerBuild[] = [];
+  const reports: FakeInsightReport[] = [];
+  const insights = insightHandlers(reports);
   const failures: { pattern: string | RegExp; status: number }[] = [];
   const legacy = options.legacy ?? false;
   let nextCommentId = 1;
@@ -332,6 +335,8 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
   const api = String.raw`^/rest/api/(?:1\.0|latest)`;
   const repoPath = String.raw`${api}/projects/(?<project>[^/]+)/repos/(?<slug>[^/]+)`;
   const prPath = String.raw`${repoPath}/pull-requests/(?<id>\d+)`;
+  const report = String.raw`^/rest/insights/1\.0/projects/(?<project>[^/]+)/repos/(?<slug>[^/]+)` +
+    String.raw`/commits/(?<sha>[0-9a-f]{40})/reports/(?<report>[^/]+)`;
   const route = (method: string, path: string, handler: (context: Context) => Response) => ({
     method,
     path: new RegExp(`${path}$`),
@@ -442,6 +447,9 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
           }),
       ),
       route("POST", "^/rest/build-status/1\\.0/commits/(?<sha>[0-9a-f]{40})", postBuild),
+      route("PUT", report, insights.put),
+      route("DELETE", `${report}/annotations`, insights.clear),
+      route("POST", `${report}/annotations`, insights.annotate),
       route(
         "GET",
         `${api}/application-properties`,
@@ -470,6 +478,7 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
     comments: (repo, number) =>
       comments.filter((comment) => comment.repo === repo && comment.number === number),
     builds,
+    reports,
     failNext(pattern, status) {
       failures.push({ pattern, status });
     },

@@ -8,7 +8,7 @@ export const bitbucketServerCapabilities = {
   status: {
     yes: "build status `loom/review` on the head commit (Data Center 7.4+ repository-scoped builds API)",
   },
-  checkRun: { no: "not yet: Data Center's Code Insights reports carry line annotations" },
+  checkRun: { yes: "Code Insights report `loom-review` with line annotations, beside the build status" },
   suggestions: {
     partly: "` ```suggestion ` on a single new-side line; a range gets a ` ```diff ` block (BSERV-4553)",
   },

@@ -17,6 +17,7 @@ import {
   PlatformError,
   type PlatformIdentity,
   type PlatformUser,
+  type PublishesChecks,
   type PullRequest,
   type PullRequestRef,
   type ReadsRepository,
@@ -31,6 +32,7 @@ import {
   ServerPullRequest,
   ServerRepository,
 } from "./schema.ts";
+import { createBitbucketServerReports } from "./reports.ts";
 import { createRestHttp, splitRepo } from "./rest.ts";
 import { createWriteAccessCheck } from "./permission.ts";
 import { fitComment } from "./comment_length.ts";
@@ -50,11 +52,11 @@ export interface BitbucketServerClientOptions {
 }
 
 /**
- * The client: the adapter contract, commit comparison (incremental review) and the permission check commands
- * use (`ChecksWriteAccess`).
+ * The client: the adapter contract, commit comparison (incremental review), the permission check commands
+ * use (`ChecksWriteAccess`) and Code Insights reports (`PublishesChecks`).
  */
 export interface BitbucketServerClient
-  extends PlatformClient, ComparesCommits, ChecksWriteAccess, ReadsRepository {
+  extends PlatformClient, ComparesCommits, ChecksWriteAccess, ReadsRepository, PublishesChecks {
   canWrite(pr: PullRequestRef, user: PlatformUser): Promise<boolean>;
 }
 
@@ -264,6 +266,10 @@ export function createBitbucketServerClient(options: BitbucketServerClientOption
   return {
     platform: "bitbucket_server",
     identity,
+    ...createBitbucketServerReports({
+      send,
+      insightsUrl: (repo) => repoUrl(repo, `${root}/rest/insights/1.0`),
+    }),
 
     async getRepository(fullName) {
       const read = await json(ServerRepository, `read repository "${fullName}"`, repoUrl(fullName));

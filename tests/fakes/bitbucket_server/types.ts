@@ -1,5 +1,7 @@
 /** The public types of the fake Bitbucket Data Center, and the shape it stores pull requests in. */
 
+import type { FakeInsightReport } from "./reports.ts";
+
 /** One file of a seeded pull request: its content at the base and at the head (absent = file does not exist). */
 export interface FakeFile {
   base?: string;
@@ -88,6 +90,8 @@ export interface FakeBitbucketServerState {
   /** Comments of one pull request, in creation order, including deleted ones. */
   comments(repo: string, number: number): FakeServerComment[];
   builds: FakeServerBuild[];
+  /** Code Insights reports with their annotations (`bitbucket_server/reports.ts`). */
+  reports: FakeInsightReport[];
   /** The next request whose `METHOD /path` matches `pattern` gets `status` instead of its normal answer. */
   failNext(pattern: string | RegExp, status: number): void;
 }
