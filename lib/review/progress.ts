@@ -115,7 +115,8 @@ export function createReviewProgress(options: ReviewProgressOptions): ReviewProg
   // GitHub's check run stands for the status; Bitbucket's report goes beside its build status.
   const checkIsStatus = checks?.checkReplacesStatus === true;
   let checkRunId: string | undefined;
-  // Whether the commit status was used instead (a client without check runs, or one that refused to start one).
+  // Whether the commit status was set: always beside a report (Bitbucket), and for a check run only in its place
+  // (a client without check runs, or an App that could not start one).
   let pendingStatus = false;
   const startCheck = async (title: string, summary: string) => {
     try {
