@@ -4,6 +4,15 @@
  * validates batch reviews the way `CreatePullReview` does, and records everything Loom posts.
  */
 import parseDiff from "parse-diff";
+import type {
+  Comment,
+  CommitStatus,
+  PullRequest,
+  PullReview,
+  PullReviewComment,
+  Repository,
+  User,
+} from "gitea-js";
 import { json as jsonAnswer, type RouteContext, startFakeServer } from "./server_core.ts";
 import { FakePermissions, giteaPermission } from "./permissions.ts";
 import { createRepoAccess, fakeRepoId } from "./repo_access.ts";
@@ -15,6 +24,7 @@ import type {
   FakeReview,
   FakeStatus,
   FullSeed,
+  Nullable,
   RecordedRequest,
 } from "./gitea/types.ts";
 
@@ -24,11 +34,14 @@ function json(body: unknown, status = 200, headers: HeadersInit = {}): Response 
   return jsonAnswer(body, status, { "content-type": "application/json;charset=utf-8", ...headers });
 }
 
-/** A user as Gitea shows one, with a stable numeric id per login. */
-function user(login: string) {
+/**
+ * A user as Gitea shows one, with a stable numeric id per login. Gitea also sends `username`, a copy of `login`
+ * that `User.MarshalJSON` keeps for older clients and that gitea-js does not list.
+ */
+function user(login: string): User & { username: string } {
   let id = 7;
   for (const char of login) id = (id * 31 + char.codePointAt(0)!) % 1_000_000_007;
-  return { id, login, username: login };
+  return { id, login, login_name: "", full_name: "", username: login };
 }
 
 /** Starts the fake on an ephemeral port of 127.0.0.1. */
@@ -68,7 +81,7 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
     });
   }
 
-  function reviewJson(review: FakeReview) {
+  function reviewJson(review: FakeReview): PullReview {
     return {
       id: review.id,
       user: user(review.author),
@@ -143,7 +156,17 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
       description: body.description,
       target_url: body.target_url,
     });
-    return json({ id: nextId++, status: body.state, context: body.context }, 201);
+    return json(
+      {
+        id: nextId++,
+        status: body.state,
+        context: body.context,
+        description: body.description ?? "",
+        target_url: body.target_url ?? "",
+        creator: user(botLogin),
+      } satisfies CommitStatus,
+      201,
+    );
   };
 
   const rawFile = (context: Context) => {
@@ -168,7 +191,7 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
     if (comment.author !== botLogin) return json({ message: "forbidden" }, 403);
     if (options.legacyCommentEdit) return new Response(null, { status: 204 });
     comment.body = String(bodyOf(context).body);
-    return json({ id: comment.id, body: comment.body, user: user(comment.author) });
+    return json({ id: comment.id, body: comment.body, user: user(comment.author) } satisfies Comment);
   };
 
   /** The issue of a comment route; Gitea's 404 is thrown when there is no such pull request. */
@@ -186,7 +209,7 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
         id: comment.id,
         body: comment.body,
         user: user(comment.author),
-      })),
+      } satisfies Comment)),
     );
   };
 
@@ -194,24 +217,26 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
     const { repo, number } = issueOf(context);
     const comment = { id: nextId++, repo, number, body: String(bodyOf(context).body), author: botLogin };
     comments.push(comment);
-    return json({ id: comment.id, body: comment.body, user: user(botLogin) }, 201);
+    return json({ id: comment.id, body: comment.body, user: user(botLogin) } satisfies Comment, 201);
   };
 
   const getPullRequest = (context: Context) => {
     const pr = pullRequestOf(context);
-    return json({
-      id: pr.number + 1000,
-      number: pr.number,
-      title: pr.title,
-      user: user(pr.author),
-      state: pr.state === "open" || pr.state === undefined ? "open" : "closed",
-      merged: pr.state === "merged",
-      draft: pr.draft ?? false,
-      head: { ref: pr.headRef, sha: pr.headSha, label: pr.headRef },
-      base: { ref: pr.baseRef, sha: pr.baseSha, label: pr.baseRef },
-      merge_base: pr.mergeBase ?? pr.baseSha,
-      html_url: `${context.url.origin}/${pr.repo}/pulls/${pr.number}`,
-    });
+    return json(
+      {
+        id: pr.number + 1000,
+        number: pr.number,
+        title: pr.title,
+        user: user(pr.author),
+        state: pr.state === "open" || pr.state === undefined ? "open" : "closed",
+        merged: pr.state === "merged",
+        draft: pr.draft ?? false,
+        head: { ref: pr.headRef, sha: pr.headSha, label: pr.headRef },
+        base: { ref: pr.baseRef, sha: pr.baseSha, label: pr.baseRef },
+        merge_base: pr.mergeBase ?? pr.baseSha,
+        html_url: `${context.url.origin}/${pr.repo}/pulls/${pr.number}`,
+      } satisfies PullRequest,
+    );
   };
 
   const listReviewComments = (context: Context) => {
@@ -231,7 +256,7 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
       html_url:
         `${context.url.origin}/${review.repo}/pulls/${review.number}/files#issuecomment-${comment.id}`,
       resolver: comment.resolver === undefined ? null : user(comment.resolver),
-    })));
+    } satisfies Nullable<PullReviewComment, "resolver">)));
   };
 
   const postReview = (context: Context) => {
@@ -301,13 +326,15 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
         path: repo,
         handler: (context) => {
           const name = repoOf(context);
-          return json({
-            id: fakeRepoId(name),
-            name: context.params.repo,
-            "full_name": name,
-            private: true,
-            owner: user(context.params.owner!),
-          });
+          return json(
+            {
+              id: fakeRepoId(name),
+              name: context.params.repo,
+              "full_name": name,
+              private: true,
+              owner: user(context.params.owner!),
+            } satisfies Repository,
+          );
         },
       },
       // The token's own user.

@@ -5,6 +5,8 @@
  * it, and a platform that shows permissions only to administrators then refuses as the real one does.
  */
 
+import type { RepoCollaboratorPermission, User } from "gitea-js";
+
 /** A user's level on one repository. */
 export type FakeRepoPermission = "admin" | "write" | "read" | "none";
 
@@ -58,11 +60,11 @@ export function giteaPermission(
   if (permission === undefined) {
     return json({ message: `user does not exist [uid: 0, name: ${collaborator}]` }, 404);
   }
-  return json({
-    permission,
-    "role_name": permission,
-    user: { id: 1000 + collaborator.length, login: collaborator, username: collaborator },
-  });
+  // `username` is the copy of `login` Gitea's `User.MarshalJSON` adds for older clients; gitea-js does not list it.
+  const user = { id: 1000 + collaborator.length, login: collaborator, username: collaborator } satisfies
+    & User
+    & { username: string };
+  return json({ permission, "role_name": permission, user } satisfies RepoCollaboratorPermission);
 }
 
 /**

@@ -134,3 +134,9 @@ export interface FakeGitea {
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+/**
+ * A gitea-js response type whose `K` fields may be `null`: gitea-js is generated from Gitea's swagger, which
+ * cannot say "nullable", while Gitea sends an unset pointer field (`resolver`, `merged_by` …) as `null`.
+ */
+export type Nullable<T, K extends keyof T> = Omit<T, K> & { [P in K]?: T[P] | null };
