@@ -211,15 +211,15 @@ dbTest("a missing platform token is a failed review with its reason and next ste
   await assert.rejects(
     reviewPullRequest(context.deps, reviewJob(context, 3, 3, heads, { maxAttempts: 5 }), signal),
     (error: Error & { retryable?: boolean }) =>
-      error.retryable === false && /no credentials/.test(error.message),
+      error.retryable === false && /No GitHub credential for .* in organization/.test(error.message),
   );
   const [row] = await listRecentReviews(database.db, { repoId: context.repoId });
   assert.equal(row?.status, "failed");
   assert.equal(row?.prNumber, 3);
   assert.equal(row?.headSha, heads.headSha);
   assert.equal(row?.title, "Change 3");
-  assert.match(row?.error ?? "", /no credentials: set LOOM_GITHUB_TOKEN/);
-  assert.match(row?.nextStep ?? "", /credential/);
+  assert.match(row?.error ?? "", /No GitHub credential for .* in organization .*: add one under Settings → API keys/);
+  assert.match(row?.nextStep ?? "", /adds a GitHub token .* under Settings → API keys, then re-runs the review/);
   assert.equal(context.openaiRequests.length, 0);
 });
 

@@ -97,6 +97,10 @@ dbTest("every route is either public or covered by these authorization tests", a
     "/api/analytics",
     "/api/prompts/preview",
     "/api/repos",
+    "/settings/github-app",
+    "/settings/github-app/install",
+    "/settings/github-app/setup",
+    "/settings/github-app/callback",
   ]);
   const unknown = routes.map((route) => route.pattern).filter((route) =>
     !PUBLIC.has(route) && !covered.has(route)
@@ -141,6 +145,7 @@ dbTest("lists, analytics and the JSON API show only the viewer's organization", 
       "/prompts",
       "/analytics",
       "/settings",
+      "/settings/github-app",
       "/account",
     ]
   ) {
@@ -244,6 +249,15 @@ dbTest("members cannot do what needs an admin", async ({ db }) => {
       form: { intent: "credential", kind: "openai", name: "x", value: "sk-xxxxxxxxxxxxxxxx" },
     },
     { method: "POST", path: "/settings", form: { intent: "invite", email: "x@example.com", role: "admin" } },
+    // Installing, claiming and connecting through the GitHub App are an admin's (the page itself is readable).
+    {
+      method: "POST",
+      path: "/settings/github-app",
+      form: { intent: "connect", host: "github.com", platformRepoId: "1" },
+    },
+    { method: "GET", path: "/settings/github-app/install" },
+    { method: "GET", path: "/settings/github-app/setup?installation_id=1&setup_action=install" },
+    { method: "GET", path: "/settings/github-app/callback?code=c&state=s" },
     {
       method: "POST",
       path: "/settings",
