@@ -6,6 +6,16 @@
 import { json as jsonAnswer, type RouteContext, startFakeServer } from "./server_core.ts";
 import { createRepoAccess, fakeRepoId } from "./repo_access.ts";
 import { storedPosition, toDiffEntries, validatePosition } from "./gitlab/diff.ts";
+import {
+  currentUser,
+  discussionJson,
+  memberJson,
+  mergeRequestJson,
+  noteJson as noteShape,
+  projectJson,
+  statusJson,
+  userId,
+} from "./gitlab/shapes.ts";
 import type {
   DiffEntry,
   FailureRule,
@@ -15,7 +25,9 @@ import type {
   FullSeed,
   RecordedRequest,
   StoredPullRequest,
+  Strict,
 } from "./gitlab/types.ts";
+import type { RepositoryCompareSchema } from "@gitbeaker/core";
 
 export * from "./gitlab/types.ts";
 
@@ -40,13 +52,6 @@ function json(body: unknown, status = 200, headers: HeadersInit = {}): Response 
 
 function hex(length: number, seed: number): string {
   return seed.toString(16).padStart(length, "0");
-}
-
-/** A stable numeric user id per username, as GitLab gives every user one. */
-function userId(username: string): number {
-  let hash = 7;
-  for (const char of username) hash = (hash * 31 + char.codePointAt(0)!) % 1_000_000_007;
-  return hash;
 }
 
 /** The body as GitLab reads it: JSON, or form fields (multipart or URL-encoded) nested by their keys. */
@@ -81,6 +86,8 @@ export function startFakeGitLab(
   const comparisons = new Map<string, DiffEntry[]>();
   const members: { repo: string; username: string; accessLevel: number }[] = [];
   let nextId = 1000;
+  /** Set once the server listens; only read while answering requests. */
+  let origin = "";
   let nextProjectId = 1;
 
   const key = (repo: string, number: number) => `${repo}!${number}`;
@@ -112,20 +119,8 @@ export function startFakeGitLab(
     return note;
   }
 
-  function noteJson(note: FakeNote) {
-    return {
-      id: note.id,
-      type: note.type,
-      body: note.body,
-      author: { id: userId(note.author), username: note.author, name: note.author, state: "active" },
-      system: note.system,
-      noteable_type: "MergeRequest",
-      noteable_iid: note.number,
-      position: note.position,
-      resolvable: note.type === "DiffNote",
-      ...(note.type === "DiffNote" ? { resolved: note.resolved ?? false } : {}),
-    };
-  }
+  const noteJson = (note: FakeNote) =>
+    noteShape(origin, note, pullRequests.get(key(note.repo, note.number))?.projectId ?? 0);
 
   function paginate(url: URL, items: unknown[]): Response {
     const perPage = Math.min(Math.max(Number(url.searchParams.get("per_page") ?? 20), 1), 100);
@@ -180,7 +175,10 @@ export function startFakeGitLab(
       target_url: fields.target_url,
     };
     statuses.push(status);
-    return json({ id: nextId++, sha: status.sha, status: status.state, name: status.name ?? "default" }, 201);
+    return json(
+      statusJson(origin, { ...status, id: nextId++, targetUrl: status.target_url }, botUsername),
+      201,
+    );
   };
 
   const listMembers = (context: Context) => {
@@ -191,13 +189,7 @@ export function startFakeGitLab(
     );
     return paginate(
       context.url,
-      found.map((member, index) => ({
-        id: 500 + index,
-        username: member.username,
-        name: member.username,
-        state: "active",
-        access_level: member.accessLevel,
-      })),
+      found.map((member, index) => memberJson(origin, { ...member, id: 500 + index })),
     );
   };
 
@@ -206,13 +198,18 @@ export function startFakeGitLab(
     const search = context.url.searchParams;
     const entries = comparisons.get(`${repo}@${search.get("from")}...${search.get("to")}`);
     if (!entries) return json({ message: "404 Not found" }, 404);
-    return json({
-      commit: null,
-      commits: [],
-      diffs: entries,
-      compare_timeout: false,
-      compare_same_ref: false,
-    });
+    return json(
+      {
+        commit: null,
+        commits: [],
+        diffs: entries,
+        compare_timeout: false,
+        compare_same_ref: false,
+      } satisfies Omit<Strict<RepositoryCompareSchema>, "commit" | "diffs"> & {
+        commit: null;
+        diffs: DiffEntry[];
+      },
+    );
   };
 
   const rawFile = (context: Context) => {
@@ -234,23 +231,8 @@ export function startFakeGitLab(
     const pr = mergeRequestOf(context);
     const ready = pr.pendingReads <= 0;
     pr.pendingReads -= 1;
-    return json({
-      id: pr.projectId * 1000 + pr.number,
-      iid: pr.number,
-      project_id: pr.projectId,
-      title: pr.title,
-      state: pr.state === undefined || pr.state === "open" ? "opened" : pr.state,
-      draft: pr.draft ?? false,
-      work_in_progress: pr.draft ?? false,
-      sha: pr.headSha,
-      source_branch: pr.headRef,
-      target_branch: pr.baseRef,
-      author: { id: userId(pr.author), username: pr.author },
-      diff_refs: ready
-        ? { base_sha: pr.baseSha, head_sha: pr.headSha, start_sha: pr.startSha ?? pr.baseSha }
-        : null,
-      web_url: `${context.url.origin}/${pr.repo}/-/merge_requests/${pr.number}`,
-    });
+    const diffRefs = { base_sha: pr.baseSha, head_sha: pr.headSha, start_sha: pr.startSha ?? pr.baseSha };
+    return json(mergeRequestJson(context.url.origin, pr, ready ? diffRefs : null));
   };
 
   const postNote = (context: Context) => {
@@ -279,7 +261,7 @@ export function startFakeGitLab(
     );
     if (resolved !== "true" && resolved !== "false") return json({ error: "resolved is missing" }, 400);
     for (const note of thread) if (note.type === "DiffNote") note.resolved = resolved === "true";
-    return json({ id, individual_note: false, notes: thread.map(noteJson) });
+    return json(discussionJson(id, false, thread.map(noteJson)));
   };
 
   // A reply in a discussion: a note of the same discussion, a diff note at the same position on a diff thread.
@@ -312,7 +294,7 @@ export function startFakeGitLab(
     );
     if (fields.position) discussions.push(note);
     else note.type = "DiscussionNote";
-    return json({ id: note.discussionId, individual_note: false, notes: [noteJson(note)] }, 201);
+    return json(discussionJson(note.discussionId, false, [noteJson(note)]), 201);
   };
 
   const project = "/projects/:project";
@@ -358,25 +340,19 @@ export function startFakeGitLab(
         handler: ({ params }) => {
           const name = findProject(params.project!) ?? params.project!;
           const known = [...pullRequests.values()].find((pr) => pr.repo.toLowerCase() === name.toLowerCase());
-          return json({
-            id: known?.projectId ?? fakeRepoId(name),
-            "path_with_namespace": known?.repo ?? name,
-            visibility: "private",
-          });
+          return json(
+            projectJson(origin, {
+              id: known?.projectId ?? fakeRepoId(name),
+              path: known?.repo ?? name,
+            }),
+          );
         },
       },
       // The token's own user, as `GET /user` answers for personal, project and group access tokens alike.
       {
         method: "GET",
         path: "/user",
-        handler: () =>
-          json({
-            id: userId(botUsername),
-            username: botUsername,
-            name: botUsername,
-            state: "active",
-            bot: true,
-          }),
+        handler: () => json(currentUser(origin, botUsername)),
       },
       { method: "POST", path: `${project}/statuses/:sha`, handler: postStatus },
       { method: "GET", path: `${project}/members/all`, handler: listMembers },
@@ -403,11 +379,9 @@ export function startFakeGitLab(
           paginate(
             context.url,
             Object.values(Object.groupBy(ownNotes(mergeRequestOf(context)), (note) => note.discussionId))
-              .map((thread) => ({
-                id: thread![0]!.discussionId,
-                individual_note: thread![0]!.type === null,
-                notes: thread!.map(noteJson),
-              })),
+              .map((thread) =>
+                discussionJson(thread![0]!.discussionId, thread![0]!.type === null, thread!.map(noteJson))
+              ),
           ),
       },
       { method: "POST", path: `${mergeRequest}/discussions`, handler: postDiscussion },
@@ -418,6 +392,7 @@ export function startFakeGitLab(
     onError: (error) =>
       error instanceof Response ? error : json({ message: `500 Fake GitLab failed: ${String(error)}` }, 500),
   });
+  origin = server.origin;
   const requests = server.requests;
   return {
     url: server.origin,

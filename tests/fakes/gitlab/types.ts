@@ -1,4 +1,5 @@
 /** The public types of the fake GitLab, and the shapes it stores merge requests in. */
+import type { MergeRequestDiffSchema } from "@gitbeaker/core";
 
 /** Content of one file of a seeded pull request; `tooLarge`/`collapsed` make GitLab withhold its patch. */
 export interface FakeFileSeed {
@@ -116,16 +117,22 @@ export interface StoredPullRequest extends FullSeed {
   fileEntries: DiffEntry[];
 }
 
-export interface DiffEntry {
-  old_path: string;
-  new_path: string;
-  a_mode: string;
-  b_mode: string;
-  new_file: boolean;
-  renamed_file: boolean;
-  deleted_file: boolean;
+/**
+ * One file of `GET …/merge_requests/:iid/diffs`: gitbeaker's `MergeRequestDiffSchema` plus the three fields GitLab
+ * 16+ also sends (`generated_file`, and `too_large`/`collapsed` for a withheld diff).
+ */
+export type DiffEntry = Strict<MergeRequestDiffSchema> & {
   generated_file: boolean;
   too_large: boolean;
   collapsed: boolean;
-  diff: string;
-}
+};
+
+/**
+ * A gitbeaker response type without its `Record<string, unknown>` index signatures, at every depth, so a field
+ * name gitbeaker does not know is refused instead of being accepted as "anything else".
+ */
+export type Strict<T> = T extends readonly (infer U)[] ? Strict<U>[]
+  : T extends object ? {
+      [K in keyof T as string extends K ? never : number extends K ? never : K]: Strict<T[K]>;
+    }
+  : T;
