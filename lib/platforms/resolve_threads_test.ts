@@ -10,6 +10,7 @@ import { createGitLabClient } from "./gitlab/mod.ts";
 import { createGiteaClient } from "./gitea/mod.ts";
 import { createBitbucketClient } from "./bitbucket/mod.ts";
 import { createAzureDevopsClient } from "./azure_devops/mod.ts";
+import { createBitbucketServerClient } from "./bitbucket_server/client.ts";
 import type { ExistingComment, PlatformClient, PullRequestRef, ResolvesThreads } from "./types.ts";
 import { silentLogger } from "../log.ts";
 import { makeGitDiff } from "../../tests/fakes/git_diff.ts";
@@ -18,6 +19,7 @@ import { startFakeGitLab } from "../../tests/fakes/gitlab.ts";
 import { startFakeGitea } from "../../tests/fakes/gitea.ts";
 import { startFakeBitbucket } from "../../tests/fakes/bitbucket.ts";
 import { startFakeAzureDevops } from "../../tests/fakes/azure_devops.ts";
+import { startFakeBitbucketServer } from "../../tests/fakes/bitbucket_server.ts";
 
 const PATH = "src/cache.ts";
 const BASE = "export const a = 1;\n";
@@ -178,4 +180,32 @@ Deno.test("Azure DevOps resolveThreads(): a reply and status fixed for active th
     threadOf(open!).comments[1]!.content,
     new RegExp(`\\(${azure.url}/${azure.organization}/Proj/_git/app/commit/${FIXED}\\)`),
   );
+});
+
+Deno.test("Bitbucket Data Center resolveThreads(): a reply and threadResolved for open threads, a blocker's task done too", async () => {
+  await using bitbucket = startFakeBitbucketServer();
+  const client = createBitbucketServerClient({
+    baseUrl: bitbucket.url,
+    token: bitbucket.token,
+    commentDelayMs: 0,
+  });
+  const diff = await pullRequestDiff();
+  bitbucket.state.addPullRequest(seed(diff, "PLAT/app", 1));
+  const pr: PullRequestRef = { platform: "bitbucket_server", repo: "PLAT/app", number: 1 };
+  const [decided, open] = await postTwoFindings(client, pr, diff.headSha);
+  const comments = () => bitbucket.state.comments("PLAT/app", 1);
+  const byId = (id: string) => comments().find((comment) => String(comment.id) === id)!;
+  byId(decided!).threadResolved = true;
+  byId(open!).severity = "BLOCKER";
+
+  await resolveBoth(client, pr, [decided!, open!]);
+  const replies = comments().filter((comment) => comment.parentId !== undefined);
+  assert.deepEqual(replies.map((reply) => String(reply.parentId)), [open]);
+  assert.match(
+    replies[0]!.text,
+    new RegExp(`\\(${bitbucket.url}/projects/PLAT/repos/app/commits/${FIXED}\\)`),
+  );
+  assert.equal(byId(open!).threadResolved, true);
+  assert.equal(byId(open!).state, "RESOLVED", "the blocker's task is done");
+  assert.equal(byId(decided!).version, 0, "a thread someone resolved is not written to");
 });

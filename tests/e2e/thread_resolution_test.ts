@@ -3,8 +3,8 @@
  * the real process: the first review posts the off-by-one finding inline on line 10; a push fixes that line, the
  * model no longer reports it, and Loom replies in the thread naming the pushed commit (linked) and resolves it
  * through the platform's real API: GitHub's GraphQL `resolveReviewThread`, GitLab's discussion `resolved`,
- * Bitbucket's `…/comments/{id}/resolve`, Azure DevOps' thread status `fixed`, and on Gitea, whose API cannot
- * resolve a conversation, one comment naming the commit and linking the fixed comment.
+ * Bitbucket's `…/comments/{id}/resolve`, Data Center's `threadResolved`, Azure DevOps' thread status `fixed`, and
+ * on Gitea, whose API cannot resolve a conversation, one comment naming the commit and linking the fixed comment.
  */
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
@@ -28,6 +28,8 @@ import { startFakeGitLab } from "../fakes/gitlab.ts";
 import { startFakeGitea } from "../fakes/gitea.ts";
 import { startFakeBitbucket } from "../fakes/bitbucket.ts";
 import { startFakeAzureDevops } from "../fakes/azure_devops.ts";
+import { startFakeBitbucketServer } from "../fakes/bitbucket_server.ts";
+import serverOpened from "../../lib/platforms/bitbucket/testdata/server/pr-opened.json" with { type: "json" };
 import { type GitDiffResult, makeGitDiff } from "../fakes/git_diff.ts";
 import type { FakeLlmRequest, FakeReply } from "../fakes/openai.ts";
 import { type LoomProcess, startLoom } from "../support/loom_process.ts";
@@ -67,7 +69,7 @@ function assertResolvedReply(body: string, commitUrl: string, commentId: string)
 
 /** One platform: start its fake, seed a head, deliver the opened and the pushed webhook, read its threads. */
 interface Platform {
-  id: "github" | "gitlab" | "gitea" | "bitbucket" | "azure_devops";
+  id: "github" | "gitlab" | "gitea" | "bitbucket" | "bitbucket_server" | "azure_devops";
   fullName: string;
   secret: string;
   start(context: ReviewE2e): Driver;
@@ -343,6 +345,80 @@ const BITBUCKET: Platform = {
   },
 };
 
+const BITBUCKET_SERVER: Platform = {
+  id: "bitbucket_server",
+  fullName: "PLAT/cache-service",
+  secret: SECRET,
+  start() {
+    const bitbucket = startFakeBitbucketServer();
+    const repo = "PLAT/cache-service";
+    let head = "";
+    return {
+      env: {
+        LOOM_BITBUCKET_SERVER_URL: bitbucket.url,
+        LOOM_BITBUCKET_SERVER_TOKEN: bitbucket.token,
+        LOOM_PLATFORM_COMMENT_DELAY_MS: "0",
+      },
+      async seed(diff, source, previousHead) {
+        bitbucket.state.addPullRequest({
+          repo,
+          number: 6,
+          title: "Add cache eviction",
+          author: "ada",
+          headSha: diff.headSha,
+          baseSha: diff.baseSha,
+          baseRef: "main",
+          headRef: "eviction",
+          diff: diff.diff,
+          files: { [REVIEWED_PATH]: { base: BASE_SOURCE, head: source } },
+        });
+        if (previousHead !== undefined) {
+          const since = await makeGitDiff({ [REVIEWED_PATH]: { base: HEAD_SOURCE, head: source } });
+          bitbucket.state.addCommitDiff(repo, previousHead, diff.headSha, since.diff);
+        }
+      },
+      async deliver(loom, path, diff, pushed) {
+        const pr = structuredClone(serverOpened.pullRequest);
+        pr.id = 6;
+        pr.title = "Add cache eviction";
+        for (const ref of [pr.fromRef, pr.toRef]) {
+          ref.repository.project.key = "PLAT";
+          ref.repository.slug = "cache-service";
+        }
+        pr.fromRef.latestCommit = diff.headSha;
+        pr.fromRef.displayId = "eviction";
+        pr.fromRef.id = "refs/heads/eviction";
+        pr.toRef.latestCommit = diff.baseSha;
+        pr.toRef.displayId = "main";
+        pr.toRef.id = "refs/heads/main";
+        pr.author.user.name = "ada";
+        const eventKey = pushed ? "pr:from_ref_updated" : "pr:opened";
+        const push = pushed ? { previousFromHash: head, toHash: diff.headSha } : {};
+        head = diff.headSha;
+        const body = JSON.stringify({ ...serverOpened, eventKey, pullRequest: pr, ...push });
+        return (await postWebhook(loom, path, body, {
+          "x-event-key": eventKey,
+          "x-request-id": crypto.randomUUID(),
+          "x-hub-signature": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex"),
+        })).body.outcome;
+      },
+      assertResolved(fixed) {
+        const comments = bitbucket.state.comments(repo, 6);
+        const root = comments.find((comment) => comment.text.includes(ANCHORED_TITLE))!;
+        assert.equal(root.threadResolved, true, "the comment thread is resolved");
+        const replies = comments.filter((comment) => comment.parentId === root.id);
+        assert.equal(replies.length, 1, "one reply in the thread");
+        assertResolvedReply(
+          replies[0]!.text,
+          `${bitbucket.url}/projects/PLAT/repos/cache-service/commits/${fixed.headSha}`,
+          String(root.id),
+        );
+      },
+      [Symbol.asyncDispose]: () => bitbucket.close(),
+    };
+  },
+};
+
 const AZURE: Platform = {
   id: "azure_devops",
   fullName: "Platform/cache-service",
@@ -411,7 +487,7 @@ const AZURE: Platform = {
   },
 };
 
-for (const platform of [GITHUB, GITLAB, GITEA, BITBUCKET, AZURE]) {
+for (const platform of [GITHUB, GITLAB, GITEA, BITBUCKET, BITBUCKET_SERVER, AZURE]) {
   for (const dialect of ["sqlite", "postgres"] as const) {
     Deno.test(`${platform.id}: a finding fixed by a later push has its thread resolved with a reply naming the commit [${dialect}]`, async () => {
       await using context = await setupReviewE2e({

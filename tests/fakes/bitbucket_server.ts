@@ -10,8 +10,9 @@
  * no repository-scoped builds endpoint (only `/rest/build-status/1.0`), and a `…/diff` that answers the JSON
  * model whatever is asked (only `….diff` streams text).
  */
-import parseDiff from "parse-diff";
 import { createPermissions, errorResponse, restUser } from "./bitbucket_server/permissions.ts";
+import { checkAnchor } from "./bitbucket_server/anchors.ts";
+import { applyThreadUpdate, parentOf, threadFields } from "./bitbucket_server/threads.ts";
 import { type FakeRequest, json, type RouteContext, startFakeServer } from "./server_core.ts";
 import { createRepoAccess, fakeRepoId } from "./repo_access.ts";
 import { type FakeInsightReport, insightHandlers } from "./bitbucket_server/reports.ts";
@@ -27,25 +28,6 @@ import type {
 } from "./bitbucket_server/types.ts";
 
 export * from "./bitbucket_server/types.ts";
-
-/** The line `anchor` names, as parse-diff sees the diff: an independent reading of what Loom parsed. */
-function anchorProblem(diff: string, anchor: FakeServerAnchor): string | null {
-  const file = parseDiff(diff).find((item) => item.to === anchor.path || item.from === anchor.path);
-  if (!file) return `File "${anchor.path}" is not part of the pull request's diff`;
-  const changes = file.chunks.flatMap((chunk) => chunk.changes);
-  const found = changes.some((change) => {
-    if (anchor.lineType === "ADDED") {
-      return change.type === "add" && anchor.fileType === "TO" && change.ln === anchor.line;
-    }
-    if (anchor.lineType === "REMOVED") {
-      return change.type === "del" && anchor.fileType === "FROM" && change.ln === anchor.line;
-    }
-    return change.type === "normal" && (anchor.fileType === "TO" ? change.ln2 : change.ln1) === anchor.line;
-  });
-  return found
-    ? null
-    : `Line ${anchor.line} (${anchor.lineType}, ${anchor.fileType}) of "${anchor.path}" is not in the diff`;
-}
 
 /** Starts the fake on 127.0.0.1 with a free port. Close it with `await using` or `close()`. */
 export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {}): FakeBitbucketServer {
@@ -115,8 +97,7 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
       createdDate: 1_700_000_000_000 + comment.id,
       updatedDate: 1_700_000_000_000 + comment.id + comment.version,
       severity: comment.severity,
-      state: "OPEN",
-      comments: [],
+      ...threadFields(comment, comments, commentJson),
       tasks: [],
       ...(comment.anchor ? { anchor: comment.anchor } : {}),
     };
@@ -186,7 +167,9 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
   const activities = (context: Context) => {
     const pr = pullRequestOf(context);
     const list = comments
-      .filter((comment) => comment.repo === pr.repo && comment.number === pr.number && !comment.deleted)
+      .filter((comment) =>
+        comment.repo === pr.repo && comment.number === pr.number && !comment.deleted && !comment.parentId
+      )
       .map((comment) => ({
         id: 10_000 + comment.id,
         createdDate: 1_700_000_000_000 + comment.id,
@@ -203,7 +186,17 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
 
   const postComment = (context: Context) => {
     const pr = pullRequestOf(context);
-    const input = context.body as { text?: unknown; anchor?: Partial<FakeServerAnchor>; severity?: unknown };
+    const input = context.body as {
+      text?: unknown;
+      anchor?: Partial<FakeServerAnchor>;
+      severity?: unknown;
+      parent?: { id?: unknown };
+    };
+    const parent = parentOf(
+      input,
+      comments.filter((item) => item.repo === pr.repo && item.number === pr.number),
+    );
+    if (typeof parent === "string") return errorResponse(400, parent);
     if (typeof input?.text !== "string" || input.text.trim() === "") {
       return errorResponse(400, "Please enter a non-empty value for the comment text.");
     }
@@ -211,36 +204,26 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
     if (input.severity !== undefined && input.severity !== "NORMAL" && input.severity !== "BLOCKER") {
       return errorResponse(400, `Unknown severity ${String(input.severity)}`);
     }
-    let anchor: FakeServerAnchor | undefined;
-    if (input.anchor !== undefined) {
-      const { path, line, lineType, fileType } = input.anchor;
-      if (typeof path !== "string" || !Number.isInteger(line) || (line as number) < 1) {
-        return errorResponse(400, "An anchor needs a path and a positive line.");
-      }
-      if (
-        !["ADDED", "REMOVED", "CONTEXT"].includes(String(lineType)) ||
-        !["FROM", "TO"].includes(String(fileType))
-      ) {
-        return errorResponse(400, "lineType must be ADDED, REMOVED or CONTEXT and fileType FROM or TO.");
-      }
-      anchor = input.anchor as FakeServerAnchor;
-      const problem = anchorProblem(pr.diff, anchor);
-      if (problem) {
-        return errorResponse(409, problem, "com.atlassian.bitbucket.comment.InvalidCommentAnchorException");
-      }
-    }
+    const anchor = checkAnchor(pr.diff, input.anchor);
+    if (anchor instanceof Response) return anchor;
     const comment = addComment(pr.repo, pr.number, {
       text: input.text,
       anchor,
       author: context.caller,
       severity: input.severity as "NORMAL" | "BLOCKER" | undefined,
     });
+    if (parent) comment.parentId = parent.id;
     return json(commentJson(comment), 201);
   };
 
   const editComment = (context: Context) => {
     const comment = commentOf(context);
-    const input = context.body as { text?: unknown; version?: unknown };
+    const input = context.body as {
+      text?: unknown;
+      version?: unknown;
+      threadResolved?: unknown;
+      state?: unknown;
+    };
     if (comment.author !== context.caller) {
       return errorResponse(403, "You are not permitted to edit this comment.");
     }
@@ -250,6 +233,12 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
         `You are attempting to modify a comment based on out-of-date information (version ${input?.version}, current ${comment.version}).`,
         "com.atlassian.bitbucket.comment.CommentOutOfDateException",
       );
+    }
+    const resolved = applyThreadUpdate(comment, input);
+    if (typeof resolved === "string") return errorResponse(400, resolved);
+    if (resolved && input.text === undefined) {
+      comment.version++;
+      return json(commentJson(comment));
     }
     if (typeof input.text !== "string" || input.text.trim() === "") {
       return errorResponse(400, "Please enter a non-empty value for the comment text.");

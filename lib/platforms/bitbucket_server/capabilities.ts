@@ -18,7 +18,8 @@ export const bitbucketServerCapabilities = {
     yes: "through the raw diff between the last reviewed head and the new one (`…/diff?since=&until=`)",
   },
   resolveThreads: {
-    no: "not yet: Data Center resolves comment threads by `PUT …/comments/{id}` with `state`",
+    yes:
+      "comment threads resolved (`PUT …/comments/{id}` with `threadResolved`), after a reply naming the commit",
   },
   commands: "yes",
 } as const satisfies PlatformCapabilities;

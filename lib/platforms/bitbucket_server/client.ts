@@ -21,6 +21,7 @@ import {
   type PullRequest,
   type PullRequestRef,
   type ReadsRepository,
+  type ResolvesThreads,
 } from "../types.ts";
 import { createLineMap, type DiffFile, parseDiff } from "../../diff/mod.ts";
 import { rememberIdentity } from "../own_comments.ts";
@@ -36,6 +37,7 @@ import { createBitbucketServerReports } from "./reports.ts";
 import { createRestHttp, splitRepo } from "./rest.ts";
 import { createWriteAccessCheck } from "./permission.ts";
 import { fitComment } from "./comment_length.ts";
+import { resolveServerThreads } from "./threads.ts";
 
 export interface BitbucketServerClientOptions {
   /** The instance root, e.g. `https://bitbucket.example.com` (a trailing `/rest/api/1.0` is accepted). */
@@ -56,7 +58,13 @@ export interface BitbucketServerClientOptions {
  * use (`ChecksWriteAccess`) and Code Insights reports (`PublishesChecks`).
  */
 export interface BitbucketServerClient
-  extends PlatformClient, ComparesCommits, ChecksWriteAccess, ReadsRepository, PublishesChecks {
+  extends
+    PlatformClient,
+    ComparesCommits,
+    ChecksWriteAccess,
+    ReadsRepository,
+    PublishesChecks,
+    ResolvesThreads {
   canWrite(pr: PullRequestRef, user: PlatformUser): Promise<boolean>;
 }
 
@@ -343,6 +351,20 @@ export function createBitbucketServerClient(options: BitbucketServerClientOption
 
     postComment,
     updateComment,
+
+    resolveThreads: (pr, commentIds, resolution) =>
+      resolveServerThreads(
+        json,
+        {
+          commentsUrl: `${pullRequestUrl(pr)}/comments`,
+          commitUrl: `${root}/${
+            webPath(pr).replace(/\/pull-requests\/\d+$/, "")
+          }/commits/${resolution.headSha}`,
+          pace: paceComment,
+        },
+        commentIds,
+        resolution,
+      ),
 
     async setStatus(pr, status) {
       const key = status.context ?? statusKey;

@@ -49,6 +49,12 @@ export interface FakeServerComment {
   deleted: boolean;
   /** Every text the comment had, oldest first (edits append). */
   history: string[];
+  /** The comment this one replies to (`parent.id`). */
+  parentId?: number;
+  /** On a thread's first comment: resolved by `PUT …/comments/{id}` with `threadResolved`. */
+  threadResolved?: boolean;
+  /** A blocker comment's task state. */
+  state?: "OPEN" | "RESOLVED";
 }
 
 export interface FakeServerBuild {
