@@ -6,8 +6,12 @@
  * at once and a push supersedes them all.
  */
 
-/** The pull-request actions that start a review: the words `triggers.events` accepts. */
-export const REVIEW_EVENTS = ["opened", "synchronize", "reopened", "ready_for_review"] as const;
+/**
+ * The pull-request actions that start a review: the words `triggers.events` accepts. `edited` is a change of the
+ * title or the labels without a push, so a label added later or a skip keyword taken out of the title can start
+ * the review the earlier event skipped; a head already reviewed is never reviewed again for it.
+ */
+export const REVIEW_EVENTS = ["opened", "synchronize", "reopened", "ready_for_review", "edited"] as const;
 export type ReviewEvent = typeof REVIEW_EVENTS[number];
 
 /** What a pull-request webhook means for Loom: a review event, or `closed` (cancels the pull request's jobs). */

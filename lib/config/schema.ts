@@ -57,8 +57,33 @@ const AuthorFilter = z.object({
   ),
 }).strict();
 
+const LabelFilter = z.object({
+  include: z.array(z.string().trim().min(1)).default(() => []).describe(
+    "Label names (case-insensitive): only pull requests carrying at least one of them are reviewed. Empty means " +
+      "every pull request. Bitbucket has no labels, so a non-empty list there stops every automatic review.",
+  ),
+  exclude: z.array(z.string().trim().min(1)).default(() => []).describe(
+    "Label names (case-insensitive): pull requests carrying any of them are not reviewed, even when they match " +
+      "`include`.",
+  ),
+}).strict();
+
+/** The keywords a title skips the review with when `triggers.title.skip_keywords` is not set. */
+export const DEFAULT_SKIP_KEYWORDS = ["[skip review]", "[loom skip]"] as const;
+
+const TitleFilter = z.object({
+  skip_keywords: z.array(z.string().trim().min(1)).default(() => [...DEFAULT_SKIP_KEYWORDS]).describe(
+    'Pull requests whose title contains one of these keywords (case-insensitive, whole words: "WIP" matches ' +
+      '"WIP: parser" but not "wipe") are not reviewed. An empty list turns the check off.',
+  ),
+}).strict();
+
 /** When Loom reviews a pull request. */
 export const TriggersConfig = z.object({
+  mode: z.enum(["auto", "manual"]).default("auto").describe(
+    "`auto` reviews on the pull-request events in `events`; `manual` reviews only when someone asks " +
+      "(`@loom review`, the dashboard's re-run).",
+  ),
   events: z.array(z.enum(TRIGGER_EVENTS)).default(() => [...TRIGGER_EVENTS]).describe(
     "Pull-request events that start a review. An empty list turns automatic reviews off.",
   ),
@@ -70,6 +95,12 @@ export const TriggersConfig = z.object({
   ),
   authors: AuthorFilter.default(() => AuthorFilter.parse({})).describe("Whose pull requests are reviewed."),
   drafts: z.boolean().default(false).describe("Review draft pull requests too."),
+  labels: LabelFilter.default(() => LabelFilter.parse({})).describe(
+    "Which labels a pull request must or must not carry to be reviewed.",
+  ),
+  title: TitleFilter.default(() => TitleFilter.parse({})).describe(
+    "Title keywords that skip the review.",
+  ),
 }).strict();
 export type TriggersConfig = z.infer<typeof TriggersConfig>;
 

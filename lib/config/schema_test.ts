@@ -10,11 +10,14 @@ Deno.test("parseRepoConfig() reads every option of a full configuration", () => 
   assert.deepEqual(config, {
     version: 1,
     triggers: {
+      mode: "manual",
       events: ["opened", "ready_for_review"],
       branches: { include: ["main", "release/**"], exclude: ["release/old/**"] },
       paths: { include: ["src/**", "!src/generated/**"], exclude: ["**/*.snap"] },
       authors: { include: ["alice", "renovate*"], exclude: ["intern-*"], bots: true },
       drafts: true,
+      labels: { include: ["ai-review"], exclude: ["no-review"] },
+      title: { skip_keywords: ["WIP", "[skip review]"] },
     },
     models: {
       default: {
@@ -128,11 +131,14 @@ Deno.test("defaultRepoConfig() reviews bugs, security and performance with the s
     ],
   );
   assert.deepEqual(config.triggers, {
-    events: ["opened", "synchronize", "reopened", "ready_for_review"],
+    mode: "auto",
+    events: ["opened", "synchronize", "reopened", "ready_for_review", "edited"],
     branches: { include: ["**"], exclude: [] },
     paths: { include: ["**"], exclude: [] },
     authors: { include: [], exclude: [], bots: false },
     drafts: false,
+    labels: { include: [], exclude: [] },
+    title: { skip_keywords: ["[skip review]", "[loom skip]"] },
   });
   assert.deepEqual(config.output, {
     inline_comments: true,
@@ -153,7 +159,7 @@ Deno.test("defaultRepoConfig() returns a fresh object each time", () => {
   first.pipelines.default.pop();
   first.triggers.events.pop();
   assert.equal(defaultRepoConfig().pipelines.default.length, 3);
-  assert.equal(defaultRepoConfig().triggers.events.length, 4);
+  assert.equal(defaultRepoConfig().triggers.events.length, 5);
 });
 
 Deno.test("parseRepoConfig() keeps defaults for options a file leaves out", () => {

@@ -10,6 +10,7 @@ import { parseRepoConfig } from "./parse.ts";
 /** Every option set to something other than its default. */
 export const FULL = `version: 1
 triggers:
+  mode: manual
   events: [opened, ready_for_review]
   branches:
     include: [main, "release/**"]
@@ -22,6 +23,11 @@ triggers:
     exclude: ["intern-*"]
     bots: true
   drafts: true
+  labels:
+    include: [ai-review]
+    exclude: [no-review]
+  title:
+    skip_keywords: [WIP, "[skip review]"]
 models:
   default:
     provider: anthropic

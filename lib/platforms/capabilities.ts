@@ -23,6 +23,7 @@ export const CAPABILITY_ROWS = [
   { key: "incremental", label: "Incremental review of new commits" },
   { key: "resolveThreads", label: "Threads of fixed findings resolved" },
   { key: "commands", label: "Commands checked against write access" },
+  { key: "labels", label: "Label triggers (`triggers.labels`)" },
 ] as const;
 
 export type CapabilityKey = (typeof CAPABILITY_ROWS)[number]["key"];

@@ -25,6 +25,11 @@ export interface PullRequestEvent {
   /** Platform-side numeric or string id of the repository, when the payload carries one. */
   repoId?: string;
   title: string;
+  /**
+   * Label names the payload carries (GitHub, GitLab, Gitea, Azure DevOps); absent where it carries none
+   * (Bitbucket has no labels). The review reads the current labels again from `getPullRequest` when it starts.
+   */
+  labels?: string[];
   author: string;
   authorIsBot: boolean;
   draft: boolean;
@@ -66,7 +71,15 @@ export type WebhookEvent = PullRequestEvent | CommentEvent;
 export interface PullRequest {
   ref: PullRequestRef;
   title: string;
+  /** Label names (Azure DevOps: its active labels), or `null` where the platform has no labels (Bitbucket). */
+  labels: string[] | null;
   author: string;
+  /**
+   * Whether the author is a bot, where the API says (GitHub user type, Bitbucket `app_user`) or its naming rules
+   * tell (GitLab and Gitea bot users); absent where neither does. Preferred to the webhook's guess, whose sender
+   * may be whoever added a label.
+   */
+  authorIsBot?: boolean;
   draft: boolean;
   state: "open" | "closed" | "merged";
   headSha: string;

@@ -203,11 +203,14 @@ async function reviewHead(
   throwIfAborted(signal);
 
   const files = parseDiff(await client.getDiff(ref));
+  // Title, labels and draft are the pull request's now, not the webhook's: a label added since counts.
   const decision = evaluateTriggers(config.triggers, {
-    event: payload.action === "manual" ? "opened" : payload.action,
+    event: payload.action,
     baseRef: pr.baseRef,
+    title: pr.title,
+    labels: pr.labels,
     author: pr.author,
-    authorIsBot: payload.authorIsBot,
+    authorIsBot: pr.authorIsBot ?? payload.authorIsBot,
     draft: pr.draft,
     changedPaths: files.map(filePath),
   });

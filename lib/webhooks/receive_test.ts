@@ -158,7 +158,7 @@ dbTest(
     assert.equal((await post(missingFields.body, missingFields.headers)).status, 400);
     for (
       const [event, body] of [
-        ["pull_request", example("pull_request", "labeled")],
+        ["pull_request", example("pull_request", "locked")],
         ["pull_request", example("pull_request", "assigned")],
         ["issues", example("issues", "opened")],
       ] as const

@@ -34,7 +34,6 @@ function pullRequestPayload(action: string, number: number, headSha: string): Pa
   payload.repository.full_name = REPO;
   payload.repository.name = "burst";
   payload.repository.owner.login = "octo-org";
-  if (action === "labeled") payload.label = { name: "bug", color: "d73a4a" };
   return payload;
 }
 
@@ -73,8 +72,9 @@ function plan(): Delivery[] {
   for (let index = 0; index < 400; index++) {
     deliveries.push({
       kind: "ignored",
-      deliveryId: `label-${index}`,
-      body: JSON.stringify(pullRequestPayload("labeled", (index % 800) + 1, headSha((index % 800) + 1))),
+      deliveryId: `locked-${index}`,
+      // A label change is a review event (`edited`); locking the conversation is one Loom ignores.
+      body: JSON.stringify(pullRequestPayload("locked", (index % 800) + 1, headSha((index % 800) + 1))),
     });
   }
   for (let index = 0; index < 100; index++) {

@@ -12,4 +12,7 @@ export const azureDevopsCapabilities = {
   },
   resolveThreads: { yes: "thread status set to `fixed`, after a reply naming the commit" },
   commands: "yes",
+  labels: {
+    yes: "active pull request labels (tags); a label change arrives as an update of the pull request",
+  },
 } as const satisfies PlatformCapabilities;

@@ -22,6 +22,7 @@ import { identitiesRoot, identityCanContribute } from "./permission.ts";
 import { statusContext } from "./status_context.ts";
 import { resolveAzureThreads } from "./threads.ts";
 import {
+  activeLabels,
   AzureRepository,
   type ChangeEntry,
   Comment,
@@ -364,6 +365,7 @@ export function createAzureDevopsClient(
       return {
         ref: pr,
         title: pullRequest.title,
+        labels: activeLabels(pullRequest),
         author: pullRequest.createdBy?.uniqueName ?? pullRequest.createdBy?.displayName ?? "",
         draft: pullRequest.isDraft ?? false,
         state: pullRequestState(pullRequest.status),

@@ -16,6 +16,7 @@ function seed(fake: FakeAzureDevops): void {
     number: PR.number,
     title: "my first pull request",
     author: "fabrikamfiber4@hotmail.com",
+    labels: ["AI-Review"],
     headSha: HEAD,
     baseSha: BASE,
     baseRef: "main",
@@ -54,6 +55,7 @@ Deno.test("createAzureDevopsClient().getPullRequest() reads the pull request wit
   assert.deepEqual(await client.getPullRequest(PR), {
     ref: PR,
     title: "my first pull request",
+    labels: ["AI-Review"],
     author: "fabrikamfiber4@hotmail.com",
     draft: false,
     state: "open",

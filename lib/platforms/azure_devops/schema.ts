@@ -32,7 +32,14 @@ export const GitPullRequest = z.object({
   lastMergeSourceCommit: CommitRef,
   lastMergeTargetCommit: CommitRef,
   isDraft: z.boolean().nullish(),
+  /** `WebApiTagDefinition`s; a label taken off stays listed with `active: false`. */
+  labels: z.array(z.object({ name: z.string(), active: z.boolean().nullish() })).nullish(),
 });
+
+/** The names of a pull request's active labels. */
+export function activeLabels(pullRequest: GitPullRequest): string[] {
+  return (pullRequest.labels ?? []).filter((label) => label.active !== false).map((label) => label.name);
+}
 export type GitPullRequest = z.infer<typeof GitPullRequest>;
 
 export const Comment = z.object({

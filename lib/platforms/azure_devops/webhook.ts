@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import type { CommentEvent, PullRequestEvent, WebhookParser } from "../types.ts";
-import { CommentResource, GitPullRequest, type Identity, Notification } from "./schema.ts";
+import { activeLabels, CommentResource, GitPullRequest, type Identity, Notification } from "./schema.ts";
 
 const COMMENT_EVENT = "ms.vss-code.git-pullrequest-comment-event";
 
@@ -91,6 +91,8 @@ function pullRequestEvent(
     },
     repoId: pullRequest.repository.id,
     title: pullRequest.title,
+    // Service hooks leave `labels` out of a pull request without any.
+    labels: activeLabels(pullRequest),
     author: identityName(pullRequest.createdBy),
     authorIsBot: false,
     draft: pullRequest.isDraft ?? false,

@@ -42,6 +42,7 @@ Deno.test("azureDevopsWebhook.parse() maps git.pullrequest.created to an opened 
     pr: { platform: "azure_devops", repo: "Fabrikam/Fabrikam", number: 1 },
     repoId: "4bc14d40-c903-45e2-872e-0462c7748079",
     title: "my first pull request",
+    labels: [],
     author: "fabrikamfiber4@hotmail.com",
     authorIsBot: false,
     draft: false,
@@ -63,6 +64,32 @@ Deno.test("azureDevopsWebhook.parse() maps an update of an active pull request t
   assert.equal(event.action, "synchronize");
   assert.equal(event.draft, true);
   assert.equal(event.headSha, "53d54ac915144006c2c9e90d2c7d3880920db49c");
+});
+
+Deno.test("azureDevopsWebhook.parse() carries the active labels of the pull request resource", async () => {
+  const { body } = await readFixture("git.pullrequest.updated.json");
+  const resource = body.resource as Record<string, unknown>;
+  resource.status = "active";
+  // `WebApiTagDefinition`s as the REST API and service hooks send them; a label taken off stays, inactive.
+  resource.labels = [
+    {
+      id: "7e1c2f3a-0000-4000-8000-000000000001",
+      name: "ai-review",
+      active: true,
+      url: "https://x/labels/1",
+    },
+    {
+      id: "7e1c2f3a-0000-4000-8000-000000000002",
+      name: "no-review",
+      active: false,
+      url: "https://x/labels/2",
+    },
+  ];
+  const event = azureDevopsWebhook.parse(new Headers(), body);
+  assert.ok(event?.kind === "pull_request");
+  // Every update of an open pull request, a label change included, reads as synchronize.
+  assert.equal(event.action, "synchronize");
+  assert.deepEqual(event.labels, ["ai-review"]);
 });
 
 Deno.test("azureDevopsWebhook.parse() ignores a merge attempt on an active pull request", async () => {

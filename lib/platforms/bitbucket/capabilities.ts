@@ -12,4 +12,8 @@ export const bitbucketCapabilities = {
     yes: "comment threads resolved (`POST …/comments/{id}/resolve`), after a reply naming the commit",
   },
   commands: "yes",
+  labels: {
+    no:
+      "Bitbucket Cloud pull requests have no labels; a non-empty `triggers.labels.include` skips every automatic review",
+  },
 } as const satisfies PlatformCapabilities;

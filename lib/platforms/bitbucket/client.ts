@@ -385,6 +385,8 @@ export function createBitbucketClient(
       return {
         ref: pr,
         title: pullRequest.title,
+        labels: null, // Bitbucket Cloud has no labels.
+        authorIsBot: pullRequest.author?.type === "app_user",
         author: pullRequest.author?.nickname ?? pullRequest.author?.["display_name"] ?? "",
         draft: pullRequest.draft ?? false,
         state: pullRequestState(pullRequest.state),

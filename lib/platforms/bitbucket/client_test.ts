@@ -82,6 +82,8 @@ Deno.test("createBitbucketClient().getPullRequest() resolves abbreviated hashes 
   const { fake, client } = setup();
   await using _ = fake;
   assert.deepEqual(await client.getPullRequest(PR), {
+    labels: null,
+    authorIsBot: false,
     ref: PR,
     title: "Title of pull request",
     author: "emmap1",

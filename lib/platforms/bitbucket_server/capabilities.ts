@@ -22,4 +22,8 @@ export const bitbucketServerCapabilities = {
       "comment threads resolved (`PUT …/comments/{id}` with `threadResolved`), after a reply naming the commit",
   },
   commands: "yes",
+  labels: {
+    no:
+      "Data Center pull requests have no labels; a non-empty `triggers.labels.include` skips every automatic review",
+  },
 } as const satisfies PlatformCapabilities;

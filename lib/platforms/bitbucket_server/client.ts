@@ -296,7 +296,9 @@ export function createBitbucketServerClient(options: BitbucketServerClientOption
       return {
         ref: pr,
         title: pullRequest.title,
+        labels: null, // Data Center pull requests have no labels.
         author: pullRequest.author.user.name,
+        authorIsBot: pullRequest.author.user.type === "SERVICE",
         draft: pullRequest.draft ?? false,
         state: pullRequestState(pullRequest.state),
         headSha: pullRequest.fromRef.latestCommit,

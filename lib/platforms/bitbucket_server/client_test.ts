@@ -64,7 +64,9 @@ Deno.test("createBitbucketServerClient() reads the pull request, its diff and it
   assert.deepEqual(await client.getPullRequest(PR), {
     ref: PR,
     title: "Bump b",
+    labels: null,
     author: "ada",
+    authorIsBot: false,
     draft: false,
     state: "open",
     headSha: HEAD,

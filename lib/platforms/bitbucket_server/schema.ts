@@ -105,6 +105,8 @@ export const PullRequestPayload = z.object({
   previousFromHash: z.string().nullish(),
   /** `pr:modified` on Data Center 8.18+: the draft flag before the change. */
   previousDraft: z.boolean().nullish(),
+  /** `pr:modified`: the title before the change (the same when only the description or target changed). */
+  previousTitle: z.string().nullish(),
 });
 
 export const CommentPayload = PullRequestPayload.extend({ comment: ServerComment });

@@ -10,7 +10,8 @@ import { CommentPayload, PullRequestPayload, type ServerRepository, type ServerU
 
 /**
  * `pr:from_ref_updated` is the push (Bitbucket 7.0+); `pr:modified` is a title, description or target change
- * and starts a review only when it takes a draft out of draft (8.18+). Merged, declined and deleted cancel.
+ * and starts a review when it takes a draft out of draft (8.18+), or as `edited` when the title changed (so
+ * `triggers.title` can let in what it skipped). Merged, declined and deleted cancel.
  */
 const PULL_REQUEST_ACTIONS: Record<string, PullRequestAction> = {
   "pr:opened": "opened",
@@ -69,7 +70,11 @@ export const bitbucketServerWebhook: WebhookParser = {
     if (action === undefined && eventKey === "pr:modified") {
       const payload = parseWebhookPayload("Bitbucket Data Center", PullRequestPayload, body, eventKey);
       if (payload.previousDraft === true && payload.pullRequest.draft === false) action = "ready_for_review";
-      else return null;
+      else if (
+        typeof payload.previousTitle === "string" && payload.previousTitle !== payload.pullRequest.title
+      ) {
+        action = "edited";
+      } else return null;
     }
     if (action !== undefined) {
       const payload = parseWebhookPayload("Bitbucket Data Center", PullRequestPayload, body, eventKey);

@@ -105,6 +105,23 @@ Deno.test("bitbucketServerWebhook.parse() reviews a pull request taken out of dr
   assert.equal(bitbucketServerWebhook.parse(headers("pr:modified"), drafted), null);
 });
 
+Deno.test("bitbucketServerWebhook.parse() reads a new title as edited, for triggers.title", async () => {
+  const { body } = await readFixture("pr-modified.json");
+  const pullRequest = body.pullRequest as Record<string, unknown>;
+  // The recorded delivery changed the description only: its previousTitle is the title.
+  assert.equal(bitbucketServerWebhook.parse(headers("pr:modified"), body), null);
+  const retitled = {
+    ...body,
+    previousTitle: "WIP: Feature",
+    pullRequest: { ...pullRequest, title: "Feature" },
+  };
+  const event = bitbucketServerWebhook.parse(headers("pr:modified"), retitled);
+  assert.ok(event?.kind === "pull_request");
+  assert.equal(event.action, "edited");
+  assert.equal(event.title, "Feature");
+  assert.equal(event.labels, undefined);
+});
+
 Deno.test("bitbucketServerWebhook.parse() reads a comment's text and author; a service user is a bot", async () => {
   const { body } = await readFixture("pr-comment-added.json");
   const event = bitbucketServerWebhook.parse(headers("pr:comment:added"), body);

@@ -25,4 +25,5 @@ export const giteaCapabilities = {
       "and links the fixed comments; Gitea marks a changed line's comment outdated itself",
   },
   commands: "yes",
+  labels: { yes: "`label_updated`/`label_cleared` start the review a label filter skipped" },
 } as const satisfies PlatformCapabilities;

@@ -22,6 +22,7 @@ import {
   type ReviewOutput,
 } from "../types.ts";
 import { withPlatformContext } from "../errors.ts";
+import { isBotLogin } from "./webhook.ts";
 import { withSummaryMarker } from "../../markers.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { resolvedNote } from "../resolved_reply.ts";
@@ -57,6 +58,7 @@ const PullRequestBody = z.object({
   "head": z.object({ "ref": z.string(), "sha": z.string() }),
   "base": z.object({ "ref": z.string(), "sha": z.string() }),
   "merge_base": z.string().nullish(),
+  "labels": z.array(z.object({ "name": z.string() })).nullish(),
 });
 
 const IssueComment = z.object({ "id": z.number(), "body": z.string().nullish(), "user": User });
@@ -241,7 +243,9 @@ export function createGiteaClient(
         return {
           ref: pr,
           title: data.title,
+          labels: (data.labels ?? []).map((label) => label.name),
           author: data.user?.login ?? "",
+          authorIsBot: isBotLogin(data.user?.login ?? ""),
           draft: data.draft ?? WIP_PREFIX.test(data.title),
           state,
           headSha: data.head.sha,

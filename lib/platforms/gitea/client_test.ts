@@ -51,12 +51,14 @@ async function rejectsWith(promise: Promise<unknown>, check: (error: PlatformErr
 }
 
 Deno.test("createGiteaClient() getPullRequest uses the merge base as baseSha", async () => {
-  const { server, client } = setup({ title: "WIP: Add things" });
+  const { server, client } = setup({ title: "WIP: Add things", labels: ["AI-Review"] });
   await using _ = server;
   assert.deepEqual(await client.getPullRequest(PR), {
     ref: PR,
     title: "WIP: Add things",
+    labels: ["AI-Review"],
     author: "alice",
+    authorIsBot: false,
     draft: false,
     state: "open",
     headSha: HEAD,

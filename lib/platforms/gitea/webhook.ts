@@ -35,6 +35,7 @@ const PullRequestHook = z.object({
     "title": z.string(),
     "user": User,
     "draft": z.boolean().optional(),
+    "labels": z.array(z.object({ "name": z.string() })).nullish(),
     "head": z.object({ "ref": z.string(), "sha": z.string() }),
     "base": z.object({ "ref": z.string(), "sha": z.string() }),
     "merge_base": z.string().nullish(),
@@ -97,7 +98,7 @@ function hexToBytes(hex: string): Uint8Array<ArrayBuffer> | null {
   return Uint8Array.from(hex.match(/../g)!, (pair) => parseInt(pair, 16));
 }
 
-function isBotLogin(login: string): boolean {
+export function isBotLogin(login: string): boolean {
   return /(\[bot\]|-bot)$/i.test(login);
 }
 
@@ -115,10 +116,16 @@ function pullRequestAction(hook: z.infer<typeof PullRequestHook>): PullRequestAc
     case "edited": {
       // Gitea drafts are title prefixes; removing the prefix is how a PR becomes ready for review.
       const previous = hook.changes?.title?.from;
-      return previous !== undefined && WIP_PREFIX.test(previous) && !WIP_PREFIX.test(hook.pull_request.title)
+      if (previous === undefined) return null; // The description changed: nothing the triggers read.
+      // Any other new title can let `triggers.title` in what it skipped.
+      return WIP_PREFIX.test(previous) && !WIP_PREFIX.test(hook.pull_request.title)
         ? "ready_for_review"
-        : null;
+        : "edited";
     }
+    // A label added, taken off (`label_updated`) or every label cleared can change what `triggers.labels` lets in.
+    case "label_updated":
+    case "label_cleared":
+      return "edited";
     default:
       return null;
   }
@@ -136,6 +143,8 @@ function parsePullRequest(deliveryId: string, body: unknown): PullRequestEvent |
     pr: { platform: "gitea", repo: hook.repository.full_name, number: pr.number },
     repoId: hook.repository.id === undefined ? undefined : String(hook.repository.id),
     title: pr.title,
+    // Gitea sends `null` for a pull request without labels.
+    labels: (pr.labels ?? []).map((label) => label.name),
     author: pr.user.login,
     authorIsBot: isBotLogin(pr.user.login),
     draft: pr.draft ?? WIP_PREFIX.test(pr.title),

@@ -113,6 +113,7 @@ Deno.test("giteaWebhook.parse() turns an opened pull request into a pull_request
     pr: { platform: "gitea", repo: "example/example", number: 2 },
     repoId: "1",
     title: "update",
+    labels: [],
     author: "example2",
     authorIsBot: false,
     draft: false,
@@ -142,10 +143,34 @@ Deno.test("giteaWebhook.parse() maps pull request actions", async (t) => {
       "ready_for_review",
     );
   });
-  await t.step("other edits, labels and assignments are ignored", () => {
-    assert.equal(parse({ ...base, action: "edited", changes: { title: { from: "old" } } }), null);
-    assert.equal(parse({ ...base, action: "label_updated" }), null);
+  await t.step("a new title is edited; a description edit and assignments are ignored", () => {
+    assert.equal(parse({ ...base, action: "edited", changes: { title: { from: "old" } } })?.action, "edited");
+    assert.equal(parse({ ...base, action: "edited", changes: { body: { from: "old" } } }), null);
     assert.equal(parse({ ...base, action: "assigned" }), null);
+  });
+  await t.step("a label added or cleared is edited, with the labels after the change", () => {
+    // X-Gitea-Event-Type pull_request_label arrives as X-Gitea-Event pull_request.
+    const labelled = {
+      ...base,
+      action: "label_updated",
+      pull_request: {
+        ...pullRequest,
+        labels: [{ id: 3, name: "AI-Review", color: "ededed", description: "", exclusive: false, url: "" }],
+      },
+    };
+    const event = giteaWebhook.parse(headers("pull_request"), labelled) as {
+      action: string;
+      labels: string[];
+    };
+    assert.equal(event.action, "edited");
+    assert.deepEqual(event.labels, ["AI-Review"]);
+    const cleared = { ...base, action: "label_cleared", pull_request: { ...pullRequest, labels: null } };
+    const emptied = giteaWebhook.parse(headers("pull_request"), cleared) as {
+      action: string;
+      labels: string[];
+    };
+    assert.equal(emptied.action, "edited");
+    assert.deepEqual(emptied.labels, []);
   });
   await t.step("a WIP title marks a draft", () => {
     const event = giteaWebhook.parse(headers("pull_request"), {

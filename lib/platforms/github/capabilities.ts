@@ -12,4 +12,5 @@ export const githubCapabilities = {
     yes: "review threads resolved through GraphQL `resolveReviewThread`, after a reply naming the commit",
   },
   commands: "yes",
+  labels: { yes: "`labeled`/`unlabeled` start the review a label filter skipped" },
 } as const satisfies PlatformCapabilities;

@@ -248,7 +248,9 @@ export function createGitHubClient(
         return {
           ref: pr,
           title: data.title,
+          labels: data.labels.map((label) => label.name),
           author: data.user?.login ?? "ghost",
+          authorIsBot: data.user?.type === "Bot",
           draft: data.draft ?? false,
           state: data.merged === true || (data.merged_at ?? null) !== null
             ? "merged"

@@ -20,7 +20,9 @@ Deno.test("createGitHubClient() getPullRequest() maps the pull request and sends
     assert.deepEqual(pullRequest, {
       ref: PR,
       title: "Add the thing",
+      labels: [],
       author: "mona",
+      authorIsBot: false,
       draft: false,
       state: "open",
       headSha,
@@ -32,6 +34,18 @@ Deno.test("createGitHubClient() getPullRequest() maps the pull request and sends
     assert.equal(request.path, "/repos/octo/hello/pulls/7");
     assert.equal(request.headers.get("authorization"), `token ${FAKE_GITHUB_TOKEN}`);
     assert.match(request.headers.get("user-agent") ?? "", /^loom /);
+  });
+});
+
+Deno.test("createGitHubClient() getPullRequest() reads the labels and a bot author as they are now", async () => {
+  await withFake({}, async (fake) => {
+    const stored = fake.state.pullRequests.get(`${PR.repo}#${PR.number}`)!;
+    stored.labels.push("AI-Review", "no-review");
+    stored.author = { login: "renovate[bot]", type: "Bot" };
+    const pullRequest = await tokenClient(fake).getPullRequest(PR);
+    assert.deepEqual(pullRequest.labels, ["AI-Review", "no-review"]);
+    assert.equal(pullRequest.author, "renovate[bot]");
+    assert.equal(pullRequest.authorIsBot, true);
   });
 });
 

@@ -26,7 +26,7 @@ const GitHubBranch = z.object({ sha: z.string().min(1), ref: z.string().min(1) }
 /** The first look at any payload: which action it is, before deciding whether to read more. */
 export const GitHubActionPayload = z.object({
   action: z.string(),
-  changes: z.object({ base: z.unknown().optional() }).optional(),
+  changes: z.object({ base: z.unknown().optional(), title: z.unknown().optional() }).optional(),
   issue: z.object({ "pull_request": z.unknown().optional() }).optional(),
 });
 export type GitHubActionPayload = z.infer<typeof GitHubActionPayload>;
@@ -40,6 +40,7 @@ export const GitHubPullRequestPayload = z.object({
     number: z.number().int().positive(),
     title: z.string(),
     draft: z.boolean().nullish(),
+    labels: z.array(z.object({ name: z.string() })).optional(),
     user: GitHubUser,
     /** The author's relation to the repository (`OWNER`, `MEMBER`, `COLLABORATOR`, `CONTRIBUTOR`, `NONE`…). */
     "author_association": z.string().optional(),

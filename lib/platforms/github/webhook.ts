@@ -17,7 +17,10 @@ import { equalBytes, hexBytes, hmacSha256 } from "../webhook_hmac.ts";
 import { REVIEW_EVENTS } from "../../pull_request.ts";
 
 const SIGNATURE_PATTERN = /^sha256=[0-9a-f]{64}$/;
-const ACTED_ON: ReadonlySet<string> = new Set<PullRequestAction>([...REVIEW_EVENTS, "closed"]);
+const ACTED_ON: ReadonlySet<string> = new Set<PullRequestAction>([
+  ...REVIEW_EVENTS.filter((event) => event !== "edited"),
+  "closed",
+]);
 /**
  * `author_association` values that rule write access out: no membership, no collaboration. `MEMBER` and
  * `COLLABORATOR` say nothing about the level (an organization member or a collaborator may hold read or triage only),
@@ -71,7 +74,8 @@ function parsePullRequest(
     pr: { platform: "github", repo: payload.repository.full_name, number: pullRequest.number },
     title: pullRequest.title,
     author: pullRequest.user.login,
-    authorIsBot: isBot(payload.sender) || isBot(pullRequest.user),
+    // Whoever labels or retitles (often a labeler bot) is not the author: only a push's sender stands in for one.
+    authorIsBot: (action !== "edited" && isBot(payload.sender)) || isBot(pullRequest.user),
     draft: pullRequest.draft ?? false,
     headSha: pullRequest.head.sha,
     headRef: pullRequest.head.ref,
@@ -79,6 +83,7 @@ function parsePullRequest(
     baseRef: pullRequest.base.ref,
   };
   if (payload.repository.id !== undefined) event.repoId = String(payload.repository.id);
+  if (pullRequest.labels !== undefined) event.labels = pullRequest.labels.map((label) => label.name);
   const repoPublic = isPublic(payload.repository);
   if (repoPublic !== undefined) event.repoPublic = repoPublic;
   const authorCanWrite = canWrite(pullRequest.author_association);
@@ -122,6 +127,14 @@ function parseEvent(headers: Headers, body: unknown): WebhookEvent | null {
     // A changed base branch changes the diff, so it is reviewed like a push.
     if (first.action === "edited" && first.changes?.base !== undefined) {
       return parsePullRequest(deliveryId, body, "synchronize");
+    }
+    // A new title or label set can make `triggers.title`/`triggers.labels` let in what they skipped; a body edit
+    // changes nothing the triggers read.
+    if (
+      (first.action === "edited" && first.changes?.title !== undefined) || first.action === "labeled" ||
+      first.action === "unlabeled"
+    ) {
+      return parsePullRequest(deliveryId, body, "edited");
     }
     return null;
   }

@@ -6,6 +6,8 @@ import { githubWebhook } from "./webhook.ts";
 
 const SECRET = "It's a Secret to Everybody";
 const ACTED_ON = new Set(["opened", "synchronize", "reopened", "ready_for_review", "closed"]);
+/** Actions read as `edited`: the labels changed (a title edit is too, tested below). */
+const LABEL_ACTIONS = new Set(["labeled", "unlabeled"]);
 
 // deno-lint-ignore no-explicit-any
 type Payload = Record<string, any>;
@@ -119,13 +121,14 @@ Deno.test("githubWebhook.parse() acts on every opened/synchronize/reopened/ready
   for (const [index, payload] of all.entries()) {
     await t.step(`${payload.action} #${index}`, () => {
       const event = githubWebhook.parse(headersFor("pull_request"), payload);
-      if (!ACTED_ON.has(payload.action)) {
+      if (!ACTED_ON.has(payload.action) && !LABEL_ACTIONS.has(payload.action)) {
         assert.equal(event, null);
         return;
       }
       assert.ok(event !== null && event.kind === "pull_request");
       const pullRequest = payload.pull_request;
-      assert.equal(event.action, payload.action);
+      assert.equal(event.action, LABEL_ACTIONS.has(payload.action) ? "edited" : payload.action);
+      assert.deepEqual(event.labels, pullRequest.labels.map((label: { name: string }) => label.name));
       assert.deepEqual(event.pr, {
         platform: "github",
         repo: payload.repository.full_name,
@@ -159,8 +162,32 @@ Deno.test("githubWebhook.parse() treats a retargeted base branch as synchronize 
 
   const retitled = clone(opened);
   retitled.action = "edited";
-  retitled.changes = { title: { from: "Old title" } };
-  assert.equal(githubWebhook.parse(headersFor("pull_request"), retitled), null);
+  retitled.changes = { title: { from: "WIP: Update the README" } };
+  const edited = githubWebhook.parse(headersFor("pull_request"), retitled);
+  assert.ok(edited !== null && edited.kind === "pull_request");
+  assert.equal(edited.action, "edited");
+  assert.equal(edited.title, opened.pull_request.title);
+
+  const described = clone(opened);
+  described.action = "edited";
+  described.changes = { body: { from: "Old description" } };
+  assert.equal(githubWebhook.parse(headersFor("pull_request"), described), null);
+});
+
+Deno.test("githubWebhook.parse() reads a label added later as edited, with the labels and the author's bot flag", () => {
+  const labeled = clone(examplesOf("pull_request").find((payload) => payload.action === "labeled")!);
+  labeled.pull_request.labels.push({ ...labeled.label, name: "ai-review" });
+  // A labeler bot adding the label does not make a person's pull request a bot's.
+  labeled.sender.type = "Bot";
+  const event = githubWebhook.parse(headersFor("pull_request"), labeled);
+  assert.ok(event !== null && event.kind === "pull_request");
+  assert.equal(event.action, "edited");
+  assert.deepEqual(event.labels, ["bug", "ai-review"]);
+  assert.equal(event.authorIsBot, false);
+  labeled.pull_request.user.type = "Bot";
+  const byBot = githubWebhook.parse(headersFor("pull_request"), labeled);
+  assert.ok(byBot !== null && byBot.kind === "pull_request");
+  assert.equal(byBot.authorIsBot, true);
 });
 
 Deno.test("githubWebhook.parse() flags events from bots by sender or pull request author", () => {

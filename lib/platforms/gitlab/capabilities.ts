@@ -10,4 +10,5 @@ export const gitlabCapabilities = {
   incremental: "yes",
   resolveThreads: { yes: "discussions resolved, after a reply naming the commit" },
   commands: "yes",
+  labels: { yes: "a merge request update that changes the labels starts the review a label filter skipped" },
 } as const satisfies PlatformCapabilities;

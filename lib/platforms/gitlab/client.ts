@@ -21,6 +21,7 @@ import {
   type ReviewOutput,
 } from "../types.ts";
 import { createFetchRequester } from "./_requester.ts";
+import { isBotUsername } from "./webhook.ts";
 import { GitLabDiffFile, type HunkLine, isWithheld, lineCode, toUnifiedDiff, walkHunks } from "./_diff.ts";
 import { withPlatformContext } from "../errors.ts";
 import { resolvedReply } from "../resolved_reply.ts";
@@ -55,6 +56,8 @@ const MergeRequest = z.object({
   "target_branch": z.string(),
   "author": z.object({ "username": z.string() }),
   "diff_refs": DiffRefs.nullish(),
+  // Names by default; objects with `with_labels_details=true`.
+  "labels": z.array(z.union([z.string(), z.object({ "name": z.string() })])).nullish(),
 });
 type MergeRequest = z.infer<typeof MergeRequest>;
 
@@ -275,7 +278,9 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
         return {
           ref: pr,
           title: mergeRequest.title,
+          labels: (mergeRequest.labels ?? []).map((label) => typeof label === "string" ? label : label.name),
           author: mergeRequest.author.username,
+          authorIsBot: isBotUsername(mergeRequest.author.username),
           draft: mergeRequest.draft ?? mergeRequest.work_in_progress ?? false,
           state,
           headSha: mergeRequest.diff_refs.head_sha,

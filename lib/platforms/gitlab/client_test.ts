@@ -55,12 +55,14 @@ async function rejectsWith(promise: Promise<unknown>, check: (error: PlatformErr
 }
 
 Deno.test("createGitLabClient() getPullRequest returns the merge base and head from diff_refs", async () => {
-  const { server, client } = setup({ draft: true });
+  const { server, client } = setup({ draft: true, labels: ["backend", "AI-Review"] });
   await using _ = server;
   assert.deepEqual(await client.getPullRequest(PR), {
     ref: PR,
     title: "Add things",
+    labels: ["backend", "AI-Review"],
     author: "alice",
+    authorIsBot: false,
     draft: true,
     state: "open",
     headSha: HEAD,

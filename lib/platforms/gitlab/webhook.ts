@@ -28,10 +28,14 @@ function isPublic(project: { visibility_level?: number }): boolean | undefined {
 
 const User = z.object({ "username": z.string(), "id": z.number().int().optional() });
 
+const Label = z.object({ "title": z.string() });
+
 const MergeRequestHook = z.object({
   "object_kind": z.literal("merge_request"),
   "user": User,
   "project": Project,
+  /** The merge request's labels after the change (also in `object_attributes.labels`). */
+  "labels": z.array(Label).nullish(),
   "object_attributes": z.object({
     "iid": z.number().int().positive(),
     "title": z.string(),
@@ -43,9 +47,12 @@ const MergeRequestHook = z.object({
     "work_in_progress": z.boolean().optional(),
     "oldrev": z.string().nullish(),
     "last_commit": z.object({ "id": z.string() }),
+    "labels": z.array(Label).nullish(),
   }),
   "changes": z.object({
     "draft": z.object({ "previous": z.boolean().nullish(), "current": z.boolean().nullish() }).optional(),
+    "title": z.unknown().optional(),
+    "labels": z.unknown().optional(),
   }).optional(),
 });
 
@@ -115,7 +122,7 @@ async function verifySignature(
 }
 
 /** GitLab project and group access tokens act through users named `project_<id>_bot_<hash>`/`group_<id>_bot_…`. */
-function isBotUsername(username: string): boolean {
+export function isBotUsername(username: string): boolean {
   return /^(project|group)_\d+_bot(_|$)/.test(username) || /\[bot\]$|-bot$/.test(username);
 }
 
@@ -135,10 +142,17 @@ function mergeRequestAction(hook: z.infer<typeof MergeRequestHook>): PullRequest
       if (hook.changes?.draft?.previous === true && hook.changes.draft.current === false) {
         return "ready_for_review";
       }
+      // A new title or label set can let `triggers.title`/`triggers.labels` in what they skipped.
+      if (hook.changes?.title !== undefined || hook.changes?.labels !== undefined) return "edited";
       return null;
     default:
       return null;
   }
+}
+
+function labelsOf(hook: z.infer<typeof MergeRequestHook>): string[] | undefined {
+  const labels = hook.labels ?? hook.object_attributes.labels;
+  return labels ? labels.map((label) => label.title) : undefined;
 }
 
 function parseMergeRequest(deliveryId: string, body: unknown): PullRequestEvent | null {
@@ -154,6 +168,7 @@ function parseMergeRequest(deliveryId: string, body: unknown): PullRequestEvent 
     pr: { platform: "gitlab", repo: hook.project.path_with_namespace, number: attributes.iid },
     repoId: projectId === undefined ? undefined : String(projectId),
     title: attributes.title,
+    labels: labelsOf(hook),
     // Merge request hooks carry only `author_id`; `user` is whoever triggered the hook (the author for `open`).
     author: hook.user.username,
     authorIsBot: isBotUsername(hook.user.username),

@@ -119,6 +119,7 @@ Deno.test("gitlabWebhook.parse() turns an opened merge request into a pull_reque
     pr: { platform: "gitlab", repo: "gitlabhq/gitlab-test", number: 1 },
     repoId: "1",
     title: "MS-Viewport",
+    labels: ["API"],
     author: "root",
     authorIsBot: false,
     draft: false,
@@ -155,8 +156,25 @@ Deno.test("gitlabWebhook.parse() maps merge request actions", async (t) => {
     const event = parse(withAction("update", {}, base.changes));
     assert.equal((event as { action: string }).action, "ready_for_review");
   });
-  await t.step("update of title or labels is ignored", () => {
-    assert.equal(parse(withAction("update", {}, { title: { previous: "a", current: "b" } })), null);
+  await t.step("update of the title is edited", () => {
+    const event = parse(withAction("update", {}, { title: { previous: "WIP: a", current: "a" } }));
+    assert.equal((event as { action: string }).action, "edited");
+  });
+  await t.step("update of the labels is edited, with the labels after the change", () => {
+    const labels = (base.changes as { labels: unknown }).labels;
+    const current = [{ id: 207, title: "ai-review", color: "#ffffff", project_id: 14, type: "ProjectLabel" }];
+    const payload = { ...withAction("update", {}, { labels }), labels: current };
+    const event = parse(payload) as { action: string; labels?: string[] };
+    assert.equal(event.action, "edited");
+    assert.deepEqual(event.labels, ["ai-review"]);
+  });
+  await t.step("labels come from object_attributes when the top level has none", () => {
+    const payload: Record<string, unknown> = withAction("open", { labels: [{ id: 1, title: "Backend" }] });
+    delete payload.labels;
+    assert.deepEqual((parse(payload) as { labels?: string[] }).labels, ["Backend"]);
+  });
+  await t.step("other updates (assignees, description) are ignored", () => {
+    assert.equal(parse(withAction("update", {}, { assignees: { previous: [], current: [] } })), null);
   });
   await t.step("close and merge are closed", () => {
     assert.equal((parse(withAction("close")) as { action: string }).action, "closed");

@@ -56,6 +56,11 @@ export function pullRequestJson(pr: StoredPullRequest, origin: string, organizat
     targetRefName: `refs/heads/${pr.seed.baseRef}`,
     mergeStatus: "succeeded",
     isDraft: pr.seed.draft ?? false,
+    labels: (pr.seed.labels ?? []).map((label) => ({
+      id: `label-${label.toLowerCase()}`,
+      name: label,
+      active: true,
+    })),
     lastMergeSourceCommit: { commitId: pr.headSha },
     lastMergeTargetCommit: { commitId: pr.seed.baseSha },
     supportsIterations: true,

@@ -23,6 +23,8 @@ export interface FakePullRequestSeed {
   diff?: string;
   files: Record<string, FakeFile>;
   draft?: boolean;
+  /** Label names (served as active `WebApiTagDefinition`s); the fake serves the seed's array as it is at each request. */
+  labels?: string[];
   status?: "active" | "abandoned" | "completed";
 }
 

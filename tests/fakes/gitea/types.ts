@@ -25,6 +25,8 @@ export interface FakePullRequestSeed {
   diff: string;
   files?: Record<string, FakeFileSeed>;
   draft?: boolean;
+  /** Label names; the fake serves the seed's array as it is at each request. */
+  labels?: string[];
   state?: "open" | "closed" | "merged";
   /** `merge_base`; defaults to `baseSha`. */
   mergeBase?: string;

@@ -86,6 +86,18 @@ export function createShapes(state: FakeGitHubState, api: () => string, requestC
       title: pullRequest.title,
       user: user(pullRequest.author.login, pullRequest.author.type),
       body: null,
+      labels: pullRequest.labels.map((name) => {
+        const url = `${api()}/repos/${pullRequest.repo}/labels/${encodeURIComponent(name)}`;
+        return {
+          id: Number.parseInt(fakeSha(url).slice(0, 7), 16),
+          "node_id": `LA_${fakeSha(url).slice(0, 12)}`,
+          url,
+          name,
+          description: null,
+          color: "ededed",
+          default: false,
+        };
+      }),
       "created_at": "2025-01-01T00:00:00Z",
       "updated_at": "2025-01-01T00:00:00Z",
       "closed_at": pullRequest.state === "open" ? null : "2025-01-02T00:00:00Z",

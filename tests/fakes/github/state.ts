@@ -72,6 +72,7 @@ export function createGitHubStore(): GitHubStore {
         title: seed.title ?? `Pull request #${seed.number}`,
         author: { login: seed.author ?? "octocat", type: seed.authorType ?? "User" },
         draft: seed.draft ?? false,
+        labels: [...(seed.labels ?? [])],
         state: seed.state ?? "open",
         headSha: seed.headSha,
         baseSha: seed.baseSha,

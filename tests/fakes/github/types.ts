@@ -20,6 +20,8 @@ export interface PullRequestSeed {
   author?: string;
   authorType?: "User" | "Bot";
   draft?: boolean;
+  /** Label names; tests change `FakePullRequest.labels` to add or take off labels later. */
+  labels?: string[];
   state?: "open" | "closed" | "merged";
   headSha: string;
   baseSha: string;
@@ -62,6 +64,7 @@ export interface FakePullRequest {
   title: string;
   author: FakeUser;
   draft: boolean;
+  labels: string[];
   state: "open" | "closed" | "merged";
   headSha: string;
   baseSha: string;

@@ -135,7 +135,7 @@ export function mergeRequestJson(
     reviewers: [],
     source_project_id: pr.projectId,
     target_project_id: pr.projectId,
-    labels: [],
+    labels: pr.labels ?? [],
     draft: pr.draft ?? false,
     work_in_progress: pr.draft ?? false,
     milestone: null,

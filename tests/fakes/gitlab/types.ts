@@ -27,6 +27,8 @@ export interface FakePullRequestSeed {
   diff: string;
   files?: Record<string, FakeFileSeed>;
   draft?: boolean;
+  /** Label names; the fake serves the seed's array as it is at each request. */
+  labels?: string[];
   /** "open" is accepted as the other fakes spell it. */
   state?: "open" | "opened" | "closed" | "merged";
   /** `diff_refs.start_sha`; defaults to `baseSha`. */
