@@ -5,6 +5,7 @@ import { githubWebhook } from "../platforms/github/webhook.ts";
 import { createApp } from "../../app.ts";
 import { createTestDeps } from "../../tests/support/app_server.ts";
 import { getJob } from "../queue/mod.ts";
+import { sql } from "../db/mod.ts";
 import { comment, example, SECRET, setup } from "../../tests/support/github_webhook_setup.ts";
 
 dbTest("POST /api/webhooks/github enqueues one review job for an opened pull request", async (database) => {
@@ -43,6 +44,31 @@ dbTest(
     const command = await getJob(database.db, (await send(asked, "issue_comment", "delivery-v2")).body.jobId);
     assert.equal(command?.type, "pull_request_command");
     assert.equal((command?.payload as { repoPublic?: boolean }).repoPublic, true);
+  },
+);
+
+dbTest(
+  "POST /api/webhooks/github enqueues a label change as edited, and folds it into a live review of the same head",
+  async (database) => {
+    const { send, counts, payload } = await setup(database);
+    const opened = await send(payload, "pull_request", "delivery-open");
+    assert.equal(opened.body.outcome, "enqueued");
+    const labeled = example("pull_request", "labeled");
+    labeled.repository = payload.repository;
+    labeled.number = payload.number;
+    labeled.pull_request = { ...payload.pull_request, labels: [{ ...labeled.label, name: "ai-review" }] };
+    // The opened review of this head is still queued: the label change joins it and cancels nothing.
+    const joined = await send(labeled, "pull_request", "delivery-label-1");
+    assert.equal(joined.body.outcome, "duplicate_job");
+    assert.equal((await getJob(database.db, opened.body.jobId))?.status, "pending");
+    // Once that review is over (it skipped: no label yet), the next label change queues the review again.
+    await database.db.exec(sql`update jobs set status = 'completed' where id = ${opened.body.jobId}`);
+    const again = await send(labeled, "pull_request", "delivery-label-2");
+    assert.equal(again.body.outcome, "enqueued");
+    const job = await getJob(database.db, again.body.jobId);
+    assert.equal(job?.type, "review_pull_request");
+    assert.equal((job?.payload as { action: string }).action, "edited");
+    assert.deepEqual(await counts(), { jobs: 2, deliveries: 3 });
   },
 );
 
