@@ -19,6 +19,7 @@ import {
   identity,
   iterationJson,
   pullRequestJson,
+  statusJson,
   THREAD_STATUS,
   threadJson,
 } from "./azure_devops/shapes.ts";
@@ -31,6 +32,7 @@ import type {
   RecordedRequest,
   StoredPullRequest,
 } from "./azure_devops/types.ts";
+import * as W from "./azure_devops/wire.ts";
 
 export * from "./azure_devops/types.ts";
 
@@ -179,7 +181,7 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
         "GitItemNotFoundException",
       );
     }
-    return Response.json({
+    return W.wireJson<W.ItemWire>({
       objectId: `blob-${path}`,
       gitObjectType: "blob",
       commitId: version,
@@ -202,8 +204,8 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
     const top = Math.min(Number(context.url.searchParams.get("$top") ?? 100), maxChangesPage);
     const skip = Number(context.url.searchParams.get("$skip") ?? 0);
     const page = all.slice(skip, skip + top);
-    const more = skip + top < all.length;
-    return Response.json({ changeEntries: page, nextSkip: more ? skip + top : 0, nextTop: more ? top : 0 });
+    const [nextSkip, nextTop] = skip + top < all.length ? [skip + top, top] : [0, 0];
+    return W.wireJson<W.IterationChangesWire>({ changeEntries: page, nextSkip, nextTop });
   };
 
   const listThreads = (context: Context) => {
@@ -272,6 +274,8 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
     const pr = pullRequestOf(context);
     const input = context.body as Omit<FakeAzureStatus, "repo" | "number" | "id">;
     if (!input?.state || !input.context?.name) return azureError(400, "state and context.name are required.");
+    const state = W.STATUS_STATES.find((name) => name === input.state);
+    if (!state) return azureError(400, `The value "${input.state}" is not a valid GitStatusState.`);
     const status: FakeAzureStatus = {
       repo: pr.seed.repo,
       number: pr.seed.number,
@@ -279,7 +283,7 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
       ...input,
     };
     statuses.push(status);
-    return Response.json({ ...status, createdBy: identity(botName), creationDate: "2026-01-01T00:00:00Z" });
+    return Response.json(statusJson(status, state, identity(botName)));
   };
 
   /** Every route first passes the account checks, which come after authentication. */
@@ -358,7 +362,7 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
         path: repository,
         handler: checked((context) => {
           // The ids the pull requests' `repository` carries (`shapes.ts`), so a webhook and a connect agree.
-          return Response.json({
+          return W.wireJson<W.RepositoryWire>({
             id: `repo-${context.params.repo}`,
             name: context.params.repo,
             project: { id: `project-${context.params.project}`, name: context.params.project },

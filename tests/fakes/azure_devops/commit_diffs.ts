@@ -6,6 +6,7 @@
  */
 import { azureError } from "./shapes.ts";
 import type { StoredPullRequest } from "./types.ts";
+import type { CommitChangeWire, CommitDiffsWire } from "./wire.ts";
 
 export interface CommitDiffsInput {
   repo: string;
@@ -46,7 +47,7 @@ export function commitDiffs(input: CommitDiffsInput): Response {
   const common = search.get("diffCommonCommit") === "true" ? (ancestor ? base : line[0]!) : base;
   const before = input.commitTree(input.repo, common)!;
   const after = input.commitTree(input.repo, target)!;
-  const changes: Record<string, unknown>[] = [];
+  const changes: CommitChangeWire[] = [];
   const folders = new Set<string>();
   for (const path of [...new Set([...before.keys(), ...after.keys()])].sort()) {
     const old = before.get(path);
@@ -61,7 +62,7 @@ export function commitDiffs(input: CommitDiffsInput): Response {
     });
   }
   const listed = [
-    ...[...folders].sort().map((folder) => ({
+    ...[...folders].sort().map((folder): CommitChangeWire => ({
       item: { gitObjectType: "tree", commitId: target, path: `/${folder}`, isFolder: true },
       changeType: "edit",
     })),
@@ -70,14 +71,16 @@ export function commitDiffs(input: CommitDiffsInput): Response {
   const top = Number(search.get("$top") ?? 100);
   const skip = Number(search.get("$skip") ?? 0);
   const page = listed.slice(skip, skip + top);
-  return Response.json({
-    allChangesIncluded: skip === 0 && page.length === listed.length,
-    changeCounts: { Edit: changes.length },
-    changes: page,
-    commonCommit: common,
-    baseCommit: base,
-    targetCommit: target,
-    aheadCount: ancestor ? targetIndex - baseIndex : 1,
-    behindCount: ancestor ? 0 : 1,
-  });
+  return Response.json(
+    {
+      allChangesIncluded: skip === 0 && page.length === listed.length,
+      changeCounts: { Edit: changes.length },
+      changes: page,
+      commonCommit: common,
+      baseCommit: base,
+      targetCommit: target,
+      aheadCount: ancestor ? targetIndex - baseIndex : 1,
+      behindCount: ancestor ? 0 : 1,
+    } satisfies CommitDiffsWire,
+  );
 }

@@ -2,9 +2,28 @@
  * How the fake Azure DevOps writes its answers: pull requests, iterations and their changes (stable
  * `changeTrackingId`s, renames), threads and comments, identities, and Azure DevOps' error body.
  */
-import type { FakeAzureComment, FakeAzureThread, Iteration, StoredPullRequest } from "./types.ts";
+import type { IdentityRef } from "azure-devops-node-api/interfaces/common/VSSInterfaces";
+import type {
+  FakeAzureComment,
+  FakeAzureStatus,
+  FakeAzureThread,
+  Iteration,
+  StoredPullRequest,
+} from "./types.ts";
+import type {
+  ChangeWire,
+  CommentTypeName,
+  CommentWire,
+  IterationWire,
+  PullRequestWire,
+  StatusStateName,
+  StatusWire,
+  ThreadStatusName,
+  ThreadWire,
+  Wire,
+} from "./wire.ts";
 
-export const THREAD_STATUS: Record<number, string> = {
+export const THREAD_STATUS: Record<number, ThreadStatusName> = {
   0: "unknown",
   1: "active",
   2: "fixed",
@@ -13,7 +32,12 @@ export const THREAD_STATUS: Record<number, string> = {
   5: "byDesign",
   6: "pending",
 };
-export const COMMENT_TYPE: Record<number, string> = { 0: "unknown", 1: "text", 2: "codeChange", 3: "system" };
+export const COMMENT_TYPE: Record<number, CommentTypeName> = {
+  0: "unknown",
+  1: "text",
+  2: "codeChange",
+  3: "system",
+};
 
 export function azureError(
   status: number,
@@ -32,11 +56,22 @@ export function azureError(
   }, { status });
 }
 
-export function identity(name: string) {
+/** `value` as one of `names`; a stored value Azure DevOps would never send fails the request instead. */
+function named<T extends string>(names: Record<number, T>, value: string, what: string): T {
+  const found = Object.values(names).find((name) => name === value);
+  if (found === undefined) throw new Error(`the fake holds a ${what} Azure DevOps does not have: "${value}"`);
+  return found;
+}
+
+export function identity(name: string): Wire<IdentityRef> {
   return { id: `id-${name}`, displayName: name, uniqueName: name };
 }
 
-export function pullRequestJson(pr: StoredPullRequest, origin: string, organization: string) {
+export function pullRequestJson(
+  pr: StoredPullRequest,
+  origin: string,
+  organization: string,
+): PullRequestWire {
   const [project, name] = pr.seed.repo.split("/");
   return {
     repository: {
@@ -68,7 +103,7 @@ export function pullRequestJson(pr: StoredPullRequest, origin: string, organizat
   };
 }
 
-export function iterationJson(iteration: Iteration) {
+export function iterationJson(iteration: Iteration): IterationWire {
   return {
     id: iteration.id,
     description: `Iteration ${iteration.id}`,
@@ -92,7 +127,7 @@ export function changesOf(
 ) {
   const before = commitTree(pr.seed.repo, iteration.commonCommit) ?? new Map<string, string>();
   const after = commitTree(pr.seed.repo, iteration.sourceCommit) ?? new Map<string, string>();
-  const entries: Record<string, unknown>[] = [];
+  const entries: ChangeWire[] = [];
   const renamedAway = new Set<string>();
   for (const [path, from] of pr.renames) if (after.has(path) && !after.has(from)) renamedAway.add(from);
   const paths = [...new Set([...before.keys(), ...after.keys()])].sort();
@@ -131,7 +166,7 @@ export function changesOf(
   return entries;
 }
 
-export function commentJson(comment: FakeAzureComment) {
+export function commentJson(comment: FakeAzureComment): CommentWire {
   return {
     id: comment.id,
     parentCommentId: comment.parentCommentId,
@@ -140,22 +175,45 @@ export function commentJson(comment: FakeAzureComment) {
     publishedDate: "2026-01-01T00:00:00Z",
     lastUpdatedDate: "2026-01-01T00:00:00Z",
     lastContentUpdatedDate: "2026-01-01T00:00:00Z",
-    commentType: comment.commentType,
+    commentType: named(COMMENT_TYPE, comment.commentType, "comment type"),
     usersLiked: [],
   };
 }
 
-export function threadJson(thread: FakeAzureThread) {
+export function threadJson(thread: FakeAzureThread): ThreadWire {
   return {
     id: thread.id,
     publishedDate: "2026-01-01T00:00:00Z",
     lastUpdatedDate: "2026-01-01T00:00:00Z",
     comments: thread.comments.map(commentJson),
-    status: thread.status,
-    threadContext: thread.threadContext ?? null,
-    ...(thread.pullRequestThreadContext ? { pullRequestThreadContext: thread.pullRequestThreadContext } : {}),
+    status: named(THREAD_STATUS, thread.status, "thread status"),
+    // Both contexts are stored as Loom posted them; the fake checks only `filePath` (`postThread`).
+    threadContext: (thread.threadContext ?? null) as ThreadWire["threadContext"],
+    ...(thread.pullRequestThreadContext
+      ? {
+        pullRequestThreadContext: thread.pullRequestThreadContext as ThreadWire["pullRequestThreadContext"],
+      }
+      : {}),
     properties: {},
     identities: null,
     isDeleted: false,
+  };
+}
+
+/** A pull request status as `POST …/statuses` answers it (`state` already checked against `GitStatusState`). */
+export function statusJson(
+  status: FakeAzureStatus,
+  state: StatusStateName,
+  creator: Wire<IdentityRef>,
+): StatusWire {
+  return {
+    id: status.id,
+    state,
+    description: status.description,
+    context: status.context,
+    targetUrl: status.targetUrl,
+    iterationId: status.iterationId,
+    createdBy: creator,
+    creationDate: "2026-01-01T00:00:00Z",
   };
 }

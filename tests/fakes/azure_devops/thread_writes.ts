@@ -34,7 +34,7 @@ export function replyInThread(thread: FakeAzureThread, body: unknown, author: st
 export function updateThread(thread: FakeAzureThread, body: unknown): Response {
   const status = (body as { status?: unknown } | null)?.status;
   const name = typeof status === "number" ? THREAD_STATUS[status] : status;
-  if (typeof name !== "string" || !Object.values(THREAD_STATUS).includes(name)) {
+  if (typeof name !== "string" || !Object.values(THREAD_STATUS).some((status) => status === name)) {
     return azureError(400, `Invalid thread status "${String(status)}".`);
   }
   thread.status = name;
