@@ -15,6 +15,7 @@ import { githubAppRoutes } from "./github/app.ts";
 import { createShapes, RouteError } from "./github/shapes.ts";
 import { createGitHubStore } from "./github/state.ts";
 import { createRepoAccess, tokenOf } from "./repo_access.ts";
+import { completeAnswer, contractViolations } from "./github/contract.ts";
 import {
   FAKE_GITHUB_TOKEN,
   type FakeGitHub,
@@ -113,18 +114,33 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     ],
     notFound: () => shapes.errorJson(new RouteError(404, "Not Found")),
     onError: (error) => shapes.errorJson(error),
+    after: async (request, response) => {
+      const completed = await completeAnswer(request, response);
+      if (options.contract !== false) violations.push(...await contractViolations(request, completed));
+      return completed;
+    },
     onClose: () => {
       for (const release of store.heldNow) release();
     },
   });
+  const violations: string[] = [];
   origin = server.origin;
   requests = server.requests;
+  const close = async () => {
+    await server.close();
+    if (violations.length > 0) {
+      throw new Error(
+        `The GitHub fake broke GitHub's REST contract:\n- ${[...new Set(violations)].join("\n- ")}`,
+      );
+    }
+  };
   return {
     url: api(),
     state: store.state,
     requests,
-    close: server.close,
-    [Symbol.asyncDispose]: server.close,
+    contractViolations: violations,
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }
 

@@ -69,6 +69,8 @@ export interface FakeServerOptions<Entry, Caller> {
   authenticate?(request: FakeRequest): Caller | Response | Promise<Caller | Response>;
   /** Turns what a hook or handler threw into an answer (default: 500 with the message). */
   onError?(error: unknown, request: FakeRequest): Response;
+  /** Sees every answer before it is sent, and may replace it (completing or checking it against a contract). */
+  after?(request: FakeRequest, response: Response): Response | void | Promise<Response | void>;
   /** Called by `close()` before the server shuts down, e.g. to release held requests. */
   onClose?(): void;
   /** Match literal path parts regardless of case (Azure DevOps' resource names). */
@@ -172,13 +174,15 @@ export function startFakeServer<Entry, Caller = undefined>(
       raw,
     };
     requests.push(options.record(request));
+    let response: Response;
     try {
-      if (path === undefined) return options.notFound(request);
-      return await answer(request);
+      response = path === undefined ? options.notFound(request) : await answer(request);
     } catch (error) {
-      if (options.onError !== undefined) return options.onError(error, request);
-      return json({ message: `Fake server failed: ${String(error)}` }, 500);
+      response = options.onError !== undefined
+        ? options.onError(error, request)
+        : json({ message: `Fake server failed: ${String(error)}` }, 500);
     }
+    return (await options.after?.(request, response)) ?? response;
   });
   origin = `http://127.0.0.1:${server.addr.port}`;
   return {

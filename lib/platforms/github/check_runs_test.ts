@@ -112,57 +112,61 @@ Deno.test("finishCheckRun() with no annotations completes in one request", async
 
 Deno.test("the fake refuses what GitHub refuses: a token's check run, 51 annotations in one request", async () => {
   const key = await generateGitHubAppKey();
-  await withFake({ app: { appId: "5", publicKey: key.publicKey } }, async (fake, { headSha }) => {
-    const response = await fetch(`${fake.url}/repos/${PR.repo}/check-runs`, {
-      method: "POST",
-      headers: { authorization: `token ${FAKE_GITHUB_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: "loom/review", "head_sha": headSha }),
-    });
-    assert.equal(response.status, 403);
-    assert.match((await response.json()).message, /must authenticate via a GitHub App/);
+  // This test sends what GitHub's contract forbids (51 annotations) on purpose, to see the fake refuse it.
+  await withFake(
+    { app: { appId: "5", publicKey: key.publicKey }, contract: false },
+    async (fake, { headSha }) => {
+      const response = await fetch(`${fake.url}/repos/${PR.repo}/check-runs`, {
+        method: "POST",
+        headers: { authorization: `token ${FAKE_GITHUB_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "loom/review", "head_sha": headSha }),
+      });
+      assert.equal(response.status, 403);
+      assert.match((await response.json()).message, /must authenticate via a GitHub App/);
 
-    const client = createGitHubClient({
-      baseUrl: fake.url,
-      app: { appId: "5", privateKey: key.pem, installationId: 9 },
-      log: silentLogger,
-    });
-    assert.ok(canPublishChecks(client));
-    const id = await client.startCheckRun(PR, {
-      sha: headSha,
-      name: "loom/review",
-      title: "T",
-      summary: "S",
-    });
-    const token = fake.state.installationTokens[0]!.token;
-    const tooMany = await fetch(`${fake.url}/repos/${PR.repo}/check-runs/${id}`, {
-      method: "PATCH",
-      headers: { authorization: `token ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        output: {
-          title: "T",
-          summary: "S",
-          annotations: Array.from({ length: 51 }, () => ({
-            path: "src/app.ts",
-            "start_line": 3,
-            "end_line": 3,
-            "annotation_level": "notice",
-            message: "m",
-          })),
-        },
-      }),
-    });
-    assert.equal(tooMany.status, 422);
-    await tooMany.body?.cancel();
-    await rejectsWith(
-      client.finishCheckRun(PR, "999999", {
-        conclusion: "success",
+      const client = createGitHubClient({
+        baseUrl: fake.url,
+        app: { appId: "5", privateKey: key.pem, installationId: 9 },
+        log: silentLogger,
+      });
+      assert.ok(canPublishChecks(client));
+      const id = await client.startCheckRun(PR, {
+        sha: headSha,
+        name: "loom/review",
         title: "T",
         summary: "S",
-        annotations: [],
-      }),
-      { status: 404, retryable: false },
-    );
-  });
+      });
+      const token = fake.state.installationTokens[0]!.token;
+      const tooMany = await fetch(`${fake.url}/repos/${PR.repo}/check-runs/${id}`, {
+        method: "PATCH",
+        headers: { authorization: `token ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          output: {
+            title: "T",
+            summary: "S",
+            annotations: Array.from({ length: 51 }, () => ({
+              path: "src/app.ts",
+              "start_line": 3,
+              "end_line": 3,
+              "annotation_level": "notice",
+              message: "m",
+            })),
+          },
+        }),
+      });
+      assert.equal(tooMany.status, 422);
+      await tooMany.body?.cancel();
+      await rejectsWith(
+        client.finishCheckRun(PR, "999999", {
+          conclusion: "success",
+          title: "T",
+          summary: "S",
+          annotations: [],
+        }),
+        { status: 404, retryable: false },
+      );
+    },
+  );
 });
 
 Deno.test("startCheckRun() takes over the run an earlier attempt left in progress on the commit", async () => {

@@ -215,12 +215,27 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
       const names = new Set(children.map((name) => name.slice(prefix.length).split("/")[0]!));
       return json(
         200,
-        [...names].map((name) => ({
-          type: children.includes(`${prefix}${name}`) ? "file" : "dir",
-          name,
-          path: `${prefix}${name}`,
-          sha: fakeSha(`${ref}:${prefix}${name}`),
-        })),
+        [...names].map((name) => {
+          const child = `${prefix}${name}`;
+          const isFile = children.includes(child);
+          const self = `${env.api()}/repos/${repo}/contents/${child}?ref=${ref}`;
+          const git = `${env.api()}/repos/${repo}/git/${isFile ? "blobs" : "trees"}/${
+            fakeSha(`${ref}:${child}`)
+          }`;
+          const html = `https://github.com/${repo}/${isFile ? "blob" : "tree"}/${ref}/${child}`;
+          return {
+            type: isFile ? "file" : "dir",
+            size: isFile ? TEXT.encode(files!.get(child)!).length : 0,
+            name,
+            path: child,
+            sha: fakeSha(`${ref}:${child}`),
+            url: self,
+            "git_url": git,
+            "html_url": html,
+            "download_url": isFile ? `https://raw.githubusercontent.com/${repo}/${ref}/${child}` : null,
+            _links: { self, git, html },
+          };
+        }),
       );
     }
     const bytes = TEXT.encode(content);
@@ -246,7 +261,7 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
       "git_url": git,
       "html_url": `https://github.com/${repo}/blob/${ref}/${path}`,
       "download_url": `https://raw.githubusercontent.com/${repo}/${ref}/${path}`,
-      _links: { self, git, html: "" },
+      _links: { self, git, html: `https://github.com/${repo}/blob/${ref}/${path}` },
     });
   };
 
@@ -255,7 +270,8 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
     const role = store.permissions.get(`${repoOf(context)}:${login.toLowerCase()}`);
     if (role === undefined) throw new RouteError(404, `${login} is not a user`);
     const permission = role === "maintain" ? "write" : role === "triage" ? "read" : role;
-    return json(200, { permission, "role_name": role, user: user(login, "User") });
+    // The user is GitHub's `collaborator` shape: a user with the role on this repository.
+    return json(200, { permission, "role_name": role, user: { ...user(login, "User"), "role_name": role } });
   };
 
   const postStatus = (context: Context) => {
@@ -326,6 +342,9 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
           "full_name": name,
           private: true,
           owner: user(owner!),
+          // GitHub's linguist has not looked at a fake repository.
+          language: null,
+          "default_branch": "main",
         });
       },
     },

@@ -40,8 +40,9 @@ export function createShapes(state: FakeGitHubState, api: () => string, requestC
     id: Number.parseInt(fakeSha(login).slice(0, 7), 16),
     "node_id": `U_${fakeSha(login).slice(0, 12)}`,
     "avatar_url": `https://avatars.githubusercontent.com/u/1?v=4`,
-    url: `${api()}/users/${login}`,
-    "html_url": `https://github.com/${login}`,
+    // An App's login ends in `[bot]`, which GitHub percent-encodes in its URLs.
+    url: `${api()}/users/${encodeURIComponent(login)}`,
+    "html_url": `https://github.com/${encodeURIComponent(login)}`,
     type,
     "site_admin": false,
   });

@@ -264,6 +264,11 @@ export interface FakeGitHubOptions {
   maxDiffLines?: number;
   /** Files larger than this come back from the JSON contents API without content (GitHub: 1 MB). */
   maxContentBytes?: number;
+  /**
+   * Validate every JSON request and answer against GitHub's OpenAPI description (`github/contract.ts`) and fail
+   * `close()` on a violation. Default true; only a test that breaks the contract on purpose turns it off.
+   */
+  contract?: boolean;
 }
 
 export interface FakeGitHub extends AsyncDisposable {
@@ -271,5 +276,8 @@ export interface FakeGitHub extends AsyncDisposable {
   url: string;
   state: FakeGitHubState;
   requests: RecordedRequest[];
+  /** What requests and answers broke of GitHub's published contract so far (checked when `contract` is on). */
+  contractViolations: string[];
+  /** Shuts the fake down; rejects, listing them, when the contract was broken. */
   close(): Promise<void>;
 }
