@@ -218,8 +218,14 @@ dbTest("a missing platform token is a failed review with its reason and next ste
   assert.equal(row?.prNumber, 3);
   assert.equal(row?.headSha, heads.headSha);
   assert.equal(row?.title, "Change 3");
-  assert.match(row?.error ?? "", /No GitHub credential for .* in organization .*: add one under Settings → API keys/);
-  assert.match(row?.nextStep ?? "", /adds a GitHub token .* under Settings → API keys, then re-runs the review/);
+  assert.match(
+    row?.error ?? "",
+    /No GitHub credential for .* in organization .*: add one under Settings → API keys/,
+  );
+  assert.match(
+    row?.nextStep ?? "",
+    /adds a GitHub token .* under Settings → API keys, then re-runs the review/,
+  );
   assert.equal(context.openaiRequests.length, 0);
 });
 

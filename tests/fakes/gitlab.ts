@@ -14,7 +14,6 @@ import {
   noteJson as noteShape,
   projectJson,
   statusJson,
-  userId,
 } from "./gitlab/shapes.ts";
 import type {
   DiffEntry,

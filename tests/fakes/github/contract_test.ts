@@ -5,7 +5,7 @@ import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../github.ts";
 
 const PULL = { method: "GET", path: "/repos/octo/hello/pulls/7", body: undefined };
 
-async function seededFake() {
+function seededFake() {
   const fake = startFakeGitHub();
   fake.state.addPullRequest({
     repo: "octo/hello",
@@ -23,7 +23,7 @@ async function seededFake() {
 }
 
 Deno.test("the fake's pull request keeps to GitHub's schema, and fails it once a required field is dropped", async () => {
-  await using fake = await seededFake();
+  await using fake = seededFake();
   const answer = await fetch(`${fake.url}/repos/octo/hello/pulls/7`, {
     headers: { authorization: `token ${FAKE_GITHUB_TOKEN}` },
   });
@@ -44,7 +44,7 @@ Deno.test("the fake's pull request keeps to GitHub's schema, and fails it once a
 });
 
 Deno.test("a request body GitHub would refuse is a violation, and close() fails the test naming it", async () => {
-  const fake = await seededFake();
+  const fake = seededFake();
   const octokit = new Octokit({ auth: FAKE_GITHUB_TOKEN, baseUrl: fake.url });
   await octokit.rest.pulls.createReview({
     owner: "octo",
