@@ -11,6 +11,10 @@ import { startFakeAzureDevops } from "../tests/fakes/azure_devops.ts";
 
 type Kind = "baseline" | "loom" | "azure-devops-node-api";
 
+function print(line: string): void {
+  Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
+}
+
 async function child(kind: Kind): Promise<void> {
   const start = performance.now();
   if (kind === "loom") {
@@ -22,7 +26,7 @@ async function child(kind: Kind): Promise<void> {
     new GitApi("http://127.0.0.1:9/org", [getPersonalAccessTokenHandler("t")]);
   }
   const importMs = performance.now() - start;
-  console.log(JSON.stringify({ kind, importMs, rssMb: Deno.memoryUsage().rss / 1024 / 1024 }));
+  print(JSON.stringify({ kind, importMs, rssMb: Deno.memoryUsage().rss / 1024 / 1024 }));
 }
 
 async function runChild(kind: Kind): Promise<{ importMs: number; rssMb: number }> {
@@ -99,17 +103,17 @@ if (Deno.args[0] === "--child") {
       results.get(kind)!.push(await runChild(kind));
     }
   }
-  console.log("| client | import + create ms (each round) | median | RSS MB (each round) | median |");
-  console.log("| --- | --- | --- | --- | --- |");
+  print("| client | import + create ms (each round) | median | RSS MB (each round) | median |");
+  print("| --- | --- | --- | --- | --- |");
   for (const kind of kinds) {
     const list = results.get(kind)!;
     const ms = list.map((entry) => entry.importMs);
     const mb = list.map((entry) => entry.rssMb);
-    console.log(
+    print(
       `| ${kind} | ${ms.map((value) => value.toFixed(0)).join(" / ")} | ${median(ms).toFixed(0)} | ` +
         `${mb.map((value) => value.toFixed(1)).join(" / ")} | ${median(mb).toFixed(1)} |`,
     );
   }
-  console.log("\nazure-devops-node-api against the fake Azure DevOps:");
-  for (const line of await againstFake()) console.log(`- ${line}`);
+  print("\nazure-devops-node-api against the fake Azure DevOps:");
+  for (const line of await againstFake()) print(`- ${line}`);
 }
