@@ -5,27 +5,9 @@ import { githubWebhook } from "./github/mod.ts";
 import { createPlatformClient, type PlatformId, WEBHOOK_PARSERS } from "./mod.ts";
 import { makeGitDiff } from "../../tests/fakes/git_diff.ts";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../../tests/fakes/github.ts";
+import { generateGitHubAppKey as pemPair } from "../../tests/support/github_app_key.ts";
 
 const PR = { platform: "github" as const, repo: "octo/hello", number: 1 };
-
-async function pemPair(): Promise<{ pem: string; publicKey: CryptoKey }> {
-  const keys = await crypto.subtle.generateKey(
-    {
-      name: "RSASSA-PKCS1-v1_5",
-      modulusLength: 2048,
-      publicExponent: new Uint8Array([1, 0, 1]),
-      hash: "SHA-256",
-    },
-    true,
-    ["sign", "verify"],
-  );
-  const der = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
-  const body = btoa(String.fromCharCode(...der)).match(/.{1,64}/g)!.join("\n");
-  return {
-    pem: `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`,
-    publicKey: keys.publicKey,
-  };
-}
 
 Deno.test("WEBHOOK_PARSERS maps github to githubWebhook and files every parser under its own platform", () => {
   assert.equal(WEBHOOK_PARSERS.github, githubWebhook);

@@ -126,21 +126,13 @@ export async function cancelGroup(
  * stop within a second and post nothing. The repository is matched by `payload.repoId` in SQL. Returns the ids
  * cancelled.
  */
-export async function cancelRepoReviews(
+export function cancelRepoReviews(
   db: Db,
   repoId: number,
   reason: string,
   now: () => number = Date.now,
 ): Promise<number[]> {
-  const live = await db.query<{ id: number }>(sql`
-    select j.id from jobs j
-    where j.type = 'review_pull_request' and j.status in ('pending', 'in_progress')
-      and ${jobOfRepo(db.dialect, repoId)}`);
-  const cancelled: number[] = [];
-  for (const id of live.map((row) => Number(row.id))) {
-    if (await cancel(db, id, reason, now)) cancelled.push(id);
-  }
-  return cancelled;
+  return cancelLiveJobsOfRepo(db, repoId, { reason, now, reviewsOnly: true });
 }
 
 /**
@@ -148,18 +140,27 @@ export async function cancelRepoReviews(
  * ones never start, running ones stop within a second and post nothing (the posting guard re-reads the job).
  * Matched by `payload.repoId` in SQL as in `cancelRepoReviews`. Returns the ids cancelled.
  */
-export async function cancelRepoJobs(
+export function cancelRepoJobs(
   db: Db,
   repoId: number,
   reason: string,
   now: () => number = Date.now,
 ): Promise<number[]> {
+  return cancelLiveJobsOfRepo(db, repoId, { reason, now, reviewsOnly: false });
+}
+
+async function cancelLiveJobsOfRepo(
+  db: Db,
+  repoId: number,
+  options: { reason: string; now: () => number; reviewsOnly: boolean },
+): Promise<number[]> {
   const live = await db.query<{ id: number }>(sql`
     select j.id from jobs j
-    where j.status in ('pending', 'in_progress') and ${jobOfRepo(db.dialect, repoId)}`);
+    where j.status in ('pending', 'in_progress') and ${jobOfRepo(db.dialect, repoId)}
+      and (${!options.reviewsOnly} or j.type = 'review_pull_request')`);
   const cancelled: number[] = [];
   for (const id of live.map((row) => Number(row.id))) {
-    if (await cancel(db, id, reason, now)) cancelled.push(id);
+    if (await cancel(db, id, options.reason, options.now)) cancelled.push(id);
   }
   return cancelled;
 }
