@@ -75,8 +75,10 @@ function contract(): Promise<Contract> {
 }
 
 /**
- * OpenAPI 3.0's `nullable: true` admits null, also for an `enum` (GitHub answers `"start_side": null`); Ajv
- * applies `enum` to null as well, so null is added to such lists once, in place.
+ * OpenAPI 3.0's `nullable: true` admits null, also for an `enum` (GitHub answers `"start_side": null`) and for a
+ * schema with no `type` of its own (`allOf` of a reference). Ajv knows `nullable` only beside `type` and applies
+ * `enum` to null as well, so such schemas are rewritten once, in place: null joins the enum, and a typeless
+ * nullable schema becomes "that schema, or null".
  */
 function allowNullInNullableEnums(node: unknown): void {
   if (node === null || typeof node !== "object") return;
@@ -84,11 +86,18 @@ function allowNullInNullableEnums(node: unknown): void {
     for (const item of node) allowNullInNullableEnums(item);
     return;
   }
-  const schema = node as { nullable?: unknown; enum?: unknown[] };
-  if (schema.nullable === true && Array.isArray(schema.enum) && !schema.enum.includes(null)) {
-    schema.enum.push(null);
+  const schema = node as Record<string, unknown> & { nullable?: unknown; enum?: unknown[]; type?: unknown };
+  for (const value of Object.values(schema)) allowNullInNullableEnums(value);
+  if (schema.nullable !== true) return;
+  if (Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum.push(null);
+  if (schema.type === undefined) {
+    const inner: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(schema)) {
+      if (key !== "nullable") inner[key] = value;
+      delete schema[key];
+    }
+    schema.anyOf = [inner, { type: "null" }];
   }
-  for (const value of Object.values(node)) allowNullInNullableEnums(value);
 }
 
 /** JSON pointer escaping of one reference token. */
@@ -129,6 +138,7 @@ function validator(contract: Contract, pointer: string): ValidateFunction | null
       pointer,
       resolved === undefined ? null : contract.ajv.compile({ $ref: `${SCHEMA_ID}${resolved}` }),
     );
+    // A schema Ajv cannot compile throws here, which the caller reports as a violation naming the operation.
   }
   return contract.validators.get(pointer)!;
 }
@@ -159,6 +169,18 @@ export async function contractViolations(
 ): Promise<string[]> {
   const operation = await operationOf(request.method, request.path);
   if (operation === undefined) return [];
+  try {
+    return await violationsOf(operation, request, response);
+  } catch (error) {
+    return [`${operation.method} ${operation.template}: cannot check against the description: ${error}`];
+  }
+}
+
+async function violationsOf(
+  operation: Operation,
+  request: { method: string; path: string; body: unknown },
+  response: Response,
+): Promise<string[]> {
   const checked = await contract();
   const name = `${operation.method} ${operation.template}`;
   const problems: string[] = [];
@@ -233,6 +255,11 @@ export async function completeAnswer(
   if (!type.startsWith("application/json") || response.status === 204) return response;
   const operation = await operationOf(request.method, request.path);
   if (operation === undefined) return response;
+  // What cannot be completed is sent as the fake wrote it; `contractViolations` then says why.
+  return await completeWith(operation, response).catch(() => response);
+}
+
+async function completeWith(operation: Operation, response: Response): Promise<Response> {
   const checked = await contract();
   const pointer = resolve(
     checked.spec,
