@@ -17,6 +17,7 @@ import type {
   RecordedRequest,
   StoredPullRequest,
 } from "./bitbucket/types.ts";
+import * as shapes from "./bitbucket/shapes.ts";
 
 export * from "./bitbucket/types.ts";
 export type { FakeReport, FakeReportAnnotation } from "./bitbucket/reports.ts";
@@ -25,16 +26,6 @@ const SHORT = 12;
 
 function errorResponse(status: number, message: string): Response {
   return Response.json({ type: "error", error: { message } }, { status });
-}
-
-function user(nickname: string, type = "user") {
-  return {
-    type,
-    nickname,
-    "display_name": nickname,
-    uuid: `{${nickname}}`,
-    "account_id": `account-${nickname}`,
-  };
 }
 
 /** Starts the fake on 127.0.0.1 with a free port. Close it with `await using` or `close()`. */
@@ -67,52 +58,9 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
     return commitsOf(repo).find((sha) => sha.startsWith(ref.toLowerCase()));
   }
 
-  function pullRequestJson(pr: StoredPullRequest) {
-    const [workspace, slug] = pr.repo.split("/");
-    const repository = { "full_name": pr.repo, name: slug, uuid: `{repo-${pr.repo}}`, type: "repository" };
-    return {
-      type: "pullrequest",
-      id: pr.number,
-      title: pr.title,
-      description: "",
-      state: pr.state ?? "OPEN",
-      draft: pr.draft ?? false,
-      author: user(pr.author),
-      source: { branch: { name: pr.headRef }, commit: { hash: pr.headSha.slice(0, SHORT) }, repository },
-      destination: { branch: { name: pr.baseRef }, commit: { hash: pr.baseSha.slice(0, SHORT) }, repository },
-      links: {
-        self: { href: `${origin}/2.0/repositories/${pr.repo}/pullrequests/${pr.number}` },
-        html: { href: `https://bitbucket.org/${workspace}/${slug}/pull-requests/${pr.number}` },
-      },
-    };
-  }
-
-  function commentJson(comment: FakeBitbucketComment) {
-    return {
-      type: "pullrequest_comment",
-      id: comment.id,
-      content: { type: "rendered", raw: comment.body, markup: "markdown", html: `<p>${comment.body}</p>` },
-      user: user(comment.author, comment.author === botName ? "app_user" : "user"),
-      deleted: comment.deleted,
-      ...(comment.inline ? { inline: comment.inline } : {}),
-      ...(comment.parentId ? { parent: { id: comment.parentId } } : {}),
-      ...(comment.resolution ? { resolution: resolutionJson(comment.resolution) } : {}),
-      links: {
-        self: {
-          href:
-            `${origin}/2.0/repositories/${comment.repo}/pullrequests/${comment.number}/comments/${comment.id}`,
-        },
-      },
-    };
-  }
-
-  function resolutionJson(resolution: { user: string; createdOn: string }) {
-    return {
-      type: "comment_resolution",
-      user: user(resolution.user, resolution.user === botName ? "app_user" : "user"),
-      "created_on": resolution.createdOn,
-    };
-  }
+  const user = shapes.accountJson;
+  const pullRequestJson = (pr: StoredPullRequest) => shapes.pullRequestJson(pr, origin, SHORT);
+  const commentJson = (comment: FakeBitbucketComment) => shapes.commentJson(comment, origin, botName);
 
   function authorized(headers: Headers): boolean {
     const header = headers.get("authorization") ?? "";
@@ -184,13 +132,15 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
     const next = page * pageLength < all.length
       ? `${origin}${context.url.pathname}?pagelen=${pageLength}&page=${page + 1}`
       : undefined;
-    return Response.json({
-      pagelen: pageLength,
-      size: all.length,
-      page,
-      values: values.map(commentJson),
-      ...(next ? { next } : {}),
-    });
+    return Response.json(
+      {
+        pagelen: pageLength,
+        size: all.length,
+        page,
+        values: values.map(commentJson),
+        ...(next ? { next } : {}),
+      } satisfies shapes.CommentPageJson,
+    );
   };
 
   const postComment = (context: Context) => {
@@ -241,7 +191,7 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
     if (comment.parentId !== undefined) return errorResponse(400, "Only top-level comments can be resolved");
     if (comment.resolution) return errorResponse(409, "This comment thread is already resolved");
     comment.resolution = { user: botName, createdOn: new Date().toISOString() };
-    return Response.json(resolutionJson(comment.resolution));
+    return Response.json(shapes.resolutionJson(comment.resolution, botName));
   };
 
   const reopenComment = (context: Context) => {
@@ -265,7 +215,7 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
   const review = (kind: "approve" | "request-changes") => (context: Context) => {
     const pr = pullRequestOf(context);
     reviews.push({ repo: pr.repo, number: pr.number, kind });
-    return Response.json({ approved: kind === "approve", user: user(botName, "app_user") });
+    return Response.json(shapes.participantJson(user(botName, "app_user"), kind === "approve"));
   };
 
   const getDiff = (context: Context) => {
@@ -286,6 +236,8 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
     if (!input?.key || !input.state || !input.url) {
       return errorResponse(400, "key, state and url are required");
     }
+    const state = shapes.STATUS_STATES.find((name) => name === input.state);
+    if (!state) return errorResponse(400, `state: "${input.state}" is not a valid choice`);
     const status: FakeBitbucketStatus = {
       repo,
       sha,
@@ -301,9 +253,7 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
     );
     if (existing >= 0) statuses.splice(existing, 1);
     statuses.push(status);
-    return Response.json({ type: "build", ...status, commit: { hash: resolveCommit(repo, sha) } }, {
-      status: 201,
-    });
+    return Response.json(shapes.statusJson(status, state, resolveCommit(repo, sha)), { status: 201 });
   };
 
   const getCommit = (context: Context) => {
@@ -371,13 +321,15 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
         handler: (context) => {
           const name = repoOf(context);
           const id = fakeRepoId(name).toString(16).padStart(8, "0");
-          return Response.json({
-            type: "repository",
-            uuid: `{${id}-0000-4000-8000-${id}0000}`,
-            "full_name": name,
-            name: context.params.slug,
-            "is_private": true,
-          });
+          return Response.json(
+            {
+              type: "repository",
+              uuid: `{${id}-0000-4000-8000-${id}0000}`,
+              "full_name": name,
+              name: context.params.slug,
+              "is_private": true,
+            } satisfies shapes.RepositoryJson,
+          );
         },
       },
       // The token's own account: access tokens act as a bot user of type `app_user`.
@@ -389,7 +341,7 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
           bitbucketRepositoryPermissions(permissions, {
             repo: `${context.params.workspace}/${context.params.slug}`,
             query: context.url.searchParams.get("q"),
-            botUuid: user(botName).uuid,
+            botUuid: user(botName).uuid!,
           }),
       },
       {

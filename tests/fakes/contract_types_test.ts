@@ -12,6 +12,8 @@ import { startFakeAzureDevops } from "./azure_devops.ts";
 import type { PullRequestWire, StatusWire, ThreadWire } from "./azure_devops/wire.ts";
 import type { DiffEntry } from "./gitlab/types.ts";
 import type { NoteJson } from "./gitlab/shapes.ts";
+import type { CommentJson, PullRequestJson, StatusJson } from "./bitbucket/shapes.ts";
+import { startFakeBitbucket } from "./bitbucket.ts";
 
 Deno.test("the fakes' answer types refuse fields, types and names the real APIs never send", () => {
   // Gitea: the fake's answers are `satisfies` gitea-js types.
@@ -40,14 +42,30 @@ Deno.test("the fakes' answer types refuse fields, types and names the real APIs 
   // @ts-expect-error GitStatusState has no "success"
   const status = { state: "success" } satisfies StatusWire;
 
+  // Bitbucket Cloud: its published OpenAPI description, made strict, with the concrete account types it sends.
+  // @ts-expect-error a pull request's state is OPEN, MERGED, DECLINED or SUPERSEDED
+  const closed = { type: "pullrequest", state: "CLOSED" } satisfies PullRequestJson;
+  // @ts-expect-error `title`, not `titel`
+  const titled = { type: "pullrequest", titel: "Fix" } satisfies PullRequestJson;
+  // @ts-expect-error Bitbucket sends a concrete `user` or `app_user`, never the abstract `account`
+  const abstract = { type: "pullrequest_comment", user: { type: "account" } } satisfies CommentJson;
+  // @ts-expect-error a build status is SUCCESSFUL, FAILED, INPROGRESS or STOPPED
+  const success = { type: "build", commit: {}, state: "SUCCESS" } satisfies StatusJson;
+
   // What the real APIs do send type-checks.
   const sent = [
     { id: 1, commit_id: "abc", state: "COMMENT" } satisfies PullReview,
     { status: "wontFix", publishedDate: "2026-01-01T00:00:00Z" } satisfies ThreadWire,
     { state: "succeeded", context: { name: "review", genre: "loom" } } satisfies StatusWire,
+    {
+      type: "pullrequest_comment",
+      id: 1,
+      user: { type: "app_user", display_name: "bot" },
+    } satisfies CommentJson,
   ];
-  assert.equal([review, pull, misspelt, wrongNoteable, renamed, azurePull, dated, thread, status].length, 9);
-  assert.equal(sent.length, 3);
+  const refused = [review, pull, misspelt, wrongNoteable, renamed, azurePull, dated, thread, status];
+  assert.equal([...refused, closed, titled, abstract, success].length, 13);
+  assert.equal(sent.length, 4);
 });
 
 Deno.test("the Azure DevOps fake refuses a pull request status whose state GitStatusState does not have", async () => {
@@ -117,4 +135,36 @@ Deno.test("the Azure DevOps fake does not send a thread status Azure DevOps does
   );
   assert.equal(response.status, 500);
   assert.match(await response.text(), /thread status Azure DevOps does not have: \\?"resolved\\?"/);
+});
+
+Deno.test("the Bitbucket fake refuses a build status whose state Bitbucket does not have", async () => {
+  await using bitbucket = startFakeBitbucket();
+  bitbucket.state.addPullRequest({
+    repo: "team/app",
+    number: 4,
+    title: "Add cache eviction",
+    author: "ada",
+    headSha: "a".repeat(40),
+    baseSha: "b".repeat(40),
+    baseRef: "main",
+    headRef: "eviction",
+    diff: "",
+    files: {},
+  });
+  const post = (state: string) =>
+    fetch(`${bitbucket.url}/2.0/repositories/team/app/commit/${"a".repeat(40)}/statuses/build`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${bitbucket.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ key: "loom", state, url: "https://loom.example/reviews/1" }),
+    });
+  const refused = await post("SUCCESS");
+  assert.equal(refused.status, 400);
+  assert.match((await refused.json()).error.message, /"SUCCESS" is not a valid choice/);
+  const accepted = await post("SUCCESSFUL");
+  assert.equal(accepted.status, 201);
+  const body = await accepted.json();
+  assert.equal(body.type, "build");
+  assert.equal(body.commit.hash, "a".repeat(40));
+  assert.deepEqual(Object.keys(body).filter((key) => ["repo", "sha"].includes(key)), []);
+  assert.equal(bitbucket.state.statuses.length, 1);
 });

@@ -1,5 +1,6 @@
 /** The public types of the fake GitLab, and the shapes it stores merge requests in. */
 import type { MergeRequestDiffSchema } from "@gitbeaker/core";
+import type { Strict } from "../strict.ts";
 
 /** Content of one file of a seeded pull request; `tooLarge`/`collapsed` make GitLab withhold its patch. */
 export interface FakeFileSeed {
@@ -129,12 +130,4 @@ export type DiffEntry = Strict<MergeRequestDiffSchema> & {
   collapsed: boolean;
 };
 
-/**
- * A gitbeaker response type without its `Record<string, unknown>` index signatures, at every depth, so a field
- * name gitbeaker does not know is refused instead of being accepted as "anything else".
- */
-export type Strict<T> = T extends readonly (infer U)[] ? Strict<U>[]
-  : T extends object ? {
-      [K in keyof T as string extends K ? never : number extends K ? never : K]: Strict<T[K]>;
-    }
-  : T;
+export type { Strict } from "../strict.ts";
