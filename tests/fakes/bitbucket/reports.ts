@@ -5,17 +5,23 @@
  * replaces it and drops its annotations; annotations come at most 100 per request and 1,000 per report, each
  * with an `external_id`, an `annotation_type` of VULNERABILITY, CODE_SMELL or BUG and a `summary`.
  */
+import type { components } from "@coderabbitai/bitbucket/cloud/openapi";
 import type { RouteContext } from "../server_core.ts";
+import type { Strict } from "../strict.ts";
+
+/** A report and an annotation as Bitbucket Cloud's published OpenAPI description types them. */
+type ReportJson = Strict<components["schemas"]["report"]>;
+type AnnotationJson = Strict<components["schemas"]["report_annotation"]>;
 
 export interface FakeReportAnnotation {
   externalId: string;
-  type: string;
+  type: NonNullable<AnnotationJson["annotation_type"]>;
   path?: string;
   line?: number;
   summary: string;
   details?: string;
-  severity?: string;
-  result?: string;
+  severity?: AnnotationJson["severity"];
+  result?: AnnotationJson["result"];
 }
 
 export interface FakeReport {
@@ -25,18 +31,24 @@ export interface FakeReport {
   id: string;
   title: string;
   details: string;
-  reportType: string;
-  result?: string;
+  reportType: NonNullable<ReportJson["report_type"]>;
+  result?: ReportJson["result"];
   link?: string;
   annotations: FakeReportAnnotation[];
   /** How many annotations each `POST` carried. */
   annotationRequests: number[];
 }
 
-const REPORT_TYPES = new Set(["SECURITY", "COVERAGE", "TEST", "BUG"]);
-const RESULTS = new Set(["PASSED", "FAILED", "PENDING"]);
-const ANNOTATION_TYPES = new Set(["VULNERABILITY", "CODE_SMELL", "BUG"]);
-const SEVERITIES = new Set(["CRITICAL", "HIGH", "MEDIUM", "LOW"]);
+type Values<T> = readonly NonNullable<T>[];
+const REPORT_TYPES: Values<ReportJson["report_type"]> = ["SECURITY", "COVERAGE", "TEST", "BUG"];
+const RESULTS: Values<ReportJson["result"]> = ["PASSED", "FAILED", "PENDING"];
+const ANNOTATION_TYPES: Values<AnnotationJson["annotation_type"]> = ["VULNERABILITY", "CODE_SMELL", "BUG"];
+const SEVERITIES: Values<AnnotationJson["severity"]> = ["CRITICAL", "HIGH", "MEDIUM", "LOW"];
+const ANNOTATION_RESULTS: Values<AnnotationJson["result"]> = ["PASSED", "FAILED", "SKIPPED", "IGNORED"];
+
+/** `value` as one of `names`, or undefined when it is none of them. */
+const oneOf = <T extends string>(names: readonly T[], value: unknown): T | undefined =>
+  names.find((name) => name === value);
 
 function invalid(message: string): Response {
   return Response.json({ type: "error", error: { message } }, { status: 400 });
@@ -69,20 +81,20 @@ export function reportHandlers(
       if (input.details.length > 2000) {
         return invalid("details: Ensure this value has at most 2000 characters.");
       }
-      if (typeof input.report_type !== "string" || !REPORT_TYPES.has(input.report_type)) {
+      const reportType = oneOf(REPORT_TYPES, input.report_type);
+      if (!reportType) {
         return invalid("report_type: This field is required and must be SECURITY, COVERAGE, TEST or BUG.");
       }
-      if (input.result !== undefined && !RESULTS.has(String(input.result))) {
-        return invalid("result: Invalid.");
-      }
+      const result = oneOf(RESULTS, input.result);
+      if (input.result !== undefined && !result) return invalid("result: Invalid.");
       const report: FakeReport = {
         repo,
         commit,
         id,
         title: input.title,
         details: input.details,
-        reportType: input.report_type,
-        result: input.result === undefined ? undefined : String(input.result),
+        reportType,
+        result,
         link: typeof input.link === "string" ? input.link : undefined,
         annotations: [],
         annotationRequests: [],
@@ -90,18 +102,20 @@ export function reportHandlers(
       const existing = reports.findIndex((item) => item === find(repo, commit, id));
       if (existing >= 0) reports.splice(existing, 1);
       reports.push(report);
-      return Response.json({
-        type: "report",
-        uuid: `{${crypto.randomUUID()}}`,
-        "external_id": id,
-        title: report.title,
-        details: report.details,
-        "report_type": report.reportType,
-        result: report.result,
-        link: report.link,
-        "created_on": new Date().toISOString(),
-        "updated_on": new Date().toISOString(),
-      });
+      return Response.json(
+        {
+          type: "report",
+          uuid: `{${crypto.randomUUID()}}`,
+          "external_id": id,
+          title: report.title,
+          details: report.details,
+          "report_type": report.reportType,
+          result: report.result,
+          link: report.link,
+          "created_on": new Date().toISOString(),
+          "updated_on": new Date().toISOString(),
+        } satisfies ReportJson,
+      );
     },
     annotate(context: RouteContext<unknown>) {
       const { repo, commit, id } = target(context);
@@ -120,24 +134,24 @@ export function reportHandlers(
         if (typeof item.external_id !== "string" || item.external_id === "") {
           return invalid("external_id: This field is required.");
         }
-        if (typeof item.annotation_type !== "string" || !ANNOTATION_TYPES.has(item.annotation_type)) {
-          return invalid("annotation_type: This field is required.");
-        }
+        const type = oneOf(ANNOTATION_TYPES, item.annotation_type);
+        if (!type) return invalid("annotation_type: This field is required.");
         if (typeof item.summary !== "string" || item.summary === "") {
           return invalid("summary: This field is required.");
         }
-        if (item.severity !== undefined && !SEVERITIES.has(String(item.severity))) {
-          return invalid("severity: Invalid.");
-        }
+        const severity = oneOf(SEVERITIES, item.severity);
+        if (item.severity !== undefined && !severity) return invalid("severity: Invalid.");
+        const result = oneOf(ANNOTATION_RESULTS, item.result);
+        if (item.result !== undefined && !result) return invalid("result: Invalid.");
         created.push({
           externalId: item.external_id,
-          type: item.annotation_type,
+          type,
           path: typeof item.path === "string" ? item.path : undefined,
           line: typeof item.line === "number" ? item.line : undefined,
           summary: item.summary,
           details: typeof item.details === "string" ? item.details : undefined,
-          severity: item.severity === undefined ? undefined : String(item.severity),
-          result: item.result === undefined ? undefined : String(item.result),
+          severity,
+          result,
         });
       }
       // Annotations are keyed by external id: a repeated one replaces the earlier.
@@ -158,7 +172,7 @@ export function reportHandlers(
         details: annotation.details,
         severity: annotation.severity,
         result: annotation.result,
-      })));
+      } satisfies AnnotationJson)));
     },
   };
 }
