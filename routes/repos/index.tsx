@@ -151,7 +151,10 @@ export const handler = defineHandlers({
       return ReposPage(c, viewer, { error: error.message, platform, fullName: typed, status: error.status });
     }
     const host = configuredHost(platform, config) ?? undefined;
-    const existing = await findRepo(db, platform, fullName, host);
+    // A row saved without a host (added before this start filled hosts in) is on the configured instance too.
+    const unhosted = await findRepo(db, platform, fullName);
+    const existing = await findRepo(db, platform, fullName, host) ??
+      (unhosted?.host === "" ? unhosted : null);
     if (existing && existing.disconnectedAt !== null && existing.organizationId === viewer.organization.id) {
       // Connecting a disconnected repository again keeps its id, organization and history, with a new secret.
       const secret = existing.platform === "azure_devops" ? `basic:loom:${randomSecret()}` : randomSecret();

@@ -102,13 +102,15 @@ function seedPullRequest(
   diff: { diff: string; headSha: string; baseSha: string },
   head: string,
   draft = false,
+  author: { login: string; type: "User" | "Bot" } = { login: "ada", type: "User" },
 ) {
   github.state.addPullRequest({
     draft,
     repo: REPO,
     number: 42,
     title: "Add cache eviction",
-    author: "ada",
+    author: author.login,
+    authorType: author.type,
     headSha: diff.headSha,
     baseSha: diff.baseSha,
     baseRef: "main",
@@ -395,7 +397,8 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       pullRequestPayload("opened", context.first, { draft: true }),
     );
     await context.settled(loom);
-    seedPullRequest(context.github, context.first, HEAD);
+    // The review reads the author from GitHub when it starts, so GitHub says it is the bot too.
+    seedPullRequest(context.github, context.first, HEAD, false, { login: "renovate[bot]", type: "Bot" });
     const bot = pullRequestPayload("reopened", context.first, { bot: true });
     await deliver(loom, context.repo.id, "pull_request", bot);
     await context.settled(loom);

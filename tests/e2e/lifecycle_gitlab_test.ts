@@ -87,12 +87,13 @@ function seedMergeRequest(
   head: string,
   draft = false,
   state: "open" | "closed" = "open",
+  author = "ada",
 ) {
   gitlab.state.addPullRequest({
     repo: REPO,
     number: 42,
     title: "Add cache eviction",
-    author: "ada",
+    author,
     draft,
     state,
     headSha: diff.headSha,
@@ -363,7 +364,8 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       mergeRequestPayload("open", context.first, { draft: true }),
     );
     await context.settled(loom);
-    seedMergeRequest(context.gitlab, context.first, HEAD);
+    // The review reads the author from GitLab when it starts, so GitLab says it is the bot too.
+    seedMergeRequest(context.gitlab, context.first, HEAD, false, "open", "renovate-bot");
     const bot = mergeRequestPayload("reopen", context.first, { author: "renovate-bot" });
     await deliver(loom, context.repo.id, "Merge Request Hook", bot);
     await context.settled(loom);
