@@ -6,7 +6,9 @@
  * is written when the review finishes: a `PUT` of the report (which replaces an earlier one for the commit, and
  * its annotations), then the annotations, 100 per request.
  */
-import type { CheckAnnotation, CheckConclusion, PublishesChecks, PullRequestRef } from "../types.ts";
+import type { CheckConclusion, PublishesChecks, PullRequestRef } from "../types.ts";
+import { truncate } from "../truncate.ts";
+import { CODE_INSIGHTS_SEVERITY as SEVERITY } from "../code_insights.ts";
 
 /** The report's id on each commit. */
 export const REPORT_ID = "loom-review";
@@ -16,16 +18,6 @@ export const ANNOTATIONS_PER_REQUEST = 100;
 const MAX_ANNOTATIONS = 1000;
 const MAX_DETAILS = 2000;
 const MAX_SUMMARY = 450;
-
-const SEVERITY: Record<CheckAnnotation["level"], string> = {
-  failure: "HIGH",
-  warning: "MEDIUM",
-  notice: "LOW",
-};
-
-function truncate(text: string, length: number): string {
-  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
-}
 
 /** What the report writer needs from the client that owns it. */
 export interface ReportDeps {

@@ -6,7 +6,9 @@
  * meanwhile): a `PUT` of the report, the removal of its earlier annotations (a re-review of the same commit),
  * then the annotations, 100 per request.
  */
-import type { CheckAnnotation, PublishesChecks, PullRequestRef } from "../types.ts";
+import type { PublishesChecks, PullRequestRef } from "../types.ts";
+import { truncate } from "../truncate.ts";
+import { CODE_INSIGHTS_SEVERITY as SEVERITY } from "../code_insights.ts";
 
 /** The report's key on each commit. */
 export const REPORT_KEY = "loom-review";
@@ -16,16 +18,6 @@ export const ANNOTATIONS_PER_REQUEST = 100;
 const MAX_ANNOTATIONS = 1000;
 const MAX_DETAILS = 2000;
 const MAX_MESSAGE = 2000;
-
-const SEVERITY: Record<CheckAnnotation["level"], string> = {
-  failure: "HIGH",
-  warning: "MEDIUM",
-  notice: "LOW",
-};
-
-function truncate(text: string, length: number): string {
-  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
-}
 
 /** What the report writer needs from the client that owns it. */
 export interface ServerReportDeps {

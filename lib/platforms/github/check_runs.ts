@@ -5,6 +5,7 @@
  */
 import type { Octokit } from "@octokit/rest";
 import type { CheckAnnotation, PublishesChecks, PullRequestRef } from "../types.ts";
+import { truncate } from "../truncate.ts";
 
 // GitHub takes at most 50 annotations per create or update request; more go in further updates.
 export const ANNOTATIONS_PER_REQUEST = 50;
@@ -13,10 +14,6 @@ export const ANNOTATIONS_PER_REQUEST = 50;
 const MAX_TITLE = 255;
 const MAX_SUMMARY = 65_535;
 const MAX_MESSAGE = 16_383;
-
-function truncate(text: string, length: number): string {
-  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
-}
 
 function toAnnotation(annotation: CheckAnnotation) {
   return {

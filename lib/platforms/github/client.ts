@@ -28,6 +28,7 @@ import {
   type ResolvesThreads,
   type ReviewOutput,
 } from "../types.ts";
+import { truncate } from "../truncate.ts";
 
 /** A GitHub App installation: the app signs a JWT and exchanges it for an installation token. */
 export interface GitHubAppCredentials {
@@ -126,10 +127,6 @@ function toReviewComment(comment: InlineComment) {
   // GitHub rejects a range whose start equals its end; that is a single-line comment.
   if (comment.startLine === undefined || comment.startLine === comment.line) return base;
   return { ...base, "start_line": comment.startLine, "start_side": comment.side };
-}
-
-function truncate(text: string, length: number): string {
-  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
 }
 
 function createOctokit(options: GitHubClientOptions, log: Logger): Octokit {
