@@ -27,6 +27,17 @@ interface Row {
   ciphertext: string;
 }
 
+function toUsable(row: Row): UsableCredential & { ciphertext: string } {
+  return {
+    id: Number(row.id),
+    name: String(row.name),
+    kind: row.kind as CredentialKind,
+    host: row.host,
+    apiUrl: row.apiUrl,
+    ciphertext: row.ciphertext,
+  };
+}
+
 /**
  * The credential of `kind` the organization would use on `host` (omit it for a model key); `configuredHost` is
  * the server's configured instance of the platform, which a credential without a host stands for.
@@ -48,15 +59,7 @@ export async function findUsableCredential(
     const host = candidate.host?.toLowerCase() ?? configured;
     return host === wanted;
   });
-  if (!row) return null;
-  return {
-    id: Number(row.id),
-    name: String(row.name),
-    kind: row.kind as CredentialKind,
-    host: row.host,
-    apiUrl: row.apiUrl,
-    ciphertext: row.ciphertext,
-  };
+  return row ? toUsable(row) : null;
 }
 
 /** The decrypted value of a credential found by `findUsableCredential`. */
@@ -74,13 +77,5 @@ export async function findCredentialById(
     select id, name, kind, host, api_url, ciphertext from credentials
     where organization_id = ${organizationId} and id = ${id}`);
   const row = rows[0];
-  if (!row) return null;
-  return {
-    id: Number(row.id),
-    name: String(row.name),
-    kind: row.kind as CredentialKind,
-    host: row.host,
-    apiUrl: row.apiUrl,
-    ciphertext: row.ciphertext,
-  };
+  return row ? toUsable(row) : null;
 }
