@@ -204,6 +204,17 @@ export function createGiteaClient(
     }
   }
 
+  /** The code comments of one review; none asked for when the review says it has none. */
+  async function listReviewComments(
+    pr: PullRequestRef,
+    review: z.infer<typeof Review>,
+  ): Promise<z.infer<typeof ReviewComment>[]> {
+    if (review.comments_count === 0) return [];
+    const [owner, name] = splitRepo(pr.repo);
+    const response = await (await api()).repos.repoGetPullReviewComments(owner, name, pr.number, review.id);
+    return z.array(ReviewComment).parse(response.data);
+  }
+
   const identity = rememberIdentity(async (): Promise<PlatformIdentity> => {
     try {
       const user = z.object({ "id": z.number(), "login": z.string() })
@@ -327,14 +338,7 @@ export function createGiteaClient(
               inline: false,
             });
           }
-          if (review.comments_count === 0) continue;
-          const response = await (await api()).repos.repoGetPullReviewComments(
-            owner,
-            name,
-            pr.number,
-            review.id,
-          );
-          for (const comment of z.array(ReviewComment).parse(response.data)) {
+          for (const comment of await listReviewComments(pr, review)) {
             comments.push({
               id: String(comment.id),
               body: comment.body ?? "",
@@ -399,14 +403,7 @@ export function createGiteaClient(
         const web = `${normalizeBaseUrl(options.baseUrl)}/${pr.repo}`;
         const open: { id: string; url: string }[] = [];
         for (const review of await listReviews(pr)) {
-          if (review.comments_count === 0) continue;
-          const response = await (await api()).repos.repoGetPullReviewComments(
-            owner,
-            name,
-            pr.number,
-            review.id,
-          );
-          for (const comment of z.array(ReviewComment).parse(response.data)) {
+          for (const comment of await listReviewComments(pr, review)) {
             if (!wanted.has(String(comment.id)) || comment.resolver) continue;
             const url = comment.html_url ?? `${web}/pulls/${pr.number}/files#issuecomment-${comment.id}`;
             open.push({ id: String(comment.id), url });
