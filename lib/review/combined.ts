@@ -20,6 +20,7 @@ import type { Finding } from "../findings.ts";
 import type { PromptStep } from "./prompt.ts";
 import { addRedactionCounts, type RedactionResult } from "./redact.ts";
 import { runReviewCall } from "./steps/llm.ts";
+import { type ContextSource, distinctSources } from "./prompt_context.ts";
 
 export interface CombinedOptions {
   /** The diff as llm steps see it (context already applied). */
@@ -79,14 +80,16 @@ async function runGroup(
     provider: model.provider,
     model: model.model,
   });
+  const countTokens = await options.counterFor(model.provider);
   const plan = planChunks(files, {
-    countTokens: await options.counterFor(model.provider),
+    countTokens,
     chunkTokens: input.chunkTokens,
     stepTokens: input.stepTokens,
   });
   const usage = new Map(group.map((step) => [step.name, { inputTokens: 0, outputTokens: 0 } as TokenUsage]));
   const findings = new Map(group.map((step) => [step.name, [] as Finding[]]));
   const took = new Set<string>();
+  const given = new Map(group.map((step) => [step.name, [] as ContextSource[]]));
   const redactions: RedactionResult["counts"] = {};
   let allCached = true;
   const client = plan.chunks.length > 0 ? input.createLlm(model) : null;
@@ -104,7 +107,10 @@ async function runGroup(
           ...(covered.length < paths.length ? { paths: covered } : {}),
         };
       });
+      const context = input.contextFor ? await input.contextFor({ files: chunk.files, countTokens }) : [];
+      for (const step of members) given.get(step.name)!.push(...context);
       const result = await runReviewCall({
+        context,
         steps,
         client: client!,
         instructions: [...new Set(paths.flatMap((path) => pathInstructionsFor(loaded.config, path)))],
@@ -163,6 +169,7 @@ async function runGroup(
       chunks: plan.chunks.length,
       skipped: plan.skipped.filter((skip) => stepAppliesTo(step, skip.path)),
       redactions: step === group[0] ? redactions : {},
+      context: distinctSources(given.get(step.name)!),
     };
   });
 }

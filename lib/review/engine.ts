@@ -39,6 +39,7 @@ import { addRedactionCounts, type RedactionResult } from "./redact.ts";
 import { runLlmStep } from "./steps/llm.ts";
 import { runScriptStepRecord } from "./steps/script.ts";
 import type { PipelineInput, StepRun } from "./pipeline_input.ts";
+import { type ContextSource, distinctSources } from "./prompt_context.ts";
 
 export type { PipelineInput, StepRun };
 
@@ -190,8 +191,9 @@ async function runStep(
   if (stepFiles.length === 0) return { record: { ...base, error: null }, findings: [] };
   const model = resolveModel(loaded.config, step.model, input.server);
   const record = { ...base, provider: model.provider, model: model.model };
+  const countTokens = await counterFor(input, model.provider);
   const plan = planChunks(stepFiles, {
-    countTokens: await counterFor(input, model.provider),
+    countTokens,
     chunkTokens: input.chunkTokens,
     stepTokens: input.stepTokens,
   });
@@ -203,11 +205,15 @@ async function runStep(
     };
   }
   const client = input.createLlm(model);
+  const given: ContextSource[] = [];
   try {
     const results = await mapBounded(plan.chunks, input.chunkConcurrency ?? 4, async (chunk) => {
       throwIfAborted(signal);
       const paths = chunk.files.map((entry) => filePath(entry.file));
+      const context = input.contextFor ? await input.contextFor({ files: chunk.files, countTokens }) : [];
+      given.push(...context);
       return await runLlmStep({
+        context,
         name: step.name,
         client,
         prompt,
@@ -246,6 +252,7 @@ async function runStep(
       chunks: plan.chunks.length,
       skipped: plan.skipped,
       redactions,
+      context: distinctSources(given),
     };
   } catch (error) {
     if (signal.aborted) throw error;

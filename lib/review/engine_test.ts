@@ -306,3 +306,41 @@ Deno.test("runLlmStep() calls waiting for a cancelled first call send nothing", 
   assert.deepEqual(settled.map((result) => result.status), ["rejected", "rejected", "rejected"]);
   assert.equal(openai.requests.length, 1, "only the first call reached the provider");
 });
+
+Deno.test("runPipeline() gives every call its chunk's context, in both modes, and records each source once per step", async () => {
+  for (const mode of ["separate", "combined"] as const) {
+    await using openai = await startFakeOpenAI({ reply: () => ({ json: { findings: [] } }) });
+    const diff = await makeGitDiff({ "src/app.ts": { head: "export const a = helper(1);\n" } });
+    const asked: string[][] = [];
+    const result = await runPipeline({
+      loaded: loadedConfig(`pipeline:\n  mode: ${mode}\n`, DEFAULT_PROMPTS),
+      files: parseDiff(diff.diff),
+      title: "Use the helper",
+      server: server("openai", openai.url),
+      createLlm: (model) => createLlmClient(model),
+      signal: new AbortController().signal,
+      contextFor: ({ files, countTokens }) => {
+        asked.push(files.map((entry) => String(entry.file.newPath)));
+        assert.equal(typeof countTokens("x"), "number");
+        return Promise.resolve([
+          { kind: "definition", source: "src/helper.ts:1-3", text: "export function helper(n: number) {}" },
+        ]);
+      },
+    });
+    assert.ok(openai.requests.length >= 1, mode);
+    for (const request of openai.requests) {
+      assert.match(
+        request.messages[1]!.content,
+        /```\n#### definition: src\/helper\.ts:1-3\nexport function helper\(n: number\) \{\}\n```\nCONTEXT END$/,
+      );
+    }
+    assert.ok(asked.every((paths) => paths.join() === "src/app.ts"), mode);
+    for (const run of result.runs) {
+      assert.deepEqual(
+        run.context,
+        [{ kind: "definition", source: "src/helper.ts:1-3" }],
+        `${mode} ${run.record.name}`,
+      );
+    }
+  }
+});

@@ -13,6 +13,8 @@ import type { TokenCounter } from "../llm/tokens.ts";
 import type { Finding } from "../findings.ts";
 import type { RedactionResult } from "./redact.ts";
 import type { ScriptStepContext } from "./steps/script.ts";
+import type { PromptFile } from "./prompt.ts";
+import type { ContextBlock, ContextSource } from "./prompt_context.ts";
 
 export interface PipelineInput {
   loaded: LoadedConfig;
@@ -48,6 +50,12 @@ export interface PipelineInput {
   chunkConcurrency?: number;
   /** Token counting per provider; default `createTokenCounter`. */
   tokenCounter?(provider: LlmProviderId): TokenCounter | Promise<TokenCounter>;
+  /**
+   * Context given beside one chunk's diff (code the change depends on, guidelines, tickets). Called once per
+   * chunk and step; it must answer the same blocks for the same files, so steps over a chunk share one cached
+   * prompt prefix. Absent: the diff alone.
+   */
+  contextFor?(chunk: { files: readonly PromptFile[]; countTokens: TokenCounter }): Promise<ContextBlock[]>;
 }
 
 export interface StepRun {
@@ -58,4 +66,6 @@ export interface StepRun {
   /** Files or hunks the step's token budget left out. */
   skipped?: SkippedFile[];
   redactions?: RedactionResult["counts"];
+  /** Where the context given to the step's calls came from, over all its chunks, without repeats. */
+  context?: ContextSource[];
 }

@@ -10,6 +10,7 @@ import type { LlmClient, TokenUsage } from "../../llm/types.ts";
 import { type Finding, Severity } from "../../findings.ts";
 import type { PrefixWarmup } from "../prefix_warmup.ts";
 import { buildReviewMessages, type PromptFile, type PromptStep, renderNumberedDiff } from "../prompt.ts";
+import type { ContextBlock } from "../prompt_context.ts";
 import { type RedactionResult, redactMessages } from "../redact.ts";
 
 const AnswerFinding = z.object({
@@ -47,6 +48,8 @@ export interface LlmStepInput {
   signal?: AbortSignal;
   /** Shared by the calls of one review, so calls repeating a prefix wait for its first call. */
   warmup?: PrefixWarmup;
+  /** Context given beside this chunk's diff (`PipelineInput.contextFor`). */
+  context?: readonly ContextBlock[];
 }
 
 export interface LlmStepResult {
@@ -77,6 +80,7 @@ export async function runReviewCall(input: ReviewCallInput): Promise<LlmStepResu
     instructions: input.instructions,
     title: input.title,
     diff: renderNumberedDiff(input.files),
+    context: input.context,
   });
   const { messages, counts: redactions } = redactMessages(built);
   const names = input.steps.map((step) => step.name);
