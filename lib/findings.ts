@@ -25,3 +25,25 @@ export interface Finding {
   /** The pipeline step that produced the finding. */
   step: string;
 }
+
+// "line 42", "lines 10-12", "L42", "#L10-L20", "ln 7", "lines 3 to 5": the number is where, not what.
+const LINE_REFERENCE = /\b(?:lines?|ln|l)\s*#?\s*\d+(?:\s*(?:-|–|—|\.\.|to|and)\s*l?\d+)?\b/g;
+// "app.ts:42" or "app.ts:42:7".
+const FILE_POSITION = /:\d+(?::\d+)?\b/g;
+const QUOTES = /[`"'\u2018\u2019\u201c\u201d]/g;
+
+/**
+ * The title as fingerprints and learnings compare it: lowercase, quotes dropped, line references reduced to the
+ * word "line", whitespace collapsed and trailing punctuation removed. On the ground floor because the learnings
+ * store (below the engine) keeps its suppressions in this form.
+ */
+export function normaliseTitle(title: string): string {
+  return title
+    .toLowerCase()
+    .replace(QUOTES, "")
+    .replace(LINE_REFERENCE, "line")
+    .replace(FILE_POSITION, "")
+    .replace(/\s+/g, " ")
+    .trim()
+    .replace(/[.!:;,]+$/, "");
+}

@@ -34,6 +34,8 @@ import postgres0015 from "../../migrations/postgres/0015_github_installations.sq
 import sqlite0015 from "../../migrations/sqlite/0015_github_installations.sql" with { type: "text" };
 import postgres0016 from "../../migrations/postgres/0016_repo_management.sql" with { type: "text" };
 import sqlite0016 from "../../migrations/sqlite/0016_repo_management.sql" with { type: "text" };
+import postgres0017 from "../../migrations/postgres/0017_learnings.sql" with { type: "text" };
+import sqlite0017 from "../../migrations/sqlite/0017_learnings.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
 
 export interface Migration {
@@ -60,6 +62,7 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 14, name: "0014_delivery_function_in_code", text: postgres0014 },
     { version: 15, name: "0015_github_installations", text: postgres0015 },
     { version: 16, name: "0016_repo_management", text: postgres0016 },
+    { version: 17, name: "0017_learnings", text: postgres0017 },
   ],
   sqlite: [
     { version: 1, name: "0001_initial", text: sqlite0001 },
@@ -78,5 +81,6 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 14, name: "0014_delivery_function_in_code", text: sqlite0014 },
     { version: 15, name: "0015_github_installations", text: sqlite0015 },
     { version: 16, name: "0016_repo_management", text: sqlite0016 },
+    { version: 17, name: "0017_learnings", text: sqlite0017 },
   ],
 };
