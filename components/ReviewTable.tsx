@@ -1,6 +1,6 @@
 /** The review list shared by the review history and repository pages. Works without JavaScript. */
 import type { ReviewRecord } from "../lib/db/reviews.ts";
-import { formatCost, statusLabel } from "../lib/dashboard/format.ts";
+import { formatCost, kindLabel, statusLabel } from "../lib/dashboard/format.ts";
 
 const time = (epochMs: number) => new Date(epochMs).toISOString().replace("T", " ").slice(0, 16);
 
@@ -12,6 +12,7 @@ export function ReviewTable({ reviews, showRepo = true }: { reviews: ReviewRecor
         <thead>
           <tr>
             <th>Pull request</th>
+            <th>Kind</th>
             {showRepo && <th>Repository</th>}
             <th>Author</th>
             <th>Status</th>
@@ -27,6 +28,7 @@ export function ReviewTable({ reviews, showRepo = true }: { reviews: ReviewRecor
               <td>
                 <a href={`/reviews/${review.id}`}>#{review.prNumber} {review.title || "(untitled)"}</a>
               </td>
+              <td data-testid="run-kind" data-kind={review.kind}>{kindLabel(review.kind)}</td>
               {showRepo && <td>{review.repoFullName}</td>}
               <td>{review.author}</td>
               <td>

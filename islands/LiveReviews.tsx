@@ -5,7 +5,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { Overview } from "../lib/dashboard/overview.ts";
 import { callApi } from "../lib/dashboard/api_client.ts";
-import { formatCost, formatTime, statusLabel } from "../lib/dashboard/format.ts";
+import { formatCost, formatTime, kindLabel, statusLabel } from "../lib/dashboard/format.ts";
 
 export default function LiveReviews(props: { initial: Overview; refreshMs?: number }) {
   const [overview, setOverview] = useState(props.initial);
@@ -107,6 +107,9 @@ export default function LiveReviews(props: { initial: Overview; refreshMs?: numb
                   <tr key={review.id} data-review-id={review.id}>
                     <td>
                       <a href={`/reviews/${review.id}`}>#{review.prNumber} {review.title}</a>
+                      {review.kind !== "review" && (
+                        <span class="muted small" data-testid="run-kind">· {kindLabel(review.kind)}</span>
+                      )}
                     </td>
                     <td>{review.repo}</td>
                     <td>

@@ -59,6 +59,18 @@ export function statusLabel(status: string): string {
   return STATUS_LABELS[status] ?? status;
 }
 
+const KIND_LABELS: Record<string, string> = {
+  review: "Review",
+  describe: "Description",
+  ask: "Answer",
+  converse: "Thread reply",
+};
+
+/** What a history row is (`RunKind` in `lib/db/reviews.ts`): a review, a description, an answer, a reply. */
+export function kindLabel(kind: string): string {
+  return KIND_LABELS[kind] ?? kind;
+}
+
 /** Whether a review in `phase` (`reviewPhase` in `review_live.ts`) may still change, so its page keeps refreshing. */
 export function isLivePhase(phase: string): boolean {
   return phase === "queued" || phase === "running";

@@ -8,6 +8,8 @@ import { listWaitingReviews, orgQueueHealth, type QueueHealth, type WaitingRevie
 
 export interface ReviewRow {
   id: number;
+  /** `RunKind`: a review, or a description, an answer or a thread reply. */
+  kind: string;
   repo: string;
   platform: string;
   prNumber: number;
@@ -44,6 +46,7 @@ export async function loadOverview(
   return {
     reviews: reviews.map((review) => ({
       id: review.id,
+      kind: review.kind,
       repo: review.repoFullName ?? "",
       platform: review.platform ?? "",
       prNumber: review.prNumber,

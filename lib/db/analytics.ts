@@ -5,7 +5,7 @@
  */
 import { type Db, joinSql, sql } from "./mod.ts";
 import { getRepo, type Repo } from "./repos.ts";
-import { getReview, type ReviewRecord, type ReviewStatus, toReview } from "./reviews.ts";
+import { getReview, type ReviewRecord, type ReviewStatus, type RunKind, toReview } from "./reviews.ts";
 
 export interface RepoStats {
   reviews: number;
@@ -36,6 +36,8 @@ export async function repoStats(db: Db, organizationId: number): Promise<Map<num
 export interface ReviewFilters {
   repoId?: number;
   status?: ReviewStatus;
+  /** Only reviews, or only descriptions, answers or thread replies. */
+  kind?: RunKind;
   /** Matches the title or the author, case-insensitively. */
   search?: string;
   since?: number;
@@ -51,6 +53,7 @@ export async function listOrgReviews(
   const conditions = [sql`p.organization_id = ${organizationId}`];
   if (filters.repoId !== undefined) conditions.push(sql`r.repo_id = ${filters.repoId}`);
   if (filters.status !== undefined) conditions.push(sql`r.status = ${filters.status}`);
+  if (filters.kind !== undefined) conditions.push(sql`r.kind = ${filters.kind}`);
   if (filters.since !== undefined) conditions.push(sql`r.started_at >= ${filters.since}`);
   if (filters.search) {
     const pattern = `%${filters.search.toLowerCase().replace(/[\\%_]/g, (char) => "\\" + char)}%`;

@@ -15,8 +15,14 @@ import { type Db, sql } from "./mod.ts";
  */
 export type ReviewStatus = "running" | "completed" | "partial" | "failed" | "skipped" | "cancelled";
 
+/** What a history row records: a review, or a run of `recordAssistantRun` (`assistant_runs.ts`). */
+export type RunKind = "review" | "describe" | "ask" | "converse";
+export const RUN_KINDS: readonly RunKind[] = ["review", "describe", "ask", "converse"];
+
 export interface ReviewRecord {
   id: number;
+  /** `review` for every row older than the field. */
+  kind: RunKind;
   repoId: number;
   repoFullName?: string;
   platform?: string;
@@ -92,6 +98,7 @@ export function toReview(row: Record<string, unknown>): ReviewRecord {
   return {
     ...(row as unknown as ReviewRecord),
     id: Number(row.id),
+    kind: (row.kind ?? "review") as RunKind,
     repoId: Number(row.repoId),
     prNumber: Number(row.prNumber),
     findingsCount: Number(row.findingsCount),

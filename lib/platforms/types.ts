@@ -71,6 +71,8 @@ export type WebhookEvent = PullRequestEvent | CommentEvent;
 export interface PullRequest {
   ref: PullRequestRef;
   title: string;
+  /** The description as the author wrote it (Markdown on every platform), `""` when there is none. */
+  body: string;
   /** Label names (Azure DevOps: its active labels), or `null` where the platform has no labels (Bitbucket). */
   labels: string[] | null;
   author: string;

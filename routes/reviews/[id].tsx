@@ -7,6 +7,7 @@ import { enqueue, getJob, type TaskPayloads } from "../../lib/queue/mod.ts";
 import { pullRequestGroupKey } from "../../lib/pull_request.ts";
 import { hasRole, type Viewer } from "../../lib/auth/mod.ts";
 import { PLATFORM_LABELS } from "../../components/SetupInstructions.tsx";
+import { kindLabel } from "../../lib/dashboard/format.ts";
 import { CsrfField, formatTime, idParam, Notice, page, renderDashboard } from "../../lib/dashboard/route.tsx";
 import { loadReviewLive } from "../../lib/dashboard/review_live.ts";
 import { Island } from "../../lib/http/island.tsx";
@@ -60,6 +61,8 @@ export const handler = defineHandlers({
                   )
                   : `#${review.prNumber}`}
               </dd>
+              <dt>Kind</dt>
+              <dd data-testid="run-kind">{kindLabel(review.kind)}</dd>
               <dt>Author</dt>
               <dd>{review.author}</dd>
               <dt>Commit</dt>

@@ -1,7 +1,8 @@
 import { defineHandlers } from "../../lib/http/define.ts";
 import { listRepos } from "../../lib/db/repos.ts";
 import { listOrgReviews, rangeStart } from "../../lib/db/analytics.ts";
-import type { ReviewStatus } from "../../lib/db/reviews.ts";
+import { type ReviewStatus, RUN_KINDS } from "../../lib/db/reviews.ts";
+import { kindLabel } from "../../lib/dashboard/format.ts";
 import { ReviewTable } from "../../components/ReviewTable.tsx";
 import { page, renderDashboard } from "../../lib/dashboard/route.tsx";
 
@@ -15,6 +16,7 @@ export const handler = defineHandlers({
     const repos = await listRepos(db, viewer.organization.id);
     const repoId = repos.find((repo) => String(repo.id) === query.repo)?.id;
     const status = STATUSES.find((value) => value === query.status);
+    const kind = RUN_KINDS.find((value) => value === query.kind);
     const search = (query.q ?? "").trim().slice(0, 100);
     // `days`: the analytics page's range (today and the days before it, in UTC), so its figures link here.
     const days = /^[1-9][0-9]{0,2}$/.test(query.days ?? "") ? Number(query.days) : undefined;
@@ -23,6 +25,7 @@ export const handler = defineHandlers({
     const reviews = await listOrgReviews(db, viewer.organization.id, {
       repoId,
       status,
+      kind,
       search: search || undefined,
       since,
       limit: PAGE_SIZE + 1,
@@ -32,6 +35,7 @@ export const handler = defineHandlers({
       const params = new URLSearchParams({
         ...(repoId ? { repo: String(repoId) } : {}),
         ...(status ? { status } : {}),
+        ...(kind ? { kind } : {}),
         ...(days ? { days: String(days) } : {}),
       });
       if (search) params.set("q", search);
@@ -71,12 +75,21 @@ export const handler = defineHandlers({
               </select>
             </label>
             <label>
+              Kind
+              <select name="kind">
+                <option value="">Every kind</option>
+                {RUN_KINDS.map((value) => (
+                  <option key={value} value={value} selected={value === kind}>{kindLabel(value)}</option>
+                ))}
+              </select>
+            </label>
+            <label>
               Title or author
               <input name="q" value={search} placeholder="Search" />
             </label>
             <button type="submit">Filter</button>
             {days && <input type="hidden" name="days" value={days} />}
-            {(repoId || status || search || days) && <a href="/reviews">Clear</a>}
+            {(repoId || status || kind || search || days) && <a href="/reviews">Clear</a>}
           </form>
           <ReviewTable reviews={reviews.slice(0, PAGE_SIZE)} />
           <p>

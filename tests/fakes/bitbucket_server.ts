@@ -71,7 +71,8 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
       id: pr.number,
       version: 0,
       title: pr.title,
-      description: "",
+      // Data Center leaves the field out when the pull request has no description.
+      ...(pr.body ? { description: pr.body } : {}),
       state: pr.state ?? "OPEN",
       open: (pr.state ?? "OPEN") === "OPEN",
       closed: (pr.state ?? "OPEN") !== "OPEN",

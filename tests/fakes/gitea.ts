@@ -227,6 +227,7 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
         id: pr.number + 1000,
         number: pr.number,
         title: pr.title,
+        body: pr.body ?? "",
         user: user(pr.author),
         state: pr.state === "open" || pr.state === undefined ? "open" : "closed",
         merged: pr.state === "merged",

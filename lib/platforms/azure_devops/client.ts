@@ -365,6 +365,7 @@ export function createAzureDevopsClient(
       return {
         ref: pr,
         title: pullRequest.title,
+        body: pullRequest.description ?? "",
         labels: activeLabels(pullRequest),
         author: pullRequest.createdBy?.uniqueName ?? pullRequest.createdBy?.displayName ?? "",
         draft: pullRequest.isDraft ?? false,

@@ -55,6 +55,7 @@ Deno.test("createAzureDevopsClient().getPullRequest() reads the pull request wit
   assert.deepEqual(await client.getPullRequest(PR), {
     ref: PR,
     title: "my first pull request",
+    body: "",
     labels: ["AI-Review"],
     author: "fabrikamfiber4@hotmail.com",
     draft: false,

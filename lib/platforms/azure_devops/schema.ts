@@ -27,6 +27,8 @@ export const GitPullRequest = z.object({
   status: z.string(),
   createdBy: Identity.nullish(),
   title: z.string(),
+  /** At most 4,000 characters (the service refuses a longer one). */
+  description: z.string().nullish(),
   sourceRefName: z.string(),
   targetRefName: z.string(),
   lastMergeSourceCommit: CommitRef,

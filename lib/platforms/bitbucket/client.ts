@@ -385,6 +385,7 @@ export function createBitbucketClient(
       return {
         ref: pr,
         title: pullRequest.title,
+        body: pullRequest.description ?? "",
         labels: null, // Bitbucket Cloud has no labels.
         authorIsBot: pullRequest.author?.type === "app_user",
         author: pullRequest.author?.nickname ?? pullRequest.author?.["display_name"] ?? "",

@@ -86,6 +86,7 @@ Deno.test("createBitbucketClient().getPullRequest() resolves abbreviated hashes 
     authorIsBot: false,
     ref: PR,
     title: "Title of pull request",
+    body: "",
     author: "emmap1",
     draft: false,
     state: "open",

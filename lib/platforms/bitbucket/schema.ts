@@ -22,6 +22,8 @@ const Endpoint = z.object({
 export const BitbucketPullRequest = z.object({
   id: z.number().int().positive(),
   title: z.string(),
+  /** Markdown; the same text as `summary.raw`. */
+  description: z.string().nullish(),
   /** OPEN | MERGED | DECLINED | SUPERSEDED; the documented sample payloads hold a placeholder, so any string. */
   state: z.string().nullish(),
   draft: z.boolean().nullish(),

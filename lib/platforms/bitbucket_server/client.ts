@@ -296,6 +296,7 @@ export function createBitbucketServerClient(options: BitbucketServerClientOption
       return {
         ref: pr,
         title: pullRequest.title,
+        body: pullRequest.description ?? "",
         labels: null, // Data Center pull requests have no labels.
         author: pullRequest.author.user.name,
         authorIsBot: pullRequest.author.user.type === "SERVICE",

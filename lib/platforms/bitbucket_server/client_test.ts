@@ -64,6 +64,7 @@ Deno.test("createBitbucketServerClient() reads the pull request, its diff and it
   assert.deepEqual(await client.getPullRequest(PR), {
     ref: PR,
     title: "Bump b",
+    body: "",
     labels: null,
     author: "ada",
     authorIsBot: false,

@@ -34,6 +34,10 @@ const Ref = z.object({
 export const ServerPullRequest = z.object({
   id: z.number().int().positive(),
   title: z.string(),
+  /** Absent when the pull request has none. */
+  description: z.string().nullish(),
+  /** Needed to edit the pull request (optimistic locking, like comments). */
+  version: z.number().int().nullish(),
   /** OPEN | MERGED | DECLINED. */
   state: z.string().nullish(),
   /** Data Center 8.18+; older versions have no drafts. */

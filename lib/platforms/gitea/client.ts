@@ -51,6 +51,7 @@ function authorId(user: z.infer<typeof User>): string | undefined {
 const PullRequestBody = z.object({
   "number": z.number(),
   "title": z.string(),
+  "body": z.string().nullish(),
   "state": z.string(),
   "merged": z.boolean().nullish(),
   "draft": z.boolean().nullish(),
@@ -254,6 +255,7 @@ export function createGiteaClient(
         return {
           ref: pr,
           title: data.title,
+          body: data.body ?? "",
           labels: (data.labels ?? []).map((label) => label.name),
           author: data.user?.login ?? "",
           authorIsBot: isBotLogin(data.user?.login ?? ""),

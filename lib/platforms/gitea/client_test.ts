@@ -56,6 +56,7 @@ Deno.test("createGiteaClient() getPullRequest uses the merge base as baseSha", a
   assert.deepEqual(await client.getPullRequest(PR), {
     ref: PR,
     title: "WIP: Add things",
+    body: "",
     labels: ["AI-Review"],
     author: "alice",
     authorIsBot: false,

@@ -245,6 +245,7 @@ export function createGitHubClient(
         return {
           ref: pr,
           title: data.title,
+          body: data.body ?? "",
           labels: data.labels.map((label) => label.name),
           author: data.user?.login ?? "ghost",
           authorIsBot: data.user?.type === "Bot",

@@ -20,6 +20,7 @@ Deno.test("createGitHubClient() getPullRequest() maps the pull request and sends
     assert.deepEqual(pullRequest, {
       ref: PR,
       title: "Add the thing",
+      body: "",
       labels: [],
       author: "mona",
       authorIsBot: false,

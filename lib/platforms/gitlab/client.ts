@@ -48,6 +48,7 @@ type DiffRefs = z.infer<typeof DiffRefs>;
 const MergeRequest = z.object({
   "iid": z.number(),
   "title": z.string(),
+  "description": z.string().nullish(),
   "state": z.string(),
   "draft": z.boolean().optional(),
   "work_in_progress": z.boolean().optional(),
@@ -278,6 +279,7 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
         return {
           ref: pr,
           title: mergeRequest.title,
+          body: mergeRequest.description ?? "",
           labels: (mergeRequest.labels ?? []).map((label) => typeof label === "string" ? label : label.name),
           author: mergeRequest.author.username,
           authorIsBot: isBotUsername(mergeRequest.author.username),

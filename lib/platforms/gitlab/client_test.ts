@@ -60,6 +60,7 @@ Deno.test("createGitLabClient() getPullRequest returns the merge base and head f
   assert.deepEqual(await client.getPullRequest(PR), {
     ref: PR,
     title: "Add things",
+    body: "",
     labels: ["backend", "AI-Review"],
     author: "alice",
     authorIsBot: false,

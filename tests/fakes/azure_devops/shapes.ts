@@ -86,7 +86,7 @@ export function pullRequestJson(
     createdBy: identity(pr.seed.author),
     creationDate: "2026-01-01T00:00:00Z",
     title: pr.seed.title,
-    description: "",
+    description: pr.seed.body ?? "",
     sourceRefName: `refs/heads/${pr.seed.headRef}`,
     targetRefName: `refs/heads/${pr.seed.baseRef}`,
     mergeStatus: "succeeded",

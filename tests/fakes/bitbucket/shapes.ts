@@ -74,7 +74,7 @@ export function pullRequestJson(pr: StoredPullRequest, origin: string, short: nu
     type: "pullrequest",
     id: pr.number,
     title: pr.title,
-    description: "",
+    description: pr.body ?? "",
     state: pr.state ?? "OPEN",
     draft: pr.draft ?? false,
     author: accountJson(pr.author),

@@ -14,6 +14,8 @@ export interface FakePullRequestSeed {
   repo: string;
   number: number;
   title: string;
+  /** The description (Markdown); served as the platform does when empty. Tests may change it later. */
+  body?: string;
   author: string;
   /** Full 40-character hashes; the fake serves them abbreviated in pull-request objects, as Bitbucket does. */
   headSha: string;

@@ -13,6 +13,8 @@ export interface FakePullRequestSeed {
   repo: string;
   number: number;
   title: string;
+  /** The description (Markdown); served as the platform does when empty. Tests may change it later. */
+  body?: string;
   /** The author's login. */
   author: string;
   /** Full 40-character hashes, as Data Center always serves them. */

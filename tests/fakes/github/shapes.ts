@@ -86,7 +86,7 @@ export function createShapes(state: FakeGitHubState, api: () => string, requestC
       locked: false,
       title: pullRequest.title,
       user: user(pullRequest.author.login, pullRequest.author.type),
-      body: null,
+      body: pullRequest.body === "" ? null : pullRequest.body,
       labels: pullRequest.labels.map((name) => {
         const url = `${api()}/repos/${pullRequest.repo}/labels/${encodeURIComponent(name)}`;
         return {

@@ -70,6 +70,7 @@ export function createGitHubStore(): GitHubStore {
         repo: seed.repo,
         number: seed.number,
         title: seed.title ?? `Pull request #${seed.number}`,
+        body: seed.body ?? "",
         author: { login: seed.author ?? "octocat", type: seed.authorType ?? "User" },
         draft: seed.draft ?? false,
         labels: [...(seed.labels ?? [])],

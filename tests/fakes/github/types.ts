@@ -17,6 +17,8 @@ export interface PullRequestSeed {
   repo: string;
   number: number;
   title?: string;
+  /** The description (Markdown); served as the platform does when empty. Tests may change it later. */
+  body?: string;
   author?: string;
   authorType?: "User" | "Bot";
   draft?: boolean;
@@ -62,6 +64,8 @@ export interface FakePullRequest {
   repo: string;
   number: number;
   title: string;
+  /** The description; `""` is served as `null`, as GitHub does. */
+  body: string;
   author: FakeUser;
   draft: boolean;
   labels: string[];

@@ -115,7 +115,7 @@ export function mergeRequestJson(
     iid: pr.number,
     project_id: pr.projectId,
     title: pr.title,
-    description: "",
+    description: pr.body ?? "",
     state,
     created_at: "2024-01-02T03:04:05.000Z",
     updated_at: "2024-01-02T03:04:05.000Z",

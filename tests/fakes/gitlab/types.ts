@@ -16,6 +16,8 @@ export interface FakePullRequestSeed {
   number: number;
   /** Defaults to "Pull request". */
   title?: string;
+  /** The description (Markdown); served as the platform does when empty. Tests may change it later. */
+  body?: string;
   /** Defaults to "author". */
   author?: string;
   headSha: string;
