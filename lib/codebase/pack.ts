@@ -1,0 +1,116 @@
+/**
+ * Packs ranked context candidates into a token budget. Candidates are taken in the order given (the caller
+ * ranks them); one that no longer fits is cut to the lines that fit, or left out when fewer than
+ * `MIN_TRIMMED_LINES` would remain, and what was left out is counted. Nothing here depends on anything but
+ * the input, so the same candidates and budget give the same blocks (the review relies on identical prompts
+ * for prompt caching).
+ */
+
+/** The kinds of context, best first. */
+export type ContextKind = "definition" | "enclosing" | "caller" | "guideline" | "neighbour";
+
+/** One block of context for the model. */
+export interface CodeContextBlock {
+  kind: ContextKind;
+  /** `src/a.ts:10-24` (path and head line numbers) for code, the path alone for a whole guideline file. */
+  source: string;
+  path: string;
+  startLine: number;
+  endLine: number;
+  symbol?: string;
+  /** The lines themselves, without line numbers (the source names them); a cut block ends with a note. */
+  text: string;
+  tokens: number;
+}
+
+/** A block before packing: `lines` are the text's lines, the first one being `startLine`. */
+export interface Candidate {
+  kind: ContextKind;
+  path: string;
+  startLine: number;
+  lines: string[];
+  symbol?: string;
+  /** Whole files (guidelines) are named by path alone while they are given whole. */
+  wholeFile?: boolean;
+  /** Lines of the definition already left out after `lines` (a long body is bounded before packing). */
+  moreLines?: number;
+  /** The head line of each of `lines` when they are not consecutive (an outline); else they follow `startLine`. */
+  lineNumbers?: number[];
+}
+
+export interface ContextSelection {
+  /** In priority order; their `tokens` add up to at most the budget. */
+  blocks: CodeContextBlock[];
+  /** Candidates the budget left out (`blocks`), and the tokens not given: those of left-out blocks and the cut lines. */
+  omitted: { blocks: number; tokens: number };
+}
+
+/** A cut block keeps at least this many lines: fewer say nothing a model can use. */
+export const MIN_TRIMMED_LINES = 3;
+
+function render(candidate: Candidate, count: number): string {
+  const kept = candidate.lines.slice(0, count).join("\n");
+  const cut = candidate.lines.length - count + (candidate.moreLines ?? 0);
+  return cut > 0 ? `${kept}\n… (${cut} more line${cut === 1 ? "" : "s"})` : kept;
+}
+
+function toBlock(candidate: Candidate, count: number, text: string, tokens: number): CodeContextBlock {
+  const endLine = candidate.lineNumbers?.[Math.max(count, 1) - 1] ??
+    candidate.startLine + Math.max(count, 1) - 1;
+  const whole = candidate.wholeFile && count === candidate.lines.length && !candidate.moreLines;
+  return {
+    kind: candidate.kind,
+    source: whole ? candidate.path : `${candidate.path}:${candidate.startLine}-${endLine}`,
+    path: candidate.path,
+    startLine: candidate.startLine,
+    endLine,
+    ...(candidate.symbol !== undefined ? { symbol: candidate.symbol } : {}),
+    text,
+    tokens,
+  };
+}
+
+/**
+ * The candidates that fit `budgetTokens`, in the given order. A candidate bigger than what is left is cut to
+ * the most lines that fit (found by bisection: at most ~log2(lines) counts), and later, smaller candidates may
+ * still fill the rest.
+ */
+export function packCandidates(
+  candidates: readonly Candidate[],
+  budgetTokens: number,
+  countTokens: (text: string) => number,
+): ContextSelection {
+  const blocks: CodeContextBlock[] = [];
+  const omitted = { blocks: 0, tokens: 0 };
+  let left = Math.max(0, Math.floor(budgetTokens));
+  for (const candidate of candidates) {
+    const full = render(candidate, candidate.lines.length);
+    const fullTokens = countTokens(full);
+    if (fullTokens <= left) {
+      blocks.push(toBlock(candidate, candidate.lines.length, full, fullTokens));
+      left -= fullTokens;
+      continue;
+    }
+    // Most candidates after the budget is spent do not fit even cut: one count settles them.
+    if (
+      candidate.lines.length <= MIN_TRIMMED_LINES || countTokens(render(candidate, MIN_TRIMMED_LINES)) > left
+    ) {
+      omitted.blocks++;
+      omitted.tokens += fullTokens;
+      continue;
+    }
+    let low = MIN_TRIMMED_LINES;
+    let high = candidate.lines.length - 1;
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if (countTokens(render(candidate, middle)) <= left) low = middle;
+      else high = middle - 1;
+    }
+    const text = render(candidate, low);
+    const tokens = countTokens(text);
+    blocks.push(toBlock(candidate, low, text, tokens));
+    omitted.tokens += Math.max(0, fullTokens - tokens);
+    left -= tokens;
+  }
+  return { blocks, omitted };
+}

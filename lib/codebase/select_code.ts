@@ -1,0 +1,216 @@
+/**
+ * The code candidates of a selection: the definitions the changed lines use, and the callers of the changed
+ * functions. A name is resolved in the changed file's language family only, preferring the file itself, then
+ * the files it imports, then its folder; anywhere else a name counts only when the repository defines it once
+ * (a `get` or `run` defined in forty places says nothing about which one the change means).
+ */
+import { fullyVisible } from "./changed_lines.ts";
+import type { Definition } from "./extract.ts";
+import { languageFamily, languageOf } from "./languages.ts";
+import { importedPaths, type Located } from "./lookup.ts";
+import type { Candidate } from "./pack.ts";
+import { type ChangedFile, innermost, type SelectionScope, span } from "./select_shared.ts";
+
+/** A definition longer than this is given by its first lines (signature, fields, the start of the body). */
+export const DEFINITION_LINES = 60;
+/** Definitions taken for one name from the file itself or an imported file (overloads, declaration merging). */
+export const NEAR_DEFINITIONS_PER_NAME = 3;
+/** Definitions taken for one name from the changed file's folder. */
+export const FOLDER_DEFINITIONS_PER_NAME = 2;
+/** Calling functions shown per changed function. */
+export const CALLERS_PER_SYMBOL = 5;
+/** Lines shown on each side of a call inside a long calling function. */
+export const CALLER_WINDOW = 8;
+/** Doc comments, decorators and attributes above a definition are given with it, up to this many lines. */
+export const LEADING_LINES = 10;
+
+/** Kinds whose callers are looked up: what can be called or constructed. */
+const CALLABLE = new Set(["function", "method", "class", "struct", "record"]);
+/** Constructors are called by their class's name. */
+const CONSTRUCTORS = new Set(["constructor", "__init__", "__construct"]);
+
+const LEADING = /^\s*(\/\/|\/\*|\*|#|@|\[|"""|''')/;
+
+function folderOf(path: string): string {
+  return path.slice(0, path.lastIndexOf("/") + 1);
+}
+
+/** Where `located` stands from `file`: 0 the file itself, 1 a file it imports, 2 its folder, 3 elsewhere. */
+function tier(scope: SelectionScope, file: ChangedFile, path: string): number {
+  if (path === file.path) return 0;
+  if (importedPaths(scope.lookup, file.path, file.facts.imports).has(path)) return 1;
+  return folderOf(path) === folderOf(file.path) ? 2 : 3;
+}
+
+/** The definitions named `name` of `file`'s family: the changed files' fresh ones, the index's for the rest. */
+function definitionsNamed(scope: SelectionScope, family: string, name: string): Located[] {
+  const fresh = new Set(scope.parsed.map((file) => file.path));
+  const found: Located[] = [];
+  for (const file of scope.parsed) {
+    if (file.family !== family) continue;
+    for (const definition of file.facts.definitions) {
+      if (definition.name === name) found.push({ path: file.path, definition });
+    }
+  }
+  for (const located of scope.lookup.definitions.get(name) ?? []) {
+    if (fresh.has(located.path)) continue;
+    const language = scope.index.files[located.path]?.language;
+    if (language && languageFamily(language) === family) found.push(located);
+  }
+  return found;
+}
+
+/** The definitions a name used in `file` most likely means (see the module comment), best first. */
+export function resolveName(scope: SelectionScope, file: ChangedFile, name: string): Located[] {
+  const tiers: Located[][] = [[], [], [], []];
+  for (const located of definitionsNamed(scope, file.family, name)) {
+    tiers[tier(scope, file, located.path)].push(located);
+  }
+  for (const found of tiers) {
+    found.sort((a, b) =>
+      a.path < b.path ? -1 : a.path > b.path ? 1 : a.definition.startLine - b.definition.startLine
+    );
+  }
+  if (tiers[0].length > 0) return tiers[0].slice(0, NEAR_DEFINITIONS_PER_NAME);
+  if (tiers[1].length > 0) return tiers[1].slice(0, NEAR_DEFINITIONS_PER_NAME);
+  if (tiers[2].length > 0) return tiers[2].slice(0, FOLDER_DEFINITIONS_PER_NAME);
+  return tiers[3].length === 1 ? tiers[3] : [];
+}
+
+/** The changed lines' names in order of first use: identifiers, then callees (`x.save()` → `save`). */
+function namesUsed(file: ChangedFile): string[] {
+  const names = new Set<string>();
+  const uses = [
+    ...file.facts.references.map(({ name, line }) => ({ name, line })),
+    ...file.facts.calls.map(({ callee, line }) => ({ name: callee, line })),
+  ].filter(({ line }) => file.lines.changed.has(line));
+  uses.sort((a, b) => a.line - b.line);
+  for (const { name } of uses) names.add(name);
+  return [...names];
+}
+
+/** The definitions of a file that the change touches: the innermost one at each changed line, and new heads. */
+export function changedDefinitions(file: ChangedFile): Definition[] {
+  const changed = new Set<Definition>();
+  for (const line of [...file.lines.changed].sort((a, b) => a - b)) {
+    const inner = innermost(file.facts.definitions, line);
+    if (inner) changed.add(inner);
+    for (const definition of file.facts.definitions) {
+      if (definition.startLine === line) changed.add(definition);
+    }
+  }
+  return [...changed].sort((a, b) => a.startLine - b.startLine || a.endLine - b.endLine);
+}
+
+/** Lines `definition` spans in `lines`, with the comments, decorators and attributes right above it. */
+async function definitionSpan(
+  scope: SelectionScope,
+  path: string,
+  definition: Definition,
+  kind: Candidate["kind"],
+): Promise<Candidate | null> {
+  const lines = await scope.texts.lines(path);
+  if (!lines) return null;
+  let start = definition.startLine;
+  while (start > 1 && definition.startLine - start < LEADING_LINES && LEADING.test(lines[start - 2])) start--;
+  const candidate = span(path, lines, start, definition.endLine, DEFINITION_LINES, definition.name);
+  return { ...candidate, kind };
+}
+
+/** The definitions the changed lines use, for each changed file in order, each name in order of first use. */
+export async function definitionCandidates(scope: SelectionScope): Promise<Candidate[]> {
+  const candidates: Candidate[] = [];
+  for (const file of scope.parsed) {
+    const own = new Set(changedDefinitions(file).map((definition) => definition.name));
+    for (const name of namesUsed(file)) {
+      if (own.has(name)) continue;
+      for (const located of resolveName(scope, file, name)) {
+        const { path, definition } = located;
+        const shown = scope.visible.get(path);
+        if (shown && fullyVisible(shown, definition.startLine, definition.endLine)) continue;
+        const candidate = await definitionSpan(scope, path, definition, "definition");
+        if (candidate) candidates.push(candidate);
+      }
+    }
+  }
+  return candidates;
+}
+
+interface CallSite {
+  path: string;
+  line: number;
+  tier: number;
+}
+
+/** The name a definition is called by: a constructor is called by its class's name. */
+function calledAs(definition: Definition): string | null {
+  if (CONSTRUCTORS.has(definition.name)) return definition.container ?? null;
+  return CALLABLE.has(definition.kind) ? definition.name : null;
+}
+
+/**
+ * The calling functions of each changed function, nearest first: the same file, files importing it, its
+ * folder, then elsewhere — the last two only when the repository defines the name once, since a call of a
+ * common name elsewhere is most likely a call of another function.
+ */
+export async function callerCandidates(scope: SelectionScope): Promise<Candidate[]> {
+  const candidates: Candidate[] = [];
+  for (const file of scope.parsed) {
+    for (const changed of changedDefinitions(file)) {
+      const name = calledAs(changed);
+      if (name === null) continue;
+      const unique = definitionsNamed(scope, file.family, name).length <= 1;
+      const sites: CallSite[] = [];
+      for (const call of scope.lookup.calls.get(name) ?? []) {
+        const language = languageOf(call.path);
+        if (!language || languageFamily(language) !== file.family) continue;
+        if (call.path === file.path && call.line >= changed.startLine && call.line <= changed.endLine) {
+          continue;
+        }
+        if (scope.visible.get(call.path)?.has(call.line)) continue;
+        const imports = scope.index.files[call.path]?.imports ?? [];
+        const near = call.path === file.path
+          ? 0
+          : importedPaths(scope.lookup, call.path, imports).has(file.path)
+          ? 1
+          : folderOf(call.path) === folderOf(file.path)
+          ? 2
+          : 3;
+        if (near >= 2 && !unique) continue;
+        sites.push({ path: call.path, line: call.line, tier: near });
+      }
+      sites.sort((a, b) => a.tier - b.tier || (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
+      const taken = new Set<string>();
+      for (const site of sites) {
+        if (taken.size >= CALLERS_PER_SYMBOL) break;
+        const candidate = await callerSpan(scope, site, name);
+        if (!candidate) continue;
+        const key = `${candidate.path}:${candidate.startLine}`;
+        if (taken.has(key)) continue;
+        taken.add(key);
+        candidates.push(candidate);
+      }
+    }
+  }
+  return candidates;
+}
+
+/** The calling function around a call, or a window of lines around the call when it is long or absent. */
+async function callerSpan(scope: SelectionScope, site: CallSite, callee: string): Promise<Candidate | null> {
+  const lines = await scope.texts.lines(site.path);
+  if (!lines) return null;
+  const fresh = scope.parsed.find((file) => file.path === site.path);
+  const definitions = fresh?.facts.definitions ?? scope.index.files[site.path]?.definitions ?? [];
+  const caller = innermost(definitions, site.line);
+  let start = Math.max(1, site.line - 3);
+  let end = site.line + 3;
+  if (caller && caller.endLine - caller.startLine <= 2 * CALLER_WINDOW) {
+    start = caller.startLine;
+    end = caller.endLine;
+  } else if (caller) {
+    start = Math.max(caller.startLine, site.line - CALLER_WINDOW);
+    end = Math.min(caller.endLine, site.line + CALLER_WINDOW);
+  }
+  const candidate = span(site.path, lines, start, end, end - start + 1, caller?.name ?? callee);
+  return { ...candidate, kind: "caller" };
+}
