@@ -3,6 +3,7 @@
  * comments, tokens and cost per pull request, so a team can compare prompts, configurations and models on the
  * same cases. The model comes from the `LOOM_LLM_*` variables, the pipeline from `--config` (default: Loom's
  * built-in configuration); `--mode both` runs the cases in separate and in combined mode and compares them.
+ * `--context-only` calls no model: it scores the code index's context recall (`eval_context.ts`).
  */
 import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +15,7 @@ import type { PipelineOptions } from "../lib/config/schema.ts";
 import { parseDiff } from "../lib/diff/mod.ts";
 import { runPipeline } from "../lib/review/engine.ts";
 import { mapBounded } from "../lib/concurrency.ts";
+import { DEFAULT_BUDGETS, DEFAULT_CONTEXT_CASES, runContextEval } from "./eval_context.ts";
 import { type CliModels, type CommandIo, createCliModels, processIo, stderrLogger } from "./io.ts";
 import {
   type CaseResult,
@@ -28,8 +30,10 @@ import {
 export const DEFAULT_DATASET = "evals/reviews.jsonl";
 
 const SHIPPED_DATASET = fileURLToPath(new URL(`../${DEFAULT_DATASET}`, import.meta.url));
+const SHIPPED_CONTEXT_CASES = fileURLToPath(new URL(`../${DEFAULT_CONTEXT_CASES}`, import.meta.url));
 
 export const EVAL_USAGE = `Usage: deno task eval [options]
+       deno task eval --context-only [--cases <folder>] [--budgets <f,f>] [--only <id,id>] [--json] [-q]
 
 Runs the review pipeline over a labelled dataset and scores it. The model comes from LOOM_LLM_PROVIDER,
 LOOM_LLM_MODEL, LOOM_LLM_BASE_URL and LOOM_LLM_API_KEY, as for the server.
@@ -43,7 +47,17 @@ LOOM_LLM_MODEL, LOOM_LLM_BASE_URL and LOOM_LLM_API_KEY, as for the server.
   --concurrency <n>       cases reviewed at once (default: 2)
   --json                  print the results as JSON instead of tables
   -q, --quiet             no progress lines on stderr
-  -h, --help              this text`;
+  -h, --help              this text
+
+Context recall (no model, no LOOM_LLM_* needed): builds the code index of each case's head files, selects context
+for its diff and reports how many of the definitions a reviewer needs were given, and the tokens they cost.
+
+  --context-only          score the code index's context instead of reviewing
+  --cases <folder>        case folders with case.json, head/ and base/ (default: ${DEFAULT_CONTEXT_CASES})
+  --budgets <f,f>         context budgets as shares of the diff prompt (default: ${
+  DEFAULT_BUDGETS.join(",")
+}; 0.5 is
+                          the headline: the call stays within 1.5 × today's prompt)`;
 
 /** Parsed `eval` arguments. */
 export interface EvalArgs {
@@ -58,6 +72,12 @@ export interface EvalArgs {
   json: boolean;
   quiet: boolean;
   help: boolean;
+  /** Score the code index's context recall instead of reviewing. */
+  contextOnly: boolean;
+  /** Context cases folder (`--context-only`). */
+  cases: string;
+  /** Context budgets as shares of the diff prompt (`--context-only`). */
+  budgets: number[];
 }
 
 /**
@@ -82,6 +102,9 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
         json: { type: "boolean", default: false },
         quiet: { type: "boolean", short: "q", default: false },
         help: { type: "boolean", short: "h", default: false },
+        "context-only": { type: "boolean", default: false },
+        cases: { type: "string" },
+        budgets: { type: "string" },
       },
     }));
   } catch (error) {
@@ -97,6 +120,33 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
   if (modes === null) {
     throw new TypeError(`Cannot use --mode "${values.mode}": expected separate, combined or both`);
   }
+  const contextOnly = values["context-only"];
+  const onlyForContext = [
+    values.cases === undefined ? null : "--cases",
+    values.budgets === undefined ? null : "--budgets",
+  ]
+    .filter((name) => name !== null);
+  if (!contextOnly && onlyForContext.length > 0) {
+    throw new TypeError(`Cannot use ${onlyForContext[0]} without --context-only`);
+  }
+  const forReviews = [
+    values.dataset === DEFAULT_DATASET ? null : "--dataset",
+    values.config === undefined ? null : "--config",
+    values.mode === undefined ? null : "--mode",
+    values.category.length === 0 ? null : "--category",
+  ].filter((name) => name !== null);
+  if (contextOnly && forReviews.length > 0) {
+    throw new TypeError(`Cannot use ${forReviews[0]} with --context-only: it reviews nothing`);
+  }
+  const budgets = values.budgets === undefined
+    ? [...DEFAULT_BUDGETS]
+    : values.budgets.split(",").map((text) => {
+      const value = Number(text.trim());
+      if (text.trim() === "" || !Number.isFinite(value) || value < 0) {
+        throw new RangeError(`Cannot use --budgets "${values.budgets}": expected shares such as 0.25,0.5,1`);
+      }
+      return value;
+    });
   const categories: Record<string, string> = {};
   for (const entry of values.category) {
     const match = /^([^=]+)=(.+)$/.exec(entry);
@@ -114,6 +164,9 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     json: values.json,
     quiet: values.quiet,
     help: values.help,
+    contextOnly,
+    cases: values.cases ?? DEFAULT_CONTEXT_CASES,
+    budgets,
   };
 }
 
@@ -313,6 +366,16 @@ export async function runEvalCommand(io: CommandIo): Promise<number> {
   const invokedIn = io.env.INIT_CWD || io.cwd;
   const resolve = (path: string) =>
     path === DEFAULT_DATASET ? SHIPPED_DATASET : isAbsolute(path) ? path : join(invokedIn, path);
+  if (args.contextOnly) {
+    return await runContextEval(io, {
+      folder: args.cases === DEFAULT_CONTEXT_CASES ? SHIPPED_CONTEXT_CASES : resolve(args.cases),
+      name: args.cases,
+      ...(args.only === undefined ? {} : { only: args.only }),
+      budgets: args.budgets,
+      json: args.json,
+      quiet: args.quiet,
+    });
+  }
   try {
     const server = loadServerConfig(io.env);
     const datasetPath = resolve(args.dataset);

@@ -1,0 +1,33 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+
+	"example.com/inventory/internal/events"
+	"example.com/inventory/internal/money"
+	"example.com/inventory/internal/store"
+)
+
+// SyncAll publishes every item's stock level.
+func SyncAll(ctx context.Context, s *store.Store, p events.Publisher) error {
+	ids, err := s.ListIDs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		item, err := s.GetItem(ctx, id)
+		if err != nil || item == nil {
+			continue
+		}
+		payload, _ := json.Marshal(map[string]any{
+			"id":        item.ID,
+			"available": item.Available(),
+			"price":     money.FormatCents(item.PriceCents / 100),
+		})
+		if err := p.Publish(ctx, "stock", payload); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,9 @@
+from dataclasses import dataclass
+
+
+@dataclass
+class Customer:
+    id: int
+    email: str
+    country: str
+    tax_exempt: bool = False
