@@ -10,7 +10,14 @@
  * within 1.5 × today's. A needed definition counts as covered when every one of its lines is inside a block
  * given for its path.
  */
-import { buildCodeIndex, type CodeContextBlock, selectContext } from "../lib/codebase/mod.ts";
+import {
+  buildCodeIndex,
+  type CodeContextBlock,
+  type CodeIndex,
+  type ContextRequest,
+  type ContextSelection,
+  selectContext,
+} from "../lib/codebase/mod.ts";
 import { BUILTIN_PROMPTS } from "../lib/config/load.ts";
 import type { TokenCounter } from "../lib/llm/tokens.ts";
 import { loadO200kCounter } from "../lib/llm/openai_tokens.ts";
@@ -119,37 +126,57 @@ export interface EvaluateContextOptions {
   onCase?(result: ContextCaseResult): void;
 }
 
+/** What `selectWithinBudget` needs: a context request without its budget, and how a call is counted. */
+export interface FitRequest extends Omit<ContextRequest, "budgetTokens"> {
+  /** Tokens the context may add to the call, headings and fence included. */
+  budgetTokens: number;
+  /** Tokens of the whole call with these blocks (with none: today's call). */
+  callTokens(blocks: readonly CodeContextBlock[]): number;
+}
+
+/**
+ * `selectContext` at a budget that holds for the rendered call: blocks are counted by the engine, but each also
+ * gets a heading and the section a fence, so when the call grows by more than `budgetTokens` the selection is
+ * asked again with the overshoot taken off (at most `FIT_ATTEMPTS` times; then no context at all).
+ * @returns the selection and the tokens it adds to the call
+ */
+export async function selectWithinBudget(
+  request: FitRequest,
+): Promise<{ selection: ContextSelection; contextTokens: number }> {
+  const { callTokens, budgetTokens, ...rest } = request;
+  const without = callTokens([]);
+  let blockBudget = budgetTokens;
+  let selection: ContextSelection = { blocks: [], omitted: { blocks: 0, tokens: 0 } };
+  let contextTokens = 0;
+  for (let attempt = 0; attempt < FIT_ATTEMPTS && blockBudget >= 0; attempt++) {
+    selection = await selectContext({ ...rest, budgetTokens: blockBudget });
+    contextTokens = selection.blocks.length === 0 ? 0 : callTokens(selection.blocks) - without;
+    if (contextTokens <= budgetTokens) return { selection, contextTokens };
+    blockBudget -= contextTokens - budgetTokens;
+  }
+  // Headings alone do not fit: the call goes without context rather than over its budget.
+  return {
+    selection: { blocks: [], omitted: { blocks: selection.blocks.length, tokens: contextTokens } },
+    contextTokens: 0,
+  };
+}
+
 async function scoreBudget(
   item: ContextCase,
-  index: Awaited<ReturnType<typeof buildCodeIndex>>,
+  index: CodeIndex,
   factor: number,
   diffPromptTokens: number,
   countTokens: TokenCounter,
 ): Promise<BudgetResult> {
   const budgetTokens = Math.floor(factor * diffPromptTokens);
-  const readFile = (path: string) => Promise.resolve(item.head.get(path) ?? null);
-  let blockBudget = budgetTokens;
-  let selection = { blocks: [] as CodeContextBlock[], omitted: { blocks: 0, tokens: 0 } };
-  let contextTokens = 0;
-  for (let attempt = 0; attempt < FIT_ATTEMPTS && blockBudget >= 0; attempt++) {
-    selection = await selectContext({
-      index,
-      files: item.files,
-      readFile,
-      budgetTokens: blockBudget,
-      countTokens,
-    });
-    contextTokens = selection.blocks.length === 0
-      ? 0
-      : reviewCallTokens(item, selection.blocks, countTokens) - diffPromptTokens;
-    if (contextTokens <= budgetTokens) break;
-    blockBudget -= contextTokens - budgetTokens;
-  }
-  if (contextTokens > budgetTokens) {
-    // Headings alone do not fit: the call goes without context rather than over its budget.
-    selection = { blocks: [], omitted: { blocks: selection.blocks.length, tokens: contextTokens } };
-    contextTokens = 0;
-  }
+  const { selection, contextTokens } = await selectWithinBudget({
+    index,
+    files: item.files,
+    readFile: (path) => Promise.resolve(item.head.get(path) ?? null),
+    budgetTokens,
+    countTokens,
+    callTokens: (blocks) => reviewCallTokens(item, blocks, countTokens),
+  });
   const flags = coveredDefinitions(item.needed, selection.blocks);
   const covered = flags.filter(Boolean).length;
   return {

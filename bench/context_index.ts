@@ -1,0 +1,252 @@
+/**
+ * Code index time and memory on a large pull request: a synthetic 5,000-file repository in eight languages
+ * (`context_repo.ts`: real import and call structure) and a 500-file change, its diff made by git. A child
+ * process — started with the worker's V8 flags, as `deno task worker` runs — reads the head files into memory (as
+ * a worker holds a fetched archive), builds the index, plans the review's chunks exactly as a step does, and
+ * selects context for every chunk at half its diff prompt, headings included (the call stays within 1.5 × today's;
+ * `selectWithinBudget`, as `deno task eval --context-only` does). Reported:
+ * index build time, selection time over all chunks (together: engine time; target under 3 s), the serialized
+ * index (what the per-commit cache stores) and its parse time, the child's peak resident set (VmHWM; target
+ * under 200 MB) against the same child without the engine, and the prompt tokens of all chunks with context
+ * against the diff-only prompts a review sends today.
+ *
+ *   deno run -A bench/context_index.ts [--files 5000] [--changed 500] [--rounds 3]
+ */
+import { parseDiff } from "../lib/diff/mod.ts";
+import { buildCodeIndex, parseCodeIndex, serializeCodeIndex } from "../lib/codebase/mod.ts";
+import { BUILTIN_PROMPTS } from "../lib/config/load.ts";
+import { loadO200kCounter } from "../lib/llm/openai_tokens.ts";
+import { autoContextLines, planChunks, trimContext } from "../lib/review/context.ts";
+import { buildReviewMessages, type PromptFile, renderNumberedDiff } from "../lib/review/prompt.ts";
+import type { CodeContextBlock } from "../lib/codebase/mod.ts";
+import { selectWithinBudget } from "../cli/eval_context.ts";
+import { syntheticRepository } from "./context_repo.ts";
+
+/** Context budget as a share of each chunk's diff prompt, as `deno task eval --context-only` reports it. */
+const BUDGET_SHARE = 0.5;
+
+function flag(name: string, fallback: string): string {
+  const index = Deno.args.indexOf(name);
+  return index >= 0 ? Deno.args[index + 1]! : fallback;
+}
+
+function statusKb(field: "VmRSS" | "VmHWM"): number {
+  const status = Deno.readTextFileSync("/proc/self/status");
+  return Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1] ?? 0);
+}
+
+async function readTree(root: string, folder = ""): Promise<{ path: string; text: string }[]> {
+  const files: { path: string; text: string }[] = [];
+  for await (const entry of Deno.readDir(`${root}/${folder}`)) {
+    const path = folder === "" ? entry.name : `${folder}/${entry.name}`;
+    if (entry.name === ".git") continue;
+    if (entry.isDirectory) files.push(...await readTree(root, path));
+    else files.push({ path, text: await Deno.readTextFile(`${root}/${path}`) });
+  }
+  return files;
+}
+
+function callTokens(
+  title: string,
+  files: readonly PromptFile[],
+  blocks: readonly CodeContextBlock[],
+  count: (text: string) => number,
+): number {
+  const messages = buildReviewMessages({
+    steps: [{ name: "bugs", prompt: BUILTIN_PROMPTS.bugs }],
+    title,
+    diff: renderNumberedDiff(files),
+    context: blocks,
+  });
+  return messages.reduce((sum, message) => sum + count(message.content), 0);
+}
+
+/** Writes one line to stdout, as the other benchmarks do. */
+function emit(text: string): void {
+  Deno.stdout.writeSync(new TextEncoder().encode(text + "\n"));
+}
+
+/** The measured process: prints one JSON line of figures. */
+async function child(folder: string, engine: boolean): Promise<void> {
+  const countTokens = await loadO200kCounter();
+  const files = await readTree(`${folder}/repo`);
+  const diff = await Deno.readTextFile(`${folder}/pr.diff`);
+  const texts = new Map(files.map((file) => [file.path, file.text]));
+  const readFile = (path: string) => Promise.resolve(texts.get(path) ?? null);
+  const parsed = parseDiff(diff);
+  const lines = autoContextLines(parsed.length);
+  const plan = planChunks(parsed.map((file) => trimContext(file, lines)), { countTokens });
+  const rssReadyKb = statusKb("VmRSS");
+  const title = "Add the first score of each dependency";
+  let diffPrompt = 0;
+  for (const chunk of plan.chunks) diffPrompt += callTokens(title, chunk.files, [], countTokens);
+  if (!engine) {
+    emit(
+      JSON.stringify({ chunks: plan.chunks.length, diffPrompt, rssReadyKb, hwmKb: statusKb("VmHWM") }),
+    );
+    return;
+  }
+  const started = performance.now();
+  const index = await buildCodeIndex(files);
+  const built = performance.now();
+  let withContext = 0;
+  let blocks = 0;
+  let omitted = 0;
+  const kinds: Record<string, number> = {};
+  for (const chunk of plan.chunks) {
+    const promptTokens = callTokens(title, chunk.files, [], countTokens);
+    const { selection, contextTokens } = await selectWithinBudget({
+      index,
+      files: chunk.files.map((entry) => entry.file),
+      readFile,
+      budgetTokens: Math.floor(BUDGET_SHARE * promptTokens),
+      countTokens,
+      callTokens: (given) => callTokens(title, chunk.files, given, countTokens),
+    });
+    blocks += selection.blocks.length;
+    omitted += selection.omitted.blocks;
+    for (const block of selection.blocks) kinds[block.kind] = (kinds[block.kind] ?? 0) + 1;
+    withContext += promptTokens + contextTokens;
+  }
+  const selected = performance.now();
+  const hwmKb = statusKb("VmHWM");
+  const serialized = serializeCodeIndex(index);
+  const parseStarted = performance.now();
+  parseCodeIndex(serialized);
+  const parseMs = performance.now() - parseStarted;
+  emit(JSON.stringify({
+    chunks: plan.chunks.length,
+    buildMs: built - started,
+    selectMs: selected - built,
+    serializedBytes: new TextEncoder().encode(serialized).length,
+    parseMs,
+    diffPrompt,
+    withContext,
+    blocks,
+    omitted,
+    kinds,
+    rssReadyKb,
+    hwmKb,
+  }));
+}
+
+async function git(directory: string, args: string[]): Promise<string> {
+  const output = await new Deno.Command("git", {
+    args: ["-c", "core.autocrlf=false", ...args],
+    cwd: directory,
+    env: { GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(output.stderr)}`);
+  return new TextDecoder().decode(output.stdout);
+}
+
+async function writeAll(root: string, files: Iterable<[string, string]>): Promise<void> {
+  for (const [path, text] of files) {
+    await Deno.mkdir(`${root}/${path.slice(0, path.lastIndexOf("/") + 1)}`, { recursive: true });
+    await Deno.writeTextFile(`${root}/${path}`, text);
+  }
+}
+
+/** `deno task worker`'s V8 flags, read from `deno.json`. */
+async function workerFlags(): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  return String(config.tasks.worker).split(/\s+/).filter((arg) => arg.startsWith("--v8-flags="));
+}
+
+async function runChild(
+  folder: string,
+  engine: boolean,
+): Promise<Record<string, number> & { kinds?: Record<string, number> }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      ...await workerFlags(),
+      new URL(import.meta.url).pathname,
+      "--child",
+      folder,
+      ...(engine ? [] : ["--no-engine"]),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    throw new Error(`The measured process failed: ${new TextDecoder().decode(output.stderr)}`);
+  }
+  return JSON.parse(new TextDecoder().decode(output.stdout).trim().split("\n").at(-1)!);
+}
+
+async function main(): Promise<void> {
+  if (Deno.args.includes("--child")) {
+    return await child(flag("--child", ""), !Deno.args.includes("--no-engine"));
+  }
+  const fileCount = Number(flag("--files", "5000"));
+  const changed = Number(flag("--changed", "500"));
+  const rounds = Number(flag("--rounds", "3"));
+  const repository = syntheticRepository(fileCount, changed);
+  const folder = await Deno.makeTempDir({ prefix: "loom_bench_context_" });
+  try {
+    const repo = `${folder}/repo`;
+    await Deno.mkdir(repo);
+    await git(repo, ["init", "--quiet"]);
+    await writeAll(
+      repo,
+      [...repository.head].map(([path, text]) => [path, repository.base.get(path) ?? text]),
+    );
+    await git(repo, ["add", "--all"]);
+    await writeAll(repo, [...repository.base.keys()].map((path) => [path, repository.head.get(path)!]));
+    const diff = await git(repo, ["diff", "--no-color"]);
+    await Deno.writeTextFile(`${folder}/pr.diff`, diff);
+    const lines = [...repository.head.values()].reduce((sum, text) => sum + text.split("\n").length - 1, 0);
+    const bytes = [...repository.head.values()].reduce((sum, text) => sum + text.length, 0);
+    const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/^model name\s*:\s*(.+)$/m)?.[1] ??
+      "unknown CPU";
+    const out = emit;
+    out(
+      `command: deno run -A bench/context_index.ts --files ${fileCount} --changed ${changed} --rounds ${rounds}`,
+    );
+    out(
+      `machine: ${cpu}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, V8 ${Deno.version.v8}`,
+    );
+    out(
+      `repository: ${repository.head.size} files, ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB; modules ` +
+        Object.entries(repository.languages).map(([language, count]) => `${language} ${count}`).join(", "),
+    );
+    out(`pull request: ${repository.base.size} changed files, diff ${(diff.length / 1e3).toFixed(0)} kB`);
+    out("");
+    out(
+      "| round | chunks | build ms | select ms | engine ms | index MB | parse ms | RSS ready MB | VmHWM MB | VmHWM no engine MB |",
+    );
+    out(
+      "| ----- | ------ | -------- | --------- | --------- | -------- | -------- | ------------ | -------- | ------------------ |",
+    );
+    let last: Record<string, number> & { kinds?: Record<string, number> } = {};
+    let lastBaseline: Record<string, number> = {};
+    for (let round = 1; round <= rounds; round++) {
+      // Alternated, so load on the machine hits the engine and the baseline alike.
+      lastBaseline = await runChild(folder, false);
+      last = await runChild(folder, true);
+      const mb = (kb: number) => (kb / 1024).toFixed(0);
+      out(
+        `| ${round} | ${last.chunks} | ${last.buildMs!.toFixed(0)} | ${last.selectMs!.toFixed(0)} | ` +
+          `${(last.buildMs! + last.selectMs!).toFixed(0)} | ${(last.serializedBytes! / 1e6).toFixed(1)} | ` +
+          `${last.parseMs!.toFixed(0)} | ${mb(last.rssReadyKb!)} | ${mb(last.hwmKb!)} | ${
+            mb(lastBaseline.hwmKb!)
+          } |`,
+      );
+    }
+    out("");
+    out(
+      `prompt tokens over all chunks: diff only ${last.diffPrompt} (today), with context ${last.withContext} ` +
+        `(${(last.withContext! / last.diffPrompt!).toFixed(2)}×); ${last.blocks} blocks given ` +
+        `(${Object.entries(last.kinds ?? {}).map(([kind, count]) => `${kind} ${count}`).join(", ")}), ` +
+        `${last.omitted} left out by the budget`,
+    );
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+}
+
+await main();
