@@ -8,7 +8,7 @@
  * numbered diff with the review's context lines, and the `bugs` step's instructions). At budget factor f the
  * context may add at most f × P tokens to that call, its headings and fence included, so f = 0.5 keeps the call
  * within 1.5 × today's. A needed definition counts as covered when every one of its lines is inside a block
- * given for its path.
+ * given for its path and its text shows that line (`coveredDefinitions`).
  */
 import {
   buildCodeIndex,
@@ -86,17 +86,31 @@ export interface ContextEvalReport {
 }
 
 /**
- * Which needed definitions the blocks cover: each must have every line inside some block of its path.
+ * Which needed definitions the blocks cover: each must have every line inside a block of its path that really
+ * shows it. A block's range is not taken on trust: the block's text line at the line's offset must end with the
+ * head line (trimmed; a numbering prefix is allowed), so an outline that names a range but shows one line per
+ * definition covers only those lines. Blank lines count as shown when they are inside the range.
+ * @param head the head text of each path
  * @returns one flag per needed definition, in order
  */
 export function coveredDefinitions(
   needed: readonly NeededDefinition[],
-  blocks: readonly Pick<CodeContextBlock, "path" | "startLine" | "endLine">[],
+  blocks: readonly Pick<CodeContextBlock, "path" | "startLine" | "endLine" | "text">[],
+  head: ReadonlyMap<string, string>,
 ): boolean[] {
   return needed.map(({ path, lines: [start, end] }) => {
-    const ranges = blocks.filter((block) => block.path === path);
+    const headLines = (head.get(path) ?? "").split("\n");
+    const shown = blocks.filter((block) => block.path === path).map((block) => ({
+      block,
+      lines: block.text.split("\n").map((line) => line.trim()),
+    }));
     for (let line = start; line <= end; line++) {
-      if (!ranges.some((block) => block.startLine <= line && line <= block.endLine)) return false;
+      const want = (headLines[line - 1] ?? "").trim();
+      const covered = shown.some(({ block, lines }) =>
+        block.startLine <= line && line <= block.endLine &&
+        (want === "" || (lines[line - block.startLine] ?? "").endsWith(want))
+      );
+      if (!covered) return false;
     }
     return true;
   });
@@ -177,7 +191,7 @@ async function scoreBudget(
     countTokens,
     callTokens: (blocks) => reviewCallTokens(item, blocks, countTokens),
   });
-  const flags = coveredDefinitions(item.needed, selection.blocks);
+  const flags = coveredDefinitions(item.needed, selection.blocks, item.head);
   const covered = flags.filter(Boolean).length;
   return {
     factor,

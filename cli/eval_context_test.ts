@@ -91,9 +91,12 @@ async function constructedCases(): Promise<string> {
   return folder;
 }
 
-/** Recomputes covered definitions from the `given` sources the report printed, independently of the harness. */
+/**
+ * Recomputes covered definitions from the `given` sources the report printed, independently of the harness:
+ * code blocks show every line of their range; outlines (neighbours) are left out, as they show one line each.
+ */
 function coveredFromGiven(needed: { path: string; lines: [number, number] }[], given: string[]): number {
-  const ranges = given.map((entry) => {
+  const ranges = given.filter((entry) => !entry.startsWith("neighbour ")).map((entry) => {
     const match = /^\S+ (.+):(\d+)-(\d+)$/.exec(entry)!;
     return { path: match[1]!, start: Number(match[2]), end: Number(match[3]) };
   });
@@ -107,23 +110,46 @@ function coveredFromGiven(needed: { path: string; lines: [number, number] }[], g
   }).length;
 }
 
-Deno.test("coveredDefinitions() needs every line of a definition inside blocks of its path", () => {
+Deno.test("coveredDefinitions() needs every line of a definition shown by blocks of its path", () => {
+  const file = Array.from({ length: 40 }, (_, index) => index === 24 ? "" : `line ${index + 1};`).join("\n");
+  const head = new Map([["a.ts", file], ["b.ts", file]]);
+  const text = (start: number, end: number) => file.split("\n").slice(start - 1, end).join("\n");
   const needed = [
     { path: "a.ts", symbol: "one", lines: [10, 20] as [number, number] },
     { path: "a.ts", symbol: "two", lines: [30, 32] as [number, number] },
     { path: "b.ts", symbol: "three", lines: [1, 2] as [number, number] },
+    { path: "b.ts", symbol: "four", lines: [20, 26] as [number, number] },
   ];
   assert.deepEqual(
     coveredDefinitions(needed, [
-      // Two blocks together cover 10-20; 30-32 is cut short by one line; b.ts lines are given for c.ts only.
-      { path: "a.ts", startLine: 8, endLine: 15 },
-      { path: "a.ts", startLine: 16, endLine: 20 },
-      { path: "a.ts", startLine: 30, endLine: 31 },
-      { path: "c.ts", startLine: 1, endLine: 2 },
-    ]),
-    [true, false, false],
+      // Two blocks together cover 10-20; 30-32 is cut short by one line; b.ts 1-2 is given for c.ts only.
+      { path: "a.ts", startLine: 8, endLine: 15, text: text(8, 15) },
+      { path: "a.ts", startLine: 16, endLine: 20, text: text(16, 20) },
+      { path: "a.ts", startLine: 30, endLine: 31, text: text(30, 31) },
+      { path: "c.ts", startLine: 1, endLine: 2, text: text(1, 2) },
+      // An outline names 20-26 but shows lines 20 and 26 only (numbered); line 25 is blank.
+      { path: "b.ts", startLine: 20, endLine: 26, text: "20: line 20;\n26: line 26;" },
+    ], head),
+    [true, false, false, false],
   );
-  assert.deepEqual(coveredDefinitions(needed, []), [false, false, false]);
+  // The same outline covers a definition of only its shown line, and a numbered full block covers all.
+  assert.deepEqual(
+    coveredDefinitions(
+      [{ path: "b.ts", symbol: "20", lines: [20, 20] }, { path: "b.ts", symbol: "21", lines: [21, 26] }],
+      [
+        { path: "b.ts", startLine: 20, endLine: 26, text: "20: line 20;\n26: line 26;" },
+        {
+          path: "b.ts",
+          startLine: 21,
+          endLine: 26,
+          text: [21, 22, 23, 24, 25, 26].map((line) => `${line}: ${file.split("\n")[line - 1]}`).join("\n"),
+        },
+      ],
+      head,
+    ),
+    [true, true],
+  );
+  assert.deepEqual(coveredDefinitions(needed, [], head), [false, false, false, false]);
 });
 
 Deno.test("eval --context-only scores shipped cases without any model configured", async () => {
