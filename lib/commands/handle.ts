@@ -18,19 +18,12 @@ import { defaultRepoConfig } from "../config/schema.ts";
 import type { ModelKeys } from "../tenancy/credentials.ts";
 import type { Db } from "../db/mod.ts";
 import { getRepo, type Repo } from "../db/repos.ts";
-import {
-  ignoreFinding,
-  listRecordedFindings,
-  type PullRequestKey,
-  type RecordedFinding,
-  setPullRequestPaused,
-} from "../db/pull_requests.ts";
+import { type PullRequestKey, setPullRequestPaused } from "../db/pull_requests.ts";
 import type { ChatMessage, LlmClient } from "../llm/types.ts";
 import { LlmError } from "../llm/types.ts";
 import type { Logger } from "../log.ts";
 import type { PlatformClient, PullRequestRef } from "../platforms/types.ts";
 import { enqueue, PermanentJobError, type TaskPayloads } from "../queue/mod.ts";
-import { normaliseTitle } from "../review/fingerprint.ts";
 import { fenceFor } from "../review/prompt.ts";
 import { type RedactionResult, redactMessages } from "../review/redact.ts";
 import { sanitizeMarkdown } from "../review/sanitize.ts";
@@ -39,6 +32,9 @@ import { replyMarker } from "../markers.ts";
 import { pullRequestGroupKey } from "../pull_request.ts";
 import { listOwnComments } from "../platforms/own_comments.ts";
 import { type Command, parseCommand } from "./parse.ts";
+import { ignoreCommand } from "./ignore.ts";
+
+export { matchFindings } from "./ignore.ts";
 import { authorCanWrite, type PermissionCache } from "./permission.ts";
 
 /** Most characters of the diff sent with an `explain` question. */
@@ -73,6 +69,8 @@ const HELP = [
   "- `@loom pause` / `@loom resume`: stop or restart automatic reviews of this pull request",
   "- `@loom explain <question>`: answer a question about the changes",
   "- `@loom ignore <finding title>`: stop posting that finding on this pull request",
+  "- `@loom ignore <finding title> because <reason>`: and remember it for later pull requests in this " +
+  "repository (add `in <glob>` to limit it to paths, `for the organization` to widen it)",
 ].join("\n");
 
 const EXPLAIN_SYSTEM = [
@@ -221,7 +219,14 @@ export async function handlePullRequestCommand(
       });
       return { status: "done", command: command.kind };
     case "ignore":
-      await ignore(deps, { key, reply, finding: command.finding, author: payload.author });
+      await ignoreCommand({ db: deps.db, publicUrl: deps.server.publicUrl, now: deps.now }, {
+        key,
+        repo,
+        command,
+        author: payload.author,
+        commentId: payload.commentId,
+        post: reply.post,
+      });
       return { status: "done", command: command.kind };
   }
 }
@@ -338,52 +343,4 @@ async function explain(
     if (input.signal.aborted || !(error instanceof LlmError) || error.retryable) throw error;
     await input.reply.post(`Sorry, I could not answer that: ${error.message}`);
   }
-}
-
-/**
- * The findings an `ignore` argument names: a fingerprint (from a comment's hidden marker), else findings whose
- * title matches exactly after normalisation, else those whose title contains the text.
- */
-export function matchFindings(recorded: RecordedFinding[], text: string): RecordedFinding[] {
-  const fingerprint = text.trim().toLowerCase();
-  if (/^[0-9a-f]{8,64}$/.test(fingerprint)) {
-    const found = recorded.filter((finding) => finding.fingerprint === fingerprint);
-    return found.length > 0 ? found : [{ fingerprint, title: "", path: "", step: "" }];
-  }
-  const wanted = normaliseTitle(text);
-  if (wanted.length === 0) return [];
-  const exact = recorded.filter((finding) => normaliseTitle(finding.title) === wanted);
-  if (exact.length > 0) return exact;
-  return recorded.filter((finding) => normaliseTitle(finding.title).includes(wanted));
-}
-
-async function ignore(
-  deps: CommandDeps,
-  input: { key: PullRequestKey; reply: Replier; finding: string; author: string },
-): Promise<void> {
-  const matches = matchFindings(await listRecordedFindings(deps.db, input.key), input.finding);
-  const titles = [...new Set(matches.map((finding) => finding.title))];
-  if (matches.length === 0) {
-    await input.reply.post(
-      `I could not find a finding called “${input.finding.slice(0, 200)}” on this pull request. ` +
-        "Use the title shown in bold in the finding's comment.",
-    );
-    return;
-  }
-  if (titles.length > 1) {
-    await input.reply.post(
-      `“${input.finding.slice(0, 200)}” matches several findings; please give the full title of one:\n\n` +
-        titles.slice(0, 10).map((title) => `- ${title}`).join("\n"),
-    );
-    return;
-  }
-  for (const finding of matches) {
-    await ignoreFinding(deps.db, input.key, {
-      fingerprint: finding.fingerprint,
-      title: finding.title,
-      by: input.author,
-    }, deps.now);
-  }
-  const name = titles[0] ? `“${titles[0]}”` : `finding ${matches[0]!.fingerprint}`;
-  await input.reply.post(`🙈 Understood: I will not post ${name} on this pull request again.`);
 }

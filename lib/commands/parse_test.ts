@@ -44,3 +44,60 @@ Deno.test("isLoomComment() recognises the hidden markers of Loom's comments", ()
   assert.equal(isLoomComment("## Loom review\n<!-- loom:summary head=abc -->"), true);
   assert.equal(isLoomComment("@loom review"), false);
 });
+
+Deno.test("parseCommand() reads an ignore's reason, paths and scope; without a reason it is per pull request", () => {
+  assert.deepEqual(
+    parseCommand("@loom ignore Avoid console.log in scripts because scripts print on purpose"),
+    {
+      kind: "ignore",
+      finding: "Avoid console.log in scripts",
+      reason: "scripts print on purpose",
+      scope: "repository",
+      paths: [],
+    },
+  );
+  assert.deepEqual(
+    parseCommand(
+      "@loom ignore Avoid console.log in scripts/**, tools/*.ts for the organization because they print",
+    ),
+    {
+      kind: "ignore",
+      finding: "Avoid console.log",
+      reason: "they print",
+      scope: "organization",
+      paths: ["scripts/**", "tools/*.ts"],
+    },
+  );
+  assert.deepEqual(
+    parseCommand('@loom ignore "Retry because of 502s" for the org in src/** because we retry'),
+    {
+      kind: "ignore",
+      finding: "Retry because of 502s",
+      reason: "we retry",
+      scope: "organization",
+      paths: ["src/**"],
+    },
+  );
+  assert.deepEqual(parseCommand("@loom ignore Unused import\nbecause the plugin API\nre-exports it"), {
+    kind: "ignore",
+    finding: "Unused import",
+    reason: "the plugin API\nre-exports it",
+    scope: "repository",
+    paths: [],
+  });
+  assert.deepEqual(parseCommand("@loom ignore Unused import\nReason: re-exported"), {
+    kind: "ignore",
+    finding: "Unused import",
+    reason: "re-exported",
+    scope: "repository",
+    paths: [],
+  });
+  assert.deepEqual(parseCommand("@loom ignore Unused import in src/** because"), {
+    kind: "ignore",
+    finding: "Unused import in src/**",
+  });
+  assert.deepEqual(parseCommand("@loom ignore Unused import in parser\nthanks!"), {
+    kind: "ignore",
+    finding: "Unused import in parser",
+  });
+});

@@ -224,6 +224,18 @@ export const OutputConfig = z.object({
 }).strict();
 export type OutputConfig = z.infer<typeof OutputConfig>;
 
+/** How reviews use the team's learnings (`lib/learnings/`). */
+export const LearningsConfig = z.object({
+  enabled: z.boolean().default(true).describe(
+    "Give reviews the learnings of this repository and its organization: matching rules reach the prompt as " +
+      "team guidance, and findings a learning suppresses are not posted.",
+  ),
+  max_rules: z.int().min(0).max(50).default(20).describe(
+    "Most learnings one prompt gets (also at most about 2,000 tokens of them), most specific and newest first.",
+  ),
+}).strict();
+export type LearningsConfig = z.infer<typeof LearningsConfig>;
+
 /** Extra instructions for files matching some globs. */
 export const PathInstruction = z.object({
   paths: z.array(Glob).min(1).describe('Globs the file must match; "!" negates and the last match wins.'),
@@ -274,6 +286,9 @@ export const RepoConfig = z.object({
   output: OutputConfig.default(() => OutputConfig.parse({})).describe("How the review is posted."),
   path_instructions: z.array(PathInstruction).default(() => []).describe(
     "Extra review instructions for matching files, in order.",
+  ),
+  learnings: LearningsConfig.default(() => LearningsConfig.parse({})).describe(
+    "How reviews use the learnings taught with `@loom ignore … because …` and kept on the dashboard.",
   ),
 }).strict().superRefine((config, context) => {
   for (const issue of crossReferenceIssues(config)) {

@@ -91,6 +91,7 @@ Deno.test("parseRepoConfig() reads every option of a full configuration", () => 
       paths: ["src/api/**"],
       instructions: "Every handler must check the caller's organization.",
     }],
+    learnings: { enabled: false, max_rules: 5 },
     pipeline: { mode: "combined", context_lines: 8 },
   });
 });

@@ -85,6 +85,9 @@ output:
 path_instructions:
   - paths: ["src/api/**"]
     instructions: Every handler must check the caller's organization.
+learnings:
+  enabled: false
+  max_rules: 5
 `;
 
 /** The `ConfigError` parsing `yaml` raises; fails the test when it parses or throws something else. */

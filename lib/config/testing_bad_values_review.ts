@@ -271,4 +271,28 @@ export const REVIEW_BAD_VALUES: BadCase[] = [
     column: 5,
     message: /Must be set: this option is required/,
   },
+  {
+    option: "learnings",
+    yaml: "learnings: yes",
+    path: "learnings",
+    line: 1,
+    column: 12,
+    message: /Must be a mapping/,
+  },
+  {
+    option: "learnings.enabled",
+    yaml: "learnings:\n  enabled: sometimes",
+    path: "learnings.enabled",
+    line: 2,
+    column: 12,
+    message: /Must be true or false/,
+  },
+  {
+    option: "learnings.max_rules",
+    yaml: "learnings:\n  max_rules: 51",
+    path: "learnings.max_rules",
+    line: 2,
+    column: 14,
+    message: /51/,
+  },
 ];

@@ -113,7 +113,10 @@ async function runGroup(
         context,
         steps,
         client: client!,
-        instructions: [...new Set(paths.flatMap((path) => pathInstructionsFor(loaded.config, path)))],
+        instructions: [
+          ...new Set(paths.flatMap((path) => pathInstructionsFor(loaded.config, path))),
+          ...(input.guidanceFor?.(paths) ?? []),
+        ],
         title: input.title,
         files: chunk.files,
         maxTokens: model.maxOutputTokens,

@@ -218,7 +218,10 @@ async function runStep(
         client,
         prompt,
         persona: loaded.personas.get(step.name),
-        instructions: [...new Set(paths.flatMap((path) => pathInstructionsFor(loaded.config, path)))],
+        instructions: [
+          ...new Set(paths.flatMap((path) => pathInstructionsFor(loaded.config, path))),
+          ...(input.guidanceFor?.(paths) ?? []),
+        ],
         title,
         files: chunk.files,
         maxTokens: model.maxOutputTokens,

@@ -99,6 +99,8 @@ export interface SummaryInput {
   incrementalFrom?: string;
   /** A run whose steps did not all run says so first; absent means completed. */
   outcome?: RunOutcome;
+  /** Findings of this run not posted because a learning suppresses them. */
+  suppressedByLearnings?: number;
 }
 
 function escapeCell(text: string): string {
@@ -157,6 +159,10 @@ export function renderSummary(input: SummaryInput): string {
           `${carried.length} of them this summary replaces are listed under "Still open from earlier reviews".`
         : `${input.alreadyPosted} finding(s) from an earlier review are not repeated.`,
     );
+  }
+  const suppressed = input.suppressedByLearnings ?? 0;
+  if (suppressed > 0) {
+    lines.push(`${suppressed} finding${suppressed === 1 ? "" : "s"} suppressed by learnings.`);
   }
   if (all.length > 0) lines.push("", ...renderFileTable(all));
   if (input.unanchored.length > 0) {

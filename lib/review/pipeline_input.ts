@@ -56,6 +56,11 @@ export interface PipelineInput {
    * prompt prefix. Absent: the diff alone.
    */
   contextFor?(chunk: { files: readonly PromptFile[]; countTokens: TokenCounter }): Promise<ContextBlock[]>;
+  /**
+   * Team guidance from learnings for a chunk's files (`lib/review/learnings.ts`), added to the prompt after the
+   * repository's path instructions. Absent: none.
+   */
+  guidanceFor?(paths: readonly string[]): string[];
 }
 
 export interface StepRun {

@@ -51,6 +51,7 @@ import { reportFailure, type RunState } from "./report_failure.ts";
 import { decideRunOutcome, describeOutcome, outcomeCheckConclusion, outcomeCommitState } from "./outcome.ts";
 import { checkAnnotations } from "./check_annotations.ts";
 import { type PipelineInput, runPipeline, throwIfAborted } from "./engine.ts";
+import { loadReviewLearnings } from "./learnings.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { type IncrementalPlan, planIncremental } from "./incremental.ts";
 import { resolveFixedThreads } from "./resolve_fixed.ts";
@@ -368,6 +369,7 @@ async function reviewFiles(input: {
       });
     }
   }
+  const learnings = await loadReviewLearnings(deps.db, input.repo, config.learnings);
   const { runs, findings: merged, reviewable, skippedFiles, redactions } = await runPipeline({
     ...deps.engine,
     loaded,
@@ -386,9 +388,11 @@ async function reviewFiles(input: {
     },
     headSha: input.headSha,
     readHeadFile: (path) => client.getFile(ref, path, input.headSha),
+    guidanceFor: learnings.guidanceFor,
   });
+  const { kept, suppressed: suppressedByLearnings } = learnings.partition(merged);
   // Anchored against the whole pull request: an incremental review's hunks are exact pull-request hunks.
-  const { inline: anchored, unanchored } = anchorFindings(merged, input.files);
+  const { inline: anchored, unanchored } = anchorFindings(kept, input.files);
 
   const outcome = decideRunOutcome(runs.map((run) => run.record));
   const publication = planPublication({
@@ -421,6 +425,7 @@ async function reviewFiles(input: {
     grouping: config.output.grouping,
     redactions,
     incrementalFrom: plan?.fromSha,
+    suppressedByLearnings,
   });
 
   const stored: StoredFinding[] = [
