@@ -4,6 +4,7 @@
  * needs no more memory than parsing the largest of them.
  */
 import type { Node, TreeCursor } from "web-tree-sitter";
+import { baseName, calleeName, endLineOf } from "./extract_names.ts";
 import { parserFor } from "./grammars.ts";
 import type { LanguageId } from "./languages.ts";
 import type { Found, LanguageSpec } from "./spec.ts";
@@ -49,7 +50,7 @@ interface Scope {
 }
 
 /** Kinds whose functions are methods. */
-const TYPE_KINDS = new Set(["class", "interface", "struct", "trait", "impl", "enum", "record", "module"]);
+const TYPE_KINDS = new Set(["class", "interface", "struct", "trait", "impl", "enum", "record"]);
 
 /** Parses `text` as `language` and extracts its facts; a file that does not parse cleanly still yields what it can. */
 export async function extractFacts(language: LanguageId, text: string): Promise<FileFacts> {
@@ -122,61 +123,4 @@ function visit(cursor: TreeCursor, spec: LanguageSpec, scopes: Scope[], facts: F
 function named(node: Node, kind: string): Found | null {
   const name = node.childForFieldName("name");
   return name ? { name: baseName(name), kind } : null;
-}
-
-/**
- * The last line a node covers: a node that ends at column 0 (a Python block swallows its final newline) ends
- * on the line before.
- */
-export function endLineOf(node: Node): number {
-  const end = node.endPosition;
-  return end.column === 0 && end.row > node.startPosition.row ? end.row : end.row + 1;
-}
-
-/** Node types that are a plain name in some grammar. */
-const NAME_TYPES = new Set([
-  "identifier",
-  "property_identifier",
-  "private_property_identifier",
-  "type_identifier",
-  "field_identifier",
-  "constant",
-  "name",
-  "simple_identifier",
-]);
-
-/** Fields that hold the last name of a qualified or member expression, most specific first. */
-const LAST_NAME_FIELDS = [
-  "property",
-  "name",
-  "field",
-  "attribute",
-  "method",
-  "type",
-  "function",
-  "constructor",
-];
-
-/**
- * The last name of a callee or type expression: `a.b.save` → `save`, `pkg::Thing::new` → `new`,
- * `List<int>` → `List`. Null for computed callees (`fns[0]()`). Bounded to 8 steps: callee chains deeper than
- * that are generated code.
- */
-export function calleeName(node: Node | null): string | null {
-  let current = node;
-  for (let step = 0; current && step < 8; step++) {
-    if (NAME_TYPES.has(current.type)) return current.text;
-    let next: Node | null = null;
-    for (const field of LAST_NAME_FIELDS) {
-      next = current.childForFieldName(field);
-      if (next) break;
-    }
-    current = next ?? current.firstNamedChild;
-  }
-  return null;
-}
-
-/** The name a node spells, without qualification or type arguments. */
-export function baseName(node: Node): string {
-  return NAME_TYPES.has(node.type) ? node.text : (calleeName(node) ?? node.text);
 }

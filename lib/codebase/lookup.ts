@@ -105,7 +105,11 @@ export function resolveImport(lookup: IndexLookup, fromPath: string, specifier: 
   const folder = fromPath.split("/").slice(0, -1);
   if (/^\.\.?\//.test(specifier)) {
     const joined = normalise([...folder, ...specifier.split("/")]);
-    return joined === null ? [] : exact(lookup, moduleStem(joined));
+    const found = joined === null ? [] : exact(lookup, moduleStem(joined));
+    if (found.length > 0 || !fromPath.endsWith(".rs")) return found;
+    // Rust: `mod keys;` in src/cache.rs is src/cache/keys.rs (in lib.rs, main.rs and mod.rs it is beside them).
+    const nested = normalise([...fromPath.replace(/\.rs$/, "").split("/"), ...specifier.split("/")]);
+    return nested === null ? [] : exact(lookup, moduleStem(nested));
   }
   const pythonRelative = /^(\.+)(.*)$/.exec(specifier);
   if (pythonRelative) {
@@ -117,12 +121,23 @@ export function resolveImport(lookup: IndexLookup, fromPath: string, specifier: 
   const parts = specifier.replace(/\.(js|ts|py|rb|php)$/, "").split(/::|\\|\/|\./).filter((part) =>
     part !== "" && part !== "crate" && part !== "self" && part !== "super" && part !== "*"
   );
-  for (let end = parts.length; end > 0; end--) {
-    const key = parts.slice(0, end).join("/").toLowerCase();
-    const modules = lookup.modules.get(key);
-    if (modules) return modules;
-    const folders = lookup.folders.get(key);
-    if (folders) return folders;
+  // Longest first, from either end: a Java or Rust path starts at the source root and may name up to two items
+  // after the file (`com.acme.Strings.slug`); a Go, npm or C# path starts at a host, package or root namespace
+  // the repository's paths do not hold (`github.com/acme/app/internal/api`, `Acme.Shop.Orders`). A last name
+  // alone names a folder only: as a file (`List` of `java.util.List`) it would name too many.
+  for (let length = parts.length; length > 0; length--) {
+    const prefix = parts.slice(0, length).join("/").toLowerCase();
+    const suffix = parts.slice(parts.length - length).join("/").toLowerCase();
+    // A path shortened by more than two names (a class and its member) no longer names the module it meant.
+    if (length >= parts.length - 2) {
+      const found = lookup.modules.get(prefix) ?? lookup.folders.get(prefix);
+      if (found) return found;
+    }
+    const module = length > 1 || parts.length === 1 || specifier.includes("/")
+      ? lookup.modules.get(suffix)
+      : undefined;
+    const found = module ?? lookup.folders.get(suffix);
+    if (found) return found;
   }
   return [];
 }

@@ -137,8 +137,12 @@ async function neighbourCandidates(
       .filter((path) => !changedPaths.has(path)).sort().slice(0, NEIGHBOURS_PER_FILE);
     for (const path of imported) {
       const lines = await scope.texts.lines(path);
-      const outline = (scope.index.files[path]?.definitions ?? [])
-        .filter((definition) => definition.container === undefined).slice(0, OUTLINE_DEFINITIONS);
+      const definitions = scope.index.files[path]?.definitions ?? [];
+      // Top level: not inside another definition of the file (a C# namespace or a Rust impl is not one).
+      const named = new Set(definitions.map((definition) => definition.name));
+      const outline = definitions.filter((definition) =>
+        definition.container === undefined || !named.has(definition.container)
+      ).slice(0, OUTLINE_DEFINITIONS);
       if (!lines || outline.length === 0) continue;
       candidates.push({
         kind: "neighbour",
@@ -162,8 +166,8 @@ function withoutRepeats(candidates: readonly Candidate[], visible: ReadonlyMap<s
   const covered = new Map<string, Array<[number, number]>>();
   const kept: Candidate[] = [];
   for (const candidate of candidates) {
-    const end = candidate.lineNumbers?.at(-1) ??
-      candidate.startLine + candidate.lines.length - 1 + (candidate.moreLines ?? 0);
+    // The lines shown, not the whole definition: a class cut at its 60th line does not show a method below it.
+    const end = candidate.lineNumbers?.at(-1) ?? candidate.startLine + candidate.lines.length - 1;
     const outline = candidate.kind === "neighbour" || candidate.kind === "guideline";
     const key = outline ? `${candidate.kind}\u0000${candidate.path}` : candidate.path;
     const ranges = covered.get(key) ?? [];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { buildCodeIndex } from "./code_index.ts";
 import { selectContext } from "./select.ts";
-import { countWords, diffOf, repository } from "../../tests/support/code_index.ts";
+import { contextFor, countWords, diffOf, repository } from "../../tests/support/code_index.ts";
 
 const RETRY = `/** How often and how long to retry. */
 export interface Policy {
@@ -224,4 +224,18 @@ Deno.test("selectContext gives the same blocks for the same request", async () =
   const first = await selectContext(await request(120));
   const second = await selectContext(await request(120));
   assert.equal(JSON.stringify(second), JSON.stringify(first));
+});
+
+Deno.test("selectContext gives a method below the lines a long class is cut to as a block of its own", async () => {
+  const fields = Array.from({ length: 70 }, (_, i) => `  field${i} = ${i};`).join("\n");
+  const registry =
+    `export class Registry {\n${fields}\n  lookup(name: string): number {\n    return 0;\n  }\n}\n`;
+  const base =
+    `import { Registry } from "./registry.ts";\n\nexport function find(registry: Registry): number {\n  return 1;\n}\n`;
+  const head = base.replace("  return 1;", '  return registry.lookup("a");');
+  const blocks = await contextFor({ "src/registry.ts": registry, "src/find.ts": head }, "src/find.ts", base);
+  assert.deepEqual(blocks.filter((block) => block.startsWith("definition")), [
+    "definition src/registry.ts:1-60 Registry",
+    "definition src/registry.ts:72-74 lookup",
+  ]);
 });

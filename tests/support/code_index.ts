@@ -5,7 +5,7 @@
 import { structuredPatch } from "diff";
 import { parseDiff } from "../../lib/diff/mod.ts";
 import type { DiffFile } from "../../lib/diff/types.ts";
-import type { SourceFile } from "../../lib/codebase/mod.ts";
+import { buildCodeIndex, selectContext, type SourceFile } from "../../lib/codebase/mod.ts";
 
 /** The parsed `git diff` of `path` from `base` to `head` (base null: an added file), with 3 lines of context. */
 export function diffOf(path: string, base: string | null, head: string): DiffFile {
@@ -34,4 +34,24 @@ export function repository(files: Record<string, string>): {
 /** A token count for tests: one token per word-ish run, so budgets in tests read as counts of words. */
 export function countWords(text: string): number {
   return (text.match(/\S+/g) ?? []).length;
+}
+
+/**
+ * The context selected for changing `path` from `base` to its text in `files`, each block as
+ * `kind source symbol`, with a budget large enough for everything.
+ */
+export async function contextFor(
+  files: Record<string, string>,
+  path: string,
+  base: string,
+): Promise<string[]> {
+  const repo = repository(files);
+  const selection = await selectContext({
+    index: await buildCodeIndex(repo.files),
+    files: [diffOf(path, base, files[path])],
+    readFile: repo.readFile,
+    budgetTokens: 100_000,
+    countTokens: countWords,
+  });
+  return selection.blocks.map((block) => `${block.kind} ${block.source} ${block.symbol ?? ""}`.trim());
 }
