@@ -3,23 +3,22 @@
  * (`context_repo.ts`: real import and call structure) and a 500-file change, its diff made by git. A child
  * process — started with the worker's V8 flags, as `deno task worker` runs — reads the head files into memory (as
  * a worker holds a fetched archive), builds the index, plans the review's chunks exactly as a step does, and
- * selects context for every chunk at half its diff prompt, headings included (the call stays within 1.5 × today's;
- * `selectWithinBudget`, as `deno task eval --context-only` does). Reported:
+ * selects context for every chunk once, with a budget of half its diff prompt (the blocks' own tokens; their
+ * headings and fence come on top). Reported:
  * index build time, selection time over all chunks (together: engine time; target under 3 s), the serialized
  * index (what the per-commit cache stores) and its parse time, the child's peak resident set (VmHWM; target
  * under 200 MB) against the same child without the engine, and the prompt tokens of all chunks with context
  * against the diff-only prompts a review sends today.
  *
- *   deno run -A bench/context_index.ts [--files 5000] [--changed 500] [--rounds 3]
+ *   deno run -A bench/context_index.ts [--files 5000] [--changed 500] [--rounds 3] [--languages go,java]
  */
 import { parseDiff } from "../lib/diff/mod.ts";
-import { buildCodeIndex, parseCodeIndex, serializeCodeIndex } from "../lib/codebase/mod.ts";
+import { buildCodeIndex, parseCodeIndex, selectContext, serializeCodeIndex } from "../lib/codebase/mod.ts";
 import { BUILTIN_PROMPTS } from "../lib/config/load.ts";
 import { loadO200kCounter } from "../lib/llm/openai_tokens.ts";
 import { autoContextLines, planChunks, trimContext } from "../lib/review/context.ts";
 import { buildReviewMessages, type PromptFile, renderNumberedDiff } from "../lib/review/prompt.ts";
 import type { CodeContextBlock } from "../lib/codebase/mod.ts";
-import { selectWithinBudget } from "../cli/eval_context.ts";
 import { syntheticRepository } from "./context_repo.ts";
 
 /** Context budget as a share of each chunk's diff prompt, as `deno task eval --context-only` reports it. */
@@ -90,23 +89,24 @@ async function child(folder: string, engine: boolean): Promise<void> {
   const index = await buildCodeIndex(files);
   const built = performance.now();
   let withContext = 0;
+  let blockTokens = 0;
   let blocks = 0;
   let omitted = 0;
   const kinds: Record<string, number> = {};
   for (const chunk of plan.chunks) {
     const promptTokens = callTokens(title, chunk.files, [], countTokens);
-    const { selection, contextTokens } = await selectWithinBudget({
+    const selection = await selectContext({
       index,
       files: chunk.files.map((entry) => entry.file),
       readFile,
       budgetTokens: Math.floor(BUDGET_SHARE * promptTokens),
       countTokens,
-      callTokens: (given) => callTokens(title, chunk.files, given, countTokens),
     });
     blocks += selection.blocks.length;
     omitted += selection.omitted.blocks;
     for (const block of selection.blocks) kinds[block.kind] = (kinds[block.kind] ?? 0) + 1;
-    withContext += promptTokens + contextTokens;
+    blockTokens += selection.blocks.reduce((sum, block) => sum + block.tokens, 0);
+    withContext += callTokens(title, chunk.files, selection.blocks, countTokens);
   }
   const selected = performance.now();
   const hwmKb = statusKb("VmHWM");
@@ -122,6 +122,7 @@ async function child(folder: string, engine: boolean): Promise<void> {
     parseMs,
     diffPrompt,
     withContext,
+    blockTokens,
     blocks,
     omitted,
     kinds,
@@ -185,7 +186,10 @@ async function main(): Promise<void> {
   const fileCount = Number(flag("--files", "5000"));
   const changed = Number(flag("--changed", "500"));
   const rounds = Number(flag("--rounds", "3"));
-  const repository = syntheticRepository(fileCount, changed);
+  const languages = flag("--languages", "");
+  const repository = syntheticRepository(fileCount, changed, {
+    ...(languages === "" ? {} : { languages: languages.split(",") }),
+  });
   const folder = await Deno.makeTempDir({ prefix: "loom_bench_context_" });
   try {
     const repo = `${folder}/repo`;
@@ -205,7 +209,8 @@ async function main(): Promise<void> {
       "unknown CPU";
     const out = emit;
     out(
-      `command: deno run -A bench/context_index.ts --files ${fileCount} --changed ${changed} --rounds ${rounds}`,
+      `command: deno run -A bench/context_index.ts --files ${fileCount} --changed ${changed} --rounds ${rounds}` +
+        (languages === "" ? "" : ` --languages ${languages}`),
     );
     out(
       `machine: ${cpu}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, V8 ${Deno.version.v8}`,
@@ -240,7 +245,10 @@ async function main(): Promise<void> {
     out("");
     out(
       `prompt tokens over all chunks: diff only ${last.diffPrompt} (today), with context ${last.withContext} ` +
-        `(${(last.withContext! / last.diffPrompt!).toFixed(2)}×); ${last.blocks} blocks given ` +
+        `(${
+          (last.withContext! / last.diffPrompt!).toFixed(2)
+        }×, of which the blocks themselves ${last.blockTokens}); ` +
+        `${last.blocks} blocks given ` +
         `(${Object.entries(last.kinds ?? {}).map(([kind, count]) => `${kind} ${count}`).join(", ")}), ` +
         `${last.omitted} left out by the budget`,
     );

@@ -437,16 +437,26 @@ export interface SyntheticRepository {
 
 /**
  * Builds a repository of `files` files (modules plus one README and one config file per area and the
- * guideline files) whose `changed` modules differ between base and head, spread over the languages.
+ * guideline files) whose `changed` modules differ between base and head, spread over the languages (all of them,
+ * or `languages` with their shares scaled up).
  */
-export function syntheticRepository(files: number, changed: number, seed = 42): SyntheticRepository {
-  const next = random(seed);
+export function syntheticRepository(
+  files: number,
+  changed: number,
+  options: { seed?: number; languages?: readonly string[] } = {},
+): SyntheticRepository {
+  const next = random(options.seed ?? 42);
+  const chosenMix = MIX.filter(([language]) => options.languages?.includes(language) ?? true);
+  if (chosenMix.length === 0) throw new RangeError(`Cannot build a repository in ${options.languages}`);
+  const shares = chosenMix.reduce((sum, [, share]) => sum + share, 0);
   const head = new Map<string, string>();
   const documents = AREAS * 2 + 2;
   const moduleCount = files - documents;
   const modules: Module[] = [];
-  for (const [language, share] of MIX) {
-    const count = language === "php" ? moduleCount - modules.length : Math.round(moduleCount * share);
+  for (const [language, share] of chosenMix) {
+    const count = language === chosenMix.at(-1)![0]
+      ? moduleCount - modules.length
+      : Math.round(moduleCount * share / shares);
     const mine: Module[] = [];
     for (let index = 0; index < count; index++) {
       const stem = `${WORDS[Math.floor(next() * WORDS.length)]}${modules.length + index}`;
