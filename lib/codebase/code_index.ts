@@ -91,7 +91,7 @@ export async function contentHash(text: string): Promise<string> {
 
 async function indexFile(file: SourceFile, hash: string): Promise<IndexedFile> {
   const language = languageOf(file.path)!;
-  const facts = await extractFacts(language, file.text);
+  const facts = await extractFacts(language, file.text, { references: false });
   return { hash, language, definitions: facts.definitions, calls: facts.calls, imports: facts.imports };
 }
 

@@ -25,17 +25,28 @@ const NAME_TYPES = new Set([
   "simple_identifier",
 ]);
 
-/** Fields that hold the last name of a qualified or member expression, most specific first. */
-const LAST_NAME_FIELDS = [
-  "property",
-  "name",
-  "field",
-  "attribute",
-  "method",
-  "type",
-  "function",
-  "constructor",
-];
+/**
+ * Where the last name of a qualified or member expression is, per node type across the grammars: a field, or
+ * the last named child. Other node types (a generic name, a parenthesised callee) lead on to their first named
+ * child. One lookup per step: asking a node for each possible field would cross into wasm once per field.
+ */
+const LAST_NAME: Record<string, string> = {
+  member_expression: "property",
+  selector_expression: "field",
+  qualified_type: "name",
+  field_expression: "field",
+  scoped_identifier: "name",
+  scoped_type_identifier: "<last>",
+  generic_type: "<first>",
+  generic_function: "function",
+  attribute: "attribute",
+  member_access_expression: "name",
+  qualified_name: "<last>",
+  scope_resolution: "name",
+  pointer_type: "<first>",
+  call_expression: "function",
+  call: "function",
+};
 
 /**
  * The last name of a callee or type expression: `a.b.save` → `save`, `pkg::Thing::new` → `new`,
@@ -45,13 +56,14 @@ const LAST_NAME_FIELDS = [
 export function calleeName(node: Node | null): string | null {
   let current = node;
   for (let step = 0; current && step < 8; step++) {
-    if (NAME_TYPES.has(current.type)) return current.text;
-    let next: Node | null = null;
-    for (const field of LAST_NAME_FIELDS) {
-      next = current.childForFieldName(field);
-      if (next) break;
-    }
-    current = next ?? current.firstNamedChild;
+    const type = current.type;
+    if (NAME_TYPES.has(type)) return current.text;
+    const where = LAST_NAME[type];
+    current = where === undefined || where === "<first>"
+      ? current.firstNamedChild
+      : where === "<last>"
+      ? current.lastNamedChild
+      : current.childForFieldName(where);
   }
   return null;
 }
