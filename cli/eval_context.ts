@@ -42,6 +42,8 @@ export interface BudgetResult {
   budgetTokens: number;
   /** Needed definitions fully inside the given blocks. */
   covered: number;
+  /** The same per role: needed and covered definitions and callers. */
+  roles: Record<string, { needed: number; covered: number }>;
   recall: number;
   /** Tokens the context added to the call: the prompt with it minus the prompt without. */
   contextTokens: number;
@@ -82,7 +84,12 @@ export interface BudgetSummary {
 
 export interface ContextEvalReport {
   results: ContextCaseResult[];
-  summary: { budgets: BudgetSummary[]; languages: { language: string; cases: number; recall: number }[] };
+  summary: {
+    budgets: BudgetSummary[];
+    /** At the headline budget: recall per language, and per role (definitions used, callers). */
+    languages: { language: string; cases: number; recall: number }[];
+    roles: { role: string; needed: number; covered: number; recall: number }[];
+  };
 }
 
 /**
@@ -193,10 +200,17 @@ async function scoreBudget(
   });
   const flags = coveredDefinitions(item.needed, selection.blocks, item.head);
   const covered = flags.filter(Boolean).length;
+  const roles: BudgetResult["roles"] = {};
+  item.needed.forEach(({ role }, at) => {
+    roles[role] ??= { needed: 0, covered: 0 };
+    roles[role].needed++;
+    if (flags[at]) roles[role].covered++;
+  });
   return {
     factor,
     budgetTokens,
     covered,
+    roles,
     recall: covered / item.needed.length,
     contextTokens,
     ratio: (diffPromptTokens + contextTokens) / diffPromptTokens,
@@ -265,7 +279,13 @@ export function summarizeContext(
     const covered = mine.reduce((sum, result) => sum + at(result, headline).covered, 0);
     return { language, cases: mine.length, recall: needed === 0 ? 0 : covered / needed };
   });
-  return { budgets: summaries, languages };
+  const roles = ["definition", "caller"].map((role) => {
+    const counts = results.map((result) => at(result, headline).roles[role] ?? { needed: 0, covered: 0 });
+    const needed = counts.reduce((sum, count) => sum + count.needed, 0);
+    const covered = counts.reduce((sum, count) => sum + count.covered, 0);
+    return { role, needed, covered, recall: needed === 0 ? 0 : covered / needed };
+  });
+  return { budgets: summaries, languages, roles };
 }
 
 function table(headings: string[], rows: string[][]): string {
@@ -320,6 +340,16 @@ export function renderContextTables(report: ContextEvalReport, header: string): 
     table(["budget", "found", "recall", "mean case recall", "mean ratio", "max ratio"], budgetRows),
     "",
     table(["language", "cases", `recall@${budgets[headline]}`, ""], languageRows),
+    "",
+    table(
+      ["needed", "found", `recall@${budgets[headline]}`, ""],
+      report.summary.roles.map((entry) => [
+        `${entry.role}s`,
+        `${entry.covered}/${entry.needed}`,
+        entry.recall.toFixed(3),
+        "",
+      ]),
+    ),
   ].join("\n") + "\n";
 }
 

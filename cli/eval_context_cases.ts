@@ -19,6 +19,11 @@ export const NeededDefinition = z.object({
   path: z.string().min(1),
   /** `name`, `Type.method`, `Type::method` or `Type#method`; the last part must appear in the lines. */
   symbol: z.string().min(1),
+  /**
+   * `definition`: code the change uses (a function, type or constant), its doc comment included when that states
+   * the contract; `caller`: a calling function of changed code, without its doc comment.
+   */
+  role: z.enum(["definition", "caller"]),
   lines: z.tuple([z.int().positive(), z.int().positive()]).refine(([start, end]) => start <= end, {
     message: "must be [start, end] with start ≤ end",
   }),

@@ -81,8 +81,8 @@ async function constructedCases(): Promise<string> {
       language: "typescript",
       description: "roundTo takes cents; 0.05 rounds to a twentieth of a cent.",
       needed: [
-        { path: "src/lib/round.ts", symbol: "roundTo", lines: [1, 7] },
-        { path: "tools/legacy/export.ts", symbol: "legacyExport", lines: [1, 3] },
+        { path: "src/lib/round.ts", symbol: "roundTo", role: "definition", lines: [1, 7] },
+        { path: "tools/legacy/export.ts", symbol: "legacyExport", role: "definition", lines: [1, 3] },
       ],
     },
     { "src/lib/round.ts": HELPER, "tools/legacy/export.ts": UNRELATED, "src/shop/price.ts": CALLER_HEAD },
@@ -115,10 +115,10 @@ Deno.test("coveredDefinitions() needs every line of a definition shown by blocks
   const head = new Map([["a.ts", file], ["b.ts", file]]);
   const text = (start: number, end: number) => file.split("\n").slice(start - 1, end).join("\n");
   const needed = [
-    { path: "a.ts", symbol: "one", lines: [10, 20] as [number, number] },
-    { path: "a.ts", symbol: "two", lines: [30, 32] as [number, number] },
-    { path: "b.ts", symbol: "three", lines: [1, 2] as [number, number] },
-    { path: "b.ts", symbol: "four", lines: [20, 26] as [number, number] },
+    { path: "a.ts", symbol: "one", role: "definition" as const, lines: [10, 20] as [number, number] },
+    { path: "a.ts", symbol: "two", role: "definition" as const, lines: [30, 32] as [number, number] },
+    { path: "b.ts", symbol: "three", role: "definition" as const, lines: [1, 2] as [number, number] },
+    { path: "b.ts", symbol: "four", role: "definition" as const, lines: [20, 26] as [number, number] },
   ];
   assert.deepEqual(
     coveredDefinitions(needed, [
@@ -135,7 +135,12 @@ Deno.test("coveredDefinitions() needs every line of a definition shown by blocks
   // The same outline covers a definition of only its shown line, and a numbered full block covers all.
   assert.deepEqual(
     coveredDefinitions(
-      [{ path: "b.ts", symbol: "20", lines: [20, 20] }, { path: "b.ts", symbol: "21", lines: [21, 26] }],
+      [{ path: "b.ts", symbol: "20", role: "definition", lines: [20, 20] }, {
+        path: "b.ts",
+        symbol: "21",
+        role: "caller",
+        lines: [21, 26],
+      }],
       [
         { path: "b.ts", startLine: 20, endLine: 26, text: "20: line 20;\n26: line 26;" },
         {
@@ -176,6 +181,10 @@ Deno.test("eval --context-only scores shipped cases without any model configured
   const covered = (report.results as JsonCase[]).reduce((sum, result) => sum + result.budgets[1]!.covered, 0);
   assert.equal(headline.needed, 3);
   assert.equal(headline.recall, covered / 3);
+  // Two callers of findOrder and the tax_rate definition.
+  const roles = report.summary.roles as { role: string; needed: number; covered: number }[];
+  assert.deepEqual(roles.map((entry) => [entry.role, entry.needed]), [["definition", 1], ["caller", 2]]);
+  assert.equal(roles.reduce((sum, entry) => sum + entry.covered, 0), covered);
   assert.ok(headline.maxRatio <= 1.5);
 });
 
@@ -219,7 +228,7 @@ Deno.test("eval --context-only refuses a needed definition the diff already show
   try {
     const meta = JSON.parse(await Deno.readTextFile(join(folder, "ts-round-step/case.json")));
     // Line 4 of price.ts is the changed line itself.
-    meta.needed = [{ path: "src/shop/price.ts", symbol: "price", lines: [3, 5] }];
+    meta.needed = [{ path: "src/shop/price.ts", symbol: "price", role: "caller", lines: [3, 5] }];
     await Deno.writeTextFile(join(folder, "ts-round-step/case.json"), JSON.stringify(meta));
     const inDiff = recordingIo({ args: ["--context-only", "--cases", folder], cwd: ROOT });
     assert.equal(await runEvalCommand(inDiff), 2);
@@ -228,7 +237,7 @@ Deno.test("eval --context-only refuses a needed definition the diff already show
       /case "ts-round-step": needed "price": src\/shop\/price\.ts:3-5 is already in the diff/,
     );
 
-    meta.needed = [{ path: "src/lib/round.ts", symbol: "roundDown", lines: [1, 7] }];
+    meta.needed = [{ path: "src/lib/round.ts", symbol: "roundDown", role: "definition", lines: [1, 7] }];
     await Deno.writeTextFile(join(folder, "ts-round-step/case.json"), JSON.stringify(meta));
     const misnamed = recordingIo({ args: ["--context-only", "--cases", folder], cwd: ROOT });
     assert.equal(await runEvalCommand(misnamed), 2);
