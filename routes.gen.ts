@@ -4,66 +4,72 @@ import * as route0 from "./routes/index.tsx";
 import * as route1 from "./routes/account/index.tsx";
 import * as route2 from "./routes/analytics.tsx";
 import * as route3 from "./routes/healthz.ts";
-import * as route4 from "./routes/login.tsx";
-import * as route5 from "./routes/logout.ts";
-import * as route6 from "./routes/metrics.ts";
-import * as route7 from "./routes/prompts/index.tsx";
-import * as route8 from "./routes/readyz.ts";
-import * as route9 from "./routes/repos/index.tsx";
-import * as route10 from "./routes/reviews/index.tsx";
-import * as route11 from "./routes/settings.tsx";
-import * as route12 from "./routes/setup.tsx";
-import * as route13 from "./routes/account/organization.ts";
-import * as route14 from "./routes/api/analytics.ts";
-import * as route15 from "./routes/api/repos/index.ts";
-import * as route16 from "./routes/api/reviews.ts";
-import * as route17 from "./routes/settings/github-app/index.tsx";
-import * as route18 from "./routes/api/prompts/preview.ts";
-import * as route19 from "./routes/settings/github-app/callback.ts";
-import * as route20 from "./routes/settings/github-app/install.ts";
-import * as route21 from "./routes/settings/github-app/setup.ts";
-import * as route22 from "./routes/api/repos/[id].ts";
-import * as route23 from "./routes/api/reviews/[id].ts";
-import * as route24 from "./routes/api/webhooks/[platform].ts";
-import * as route25 from "./routes/auth/[provider].ts";
-import * as route26 from "./routes/invitations/[token].tsx";
-import * as route27 from "./routes/prompts/[name].tsx";
-import * as route28 from "./routes/repos/[id].tsx";
-import * as route29 from "./routes/reviews/[id].tsx";
-import * as route30 from "./routes/auth/[provider]/callback.ts";
+import * as route4 from "./routes/learnings/index.tsx";
+import * as route5 from "./routes/login.tsx";
+import * as route6 from "./routes/logout.ts";
+import * as route7 from "./routes/metrics.ts";
+import * as route8 from "./routes/prompts/index.tsx";
+import * as route9 from "./routes/readyz.ts";
+import * as route10 from "./routes/repos/index.tsx";
+import * as route11 from "./routes/reviews/index.tsx";
+import * as route12 from "./routes/settings.tsx";
+import * as route13 from "./routes/setup.tsx";
+import * as route14 from "./routes/account/organization.ts";
+import * as route15 from "./routes/api/analytics.ts";
+import * as route16 from "./routes/api/repos/index.ts";
+import * as route17 from "./routes/api/reviews.ts";
+import * as route18 from "./routes/learnings/export.ts";
+import * as route19 from "./routes/settings/github-app/index.tsx";
+import * as route20 from "./routes/api/prompts/preview.ts";
+import * as route21 from "./routes/settings/github-app/callback.ts";
+import * as route22 from "./routes/settings/github-app/install.ts";
+import * as route23 from "./routes/settings/github-app/setup.ts";
+import * as route24 from "./routes/api/repos/[id].ts";
+import * as route25 from "./routes/api/reviews/[id].ts";
+import * as route26 from "./routes/api/webhooks/[platform].ts";
+import * as route27 from "./routes/auth/[provider].ts";
+import * as route28 from "./routes/invitations/[token].tsx";
+import * as route29 from "./routes/learnings/[id].tsx";
+import * as route30 from "./routes/prompts/[name].tsx";
+import * as route31 from "./routes/repos/[id].tsx";
+import * as route32 from "./routes/reviews/[id].tsx";
+import * as route33 from "./routes/auth/[provider]/callback.ts";
 
 export const routes: { pattern: string; module: RouteModule }[] = [
   { pattern: "/", module: route0 },
   { pattern: "/account", module: route1 },
   { pattern: "/analytics", module: route2 },
   { pattern: "/healthz", module: route3 },
-  { pattern: "/login", module: route4 },
-  { pattern: "/logout", module: route5 },
-  { pattern: "/metrics", module: route6 },
-  { pattern: "/prompts", module: route7 },
-  { pattern: "/readyz", module: route8 },
-  { pattern: "/repos", module: route9 },
-  { pattern: "/reviews", module: route10 },
-  { pattern: "/settings", module: route11 },
-  { pattern: "/setup", module: route12 },
-  { pattern: "/account/organization", module: route13 },
-  { pattern: "/api/analytics", module: route14 },
-  { pattern: "/api/repos", module: route15 },
-  { pattern: "/api/reviews", module: route16 },
-  { pattern: "/settings/github-app", module: route17 },
-  { pattern: "/api/prompts/preview", module: route18 },
-  { pattern: "/settings/github-app/callback", module: route19 },
-  { pattern: "/settings/github-app/install", module: route20 },
-  { pattern: "/settings/github-app/setup", module: route21 },
-  { pattern: "/api/repos/:id", module: route22 },
-  { pattern: "/api/reviews/:id", module: route23 },
-  { pattern: "/api/webhooks/:platform", module: route24 },
-  { pattern: "/auth/:provider", module: route25 },
-  { pattern: "/invitations/:token", module: route26 },
-  { pattern: "/prompts/:name", module: route27 },
-  { pattern: "/repos/:id", module: route28 },
-  { pattern: "/reviews/:id", module: route29 },
-  { pattern: "/auth/:provider/callback", module: route30 },
+  { pattern: "/learnings", module: route4 },
+  { pattern: "/login", module: route5 },
+  { pattern: "/logout", module: route6 },
+  { pattern: "/metrics", module: route7 },
+  { pattern: "/prompts", module: route8 },
+  { pattern: "/readyz", module: route9 },
+  { pattern: "/repos", module: route10 },
+  { pattern: "/reviews", module: route11 },
+  { pattern: "/settings", module: route12 },
+  { pattern: "/setup", module: route13 },
+  { pattern: "/account/organization", module: route14 },
+  { pattern: "/api/analytics", module: route15 },
+  { pattern: "/api/repos", module: route16 },
+  { pattern: "/api/reviews", module: route17 },
+  { pattern: "/learnings/export", module: route18 },
+  { pattern: "/settings/github-app", module: route19 },
+  { pattern: "/api/prompts/preview", module: route20 },
+  { pattern: "/settings/github-app/callback", module: route21 },
+  { pattern: "/settings/github-app/install", module: route22 },
+  { pattern: "/settings/github-app/setup", module: route23 },
+  { pattern: "/api/repos/:id", module: route24 },
+  { pattern: "/api/reviews/:id", module: route25 },
+  { pattern: "/api/webhooks/:platform", module: route26 },
+  { pattern: "/auth/:provider", module: route27 },
+  { pattern: "/invitations/:token", module: route28 },
+  { pattern: "/learnings/:id", module: route29 },
+  { pattern: "/prompts/:name", module: route30 },
+  { pattern: "/repos/:id", module: route31 },
+  { pattern: "/reviews/:id", module: route32 },
+  { pattern: "/auth/:provider/callback", module: route33 },
 ];
 
 export const islands: string[] = [

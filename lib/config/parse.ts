@@ -43,7 +43,8 @@ export interface ParseRepoConfigOptions {
 /** Far above any real configuration; keeps a hostile base branch from making the worker parse megabytes. */
 const MAX_CONFIG_CHARACTERS = 256 * 1024;
 
-function createLocate(document: ReturnType<typeof parseDocument>, lineCounter: LineCounter): Locate {
+/** A `Locate` over a parsed YAML document (also used for the learnings file, `lib/learnings/yaml.ts`). */
+export function createLocate(document: ReturnType<typeof parseDocument>, lineCounter: LineCounter): Locate {
   return (path, options = {}) => {
     let node: unknown = document.contents;
     let keyNode: Node | undefined;
@@ -113,7 +114,7 @@ const TYPE_NAMES: Record<string, string> = {
 };
 
 /** Rewrites zod's issues into messages that name the value and its state. */
-function toRawIssues(issue: z.core.$ZodIssue): RawIssue[] {
+export function toRawIssues(issue: z.core.$ZodIssue): RawIssue[] {
   const path = issue.path as (string | number)[];
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {

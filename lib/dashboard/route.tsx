@@ -129,6 +129,8 @@ const NOTICES: Record<string, string> = {
   "repo-disconnected": "Repository disconnected. Its queued and running reviews were cancelled.",
   "review-queued": "A new review is queued.",
   "prompt-saved": "Saved a new version.",
+  "learning-saved": "Learning saved. Reviews from now on use it as it is.",
+  "learning-deleted": "Learning deleted.",
   "credential-saved": "Saved. The value is encrypted and will not be shown again.",
   "credential-deleted": "Credential deleted.",
   "invitation-created": "Invitation created.",

@@ -5,7 +5,7 @@
  * insert with the same key returns the first row unchanged, so a retried command or a reaction read again at the
  * next review never makes a duplicate.
  */
-import { type Db, joinSql, sql } from "./mod.ts";
+import { type Db, joinSql, rawSql, sql } from "./mod.ts";
 
 /** Where a learning came from. */
 export type LearningSourceKind = "ignore" | "concede" | "reaction" | "dashboard" | "import";
@@ -97,9 +97,32 @@ function toLearning(row: Record<string, unknown>): Learning {
   };
 }
 
-const COLUMNS =
-  sql`id, organization_id, repo_id, rule, path_globs, suppress_title, suppress_step, source_kind,
-  source_url, source_comment_id, source_pr_number, enabled, status, created_by, created_at, updated_by, updated_at`;
+const COLUMN_NAMES = [
+  "id",
+  "organization_id",
+  "repo_id",
+  "rule",
+  "path_globs",
+  "suppress_title",
+  "suppress_step",
+  "source_kind",
+  "source_url",
+  "source_comment_id",
+  "source_pr_number",
+  "enabled",
+  "status",
+  "created_by",
+  "created_at",
+  "updated_by",
+  "updated_at",
+];
+
+/** The columns, qualified by a table alias when a query joins. */
+function rawColumns(alias?: string) {
+  return rawSql(COLUMN_NAMES.map((name) => (alias ? `${alias}.${name}` : name)).join(", "));
+}
+
+const COLUMNS = rawColumns();
 
 /**
  * Inserts a learning, or returns the stored one when a row with the same `sourceKey` exists (then nothing changes:
@@ -197,4 +220,30 @@ export async function updateLearning(
 export async function deleteLearning(db: Db, id: number): Promise<boolean> {
   const rows = await db.query(sql`delete from learnings where id = ${id} returning id`);
   return rows.length > 0;
+}
+
+/** A learning with the repository it belongs to, for lists that span an organization. */
+export interface OrgLearning extends Learning {
+  /** `platform:full/name` style parts of the repository; null for an organization-wide learning. */
+  repo: { id: number; platform: string; fullName: string } | null;
+}
+
+/**
+ * Every learning an organization's dashboard shows: the organization-wide ones and those of its repositories,
+ * newest first.
+ */
+export async function listOrgLearnings(db: Db, orgId: number): Promise<OrgLearning[]> {
+  const rows = await db.query(sql`
+    select ${rawColumns("l")}, p.platform as repo_platform, p.full_name as repo_full_name
+    from learnings l left join repos p on p.id = l.repo_id
+    where (l.repo_id is null and l.organization_id = ${orgId}) or p.organization_id = ${orgId}
+    order by l.id desc`);
+  return rows.map((row) => ({
+    ...toLearning(row),
+    repo: row.repoId === null || row.repoId === undefined ? null : {
+      id: Number(row.repoId),
+      platform: String(row.repoPlatform),
+      fullName: String(row.repoFullName),
+    },
+  }));
 }

@@ -17,6 +17,7 @@ const NAV: [string, string][] = [
   ["/repos", "Repositories"],
   ["/reviews", "Reviews"],
   ["/prompts", "Prompts"],
+  ["/learnings", "Learnings"],
   ["/analytics", "Analytics"],
   ["/settings", "Settings"],
 ];

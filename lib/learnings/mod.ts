@@ -14,7 +14,16 @@ export {
   type LearningStatus,
   type LearningSuppress,
   listLearnings,
+  listOrgLearnings,
+  type OrgLearning,
 } from "../db/learnings.ts";
+export {
+  exportLearnings,
+  importLearnings,
+  LearningsFileError,
+  MAX_LEARNINGS_FILE_CHARS,
+  parseLearningsFile,
+} from "./yaml.ts";
 export {
   checkPathGlobs,
   checkRule,

@@ -12,6 +12,7 @@ import { listPromptVersions } from "../../lib/db/prompts.ts";
 import { listCredentials } from "../../lib/db/credentials.ts";
 import { listInvitations } from "../../lib/db/invitations.ts";
 import { listMembers } from "../../lib/db/organizations.ts";
+import { listOrgLearnings } from "../../lib/learnings/mod.ts";
 import { anonymous, signedIn, type Tenant, twoTenants } from "./harness.ts";
 import type { Db } from "../../lib/db/mod.ts";
 
@@ -41,6 +42,7 @@ async function snapshot(db: Db, tenant: Tenant) {
     members: await listMembers(db, organizationId),
     organization: (await db.query(sql`select name from organizations where id = ${organizationId}`))[0],
     jobs: (await db.query(sql`select count(*) as count from jobs`))[0],
+    learnings: await listOrgLearnings(db, organizationId),
   };
 }
 
@@ -55,6 +57,12 @@ function attacks(
     { method: "GET", path: `/reviews/${victim.reviewId}` },
     { method: "POST", path: `/reviews/${victim.reviewId}` },
     { method: "GET", path: `/api/reviews/${victim.reviewId}` },
+    ...victim.learningIds.flatMap((id): { path: string; method: string; form?: Record<string, string> }[] => [
+      { method: "GET", path: `/learnings/${id}` },
+      { method: "POST", path: `/learnings/${id}`, form: { action: "disable" } },
+      { method: "POST", path: `/learnings/${id}`, form: { action: "delete" } },
+      { method: "POST", path: `/learnings/${id}`, form: { action: "save", rule: "hijacked" } },
+    ]),
     { method: "GET", path: `/prompts/${victim.promptName}` },
     { method: "POST", path: `/prompts/${victim.promptName}`, form: { body: "hijacked", intent: "save" } },
     {
@@ -90,6 +98,8 @@ dbTest("every route is either public or covered by these authorization tests", a
     "/repos",
     "/reviews",
     "/prompts",
+    "/learnings",
+    "/learnings/export",
     "/analytics",
     "/settings",
     "/account",
@@ -143,6 +153,7 @@ dbTest("lists, analytics and the JSON API show only the viewer's organization", 
       "/reviews",
       `/reviews?repo=${b.repo.id}`,
       "/prompts",
+      "/learnings",
       "/analytics",
       "/settings",
       "/settings/github-app",
@@ -164,6 +175,11 @@ dbTest("lists, analytics and the JSON API show only the viewer's organization", 
     assert.match(text, /Alpha/, path);
     assert.doesNotMatch(text, /Bravo|bravo|very-secret/, path);
   }
+  const exported = await client.request("/learnings/export");
+  assert.match(exported.headers.get("content-type") ?? "", /^application\/yaml/);
+  const yaml = await exported.text();
+  assert.equal(yaml.match(/Alpha private rule/g)?.length, 2, "the repository's and the organization's");
+  assert.doesNotMatch(yaml, /Bravo|bravo/);
   const overview = await (await client.request("/api/reviews")).json();
   assert.deepEqual(overview.reviews.map((review: { id: number }) => review.id), [a.reviewId]);
   const analytics = await (await client.request("/api/analytics?days=7")).json();
@@ -263,6 +279,10 @@ dbTest("members cannot do what needs an admin", async ({ db }) => {
       path: "/settings",
       form: { intent: "member", userId: String(a.owner.id), role: "remove" },
     },
+    // Changing learnings changes every later review: an admin's, like the repository's settings.
+    { method: "POST", path: `/learnings/${a.learningIds[0]}`, form: { action: "disable" } },
+    { method: "POST", path: `/learnings/${a.learningIds[1]}`, form: { action: "delete" } },
+    { method: "POST", path: "/learnings", form: { yaml: "learnings: []" } },
   ];
   for (const attack of adminWork) {
     const response = await client.request(attack.path, attack);

@@ -14,6 +14,7 @@ import { savePrompt } from "../../lib/db/prompts.ts";
 import { type CredentialInfo, saveCredential } from "../../lib/db/credentials.ts";
 import { createInvitation, type Invitation } from "../../lib/db/invitations.ts";
 import type { Repo } from "../../lib/db/repos.ts";
+import { proposeLearning } from "../../lib/learnings/mod.ts";
 import { createTestDeps } from "../support/app_server.ts";
 import { seedRepo, seedReview } from "../browser/seed.ts";
 
@@ -27,6 +28,8 @@ export interface Tenant {
   credential: CredentialInfo;
   credentialValue: string;
   invitation: Invitation;
+  /** A repository learning and an organization-wide one. */
+  learningIds: number[];
 }
 
 async function tenant(db: Db, deps: AppDeps, name: string): Promise<Tenant> {
@@ -58,7 +61,32 @@ async function tenant(db: Db, deps: AppDeps, name: string): Promise<Tenant> {
     email: `new@${slug}.test`,
     role: "member",
   });
-  return { organization, owner, member, repo, reviewId, promptName, credential, credentialValue, invitation };
+  const learningIds = [];
+  for (const repoId of [repo.id, null]) {
+    learningIds.push(
+      (await proposeLearning(db, {
+        orgId: organization.id,
+        repoId,
+        rule: `${name} private rule`,
+        pathGlobs: [],
+        suppress: { title: `${name} confidential finding` },
+        source: { kind: "ignore", commentId: `${slug}-${repoId}`, prNumber: 7 },
+        createdBy: `${slug}-owner`,
+      })).id,
+    );
+  }
+  return {
+    organization,
+    owner,
+    member,
+    repo,
+    reviewId,
+    promptName,
+    credential,
+    credentialValue,
+    invitation,
+    learningIds,
+  };
 }
 
 export async function twoTenants(db: Db, overrides: Partial<AppDeps> = {}) {
