@@ -7,9 +7,18 @@ import { isLoomComment } from "../markers.ts";
 import { parseCommand } from "./parse.ts";
 
 /**
- * Enqueues the command a comment gives, or returns `null` for comments Loom leaves alone: no command, written
- * by Loom itself (hidden marker) or by a bot (bots cannot start loops with each other through Loom).
- * One job per comment: a redelivered webhook finds the live job.
+ * Whether a comment answers someone in a review thread: the job then reads the thread and answers only when Loom
+ * started it (`converse.ts`). A thread's own first comment (GitHub names itself as the thread) answers no one.
+ */
+export function isThreadReply(event: CommentEvent): boolean {
+  return event.thread !== undefined && event.thread.id !== event.commentId;
+}
+
+/**
+ * Enqueues the command a comment gives, or the answer to a reply in a review thread, or returns `null` for
+ * comments Loom leaves alone: neither, written by Loom itself (hidden marker) or by a bot (bots cannot start
+ * loops with each other, or with Loom, through Loom's answers). One job per comment: a redelivered webhook finds
+ * the live job.
  */
 export async function enqueueCommand(
   db: Db,
@@ -17,7 +26,8 @@ export async function enqueueCommand(
   event: CommentEvent,
   options: { now?: () => number } = {},
 ): Promise<EnqueueResult | null> {
-  if (event.authorIsBot || isLoomComment(event.body) || parseCommand(event.body) === null) return null;
+  if (event.authorIsBot || isLoomComment(event.body)) return null;
+  if (parseCommand(event.body) === null && !isThreadReply(event)) return null;
   const payload = {
     platform: repo.platform,
     repoId: repo.id,
@@ -29,6 +39,7 @@ export async function enqueueCommand(
     deliveryId: event.deliveryId,
     ...(event.authorId === undefined ? {} : { authorId: event.authorId }),
     ...(event.repoPublic === undefined ? {} : { repoPublic: event.repoPublic }),
+    ...(event.thread === undefined ? {} : { thread: event.thread }),
   };
   return await enqueue(db, "pull_request_command", payload, {
     dedupeKey:

@@ -5,7 +5,7 @@ export type Command =
   | { kind: "review" }
   | { kind: "pause" }
   | { kind: "resume" }
-  | { kind: "explain"; question: string }
+  | { kind: "ask"; question: string }
   | IgnoreCommand
   | { kind: "help" }
   | { kind: "unknown"; verb: string };
@@ -24,7 +24,7 @@ export interface IgnoreCommand {
 }
 
 /** Every verb Loom understands, for help texts. */
-export const COMMAND_VERBS = ["review", "pause", "resume", "explain", "ignore", "help"] as const;
+export const COMMAND_VERBS = ["review", "pause", "resume", "ask", "explain", "ignore", "help"] as const;
 
 // A mention at the start of a line: "@loom review", not "ask @loom later" or "foo@loom.dev".
 const MENTION = /^@loom\b[:,]?[ \t]*(.*)$/i;
@@ -46,11 +46,11 @@ function commandLines(body: string): string[] {
 
 /**
  * The first command in a comment, or `null` when the comment gives none. Commands start a line with `@loom`;
- * mentions inside code blocks or quoted replies do not count. `explain` takes the rest of the comment as its
- * question; `ignore` takes the rest of its line.
+ * mentions inside code blocks or quoted replies do not count. `ask` (and `explain`, its older name) takes the rest
+ * of the comment as its question; `ignore` takes the rest of its line.
  * @example
  * ```ts
- * parseCommand("@loom explain why is this cache unbounded?"); // { kind: "explain", question: "why is …" }
+ * parseCommand("@loom ask why is this cache unbounded?"); // { kind: "ask", question: "why is …" }
  * ```
  */
 export function parseCommand(body: string): Command | null {
@@ -71,9 +71,10 @@ export function parseCommand(body: string): Command | null {
         return { kind: "pause" };
       case "resume":
         return { kind: "resume" };
+      case "ask":
       case "explain": {
         const question = [argument, ...lines.slice(index + 1)].join("\n").trim();
-        return question.length === 0 ? { kind: "help" } : { kind: "explain", question };
+        return question.length === 0 ? { kind: "help" } : { kind: "ask", question };
       }
       case "ignore":
         return parseIgnore(argument, lines.slice(index + 1));

@@ -11,11 +11,16 @@ Deno.test("parseCommand() reads each verb at the start of a line, in any case", 
   assert.deepEqual(parseCommand("@loom deploy now"), { kind: "unknown", verb: "deploy" });
 });
 
-Deno.test("parseCommand() takes the rest of the comment as the question of explain", () => {
-  assert.deepEqual(parseCommand("@loom explain why is the TTL a year?\nAnd is it configurable?"), {
-    kind: "explain",
+Deno.test("parseCommand() takes the rest of the comment as the question of ask, and of explain, its alias", () => {
+  assert.deepEqual(parseCommand("@loom ask why is the TTL a year?\nAnd is it configurable?"), {
+    kind: "ask",
     question: "why is the TTL a year?\nAnd is it configurable?",
   });
+  assert.deepEqual(parseCommand("@loom explain why is the TTL a year?"), {
+    kind: "ask",
+    question: "why is the TTL a year?",
+  });
+  assert.deepEqual(parseCommand("@loom ask"), { kind: "help" });
   assert.deepEqual(parseCommand("@loom explain"), { kind: "help" });
 });
 

@@ -23,6 +23,7 @@ export const CAPABILITY_ROWS = [
   { key: "incremental", label: "Incremental review of new commits" },
   { key: "resolveThreads", label: "Threads of fixed findings resolved" },
   { key: "commands", label: "Commands checked against write access" },
+  { key: "threadReplies", label: "Replies in Loom's threads answered there" },
   { key: "labels", label: "Label triggers (`triggers.labels`)" },
 ] as const;
 

@@ -11,7 +11,13 @@ import {
   type PlatformId,
   supportNote,
 } from "./mod.ts";
-import { canCheckWriteAccess, canCompareCommits, canPublishChecks, canResolveThreads } from "./types.ts";
+import {
+  canCheckWriteAccess,
+  canCompareCommits,
+  canPublishChecks,
+  canReplyInThreads,
+  canResolveThreads,
+} from "./types.ts";
 import { generateGitHubAppKey } from "../../tests/support/github_app_key.ts";
 
 /** Every platform configured, so each client can be built (nothing is sent: building a client is offline). */
@@ -36,6 +42,7 @@ const CLIENT_CHECKS: Partial<Record<CapabilityKey, (client: PlatformClient) => b
   incremental: canCompareCommits,
   resolveThreads: canResolveThreads,
   commands: canCheckWriteAccess,
+  threadReplies: canReplyInThreads,
 };
 
 Deno.test("every platform's declared capabilities match what its client can do", () => {

@@ -63,6 +63,19 @@ export interface CommentEvent {
   authorIsBot: boolean;
   /** Whether the repository is public, when the payload says; absent is treated as private (no author budget). */
   repoPublic?: boolean;
+  /** The review thread the comment was written in, when the platform says (`CommentThread`). */
+  thread?: CommentThread;
+}
+
+/**
+ * Where a comment sits in a review thread. `id` is what `RepliesInThreads` takes: on GitHub the id of the thread's
+ * first review comment, on GitLab the discussion id, on Gitea the first review comment's id, on Bitbucket the
+ * parent's id, on Azure DevOps the thread id.
+ */
+export interface CommentThread {
+  id: string;
+  /** The comment this one answers, where the payload names it (GitHub `in_reply_to_id`, Bitbucket `parent`). */
+  inReplyTo?: string;
 }
 
 export type WebhookEvent = PullRequestEvent | CommentEvent;
@@ -234,6 +247,22 @@ export interface ResolvesThreads {
 
 export function canResolveThreads(client: PlatformClient): client is PlatformClient & ResolvesThreads {
   return typeof (client as Partial<ResolvesThreads>).resolveThreads === "function";
+}
+
+/**
+ * Optional ability: read the comments of one review thread and reply inside it, so an answer lands where the
+ * question was asked. `threadId` is `CommentThread.id` of a comment in that thread.
+ */
+export interface RepliesInThreads {
+  /** The thread's comments, its first comment first, then the replies oldest first; empty for an unknown thread. */
+  listThreadComments(pr: PullRequestRef, threadId: string): Promise<ExistingComment[]>;
+  /** Posts `body` as a reply in the thread and returns the new comment's id. */
+  replyInThread(pr: PullRequestRef, threadId: string, body: string): Promise<string>;
+}
+
+export function canReplyInThreads(client: PlatformClient): client is PlatformClient & RepliesInThreads {
+  const candidate = client as Partial<RepliesInThreads>;
+  return typeof candidate.listThreadComments === "function" && typeof candidate.replyInThread === "function";
 }
 
 /** Who a permission question is about: the name a webhook gives and, where the platform needs it, the stable id. */

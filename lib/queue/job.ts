@@ -1,4 +1,4 @@
-import type { PlatformId } from "../platforms/types.ts";
+import type { CommentThread, PlatformId } from "../platforms/types.ts";
 import type { ReviewAction } from "../pull_request.ts";
 
 export type JobStatus = "pending" | "in_progress" | "completed" | "failed" | "cancelled";
@@ -39,6 +39,8 @@ export interface TaskPayloads {
     deliveryId: string;
     /** Whether the webhook said the repository is public; absent counts as private (no author budget). */
     repoPublic?: boolean;
+    /** The review thread the comment was written in: a reply there is answered there (`lib/commands/converse.ts`). */
+    thread?: CommentThread;
   };
 }
 

@@ -12,6 +12,11 @@ export const bitbucketCapabilities = {
     yes: "comment threads resolved (`POST …/comments/{id}/resolve`), after a reply naming the commit",
   },
   commands: "yes",
+  threadReplies: {
+    no:
+      "not built yet (the webhook's `comment.parent` and a reply's `parent.id` would allow it); `@loom ask` is " +
+      "answered in the conversation",
+  },
   labels: {
     no:
       "Bitbucket Cloud pull requests have no labels; a non-empty `triggers.labels.include` skips every automatic review",

@@ -22,6 +22,11 @@ export const bitbucketServerCapabilities = {
       "comment threads resolved (`PUT …/comments/{id}` with `threadResolved`), after a reply naming the commit",
   },
   commands: "yes",
+  threadReplies: {
+    no:
+      "not built yet (`pr:comment:added` carries the parent, and a reply takes `parent.id`); `@loom ask` is " +
+      "answered in the conversation",
+  },
   labels: {
     no:
       "Data Center pull requests have no labels; a non-empty `triggers.labels.include` skips every automatic review",

@@ -25,5 +25,10 @@ export const giteaCapabilities = {
       "and links the fixed comments; Gitea marks a changed line's comment outdated itself",
   },
   commands: "yes",
+  threadReplies: {
+    no:
+      "Gitea's comment webhook does not say which review comment a reply answers, and its API cannot post a " +
+      "reply in a review thread; `@loom ask` is answered in the conversation",
+  },
   labels: { yes: "`label_updated`/`label_cleared` start the review a label filter skipped" },
 } as const satisfies PlatformCapabilities;

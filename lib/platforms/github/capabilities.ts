@@ -12,5 +12,8 @@ export const githubCapabilities = {
     yes: "review threads resolved through GraphQL `resolveReviewThread`, after a reply naming the commit",
   },
   commands: "yes",
+  threadReplies: {
+    yes: "`pull_request_review_comment` with `in_reply_to_id`; answered through `…/comments/{id}/replies`",
+  },
   labels: { yes: "`labeled`/`unlabeled` start the review a label filter skipped" },
 } as const satisfies PlatformCapabilities;

@@ -9,7 +9,7 @@ import { createLogger, type Logger } from "../../log.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { formatDiffEntry } from "./diff_entry.ts";
 import { createCheckRuns } from "./check_runs.ts";
-import { resolveGitHubThreads } from "./threads.ts";
+import { gitHubThreads } from "./thread_replies.ts";
 import { githubWebUrl } from "./web_url.ts";
 import {
   type ChecksWriteAccess,
@@ -25,6 +25,7 @@ import {
   type PullRequest,
   type PullRequestRef,
   type ReadsRepository,
+  type RepliesInThreads,
   type ResolvesThreads,
   type ReviewOutput,
 } from "../types.ts";
@@ -182,6 +183,7 @@ export function createGitHubClient(
   & ChecksWriteAccess
   & ReadsRepository
   & ResolvesThreads
+  & RepliesInThreads
   & GitHubCompare
   & Partial<PublishesChecks> {
   const log = options.log ?? createLogger();
@@ -462,20 +464,7 @@ export function createGitHubClient(
       });
     },
 
-    async resolveThreads(pr, commentIds, resolution) {
-      const { owner, repo } = splitRepo(pr);
-      const web = githubWebUrl(options.baseUrl ?? "https://api.github.com");
-      const target = {
-        owner,
-        repo,
-        number: pr.number,
-        commitUrl: `${web}/${pr.repo}/commit/${resolution.headSha}`,
-      };
-      await call(
-        `resolve review threads of ${describe(pr)}`,
-        () => resolveGitHubThreads(octokit, target, commentIds, resolution),
-      );
-    },
+    ...gitHubThreads(octokit, call, githubWebUrl(options.baseUrl ?? "https://api.github.com")),
 
     async setStatus(pr: PullRequestRef, status: CommitStatus): Promise<void> {
       const { owner, repo } = splitRepo(pr);

@@ -73,7 +73,10 @@ export type GitHubIssueCommentPayload = z.infer<typeof GitHubIssueCommentPayload
 /** `pull_request_review_comment` events (inline comments and replies). */
 export const GitHubReviewCommentPayload = z.object({
   action: z.string(),
-  comment: GitHubComment,
+  comment: GitHubComment.extend({
+    /** The first comment of the thread this one replies to; absent on a thread's first comment. */
+    "in_reply_to_id": z.number().int().optional(),
+  }),
   "pull_request": z.object({ number: z.number().int().positive() }),
   repository: GitHubRepository,
   sender: GitHubUser.optional(),

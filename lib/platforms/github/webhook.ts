@@ -146,7 +146,13 @@ function parseEvent(headers: Headers, body: unknown): WebhookEvent | null {
     return parseComment(deliveryId, payload.issue.number, payload);
   }
   const payload = readPayload(GitHubReviewCommentPayload, name, body);
-  return parseComment(deliveryId, payload.pull_request.number, payload);
+  const event = parseComment(deliveryId, payload.pull_request.number, payload);
+  // GitHub refuses replies to replies: `in_reply_to_id` always names the thread's first comment.
+  const inReplyTo = payload.comment.in_reply_to_id;
+  event.thread = inReplyTo === undefined
+    ? { id: event.commentId }
+    : { id: String(inReplyTo), inReplyTo: String(inReplyTo) };
+  return event;
 }
 
 function readRepoName(body: unknown): string | null {

@@ -320,3 +320,25 @@ Deno.test("githubWebhook.parse() throws TypeError naming the missing fields of a
   delete withoutCommentBody.comment.body;
   assert.throws(() => githubWebhook.parse(headersFor("issue_comment"), withoutCommentBody), /comment\.body/);
 });
+
+Deno.test("githubWebhook.parse() reads the thread of a review comment from in_reply_to_id", () => {
+  const first = clone(examplesOf("pull_request_review_comment")[0]);
+  const opened = githubWebhook.parse(headersFor("pull_request_review_comment"), first);
+  assert.ok(opened !== null && opened.kind === "comment");
+  // A thread's first comment is its own thread: it answers no one.
+  assert.deepEqual(opened.thread, { id: String(first.comment.id) });
+
+  const reply = clone(first);
+  reply.comment.id = first.comment.id + 1;
+  reply.comment.in_reply_to_id = first.comment.id;
+  const answered = githubWebhook.parse(headersFor("pull_request_review_comment"), reply);
+  assert.ok(answered !== null && answered.kind === "comment");
+  assert.deepEqual(answered.thread, { id: String(first.comment.id), inReplyTo: String(first.comment.id) });
+
+  const conversation = githubWebhook.parse(headersFor("issue_comment"), examplesOf("issue_comment")[0]);
+  assert.equal(
+    conversation === null || !("thread" in conversation),
+    true,
+    "a conversation comment has no thread",
+  );
+});

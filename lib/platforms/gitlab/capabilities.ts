@@ -10,5 +10,8 @@ export const gitlabCapabilities = {
   incremental: "yes",
   resolveThreads: { yes: "discussions resolved, after a reply naming the commit" },
   commands: "yes",
+  threadReplies: {
+    yes: "note hooks on a `DiffNote` with its `discussion_id`; answered as a note of the discussion",
+  },
   labels: { yes: "a merge request update that changes the labels starts the review a label filter skipped" },
 } as const satisfies PlatformCapabilities;

@@ -17,6 +17,7 @@ import {
   type PullRequest,
   type PullRequestRef,
   type ReadsRepository,
+  type RepliesInThreads,
   type ResolvesThreads,
   type ReviewOutput,
 } from "../types.ts";
@@ -27,6 +28,7 @@ import { withPlatformContext } from "../errors.ts";
 import { resolvedReply } from "../resolved_reply.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { appendUnanchored, upsertSummary } from "../summary_comment.ts";
+import { Discussion, gitLabThreadReplies, Note } from "./thread_replies.ts";
 
 /** Options for {@linkcode createGitLabClient}. */
 export interface GitLabClientOptions {
@@ -61,23 +63,6 @@ const MergeRequest = z.object({
   "labels": z.array(z.union([z.string(), z.object({ "name": z.string() })])).nullish(),
 });
 type MergeRequest = z.infer<typeof MergeRequest>;
-
-const Note = z.object({
-  "id": z.number(),
-  "body": z.string(),
-  "system": z.boolean().nullish(),
-  "type": z.string().nullish(),
-  "resolved": z.boolean().nullish(),
-  "author": z.object({ "id": z.number(), "username": z.string() }).nullish(),
-  "position": z.object({
-    "new_path": z.string().nullish(),
-    "old_path": z.string().nullish(),
-    "new_line": z.number().nullish(),
-    "old_line": z.number().nullish(),
-  }).nullish(),
-});
-
-const Discussion = z.object({ "id": z.string(), "notes": z.array(Note) });
 
 const Member = z.object({
   "username": z.string(),
@@ -201,7 +186,8 @@ function toAuthorId(id: number | undefined): string | undefined {
  * GitLab's optional abilities: comparing two commits (incremental reviews), resolving discussions and telling
  * who may push.
  */
-export interface GitLabAbilities extends ResolvesThreads, ChecksWriteAccess, ReadsRepository {
+export interface GitLabAbilities
+  extends ResolvesThreads, RepliesInThreads, ChecksWriteAccess, ReadsRepository {
   /**
    * The diff between the trees of `baseSha` and `headSha` (`straight`, so a force-pushed head still compares), or
    * null when a commit is unknown or GitLab withheld part of the comparison.
@@ -369,6 +355,8 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
         throw wrap(`Cannot resolve discussions of merge request "${describe(pr)}"`, error);
       }
     },
+
+    ...gitLabThreadReplies(api),
 
     async listComments(pr) {
       try {

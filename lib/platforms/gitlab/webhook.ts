@@ -68,6 +68,9 @@ const NoteHook = z.object({
     // Payloads from GitLab before 16.x carry no `action`; those notes were always creations.
     "action": z.string().optional(),
     "system": z.boolean().nullish(),
+    /** `DiffNote` for a note on a line of the diff, `DiscussionNote` in a thread, null for a plain note. */
+    "type": z.string().nullish(),
+    "discussion_id": z.string().nullish(),
   }),
   "merge_request": z.object({ "iid": z.number().int().positive() }).optional(),
 });
@@ -206,6 +209,10 @@ function parseNote(deliveryId: string, body: unknown): CommentEvent | null {
     authorId: hook.user.id === undefined ? undefined : String(hook.user.id),
     authorIsBot: isBotUsername(hook.user.username),
     repoPublic: isPublic(hook.project),
+    // A plain note is a discussion of its own too (`individual_note`); only notes of a diff thread are in one.
+    ...(attributes.type === "DiffNote" && attributes.discussion_id
+      ? { thread: { id: attributes.discussion_id } }
+      : {}),
   };
 }
 

@@ -238,3 +238,24 @@ Deno.test("gitlabWebhook.parse() throws TypeError for malformed payloads", async
   const { merge_request: _, ...withoutMergeRequest } = note;
   assert.throws(() => gitlabWebhook.parse(headers("Note Hook"), withoutMergeRequest), TypeError);
 });
+
+Deno.test("gitlabWebhook.parse() reads the discussion of a note on the diff", async () => {
+  const note = await fixture("comment-merge-request-event.json");
+  const attributes = note.object_attributes as Record<string, unknown>;
+  const diffNote = {
+    ...note,
+    object_attributes: {
+      ...attributes,
+      type: "DiffNote",
+      discussion_id: "6a9c1750b37d513a43987b574953fceb50b03ce7",
+    },
+  };
+  const event = gitlabWebhook.parse(headers("Note Hook"), diffNote);
+  assert.ok(event !== null && event.kind === "comment");
+  assert.deepEqual(event.thread, { id: "6a9c1750b37d513a43987b574953fceb50b03ce7" });
+  // A plain note is a discussion of one (`individual_note`): no thread to answer in.
+  const plain = { ...note, object_attributes: { ...attributes, type: null, discussion_id: "5f6e" } };
+  const general = gitlabWebhook.parse(headers("Note Hook"), plain);
+  assert.ok(general !== null && general.kind === "comment");
+  assert.equal(general.thread, undefined);
+});
