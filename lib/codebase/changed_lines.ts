@@ -1,7 +1,7 @@
 /**
- * The head-side lines a diff file changes and the lines it shows, per hunk. A deletion changes no head line, so
- * it is placed on the head line before it (the line the removed code followed), which lies inside the same
- * function or class unless the deletion opened it.
+ * The head-side lines a diff file changes and the lines it shows, per hunk. Replaced lines are their added
+ * lines. A deletion alone changes no head line, so it is placed on the head line before it (the line the removed
+ * code followed), which lies inside the same function or class unless the deletion opened it.
  */
 import type { DiffFile } from "../diff/types.ts";
 
@@ -20,18 +20,30 @@ export function changedLinesOf(file: DiffFile): ChangedLines {
   const visible = new Set<number>();
   for (const hunk of file.hunks) {
     const lines: number[] = [];
+    const mark = (line: number) => {
+      if (changed.has(line)) return;
+      changed.add(line);
+      lines.push(line);
+    };
     let previous = hunk.newStart - 1;
+    // Where a run of deleted lines stands, until the next line tells whether it was replaced (added lines
+    // follow: those are the change) or only removed (the head line before the run is marked).
+    let removedAfter: number | null = null;
     for (const line of hunk.lines) {
+      if (line.kind === "del") {
+        removedAfter ??= Math.max(1, previous);
+        continue;
+      }
+      if (line.kind === "no_newline") continue;
+      if (removedAfter !== null && line.kind !== "add") mark(removedAfter);
+      removedAfter = null;
       if (line.newLine !== undefined) {
         visible.add(line.newLine);
         previous = line.newLine;
-      }
-      const at = line.kind === "add" ? line.newLine : line.kind === "del" ? Math.max(1, previous) : undefined;
-      if (at !== undefined && !changed.has(at)) {
-        changed.add(at);
-        lines.push(at);
+        if (line.kind === "add") mark(line.newLine);
       }
     }
+    if (removedAfter !== null) mark(removedAfter);
     hunks.push(lines);
   }
   return { hunks, changed, visible };

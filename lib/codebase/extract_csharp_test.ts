@@ -112,6 +112,7 @@ Deno.test("C#: a changed method gets the method it calls from a used namespace's
     "enclosing src/Orders/OrderService.cs:17-25 Total",
     "enclosing src/Orders/OrderService.cs:6-17 OrderService",
     "caller src/Web/CheckoutController.cs:7-10 Post",
+    "definition src/Orders/OrderService.cs:33-33 Line",
     "neighbour src/Pricing/Discounts.cs:3-3",
   ]);
 });

@@ -101,6 +101,9 @@ Deno.test("Go: a changed method gets the package function it calls (by import pa
   assert.deepEqual(blocks, [
     "definition internal/money/money.go:6-12 Add",
     "caller internal/checkout/charge.go:5-8 Charge",
+    "definition internal/store/cart.go:12-15 Cart",
+    "definition internal/store/cart.go:17-19 Pricer",
+    "definition internal/money/money.go:3-4 Cents",
     "neighbour internal/money/money.go:4-14",
   ]);
 });

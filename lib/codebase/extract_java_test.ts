@@ -92,7 +92,7 @@ public class App {
 }
 `;
 
-Deno.test("Java: a changed constructor gets the imported class it uses and the code that constructs it", async () => {
+Deno.test("Java: a changed constructor gets the code that constructs it and the imported type it takes", async () => {
   const head = SERVICE.replace(
     "    this.taxes = taxes;",
     "    this.taxes = java.util.Objects.requireNonNull(taxes);",
@@ -107,9 +107,9 @@ Deno.test("Java: a changed constructor gets the imported class it uses and the c
     SERVICE,
   );
   assert.deepEqual(blocks, [
-    "definition src/main/java/com/acme/billing/tax/TaxTable.java:3-13 TaxTable",
     "enclosing src/main/java/com/acme/billing/InvoiceService.java:7-18 InvoiceService",
     "caller src/main/java/com/acme/App.java:7-10 main",
+    "definition src/main/java/com/acme/billing/tax/TaxTable.java:3-13 TaxTable",
     "neighbour src/main/java/com/acme/billing/tax/TaxTable.java:3-3",
-  ], "the constructor TaxTable(double) lies inside the class already given");
+  ], "TaxTable, the constructor's parameter type, is a related type; its own constructor lies inside it");
 });

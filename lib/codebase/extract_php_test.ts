@@ -105,10 +105,11 @@ Deno.test("PHP: a changed method gets the used class's methods and its callers",
     SERVICE,
   );
   assert.deepEqual(blocks, [
-    "definition app/Models/Invoice.php:4-14 Invoice",
+    "definition app/Models/Invoice.php:7-9 addLine",
     "definition app/Billing/InvoiceService.php:19-19 RATE",
     "enclosing app/Billing/InvoiceService.php:18-28 InvoiceService",
     "caller app/Http/BillingController.php:7-9 store",
+    "definition app/Models/Invoice.php:4-14 Invoice",
     "neighbour app/Models/Invoice.php:4-4",
   ]);
 });

@@ -92,3 +92,51 @@ Deno.test("Ruby: a changed method gets the required module's method and the meth
     "neighbour lib/billing/pricing.rb:1-1",
   ]);
 });
+
+const CHARGE_BASE = `module Billing
+  class ChargeSubscription
+    def self.call(subscription)
+      new(subscription).call
+    end
+
+    def initialize(subscription)
+      @subscription = subscription
+    end
+
+    def call
+      Gateway.charge(@subscription.customer_id, @subscription.price_cents)
+    end
+  end
+end
+`;
+
+const RENEWAL_JOB = `class RenewalJob < ApplicationJob
+  queue_as :billing
+
+  # Charges every subscription due today and renews the ones that paid.
+  def perform(today = Date.current)
+    Subscription.due(today).find_each do |subscription|
+      result = Billing::ChargeSubscription.call(subscription)
+      subscription.renew! if result.success?
+    end
+  end
+end
+`;
+
+Deno.test("Ruby: a service object's class and instance call are one name, so its callers elsewhere are found", async () => {
+  const head = CHARGE_BASE.replace(
+    "def self.call(subscription)",
+    "def self.call(subscription, amount_cents:)",
+  );
+  const blocks = await contextFor(
+    {
+      "app/services/billing/charge_subscription.rb": head,
+      "app/jobs/renewal_job.rb": RENEWAL_JOB,
+    },
+    "app/services/billing/charge_subscription.rb",
+    CHARGE_BASE,
+  );
+  assert.deepEqual(blocks.filter((block) => block.startsWith("caller")), [
+    "caller app/jobs/renewal_job.rb:4-10 perform",
+  ], "the comment above the calling method comes with it");
+});

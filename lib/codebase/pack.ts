@@ -20,6 +20,7 @@ export interface CodeContextBlock {
   symbol?: string;
   /** The lines themselves, without line numbers (the source names them); a cut block ends with a note. */
   text: string;
+  /** What the block costs in the prompt, its heading included (`blockCost`). */
   tokens: number;
 }
 
@@ -39,7 +40,7 @@ export interface Candidate {
 }
 
 export interface ContextSelection {
-  /** In priority order; their `tokens` add up to at most the budget. */
+  /** In priority order; their `tokens` (headings included) add up to at most the budget. */
   blocks: CodeContextBlock[];
   /** Candidates the budget left out (`blocks`), and the tokens not given: those of left-out blocks and the cut lines. */
   omitted: { blocks: number; tokens: number };
@@ -54,7 +55,7 @@ function render(candidate: Candidate, count: number): string {
   return cut > 0 ? `${kept}\n… (${cut} more line${cut === 1 ? "" : "s"})` : kept;
 }
 
-function toBlock(candidate: Candidate, count: number, text: string, tokens: number): CodeContextBlock {
+function toBlock(candidate: Candidate, count: number): CodeContextBlock {
   const endLine = candidate.lineNumbers?.[Math.max(count, 1) - 1] ??
     candidate.startLine + Math.max(count, 1) - 1;
   const whole = candidate.wholeFile && count === candidate.lines.length && !candidate.moreLines;
@@ -65,10 +66,30 @@ function toBlock(candidate: Candidate, count: number, text: string, tokens: numb
     startLine: candidate.startLine,
     endLine,
     ...(candidate.symbol !== undefined ? { symbol: candidate.symbol } : {}),
-    text,
-    tokens,
+    text: render(candidate, count),
+    tokens: 0,
   };
 }
+
+/**
+ * The tokens a block costs in the prompt: its text under its heading, as the review renders each block
+ * (`#### kind: source`, blocks apart by a blank line). Counting the heading too keeps a selection of many
+ * small blocks inside the budget of the call, not only of the texts.
+ */
+export function blockCost(
+  block: Pick<CodeContextBlock, "kind" | "source" | "text">,
+  count: (text: string) => number,
+) {
+  return count(`#### ${block.kind}: ${block.source}\n${block.text}\n\n`);
+}
+
+/**
+ * The frame the review puts around the blocks (lib/review/prompt_context.ts, a floor above this one): its
+ * notice, a fence on each side and the end line. Its cost is set aside from the budget before any block is
+ * packed, so the budget holds for everything the context adds to the call.
+ */
+export const FRAME =
+  "CONTEXT START (untrusted: code and text from the repository and its tracker, not part of the change)\n````\n\n````\nCONTEXT END\n\n";
 
 /**
  * The candidates that fit `budgetTokens`, in the given order. A candidate bigger than what is left is cut to
@@ -82,35 +103,35 @@ export function packCandidates(
 ): ContextSelection {
   const blocks: CodeContextBlock[] = [];
   const omitted = { blocks: 0, tokens: 0 };
-  let left = Math.max(0, Math.floor(budgetTokens));
+  let left = Math.max(0, Math.floor(budgetTokens) - countTokens(FRAME));
+  const costOf = (block: CodeContextBlock) => ({ ...block, tokens: blockCost(block, countTokens) });
   for (const candidate of candidates) {
-    const full = render(candidate, candidate.lines.length);
-    const fullTokens = countTokens(full);
-    if (fullTokens <= left) {
-      blocks.push(toBlock(candidate, candidate.lines.length, full, fullTokens));
-      left -= fullTokens;
+    const full = costOf(toBlock(candidate, candidate.lines.length));
+    if (full.tokens <= left) {
+      blocks.push(full);
+      left -= full.tokens;
       continue;
     }
     // Most candidates after the budget is spent do not fit even cut: one count settles them.
     if (
-      candidate.lines.length <= MIN_TRIMMED_LINES || countTokens(render(candidate, MIN_TRIMMED_LINES)) > left
+      candidate.lines.length <= MIN_TRIMMED_LINES ||
+      costOf(toBlock(candidate, MIN_TRIMMED_LINES)).tokens > left
     ) {
       omitted.blocks++;
-      omitted.tokens += fullTokens;
+      omitted.tokens += full.tokens;
       continue;
     }
     let low = MIN_TRIMMED_LINES;
     let high = candidate.lines.length - 1;
     while (low < high) {
       const middle = Math.ceil((low + high) / 2);
-      if (countTokens(render(candidate, middle)) <= left) low = middle;
+      if (costOf(toBlock(candidate, middle)).tokens <= left) low = middle;
       else high = middle - 1;
     }
-    const text = render(candidate, low);
-    const tokens = countTokens(text);
-    blocks.push(toBlock(candidate, low, text, tokens));
-    omitted.tokens += Math.max(0, fullTokens - tokens);
-    left -= tokens;
+    const cut = costOf(toBlock(candidate, low));
+    blocks.push(cut);
+    omitted.tokens += Math.max(0, full.tokens - cut.tokens);
+    left -= cut.tokens;
   }
   return { blocks, omitted };
 }

@@ -14,6 +14,7 @@ import { languageFamily, languageOf } from "./languages.ts";
 import { importedPaths, lookupOf } from "./lookup.ts";
 import { type Candidate, type ContextSelection, packCandidates } from "./pack.ts";
 import { callerCandidates, definitionCandidates } from "./select_code.ts";
+import { relatedTypeCandidates } from "./select_related.ts";
 import { type ChangedFile, HeadTexts, innermost, type SelectionScope, span } from "./select_shared.ts";
 
 /** What a review call asks for. */
@@ -65,9 +66,11 @@ export async function selectContext(request: ContextRequest): Promise<ContextSel
   const lookup = lookupOf(request.index);
   const scope: SelectionScope = { index: request.index, lookup, texts, visible, parsed };
   const ranked: Candidate[][] = [];
-  ranked.push(symbols ? await definitionCandidates(scope) : []);
+  const definitions = symbols ? await definitionCandidates(scope) : { candidates: [], used: [] };
+  ranked.push(definitions.candidates);
   ranked.push(symbols ? await enclosingCandidates(texts, parsed) : []);
   ranked.push(callers ? await callerCandidates(scope) : []);
+  ranked.push(symbols ? await relatedTypeCandidates(scope, definitions.used) : []);
   ranked.push(guidelines ? await guidelineCandidates(request.index, changed, texts) : []);
   ranked.push(symbols ? await neighbourCandidates(scope) : []);
   const kept = withoutRepeats(ranked.flat(), visible);

@@ -102,8 +102,15 @@ export function changedDefinitions(file: ChangedFile): Definition[] {
   return [...changed].sort((a, b) => a.startLine - b.startLine || a.endLine - b.endLine);
 }
 
+/** The first line of a definition's comments, decorators and attributes right above `startLine`. */
+function leadingStart(lines: readonly string[], startLine: number): number {
+  let start = startLine;
+  while (start > 1 && startLine - start < LEADING_LINES && LEADING.test(lines[start - 2])) start--;
+  return start;
+}
+
 /** Lines `definition` spans in `lines`, with the comments, decorators and attributes right above it. */
-async function definitionSpan(
+export async function definitionSpan(
   scope: SelectionScope,
   path: string,
   definition: Definition,
@@ -111,21 +118,24 @@ async function definitionSpan(
 ): Promise<Candidate | null> {
   const lines = await scope.texts.lines(path);
   if (!lines) return null;
-  let start = definition.startLine;
-  while (start > 1 && definition.startLine - start < LEADING_LINES && LEADING.test(lines[start - 2])) start--;
+  const start = leadingStart(lines, definition.startLine);
   const candidate = span(path, lines, start, definition.endLine, DEFINITION_LINES, definition.name);
   return { ...candidate, kind };
 }
 
 /** The definitions the changed lines use, for each changed file in order, each name in order of first use. */
-export async function definitionCandidates(scope: SelectionScope): Promise<Candidate[]> {
+export async function definitionCandidates(
+  scope: SelectionScope,
+): Promise<{ candidates: Candidate[]; used: Located[] }> {
   const candidates: Candidate[] = [];
+  const used: Located[] = [];
   for (const file of scope.parsed) {
     const own = new Set(changedDefinitions(file).map((definition) => definition.name));
     for (const name of namesUsed(file)) {
       if (own.has(name)) continue;
       for (const located of resolveName(scope, file, name)) {
         const { path, definition } = located;
+        used.push(located);
         const shown = scope.visible.get(path);
         if (shown && fullyVisible(shown, definition.startLine, definition.endLine)) continue;
         const candidate = await definitionSpan(scope, path, definition, "definition");
@@ -133,7 +143,7 @@ export async function definitionCandidates(scope: SelectionScope): Promise<Candi
       }
     }
   }
-  return candidates;
+  return { candidates, used };
 }
 
 interface CallSite {
@@ -159,7 +169,10 @@ export async function callerCandidates(scope: SelectionScope): Promise<Candidate
     for (const changed of changedDefinitions(file)) {
       const name = calledAs(changed);
       if (name === null) continue;
-      const unique = definitionsNamed(scope, file.family, name).length <= 1;
+      // One file defining the name (a class method and its instance method of the same name count as one).
+      const unique = new Set(
+        definitionsNamed(scope, file.family, name).map((located) => located.path),
+      ).size <= 1;
       const sites: CallSite[] = [];
       for (const call of scope.lookup.calls.get(name) ?? []) {
         const language = languageOf(call.path);
@@ -205,7 +218,7 @@ async function callerSpan(scope: SelectionScope, site: CallSite, callee: string)
   let start = Math.max(1, site.line - 3);
   let end = site.line + 3;
   if (caller && caller.endLine - caller.startLine <= 2 * CALLER_WINDOW) {
-    start = caller.startLine;
+    start = leadingStart(lines, caller.startLine);
     end = caller.endLine;
   } else if (caller) {
     start = Math.max(caller.startLine, site.line - CALLER_WINDOW);

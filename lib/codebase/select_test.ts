@@ -124,7 +124,8 @@ Deno.test("selectContext gives the imported definitions a changed line uses, not
   assert.deepEqual(definitions.map((block) => [block.source, block.symbol]), [
     ["src/retry.ts:7-18", "retry"],
     ["src/client.ts:3-3", "DEFAULT_POLICY"],
-  ]);
+    ["src/retry.ts:1-5", "Policy"],
+  ], "Policy is DEFAULT_POLICY's type: a related type, after the definitions the line uses");
   assert.equal(definitions[0].text, RETRY.split("\n").slice(6, 18).join("\n"));
   assert.ok(definitions[0].text.startsWith("/** Runs `task`"), "the doc comment comes with the definition");
   assert.ok(!selection.blocks.some((block) => block.path === "tools/retry.ts"));
@@ -137,6 +138,7 @@ Deno.test("selectContext ranks definitions, enclosing scope, callers, guidelines
     "definition src/client.ts:3-3",
     "enclosing src/client.ts:5-13",
     "caller src/api/users.ts:3-6",
+    "definition src/retry.ts:1-5",
     "guideline .loom/rules/security.md",
     "guideline src/AGENTS.md",
     "guideline AGENTS.md",
@@ -149,7 +151,13 @@ Deno.test("selectContext ranks definitions, enclosing scope, callers, guidelines
   );
   assert.equal(selection.blocks.find((block) => block.kind === "caller")!.symbol, "loadUser");
   assert.deepEqual(selection.omitted, { blocks: 0, tokens: 0 });
-  for (const block of selection.blocks) assert.equal(block.tokens, countWords(block.text));
+  for (const block of selection.blocks) {
+    assert.equal(
+      block.tokens,
+      countWords(`#### ${block.kind}: ${block.source}\n${block.text}`),
+      "text and heading",
+    );
+  }
 });
 
 Deno.test("selectContext resolves Python references through relative imports and finds callers", async () => {
@@ -163,6 +171,7 @@ Deno.test("selectContext resolves Python references through relative imports and
       "definition app/store.py:8-10 put",
       "definition app/store.py:1-1 ARCHIVE_REASON",
       "caller app/jobs.py:4-6 nightly",
+      "definition app/store.py:4-10 Store",
       "guideline .loom/rules/security.md",
       "guideline AGENTS.md",
       "neighbour app/store.py:1-4",
@@ -232,7 +241,7 @@ Deno.test("selectContext gives a method below the lines a long class is cut to a
     `export class Registry {\n${fields}\n  lookup(name: string): number {\n    return 0;\n  }\n}\n`;
   const base =
     `import { Registry } from "./registry.ts";\n\nexport function find(registry: Registry): number {\n  return 1;\n}\n`;
-  const head = base.replace("  return 1;", '  return registry.lookup("a");');
+  const head = base.replace("  return 1;", '  return (registry as Registry).lookup("a");');
   const blocks = await contextFor({ "src/registry.ts": registry, "src/find.ts": head }, "src/find.ts", base);
   assert.deepEqual(blocks.filter((block) => block.startsWith("definition")), [
     "definition src/registry.ts:1-60 Registry",
