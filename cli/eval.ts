@@ -17,6 +17,13 @@ import { runPipeline } from "../lib/review/engine.ts";
 import { mapBounded } from "../lib/concurrency.ts";
 import { DEFAULT_BUDGETS, DEFAULT_CONTEXT_CASES, runContextEval } from "./eval_context.ts";
 import { type CliModels, type CommandIo, createCliModels, processIo, stderrLogger } from "./io.ts";
+import type { ReviewLearnings } from "../lib/review/learnings.ts";
+import {
+  caseLearnings,
+  type LearningsEffect,
+  learningsEffect,
+  renderLearningsEffect,
+} from "./eval_learnings.ts";
 import {
   type CaseResult,
   type EvalCase,
@@ -195,13 +202,15 @@ export interface EvaluateOptions extends CliModels {
 export interface EvalReport {
   results: CaseResult[];
   summary: EvalSummary;
+  /** The dataset's scores with and without the cases' learnings; `null` when no case has learnings. */
+  learnings: LearningsEffect | null;
 }
 
 /** Reviews every case with the pipeline and scores the findings against the expected ones. */
 export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const signal = options.signal ?? new AbortController().signal;
   const categoryOf = (step: string) => options.categories?.[step] ?? step;
-  const results = await mapBounded(options.cases, options.concurrency ?? 2, async (item) => {
+  const review = async (item: EvalCase, learnings?: ReviewLearnings) => {
     const run = await runPipeline({
       loaded: options.loaded,
       files: parseDiff(item.diff),
@@ -210,8 +219,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       createLlm: options.createLlm,
       costOf: options.costOf,
       signal,
+      ...(learnings ? { guidanceFor: learnings.guidanceFor } : {}),
     });
-    const found = run.findings.map((finding) => ({ ...finding, category: categoryOf(finding.step) }));
+    // Held back as a review holds them back before posting.
+    const { kept, suppressed } = learnings
+      ? learnings.partition(run.findings)
+      : { kept: run.findings, suppressed: 0 };
+    const found = kept.map((finding) => ({ ...finding, category: categoryOf(finding.step) }));
     const match = matchFindings(item.expected, found, { tolerance: options.tolerance });
     const matched = new Set(match.matches.map((pair) => pair.expected));
     const records = run.runs.map((step) => step.record);
@@ -233,10 +247,32 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       failedSteps: records.filter((record) => record.status === "failed" || record.error !== null)
         .map((record) => ({ name: record.name, error: record.error ?? "failed" })),
     };
+    return { result, suppressed };
+  };
+  const results = await mapBounded(options.cases, options.concurrency ?? 2, async (item) => {
+    let result: CaseResult;
+    if (item.learnings === undefined || item.learnings.length === 0) {
+      result = (await review(item)).result;
+    } else {
+      // Reviewed twice, so the report can show what the learnings changed on the same case.
+      const without = (await review(item)).result;
+      const taught = await review(item, caseLearnings(item.learnings));
+      result = {
+        ...taught.result,
+        learnings: {
+          suppressed: taught.suppressed,
+          without: {
+            truePositives: without.truePositives,
+            falsePositives: without.falsePositives,
+            falseNegatives: without.falseNegatives,
+          },
+        },
+      };
+    }
     options.onCase?.(result);
     return result;
   });
-  return { results, summary: summarize(results) };
+  return { results, summary: summarize(results), learnings: learningsEffect(results) };
 }
 
 /** Renders the per-case table, the summary and the per-category recall as plain text. */
@@ -286,6 +322,7 @@ export function renderEvalTables(report: EvalReport, header: string): string {
     table(["metric", "value"], summaryRows),
     "",
     table(["category", "expected", "matched", "recall"], categoryRows),
+    ...(report.learnings ? ["", renderLearningsEffect(report.learnings).trimEnd()] : []),
     ...(summary.failedSteps > 0
       ? ["", `${summary.failedSteps} step run(s) failed; their findings are missing.`]
       : []),

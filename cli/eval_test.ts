@@ -206,8 +206,11 @@ Deno.test("runEvalCommand() --mode both reviews every case in separate and combi
     .map((line) => JSON.parse(line).id as string);
   assert.deepEqual(separate!.results.map((item) => item.id), ids);
   assert.deepEqual(combined!.results.map((item) => item.id), ids);
-  // Three calls per case in separate mode, one in combined mode.
-  assert.equal(openai.requests.length, ids.length * 3 + ids.length);
+  // Three calls per case in separate mode, one in combined mode; a case with learnings is reviewed twice.
+  const taught = (await Deno.readTextFile(`${ROOT}/evals/reviews.jsonl`)).trim().split("\n")
+    .filter((line) => JSON.parse(line).learnings !== undefined).length;
+  assert.equal(taught, 2);
+  assert.equal(openai.requests.length, (ids.length + taught) * 3 + (ids.length + taught));
   const counted = (id: string, index: number) => {
     const results = report.modes[index].results as { id: string; inputTokens: number }[];
     return results.find((item) => item.id === id)!.inputTokens;
@@ -240,4 +243,71 @@ Deno.test("parseEvalArgs() rejects an unknown --mode", () => {
     name: "TypeError",
     message: 'Cannot use --mode "together": expected separate, combined or both',
   });
+});
+
+/**
+ * On the two shipped cases with learnings the model reports the real bug and the pattern the learning allows
+ * (`console.log` in a script, a broad `except` in the worker loop), in the bugs step only.
+ */
+function taughtModel(request: FakeLlmRequest): FakeReply {
+  const focus = request.messages.at(-1)!.content;
+  if (!focus.includes(BUILTIN_PROMPTS.bugs)) return { json: { findings: [] }, usage: USAGE };
+  const diff = request.messages[1]!.content;
+  const findings = [];
+  if (diff.includes("scripts/release.ts")) {
+    findings.push(finding("scripts/release.ts", 4, "Avoid using console.log in production code"));
+    findings.push(finding("scripts/release.ts", 6, "changelog is a Promise: readFile is not awaited"));
+  }
+  if (diff.includes("app/worker/loop.py")) {
+    findings.push(finding("app/worker/loop.py", 11, "Catching broad `Exception` hides errors"));
+    findings.push(finding("app/worker/loop.py", 13, "task_done is never called"));
+  }
+  return { json: { findings }, usage: USAGE };
+}
+
+Deno.test("runEvalCommand() reviews cases with learnings with and without them and reports precision both ways", async () => {
+  await using openai = await startFakeOpenAI({ reply: taughtModel });
+  const only = ["--only", "ts-release-script-console-learning,py-worker-loop-broad-except-learning"];
+  const io = recordingIo({ args: ["--json", "-q", ...only], env: env(openai.url), cwd: ROOT });
+  assert.equal(await runEvalCommand(io), 0, io.output.stderr);
+  const report = JSON.parse(io.output.stdout);
+  // Two cases, each reviewed without and with its learnings, three steps each.
+  assert.equal(openai.requests.length, 12);
+  const withGuidance = openai.requests.filter((request) =>
+    request.messages.at(-1)!.content.includes("Team guidance:")
+  );
+  assert.equal(withGuidance.length, 6, "every step's prompt of the review with learnings, none without");
+  assert.ok(
+    withGuidance.every((request) =>
+      /Scripts under scripts\/ report|catches every exception/.test(request.messages.at(-1)!.content)
+    ),
+  );
+  assert.deepEqual(report.learnings, {
+    cases: 2,
+    suppressed: 2,
+    without: { truePositives: 2, falsePositives: 2, falseNegatives: 0, precision: 0.5, recall: 1, f1: 2 / 3 },
+    with: { truePositives: 2, falsePositives: 0, falseNegatives: 0, precision: 1, recall: 1, f1: 1 },
+  });
+  assert.deepEqual(
+    report.results.map((
+      item: { id: string; found: number; learnings: unknown },
+    ) => [item.id, item.found, item.learnings]),
+    [
+      ["ts-release-script-console-learning", 1, {
+        suppressed: 1,
+        without: { truePositives: 1, falsePositives: 1, falseNegatives: 0 },
+      }],
+      ["py-worker-loop-broad-except-learning", 1, {
+        suppressed: 1,
+        without: { truePositives: 1, falsePositives: 1, falseNegatives: 0 },
+      }],
+    ],
+  );
+  assert.equal(report.summary.precision, 1, "the main scores are the review with learnings");
+
+  const table = recordingIo({ args: ["-q", ...only], env: env(openai.url), cwd: ROOT });
+  assert.equal(await runEvalCommand(table), 0, table.output.stderr);
+  assert.match(table.output.stdout, /^Learnings: 2 case\(s\) have learnings; 2 finding\(s\) held back\.$/m);
+  assert.match(table.output.stdout, /^without learnings\s+0\.500\s+1\.000\s+0\.667\s+2 \/ 2 \/ 0$/m);
+  assert.match(table.output.stdout, /^with learnings\s+1\.000\s+1\.000\s+1\.000\s+2 \/ 0 \/ 0$/m);
 });

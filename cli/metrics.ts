@@ -15,6 +15,17 @@ export const ExpectedFinding = z.object({
 }).strict();
 export type ExpectedFinding = z.infer<typeof ExpectedFinding>;
 
+/**
+ * A learning the team taught before this pull request: its rule reaches the prompt for matching paths and its
+ * suppression holds back a finding whose title matches (`lib/learnings/`), as in a real review.
+ */
+export const EvalLearning = z.object({
+  rule: z.string().min(1),
+  paths: z.array(z.string().min(1)).optional(),
+  suppress: z.object({ title: z.string().min(1), step: z.string().min(1).optional() }).strict().optional(),
+}).strict();
+export type EvalLearning = z.infer<typeof EvalLearning>;
+
 /** One labelled pull request. `expected` may be empty: a clean change measures false positives. */
 export const EvalCase = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be lower-case letters, digits, - and _"),
@@ -23,6 +34,8 @@ export const EvalCase = z.object({
   /** Unified diff in `git diff` format. */
   diff: z.string().min(1),
   expected: z.array(ExpectedFinding),
+  /** Learnings in force for this case; the eval reviews such a case with and without them. */
+  learnings: z.array(EvalLearning).optional(),
 }).strict();
 export type EvalCase = z.infer<typeof EvalCase>;
 
@@ -144,6 +157,14 @@ export interface CaseResult {
   costUsd: number;
   /** Steps that failed, with their error; a failing step makes its findings missing, not zero-cost. */
   failedSteps: { name: string; error: string }[];
+  /**
+   * Cases with learnings: findings the learnings held back, and the scores of the same case reviewed without
+   * them (no guidance, nothing held back).
+   */
+  learnings?: {
+    suppressed: number;
+    without: { truePositives: number; falsePositives: number; falseNegatives: number };
+  };
 }
 
 /** Recall for one category. */

@@ -47,3 +47,29 @@ export function normaliseTitle(title: string): string {
     .trim()
     .replace(/[.!:;,]+$/, "");
 }
+
+/** The words of a (normalised) title: runs of letters, digits and underscores. */
+export function titleWords(title: string): string[] {
+  return title.split(/[^\p{L}\p{N}_]+/u).filter((word) => word !== "");
+}
+
+/**
+ * Dice similarity over word multisets, at least 0.8. Words rather than characters: "unused variable `a`" and
+ * "unused variable `b`" differ by one character but are different findings (0.67), while "avoid console.log in
+ * production code" and "avoid using console.log in production code" are one (0.92). Used to merge duplicate
+ * findings and to match a learning's suppression to a model's rewording.
+ */
+export function similarTitles(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length === 0 || b.length === 0) return a.length === b.length;
+  const counts = new Map<string, number>();
+  for (const word of a) counts.set(word, (counts.get(word) ?? 0) + 1);
+  let shared = 0;
+  for (const word of b) {
+    const count = counts.get(word) ?? 0;
+    if (count > 0) {
+      shared++;
+      counts.set(word, count - 1);
+    }
+  }
+  return (2 * shared) / (a.length + b.length) >= 0.8;
+}

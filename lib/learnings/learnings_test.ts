@@ -206,14 +206,22 @@ Deno.test("partitionByLearnings() holds back the same pattern on any line, file 
     finding({ title: "Missing await", step: "bugs" }),
     finding({ title: "Missing await", step: "security" }),
     finding({ path: "scripts/x.ts", title: "Avoid console.error in scripts" }),
+    finding({ path: "scripts/y.ts", title: "Avoid using console.log in scripts" }),
+    finding({ path: "scripts/y.ts", title: "Missing await", step: "bugs" }),
+    finding({ path: "scripts/y.ts", title: "Missing await on save", step: "bugs" }),
+    finding({ path: "scripts/y.ts", title: "Await", step: "bugs" }),
   ]);
-  assert.deepEqual(suppressed.map((s) => [s.finding.path, s.finding.step, s.learning.id]), [
-    ["scripts/x.ts", "bugs", 7],
-    ["src/a.ts", "bugs", 8],
+  assert.deepEqual(suppressed.map((s) => [s.finding.path, s.finding.title, s.learning.id]), [
+    ["scripts/x.ts", "Avoid `console.log` in scripts.", 7],
+    ["src/a.ts", "Missing await", 8],
+    ["scripts/y.ts", "Avoid using console.log in scripts", 7],
+    ["scripts/y.ts", "Missing await", 8],
   ]);
   assert.deepEqual(kept.map((f) => `${f.path} ${f.step} ${f.title}`), [
     "src/x.ts bugs Avoid console.log in scripts",
     "src/a.ts security Missing await",
     "scripts/x.ts bugs Avoid console.error in scripts",
+    "scripts/y.ts bugs Missing await on save",
+    "scripts/y.ts bugs Await",
   ]);
 });

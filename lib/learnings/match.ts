@@ -6,7 +6,7 @@
  */
 import { compileGlobs } from "../config/globs.ts";
 import type { Learning } from "../db/learnings.ts";
-import { type Finding, normaliseTitle } from "../findings.ts";
+import { type Finding, normaliseTitle, similarTitles, titleWords } from "../findings.ts";
 
 /** How many rules one prompt gets at most, and roughly how many tokens of them (4 characters a token). */
 export interface LearningBudget {
@@ -49,14 +49,33 @@ export function learningsForPaths(
 }
 
 /**
- * The learning that keeps `finding` from being posted: its normalised title equals the suppression's, the step
+ * Whether a finding's title words are the suppression's with a little added: every word of the suppression is
+ * there, and the two share at least 80% (Dice). "avoid using console.log in scripts" is "avoid console.log in
+ * scripts" reworded; "avoid console.error in scripts" (a word replaced) and "missing await on save" (half again
+ * as long) are other findings.
+ */
+function reworded(suppressed: readonly string[], found: readonly string[]): boolean {
+  const available = new Map<string, number>();
+  for (const word of found) available.set(word, (available.get(word) ?? 0) + 1);
+  for (const word of suppressed) {
+    const count = available.get(word) ?? 0;
+    if (count === 0) return false;
+    available.set(word, count - 1);
+  }
+  return similarTitles(suppressed, found);
+}
+
+/**
+ * The learning that keeps `finding` from being posted: its normalised title equals the suppression's, or is the
+ * suppression reworded with a word or two added (`reworded`), the step
  * is the suppression's (when it names one) and the path is covered. `undefined` when none does.
  */
 export function suppressingLearning(learnings: readonly Learning[], finding: Finding): Learning | undefined {
   const title = normaliseTitle(finding.title);
+  const words = titleWords(title);
   return learnings.find((learning) =>
     learning.suppress !== null &&
-    learning.suppress.title === title &&
+    (learning.suppress.title === title || reworded(titleWords(learning.suppress.title), words)) &&
     (learning.suppress.step === null || learning.suppress.step === finding.step) &&
     learningCovers(learning, finding.path)
   );

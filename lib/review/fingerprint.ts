@@ -4,7 +4,13 @@
  * that moved because of new commits above it is still recognised.
  */
 import { createHash } from "node:crypto";
-import { type Finding, normaliseTitle, SEVERITY_RANK } from "../findings.ts";
+import {
+  type Finding,
+  normaliseTitle,
+  SEVERITY_RANK,
+  similarTitles,
+  titleWords as words,
+} from "../findings.ts";
 
 export { normaliseTitle };
 
@@ -17,29 +23,6 @@ export function fingerprint(finding: Finding): string {
     .update(`${finding.step}\u0000${finding.path}\u0000${normaliseTitle(finding.title)}`)
     .digest("hex")
     .slice(0, 16);
-}
-
-function words(title: string): string[] {
-  return title.split(/[^\p{L}\p{N}_]+/u).filter((word) => word !== "");
-}
-
-/**
- * Dice similarity over word multisets. Words rather than characters: "unused variable `a`" and "unused variable
- * `b`" differ by one character but are different findings.
- */
-function similarTitles(a: string[], b: string[]): boolean {
-  if (a.length === 0 || b.length === 0) return a.length === b.length;
-  const counts = new Map<string, number>();
-  for (const word of a) counts.set(word, (counts.get(word) ?? 0) + 1);
-  let shared = 0;
-  for (const word of b) {
-    const count = counts.get(word) ?? 0;
-    if (count > 0) {
-      shared++;
-      counts.set(word, count - 1);
-    }
-  }
-  return (2 * shared) / (a.length + b.length) >= 0.8;
 }
 
 /** Whether the two line ranges overlap or are at most 2 lines apart. */
