@@ -17,7 +17,7 @@ import type { CommandDeps } from "./deps.ts";
 import { commandModel } from "./model.ts";
 import type { Replier } from "./reply.ts";
 import { recordedChat } from "./run.ts";
-import { answerInThread, readLoomThread } from "./converse.ts";
+import { answerInThread, MAX_LOOM_REPLIES_PER_THREAD, readLoomThread } from "./converse.ts";
 
 /** Most characters of the diff sent with a question: about 25,000 tokens, a large pull request's worth. */
 export const MAX_EXPLAIN_DIFF_CHARS = 100_000;
@@ -83,7 +83,18 @@ export async function ask(
     ? null
     : await readLoomThread(input.client, input.ref, input.payload.thread.id);
   if (thread !== null) {
-    await answerInThread(deps, { ...input, thread, question, canWrite: () => Promise.resolve(true) });
+    const answered = await answerInThread(deps, {
+      ...input,
+      thread,
+      question,
+      canWrite: () => Promise.resolve(true),
+    });
+    if (!answered) {
+      await input.reply.post(
+        `I have answered ${MAX_LOOM_REPLIES_PER_THREAD} times in this thread already, so I will leave this one to ` +
+          `the people here; \`@loom ignore ${thread.fingerprint}\` dismisses the finding.`,
+      );
+    }
     return;
   }
   const pr = await input.client.getPullRequest(input.ref);

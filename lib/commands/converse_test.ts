@@ -39,7 +39,13 @@ interface Setup {
 
 async function setup(db: Db, reply: () => unknown, rootUser = LOOM): Promise<Setup & AsyncDisposable> {
   const github = startFakeGitHub();
-  const openai = await startFakeOpenAI({ reply: () => ({ json: reply() }) });
+  // A string is a plain answer (an `ask` from the diff); anything else the structured answer of a thread.
+  const openai = await startFakeOpenAI({
+    reply: () => {
+      const value = reply();
+      return typeof value === "string" ? value : { json: value };
+    },
+  });
   github.state.addPullRequest({
     repo: REPO,
     number: 1,
@@ -267,3 +273,84 @@ Deno.test("commentedHunk() and fileWindow() find the commented code", () => {
   );
   assert.equal(fileWindow(file, 101), null);
 });
+
+/** Runs `@loom ask <question>` written as a reply in Loom's thread. */
+async function askInThread(context: Setup, question: string) {
+  const comment = context.github.state.addReviewComment(REPO, 1, {
+    path: "src/a.ts",
+    line: 2,
+    body: `@loom ask ${question}`,
+    user: { login: "ada", type: "User" },
+  });
+  comment.inReplyTo = context.rootId;
+  return await handlePullRequestCommand(context.deps, {
+    id: comment.id,
+    payload: {
+      platform: "github",
+      repoId: context.repo.id,
+      repo: REPO,
+      number: 1,
+      commentId: String(comment.id),
+      body: comment.body,
+      author: "ada",
+      deliveryId: `d${comment.id}`,
+      thread: { id: String(context.rootId), inReplyTo: String(context.rootId) },
+    },
+  }, new AbortController().signal);
+}
+
+dbTest(
+  "@loom ask in Loom's thread is answered there about the finding, and recorded as a converse run",
+  async ({ db }) => {
+    await using context = await setup(
+      db,
+      () => ({ reply: "Because b divides by a constant zero.", verdict: "explain" }),
+    );
+    context.github.state.setPermission(REPO, "ada", "write");
+    assert.deepEqual(await askInThread(context, "why is this flagged?"), { status: "done", command: "ask" });
+    assert.deepEqual(threadAnswers(context).map((body) => body.split("\n")[0]), [
+      "Because b divides by a constant zero.",
+    ]);
+    const text = context.openai.requests[0]!.messages.map((message) => message.content).join("\n");
+    assert.match(text, /THREAD START[\s\S]*Division by zero[\s\S]*THREAD END/);
+    assert.match(text, /QUESTION START\n`{3,}\nwhy is this flagged\?\n`{3,}\nQUESTION END/);
+    const runs = await db.query<{ kind: string }>(sql`select kind from reviews`);
+    assert.deepEqual(runs.map((row) => row.kind), ["converse"]);
+  },
+);
+
+dbTest("@loom ask in a thread past its answers gets a short reply instead of silence", async ({ db }) => {
+  await using context = await setup(db, () => ({ reply: "Still a bug.", verdict: "explain" }));
+  context.github.state.setPermission(REPO, "ada", "write");
+  for (let round = 0; round < MAX_LOOM_REPLIES_PER_THREAD; round++) await reply(context, `Round ${round}.`);
+  await askInThread(context, "and now?");
+  const last = threadAnswers(context).at(-1)!;
+  assert.match(
+    last,
+    new RegExp(`answered ${MAX_LOOM_REPLIES_PER_THREAD} times in this thread[\\s\\S]*@loom ignore ${FP}`),
+  );
+  assert.equal(context.openai.requests.length, MAX_LOOM_REPLIES_PER_THREAD);
+});
+
+dbTest(
+  "@loom ask in someone else's review thread is answered in that thread from the diff",
+  async ({ db }) => {
+    await using context = await setup(db, () => "It divides by zero on purpose.", {
+      login: "mallory",
+      type: "User",
+    });
+    context.github.state.setPermission(REPO, "ada", "write");
+    assert.deepEqual(await askInThread(context, "is this on purpose?"), { status: "done", command: "ask" });
+    const answers = context.github.state.reviewComments.filter((comment) =>
+      comment.inReplyTo === context.rootId && comment.user.login === "loom-bot"
+    );
+    assert.equal(answers.length, 1, "the answer is in the thread");
+    assert.match(answers[0]!.body, /^> is this on purpose\?\n\nIt divides by zero on purpose\./);
+    assert.match(
+      context.openai.requests[0]!.messages.map((message) => message.content).join("\n"),
+      /DIFF START/,
+    );
+    const runs = await db.query<{ kind: string }>(sql`select kind from reviews`);
+    assert.deepEqual(runs.map((row) => row.kind), ["ask"]);
+  },
+);
