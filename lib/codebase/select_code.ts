@@ -42,8 +42,31 @@ function tier(scope: SelectionScope, file: ChangedFile, path: string): number {
   return folderOf(path) === folderOf(file.path) ? 2 : 3;
 }
 
-/** The definitions named `name` of `file`'s family: the changed files' fresh ones, the index's for the rest. */
-function definitionsNamed(scope: SelectionScope, family: string, name: string): Located[] {
+/** The answers of `definitionsNamed` for one request, by family and name. */
+const namedByScope = new WeakMap<SelectionScope, Map<string, readonly Located[]>>();
+
+/**
+ * The definitions named `name` of `file`'s family: the changed files' fresh ones, the index's for the rest.
+ * Answered once per request and name: every name a changed line uses is looked up from every changed file of a
+ * chunk (250 files in a 500-file review), each lookup scanning the chunk's files, and a common name (`load`,
+ * `get`) has a thousand definitions to sort by language.
+ */
+function definitionsNamed(scope: SelectionScope, family: string, name: string): readonly Located[] {
+  let named = namedByScope.get(scope);
+  if (!named) {
+    named = new Map();
+    namedByScope.set(scope, named);
+  }
+  const key = `${family}\u0000${name}`;
+  let found = named.get(key);
+  if (!found) {
+    found = findDefinitionsNamed(scope, family, name);
+    named.set(key, found);
+  }
+  return found;
+}
+
+function findDefinitionsNamed(scope: SelectionScope, family: string, name: string): Located[] {
   const fresh = new Set(scope.parsed.map((file) => file.path));
   const found: Located[] = [];
   for (const file of scope.parsed) {
