@@ -251,6 +251,19 @@ const DEFAULT_STEPS = [
   { name: "performance", prompt: "builtin:performance", severity: "warning" },
 ] as const;
 
+/** `tickets`: issues the pull request refers to, given to the model as context. */
+export const TicketsConfig = z.object({
+  enabled: z.boolean().default(true).describe(
+    "Read the tickets the pull request refers to (`#12`, `Fixes #12`, GitLab `!12`, Azure DevOps work items, Jira " +
+      "keys when the server has Jira) and give their text to reviews and descriptions as untrusted context.",
+  ),
+  max: z.int().min(1).max(20).default(5).describe(
+    "Most tickets read for one pull request; closing references (`Fixes #12`) first. Each ticket's text is cut " +
+      "to about 1,500 tokens.",
+  ),
+}).strict();
+export type TicketsConfig = z.infer<typeof TicketsConfig>;
+
 /** A problem before positions are known: `path` is the key path as segments. */
 export interface RawIssue {
   path: (string | number)[];
@@ -289,6 +302,9 @@ export const RepoConfig = z.object({
   ),
   learnings: LearningsConfig.default(() => LearningsConfig.parse({})).describe(
     "How reviews use the learnings taught with `@loom ignore … because …` and kept on the dashboard.",
+  ),
+  tickets: TicketsConfig.default(() => TicketsConfig.parse({})).describe(
+    "Tickets the pull request refers to, read as context for reviews and descriptions.",
   ),
 }).strict().superRefine((config, context) => {
   for (const issue of crossReferenceIssues(config)) {

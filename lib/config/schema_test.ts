@@ -92,6 +92,7 @@ Deno.test("parseRepoConfig() reads every option of a full configuration", () => 
       instructions: "Every handler must check the caller's organization.",
     }],
     learnings: { enabled: false, max_rules: 5 },
+    tickets: { enabled: false, max: 3 },
     pipeline: { mode: "combined", context_lines: 8 },
   });
 });

@@ -88,6 +88,9 @@ path_instructions:
 learnings:
   enabled: false
   max_rules: 5
+tickets:
+  enabled: false
+  max: 3
 `;
 
 /** The `ConfigError` parsing `yaml` raises; fails the test when it parses or throws something else. */

@@ -307,4 +307,28 @@ export const TOP_BAD_VALUES: BadCase[] = [
     column: 11,
     message: /Must be one of "neutral", "friendly", "direct", "terse": current value is "rude"/,
   },
+  {
+    option: "tickets",
+    yaml: "tickets: yes",
+    path: "tickets",
+    line: 1,
+    column: 10,
+    message: /Must be a mapping of options/,
+  },
+  {
+    option: "tickets.enabled",
+    yaml: "tickets:\n  enabled: sometimes",
+    path: "tickets.enabled",
+    line: 2,
+    column: 12,
+    message: /Must be true or false: current value is "sometimes"/,
+  },
+  {
+    option: "tickets.max",
+    yaml: "tickets:\n  max: 50",
+    path: "tickets.max",
+    line: 2,
+    column: 8,
+    message: /Must be at most 20: current value is 50/,
+  },
 ];

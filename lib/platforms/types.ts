@@ -332,6 +332,47 @@ export function canPublishChecks(client: PlatformClient): client is PlatformClie
   return typeof (client as Partial<PublishesChecks>).startCheckRun === "function";
 }
 
+/**
+ * A ticket a pull request refers to on its own platform's tracker: an issue (GitHub, Gitea, GitLab, Bitbucket
+ * Cloud), a merge request (GitLab `!12`) or a work item (Azure DevOps). `repo` is another repository of the same
+ * instance (`owner/name#12`), absent for the pull request's own.
+ */
+export type IssueRef =
+  | { kind: "issue"; repo?: string; number: number }
+  | { kind: "merge_request"; repo?: string; number: number }
+  | { kind: "work_item"; id: number };
+
+/** A ticket's text as its tracker gives it; untrusted, fenced and redacted before any model sees it. */
+export interface IssueText {
+  title: string;
+  /** The description, "" when none (Azure DevOps' HTML description is given as text). */
+  body: string;
+  /** The tracker's state word: `open`, `closed`, `opened`, `merged`, `Active`, `Resolved`, … */
+  state?: string;
+  /** The first comments, oldest first, as `author: text`; absent where they are not read. */
+  comments?: string[];
+  url?: string;
+}
+
+/**
+ * Optional ability: read the tickets a pull request refers to from the platform's own tracker. GitHub, Gitea,
+ * GitLab (issues and merge requests), Azure DevOps (work items) and Bitbucket Cloud (its issue tracker, where the
+ * repository has it enabled); Bitbucket Data Center has no tracker of its own (its tickets live in Jira).
+ */
+export interface ReadsIssues {
+  /**
+   * @throws {PlatformError} with the tracker's status: 404 for a ticket that does not exist (or a tracker that is
+   *   disabled), 403 or 401 for one the credential may not read
+   */
+  getIssue(pr: PullRequestRef, issue: IssueRef): Promise<IssueText>;
+  /** Tickets linked to the pull request itself rather than named in its text (Azure DevOps work items). */
+  listLinkedIssues?(pr: PullRequestRef): Promise<IssueRef[]>;
+}
+
+export function canReadIssues(client: PlatformClient): client is PlatformClient & ReadsIssues {
+  return typeof (client as Partial<ReadsIssues>).getIssue === "function";
+}
+
 /** An error from a platform API; `retryable` tells the queue whether to try again. */
 export class PlatformError extends Error {
   readonly platform: PlatformId;

@@ -10,6 +10,7 @@ import { rememberIdentity } from "../own_comments.ts";
 import { formatDiffEntry } from "./diff_entry.ts";
 import { createCheckRuns } from "./check_runs.ts";
 import { gitHubThreads } from "./thread_replies.ts";
+import { createGitHubIssues } from "./issues.ts";
 import { githubWebUrl } from "./web_url.ts";
 import {
   type ChecksWriteAccess,
@@ -24,6 +25,7 @@ import {
   type PublishesChecks,
   type PullRequest,
   type PullRequestRef,
+  type ReadsIssues,
   type ReadsRepository,
   type RepliesInThreads,
   type ResolvesThreads,
@@ -182,6 +184,7 @@ export function createGitHubClient(
   & PlatformClient
   & ChecksWriteAccess
   & ReadsRepository
+  & ReadsIssues
   & ResolvesThreads
   & RepliesInThreads
   & GitHubCompare
@@ -231,6 +234,7 @@ export function createGitHubClient(
     platform: "github",
     identity,
     ...(options.app === undefined ? {} : createCheckRuns({ octokit, call, splitRepo })),
+    ...createGitHubIssues({ octokit, call, splitRepo }),
 
     async getRepository(fullName: string): Promise<PlatformRepository> {
       const { owner, repo } = splitRepo({ platform: "github", repo: fullName, number: 0 });

@@ -8,6 +8,7 @@ import { fakeRepoId } from "../repo_access.ts";
 import { verifyAppJwt } from "./auth.ts";
 import { fakeSha, parseFakeDiff } from "./diff.ts";
 import { createReview } from "./reviews.ts";
+import { getIssueHandler, hasIssue } from "./issues.ts";
 import { checkRunHandlers } from "./check_runs.ts";
 import { replyToReviewComment, reviewThreadsGraphql } from "./threads.ts";
 import { type GitHubShapes, RouteError } from "./shapes.ts";
@@ -150,10 +151,9 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
   };
 
   const listIssueComments = (context: Context) => {
-    const pullRequest = findPullRequest(context);
-    const comments = state.issueComments.filter((item) =>
-      item.repo === pullRequest.repo && item.number === pullRequest.number
-    );
+    const [repo, number] = [repoOf(context), Number(context.params.number)];
+    if (!hasIssue(store, repo, number)) throw new RouteError(404, "Not Found");
+    const comments = state.issueComments.filter((item) => item.repo === repo && item.number === number);
     const page = paginate(context.url, comments.map(shapes.issueCommentJson));
     return json(200, page.items, page.headers);
   };
@@ -377,6 +377,7 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
           (context.body ?? {}) as Record<string, unknown>,
         ),
     },
+    { method: "GET", path: `${repo}/issues/:number`, handler: getIssueHandler(store, shapes, env.api) },
     { method: "GET", path: `${repo}/issues/:number/comments`, handler: listIssueComments },
     { method: "POST", path: `${repo}/issues/:number/comments`, handler: postIssueComment },
     { method: "PATCH", path: `${repo}/issues/comments/:id`, handler: editIssueComment },

@@ -7,6 +7,7 @@ import type {
   FakeComment,
   FakeGitHubRole,
   FakeGitHubState,
+  FakeIssue,
   FakePullRequest,
   FakeReviewComment,
   FakeUser,
@@ -65,6 +66,17 @@ export function createGitHubStore(): GitHubStore {
     statuses: [],
     checkRuns: [],
     installationTokens: [],
+    issues: new Map(),
+    addIssue(seed) {
+      const issue: FakeIssue = {
+        ...seed,
+        body: seed.body ?? "",
+        state: seed.state ?? "open",
+        user: { login: "octocat", type: "User" },
+      };
+      state.issues.set(pullKey(seed.repo, seed.number), issue);
+      return issue;
+    },
     addPullRequest(seed) {
       const pullRequest: FakePullRequest = {
         repo: seed.repo,

@@ -78,6 +78,17 @@ export interface FakePullRequest {
   files: FakeDiffFile[];
 }
 
+/** An issue a test seeds (`FakeGitHubState.addIssue`), served by `GET /repos/{owner}/{repo}/issues/{number}`. */
+export interface FakeIssue {
+  repo: string;
+  number: number;
+  title: string;
+  /** "" for an issue without a description (GitHub answers `body: null`). */
+  body: string;
+  state: "open" | "closed";
+  user: FakeUser;
+}
+
 export interface FakeComment {
   id: number;
   repo: string;
@@ -186,7 +197,11 @@ export interface FakeGitHubState {
   /** Check runs written with installation tokens (`POST`/`PATCH …/check-runs`). */
   readonly checkRuns: FakeCheckRun[];
   readonly installationTokens: FakeInstallationToken[];
+  /** Issues by `repo#number`; pull requests answer the issues API too. */
+  readonly issues: Map<string, FakeIssue>;
   addPullRequest(seed: PullRequestSeed): FakePullRequest;
+  /** Seeds an issue; its comments are added with `addIssueComment(repo, number, …)`. */
+  addIssue(seed: { repo: string; number: number; title: string; body?: string; state?: "open" | "closed" }): FakeIssue;
   /** Serves `content` for `path` at `ref` (a sha or branch name) from the contents API. */
   addFile(repo: string, ref: string, path: string, content: string): void;
   addIssueComment(repo: string, number: number, body: string, user?: FakeUser): FakeComment;
