@@ -52,16 +52,46 @@ function issueJson(issue: FakeIssue, comments: number, shapes: GitHubShapes, api
     "node_id": `I_${fakeSha(url).slice(0, 12)}`,
     url,
     "repository_url": `${api()}/repos/${issue.repo}`,
+    "labels_url": `${url}/labels{/name}`,
+    "comments_url": `${url}/comments`,
+    "events_url": `${url}/events`,
     "html_url": `https://github.com/${issue.repo}/issues/${issue.number}`,
     number: issue.number,
+    labels: [],
+    assignee: null,
+    assignees: [],
+    milestone: null,
+    locked: false,
     state: issue.state,
     title: issue.title,
     body: issue.body === "" ? null : issue.body,
-    user: shapes.user(issue.user.login, issue.user.type),
+    user: fullUser(shapes, issue.user, api),
     comments,
     "created_at": "2025-01-01T00:00:00Z",
     "updated_at": "2025-01-01T00:00:00Z",
     "closed_at": issue.state === "closed" ? "2025-01-02T00:00:00Z" : null,
     "author_association": "MEMBER",
+  };
+}
+
+/**
+ * A `simple-user` with every field GitHub's schema requires: the issue's `user` is a nullable `allOf`, which the
+ * contract check does not complete from the example.
+ */
+function fullUser(shapes: GitHubShapes, user: FakeUser, api: () => string) {
+  const base = shapes.user(user.login, user.type);
+  const url = `${api()}/users/${encodeURIComponent(user.login)}`;
+  return {
+    ...base,
+    "gravatar_id": "",
+    "followers_url": `${url}/followers`,
+    "following_url": `${url}/following{/other_user}`,
+    "gists_url": `${url}/gists{/gist_id}`,
+    "starred_url": `${url}/starred{/owner}{/repo}`,
+    "subscriptions_url": `${url}/subscriptions`,
+    "organizations_url": `${url}/orgs`,
+    "repos_url": `${url}/repos`,
+    "events_url": `${url}/events{/privacy}`,
+    "received_events_url": `${url}/received_events`,
   };
 }
