@@ -151,6 +151,14 @@ export const ServerConfig = z.object({
    * or organization slugs; empty lends them to the first organization only.
    */
   shareServerCredentials: list,
+  /** Jira (Cloud or Data Center) whose issue keys pull requests name, read as ticket context (`lib/tickets/`). */
+  jiraUrl: z.string().url().optional(),
+  /** Jira Cloud: the account email that goes with `jiraToken` (an API token); unset, the token is a bearer token. */
+  jiraEmail: z.string().min(1).optional(),
+  /** A Jira Cloud API token (with `jiraEmail`) or a Data Center personal access token. */
+  jiraToken: z.string().min(1).refine(...notPlaceholder("set the real Jira token")).optional(),
+  /** Jira project keys whose issue keys count (`PAY,OPS`); empty for any key that does not look like a standard. */
+  jiraProjects: list,
   /** Every environment variable, kept so allowlisted `api_key_env` names can be resolved. */
   env: z.record(z.string(), z.string()).default({}),
 });
@@ -211,6 +219,10 @@ const ENV_NAMES: Record<string, keyof ServerConfig> = {
   LOOM_SCRIPT_SANDBOX: "scriptSandbox",
   LOOM_PUBLIC_AUTHOR_HOURLY_BUDGET: "publicAuthorHourlyBudget",
   LOOM_SHARE_SERVER_CREDENTIALS: "shareServerCredentials",
+  LOOM_JIRA_URL: "jiraUrl",
+  LOOM_JIRA_EMAIL: "jiraEmail",
+  LOOM_JIRA_TOKEN: "jiraToken",
+  LOOM_JIRA_PROJECTS: "jiraProjects",
 };
 
 /** Every environment variable `loadServerConfig` reads by name (`LOOM_LLM_PRICES` is read by the pricing table). */

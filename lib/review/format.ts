@@ -101,6 +101,8 @@ export interface SummaryInput {
   outcome?: RunOutcome;
   /** Findings of this run not posted because a learning suppresses them. */
   suppressedByLearnings?: number;
+  /** One-line notes about what the review was given (tickets read, tickets that could not be read). */
+  notes?: string[];
 }
 
 function escapeCell(text: string): string {
@@ -151,6 +153,7 @@ export function renderSummary(input: SummaryInput): string {
       `Only the changes since the last reviewed commit ${input.incrementalFrom.slice(0, 12)} were reviewed.`,
     );
   }
+  for (const note of input.notes ?? []) lines.push(sanitizeLine(note));
   const carried = input.carried ?? [];
   if (input.alreadyPosted > 0) {
     lines.push(

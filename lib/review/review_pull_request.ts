@@ -61,6 +61,7 @@ import { guardPosting, headMovedReason, type JobLifecycle } from "./posting_guar
 import { type AuthorBudgetDecision, checkAuthorBudget } from "./author_budget.ts";
 import type { ModelKeys } from "../tenancy/credentials.ts";
 import { checkModelKeys } from "./model_keys.ts";
+import { type ReviewTickets, reviewTickets } from "./ticket_context.ts";
 
 export interface ReviewDeps {
   db: Db;
@@ -259,7 +260,9 @@ async function reviewHead(
     files,
   });
   run.progress = progress;
+  const tickets = await reviewTickets(deps, { repo, ref, pr, config: config.tickets, signal });
   return await reviewFiles({
+    tickets,
     progress,
     repostSummary,
     ignored: state.ignored,
@@ -342,6 +345,8 @@ async function reviewFiles(input: {
   signal: AbortSignal;
   /** The organization's model keys (`checkModelKeys`); absent, models keep the keys the configuration resolved. */
   modelKeys?: ModelKeys;
+  /** The referred tickets' context for every chunk, and the summary's notes about them. */
+  tickets: ReviewTickets;
 }): Promise<ReviewOutcome> {
   const { deps, client, ref, reviewId, loaded, signal } = input;
   const now = deps.now ?? Date.now;
@@ -389,6 +394,7 @@ async function reviewFiles(input: {
     headSha: input.headSha,
     readHeadFile: (path) => client.getFile(ref, path, input.headSha),
     guidanceFor: learnings.guidanceFor,
+    contextFor: input.tickets.contextFor,
   });
   const { kept, suppressed: suppressedByLearnings } = learnings.partition(merged);
   // Anchored against the whole pull request: an incremental review's hunks are exact pull-request hunks.
@@ -426,6 +432,7 @@ async function reviewFiles(input: {
     redactions,
     incrementalFrom: plan?.fromSha,
     suppressedByLearnings,
+    notes: input.tickets.notes,
   });
 
   const stored: StoredFinding[] = [

@@ -42,7 +42,8 @@ export interface ParseOptions {
 const MAX_SCANNED_CHARS = 100_000;
 
 /** Words before a reference that close the ticket on merge (GitHub, Gitea, GitLab and Azure DevOps keywords). */
-const CLOSING = /\b(?:close[sd]?|closing|fix(?:e[sd]|ing)?|resolve[sd]?|resolving|implement(?:s|ed|ing)?):?\s*$/i;
+const CLOSING =
+  /\b(?:close[sd]?|closing|fix(?:e[sd]|ing)?|resolve[sd]?|resolving|implement(?:s|ed|ing)?):?\s*$/i;
 
 /**
  * Upper-case words with a number that are not Jira keys (`UTF-8`, `SHA-256`, `ISO-8601`, `CVE-2024`): read as keys
@@ -127,11 +128,17 @@ function platformPatterns(
         read: (match: RegExpExecArray) => issue(match[1], match[2]!),
       }];
       if (options.platform === "github") {
-        patterns.push({ pattern: /(?<![\w-])GH-(\d+)(?![\w-])/g, read: (match) => issue(undefined, match[1]!) });
+        patterns.push({
+          pattern: /(?<![\w-])GH-(\d+)(?![\w-])/g,
+          read: (match) => issue(undefined, match[1]!),
+        });
       }
       if (host) {
         patterns.push({
-          pattern: new RegExp(`https?://${host}/([\\w.-]+/[\\w.-]+)/(?:issues|pulls?)/(\\d+)(?![\\w-])`, "gi"),
+          pattern: new RegExp(
+            `https?://${host}/([\\w.-]+/[\\w.-]+)/(?:issues|pulls?)/(\\d+)(?![\\w-])`,
+            "gi",
+          ),
           read: (match) => issue(match[1], match[2]!),
         });
       }
@@ -154,7 +161,9 @@ function platformPatterns(
           ),
           read: (match) => {
             const found = issue(match[1], match[3]!);
-            if (found === null || found.kind !== "issue" || match[2]!.toLowerCase() === "issues") return found;
+            if (found === null || found.kind !== "issue" || match[2]!.toLowerCase() === "issues") {
+              return found;
+            }
             return { kind: "merge_request", repo: found.repo, number: found.number };
           },
         });
@@ -167,11 +176,17 @@ function platformPatterns(
         return id === null ? null : { kind: "work_item", id };
       };
       const patterns = [
-        { pattern: /(?<![\w/.#-])(?:AB)?#(\d+)(?![\w-])/g, read: (match: RegExpExecArray) => workItem(match[1]!) },
+        {
+          pattern: /(?<![\w/.#-])(?:AB)?#(\d+)(?![\w-])/g,
+          read: (match: RegExpExecArray) => workItem(match[1]!),
+        },
       ];
       if (host) {
         patterns.push({
-          pattern: new RegExp(`https?://${host}/[^\\s/]+/(?:[^\\s/]+/)?_workitems/edit/(\\d+)(?![\\w-])`, "gi"),
+          pattern: new RegExp(
+            `https?://${host}/[^\\s/]+/(?:[^\\s/]+/)?_workitems/edit/(\\d+)(?![\\w-])`,
+            "gi",
+          ),
           read: (match) => workItem(match[1]!),
         });
       }
@@ -212,7 +227,9 @@ function jiraPattern(options: ParseOptions) {
 
 /** Branches made from an issue start with its number: GitLab `12-fix-login`, GitHub `12-fix-login`. */
 function branchIssue(options: ParseOptions, branch: string): TicketRef | null {
-  if (options.platform !== "github" && options.platform !== "gitlab" && options.platform !== "gitea") return null;
+  if (options.platform !== "github" && options.platform !== "gitlab" && options.platform !== "gitea") {
+    return null;
+  }
   const match = /^(?:[\w.-]+\/)?(\d{1,9})-[A-Za-z]/.exec(branch);
   const number = match ? issueNumber(match[1]!) : null;
   return number === null ? null : { kind: "issue", number };

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { findTicketReferences, ticketLabel, withoutCode } from "./parse.ts";
 
-const github = { platform: "github" as const, repo: "octo-org/cache-service", number: 42, host: "github.com" };
+const github = {
+  platform: "github" as const,
+  repo: "octo-org/cache-service",
+  number: 42,
+  host: "github.com",
+};
 
 Deno.test("findTicketReferences reads a GitHub description: closing keywords first, other repos, URLs", () => {
   const body = `## Summary
@@ -125,7 +130,11 @@ Deno.test("findTicketReferences stays bounded on hostile texts", () => {
   assert.deepEqual(refs.map(ticketLabel), ["issue #999", "issue #1", "issue #2", "issue #3", "issue #4"]);
 
   const huge = "word ".repeat(400_000) + "#77";
-  assert.deepEqual(findTicketReferences({ title: "", body: huge }, { ...github, limit: 5 }), [], "past the scan");
+  assert.deepEqual(
+    findTicketReferences({ title: "", body: huge }, { ...github, limit: 5 }),
+    [],
+    "past the scan",
+  );
 
   const pathological = [
     "a/".repeat(50_000),
@@ -136,7 +145,12 @@ Deno.test("findTicketReferences stays bounded on hostile texts", () => {
   ];
   for (const body of pathological) {
     assert.deepEqual(findTicketReferences({ title: "", body }, { ...github, jira: {}, limit: 5 }), []);
-    findTicketReferences({ title: "", body }, { platform: "gitlab", repo: "g/p", host: "g.example", limit: 5 });
+    findTicketReferences({ title: "", body }, {
+      platform: "gitlab",
+      repo: "g/p",
+      host: "g.example",
+      limit: 5,
+    });
   }
   assert.deepEqual(findTicketReferences({ title: "#1", body: "" }, { ...github, limit: 0 }), []);
   assert.deepEqual(findTicketReferences({ title: "#12345678901", body: "" }, { ...github, limit: 5 }), []);

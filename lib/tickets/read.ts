@@ -15,7 +15,7 @@ import {
   type PlatformClient,
   type PullRequestRef,
 } from "../platforms/types.ts";
-import { findTicketReferences, type TicketRef, ticketLabel, type TicketTexts } from "./parse.ts";
+import { findTicketReferences, ticketLabel, type TicketRef, type TicketTexts } from "./parse.ts";
 
 /**
  * About 1,500 tokens at the 4 characters per token of English prose: five tickets add at most ~7,500 tokens to
@@ -75,7 +75,10 @@ export async function readTickets(options: ReadTicketsOptions): Promise<TicketCo
       refs.push(...(await client.listLinkedIssues(ref)).slice(0, options.max));
     } catch (error) {
       signal.throwIfAborted();
-      options.log.warn("Cannot list the tickets linked to the pull request", { pr: ref, error: message(error) });
+      options.log.warn("Cannot list the tickets linked to the pull request", {
+        pr: ref,
+        error: message(error),
+      });
     }
   }
   const named = findTicketReferences(options.texts, {
@@ -95,13 +98,19 @@ export async function readTickets(options: ReadTicketsOptions): Promise<TicketCo
     try {
       const text = ticket.kind === "jira"
         ? await options.jira!.getIssue(ticket.key, signal)
-        : await (client as PlatformClient & { getIssue(pr: PullRequestRef, issue: IssueRef): Promise<IssueText> })
+        : await (client as PlatformClient & {
+          getIssue(pr: PullRequestRef, issue: IssueRef): Promise<IssueText>;
+        })
           .getIssue(ref, ticket);
       return { block: { kind: "ticket" as const, source, text: renderTicket(text) } };
     } catch (error) {
       signal.throwIfAborted();
       const reason = message(error);
-      options.log.warn("Cannot read a ticket the pull request refers to", { pr: ref, ticket: source, reason });
+      options.log.warn("Cannot read a ticket the pull request refers to", {
+        pr: ref,
+        ticket: source,
+        reason,
+      });
       return { unread: { source, reason } };
     }
   }));
@@ -129,9 +138,7 @@ export function renderTicket(ticket: IssueText): string {
 export function unreadTicketsNote(unread: readonly UnreadTicket[]): string | null {
   if (unread.length === 0) return null;
   const names = unread.map((ticket) => ticket.source);
-  const list = names.length === 1
-    ? names[0]
-    : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
   return `Ticket context: ${list} could not be read; the review went on without ${
     names.length === 1 ? "it" : "them"
   }.`;

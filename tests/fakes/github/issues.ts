@@ -16,19 +16,25 @@ export function getIssueHandler(store: GitHubStore, shapes: GitHubShapes, api: (
     const repo = `${context.params.owner}/${context.params.repo}`;
     const number = Number(context.params.number);
     const issue = state.issues.get(pullKey(repo, number));
-    const comments = state.issueComments.filter((item) => item.repo === repo && item.number === number).length;
+    const comments =
+      state.issueComments.filter((item) => item.repo === repo && item.number === number).length;
     if (issue !== undefined) return shapes.json(200, issueJson(issue, comments, shapes, api));
     const pullRequest = state.pullRequests.get(pullKey(repo, number));
     if (pullRequest === undefined) throw new RouteError(404, "Not Found");
     return shapes.json(200, {
-      ...issueJson({
-        repo,
-        number,
-        title: pullRequest.title,
-        body: (pullRequest as { body?: string }).body ?? "",
-        state: pullRequest.state === "open" ? "open" : "closed",
-        user: pullRequest.author,
-      }, comments, shapes, api),
+      ...issueJson(
+        {
+          repo,
+          number,
+          title: pullRequest.title,
+          body: pullRequest.body,
+          state: pullRequest.state === "open" ? "open" : "closed",
+          user: pullRequest.author,
+        },
+        comments,
+        shapes,
+        api,
+      ),
       "pull_request": {
         url: `${api()}/repos/${repo}/pulls/${number}`,
         "html_url": `https://github.com/${repo}/pull/${number}`,

@@ -201,7 +201,9 @@ export interface FakeGitHubState {
   readonly issues: Map<string, FakeIssue>;
   addPullRequest(seed: PullRequestSeed): FakePullRequest;
   /** Seeds an issue; its comments are added with `addIssueComment(repo, number, …)`. */
-  addIssue(seed: { repo: string; number: number; title: string; body?: string; state?: "open" | "closed" }): FakeIssue;
+  addIssue(
+    seed: { repo: string; number: number; title: string; body?: string; state?: "open" | "closed" },
+  ): FakeIssue;
   /** Serves `content` for `path` at `ref` (a sha or branch name) from the contents API. */
   addFile(repo: string, ref: string, path: string, content: string): void;
   addIssueComment(repo: string, number: number, body: string, user?: FakeUser): FakeComment;
