@@ -5,6 +5,7 @@
  */
 import type { CodeIndex } from "./code_index.ts";
 import type { Definition } from "./extract.ts";
+import { languageFamily } from "./languages.ts";
 
 /** A definition and the file it is in. */
 export interface Located {
@@ -27,6 +28,10 @@ export interface IndexLookup {
   folders: Map<string, string[]>;
   /** Per path, the index paths its imports resolve to; filled as asked. */
   imported: Map<string, Set<string>>;
+  /** Per path, its language family (`languageFamily`). */
+  families: Map<string, string>;
+  /** Per path, the index paths importing it; built on first use. */
+  importers?: Map<string, string[]>;
 }
 
 const lookups = new WeakMap<CodeIndex, IndexLookup>();
@@ -63,8 +68,10 @@ export function lookupOf(index: CodeIndex): IndexLookup {
     modules: new Map(),
     folders: new Map(),
     imported: new Map(),
+    families: new Map(),
   };
   for (const [path, file] of Object.entries(index.files)) {
+    lookup.families.set(path, languageFamily(file.language));
     for (const definition of file.definitions) {
       const list = lookup.definitions.get(definition.name);
       if (list) list.push({ path, definition });
@@ -160,4 +167,20 @@ export function importedPaths(
     lookup.imported.set(path, paths);
   }
   return paths;
+}
+
+/** The index paths whose imports resolve to `path`: every file's imports are resolved once per index. */
+export function importersOf(lookup: IndexLookup, index: CodeIndex, path: string): string[] {
+  if (!lookup.importers) {
+    const importers = new Map<string, string[]>();
+    for (const [from, file] of Object.entries(index.files)) {
+      for (const target of importedPaths(lookup, from, file.imports)) {
+        const list = importers.get(target);
+        if (list) list.push(from);
+        else importers.set(target, [from]);
+      }
+    }
+    lookup.importers = importers;
+  }
+  return lookup.importers.get(path) ?? [];
 }

@@ -10,12 +10,19 @@ import { changedLinesOf, fullyVisible } from "./changed_lines.ts";
 import { type CodeIndex, MAX_FILE_CHARS } from "./code_index.ts";
 import { type Definition, extractFacts, type FileFacts } from "./extract.ts";
 import { guidelinesFor } from "./guidelines.ts";
-import { languageFamily, languageOf } from "./languages.ts";
+import { languageFamily, type LanguageId, languageOf } from "./languages.ts";
 import { importedPaths, lookupOf } from "./lookup.ts";
 import { type Candidate, type ContextSelection, packCandidates } from "./pack.ts";
 import { callerCandidates, definitionCandidates } from "./select_code.ts";
 import { relatedTypeCandidates } from "./select_related.ts";
-import { type ChangedFile, HeadTexts, innermost, type SelectionScope, span } from "./select_shared.ts";
+import {
+  type ChangedFile,
+  freshDefinitions,
+  HeadTexts,
+  innermost,
+  type SelectionScope,
+  span,
+} from "./select_shared.ts";
 
 /** What a review call asks for. */
 export interface ContextRequest {
@@ -39,6 +46,34 @@ export const NEIGHBOURS_PER_FILE = 3;
 /** Definitions listed in one outline. */
 export const OUTLINE_DEFINITIONS = 40;
 
+/**
+ * The changed files' facts, kept per index (a chunk is asked for again by each step of a review, and by a
+ * caller fitting the budget) for the last `PARSED_KEPT` files: the same path with the same text is not parsed
+ * twice.
+ */
+const parsedCache = new WeakMap<CodeIndex, Map<string, { text: string; facts: FileFacts }>>();
+export const PARSED_KEPT = 600;
+
+async function parsedFacts(
+  index: CodeIndex,
+  path: string,
+  language: LanguageId,
+  text: string,
+): Promise<FileFacts> {
+  let cache = parsedCache.get(index);
+  if (!cache) {
+    cache = new Map();
+    parsedCache.set(index, cache);
+  }
+  const kept = cache.get(path);
+  if (kept && kept.text === text) return kept.facts;
+  const facts = await extractFacts(language, text);
+  cache.delete(path);
+  cache.set(path, { text, facts });
+  if (cache.size > PARSED_KEPT) cache.delete(cache.keys().next().value!);
+  return facts;
+}
+
 /** Selects and packs the context of `request.files`; see the module comment for the ranking. */
 export async function selectContext(request: ContextRequest): Promise<ContextSelection> {
   const symbols = request.options?.symbols ?? true;
@@ -58,13 +93,21 @@ export async function selectContext(request: ContextRequest): Promise<ContextSel
       const language = languageOf(path);
       const text = language ? await texts.text(path) : null;
       if (!language || text === null || text.length > MAX_FILE_CHARS) continue;
-      const facts: FileFacts = await extractFacts(language, text);
+      const facts: FileFacts = await parsedFacts(request.index, path, language, text);
       parsed.push({ path, family: languageFamily(language), facts, lines: changedLinesOf(file) });
     }
   }
 
   const lookup = lookupOf(request.index);
-  const scope: SelectionScope = { index: request.index, lookup, texts, visible, parsed };
+  const scope: SelectionScope = {
+    index: request.index,
+    lookup,
+    texts,
+    visible,
+    parsed,
+    fresh: freshDefinitions(parsed),
+    families: new Map(parsed.map((file) => [file.path, file.family])),
+  };
   const ranked: Candidate[][] = [];
   const definitions = symbols ? await definitionCandidates(scope) : { candidates: [], used: [] };
   ranked.push(definitions.candidates);

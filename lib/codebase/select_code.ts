@@ -7,7 +7,7 @@
 import { fullyVisible } from "./changed_lines.ts";
 import type { Definition } from "./extract.ts";
 import { languageFamily, languageOf } from "./languages.ts";
-import { importedPaths, type Located } from "./lookup.ts";
+import { importedPaths, importersOf, type Located } from "./lookup.ts";
 import type { Candidate } from "./pack.ts";
 import { type ChangedFile, innermost, type SelectionScope, span } from "./select_shared.ts";
 
@@ -67,18 +67,13 @@ function definitionsNamed(scope: SelectionScope, family: string, name: string): 
 }
 
 function findDefinitionsNamed(scope: SelectionScope, family: string, name: string): Located[] {
-  const fresh = new Set(scope.parsed.map((file) => file.path));
-  const found: Located[] = [];
-  for (const file of scope.parsed) {
-    if (file.family !== family) continue;
-    for (const definition of file.facts.definitions) {
-      if (definition.name === name) found.push({ path: file.path, definition });
-    }
-  }
+  const found = (scope.fresh.get(name) ?? []).filter((located) =>
+    scope.families.get(located.path) === family
+  );
   for (const located of scope.lookup.definitions.get(name) ?? []) {
-    if (fresh.has(located.path)) continue;
-    const language = scope.index.files[located.path]?.language;
-    if (language && languageFamily(language) === family) found.push(located);
+    if (!scope.families.has(located.path) && scope.lookup.families.get(located.path) === family) {
+      found.push(located);
+    }
   }
   return found;
 }
@@ -89,14 +84,12 @@ export function resolveName(scope: SelectionScope, file: ChangedFile, name: stri
   for (const located of definitionsNamed(scope, file.family, name)) {
     tiers[tier(scope, file, located.path)].push(located);
   }
-  for (const found of tiers) {
-    found.sort((a, b) =>
-      a.path < b.path ? -1 : a.path > b.path ? 1 : a.definition.startLine - b.definition.startLine
-    );
-  }
-  if (tiers[0].length > 0) return tiers[0].slice(0, NEAR_DEFINITIONS_PER_NAME);
-  if (tiers[1].length > 0) return tiers[1].slice(0, NEAR_DEFINITIONS_PER_NAME);
-  if (tiers[2].length > 0) return tiers[2].slice(0, FOLDER_DEFINITIONS_PER_NAME);
+  // Only the tier given is sorted: a common name's thousand far definitions are never ordered.
+  const byPlace = (a: Located, b: Located) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : a.definition.startLine - b.definition.startLine;
+  if (tiers[0].length > 0) return tiers[0].sort(byPlace).slice(0, NEAR_DEFINITIONS_PER_NAME);
+  if (tiers[1].length > 0) return tiers[1].sort(byPlace).slice(0, NEAR_DEFINITIONS_PER_NAME);
+  if (tiers[2].length > 0) return tiers[2].sort(byPlace).slice(0, FOLDER_DEFINITIONS_PER_NAME);
   return tiers[3].length === 1 ? tiers[3] : [];
 }
 
@@ -196,10 +189,19 @@ export async function callerCandidates(scope: SelectionScope): Promise<Candidate
       const unique = new Set(
         definitionsNamed(scope, file.family, name).map((located) => located.path),
       ).size <= 1;
+      // A common name is looked up only in the file itself and the files importing it: its calls elsewhere (a
+      // thousand `get`s) are not read at all.
+      const calls = unique
+        ? scope.lookup.calls.get(name) ?? []
+        : [file.path, ...importersOf(scope.lookup, scope.index, file.path)].flatMap((path) =>
+          (scope.index.files[path]?.calls ?? []).filter((call) => call.callee === name).map((call) => ({
+            path,
+            line: call.line,
+          }))
+        );
       const sites: CallSite[] = [];
-      for (const call of scope.lookup.calls.get(name) ?? []) {
-        const language = languageOf(call.path);
-        if (!language || languageFamily(language) !== file.family) continue;
+      for (const call of calls) {
+        if (scope.lookup.families.get(call.path) !== file.family) continue;
         if (call.path === file.path && call.line >= changed.startLine && call.line <= changed.endLine) {
           continue;
         }

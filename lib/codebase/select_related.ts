@@ -6,9 +6,8 @@
  * the line itself uses, so they rank after the callers.
  */
 import { fullyVisible } from "./changed_lines.ts";
-import type { Definition } from "./extract.ts";
-import { extractFacts } from "./extract.ts";
-import { languageFamily, languageOf } from "./languages.ts";
+import type { Definition, Reference } from "./extract.ts";
+import { languageFamily } from "./languages.ts";
 import type { Located } from "./lookup.ts";
 import type { Candidate } from "./pack.ts";
 import { DEFINITION_LINES, definitionSpan, resolveName } from "./select_code.ts";
@@ -21,42 +20,71 @@ export const RELATED_TYPES = 40;
 
 const TYPE_KINDS = new Set(["class", "interface", "type", "struct", "enum", "record", "trait"]);
 
+/** True when the repository (or a changed file) defines a type called `name`. */
+function typeNamed(scope: SelectionScope, name: string): boolean {
+  const defined = (located: Located) => TYPE_KINDS.has(located.definition.kind);
+  return (scope.lookup.definitions.get(name) ?? []).some(defined) ||
+    (scope.fresh.get(name) ?? []).some(defined);
+}
+
 function key(located: Located): string {
   return `${located.path}:${located.definition.startLine}:${located.definition.name}`;
 }
 
-/** Repository files parsed with their references, once per request. */
-async function fileContext(
-  scope: SelectionScope,
-  parsedFiles: Map<string, Promise<ChangedFile | null>>,
-  path: string,
-): Promise<ChangedFile | null> {
-  let file = parsedFiles.get(path);
-  if (!file) {
-    file = (async () => {
-      const language = languageOf(path);
-      const text = language ? await scope.texts.text(path) : null;
-      if (!language || text === null) return null;
-      const facts = await extractFacts(language, text);
-      return {
-        path,
-        family: languageFamily(language),
-        facts,
-        lines: { hunks: [], changed: new Set<number>(), visible: new Set<number>() },
-      };
-    })();
-    parsedFiles.set(path, file);
-  }
-  return await file;
+/** A file to resolve names from: a parsed changed file, or an unparsed one read by words. */
+type FileView = ChangedFile & { words?: (start: number, end: number) => string[] };
+
+/** A word that can name a definition in any of the languages read. */
+const WORD = /[A-Za-z_$][A-Za-z0-9_$]*/g;
+
+/**
+ * A repository file as the resolver needs it, without parsing it: its index entry gives its imports, and the
+ * names in a line range are read as words (a type's name in a comment resolves to that type: harmless).
+ */
+async function fileView(scope: SelectionScope, path: string): Promise<FileView | null> {
+  const parsed = scope.parsed.find((file) => file.path === path);
+  if (parsed) return parsed;
+  const entry = scope.index.files[path];
+  const lines = entry ? await scope.texts.lines(path) : null;
+  if (!entry || !lines) return null;
+  const references: Reference[] = [];
+  return {
+    path,
+    family: languageFamily(entry.language),
+    facts: { definitions: entry.definitions, calls: entry.calls, references, imports: entry.imports },
+    lines: { hunks: [], changed: new Set<number>(), visible: new Set<number>() },
+    words: (start: number, end: number) => {
+      const names: string[] = [];
+      for (let line = start; line <= Math.min(end, lines.length); line++) {
+        for (const match of lines[line - 1].matchAll(WORD)) names.push(match[0]);
+      }
+      return names;
+    },
+  };
 }
 
 /** The type definitions named between `start` and `end` of `file`, in order of first mention. */
-function typesNamed(scope: SelectionScope, file: ChangedFile, start: number, end: number): Located[] {
-  const names = new Set<string>();
-  for (const reference of file.facts.references) {
-    if (reference.line >= start && reference.line <= end) names.add(reference.name);
+function typesNamed(
+  scope: SelectionScope,
+  file: FileView,
+  start: number,
+  end: number,
+): Located[] {
+  const names = new Set<string>(file.words?.(start, end));
+  // References are in document order: find the first at `start` by bisection, read on to `end`.
+  const references = file.facts.references;
+  let low = 0;
+  let high = references.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (references[middle].line < start) low = middle + 1;
+    else high = middle;
   }
-  return [...names].flatMap((name) =>
+  for (let at = low; at < references.length && references[at].line <= end; at++) {
+    names.add(references[at].name);
+  }
+  // Most names in a function are locals and calls: only a name some type is called is resolved.
+  return [...names].filter((name) => typeNamed(scope, name)).flatMap((name) =>
     resolveName(scope, file, name).filter((located) => TYPE_KINDS.has(located.definition.kind))
   );
 }
@@ -71,9 +99,6 @@ export async function relatedTypeCandidates(
   used: readonly Located[],
 ): Promise<Candidate[]> {
   const seen = new Set(used.map(key));
-  const parsedFiles = new Map<string, Promise<ChangedFile | null>>(
-    scope.parsed.map((file) => [file.path, Promise.resolve(file)]),
-  );
   const found: Located[] = [];
   const changedLines = new Map(scope.parsed.map((file) => [file.path, [...file.lines.changed]]));
   // A type around a changed line is the enclosing scope, given (by its head) as such.
@@ -113,7 +138,7 @@ export async function relatedTypeCandidates(
   for (let hop = 0; hop < TYPE_HOPS && frontier.length > 0; hop++) {
     const next: Located[] = [];
     for (const located of frontier) {
-      const file = await fileContext(scope, parsedFiles, located.path);
+      const file = await fileView(scope, located.path);
       if (!file) continue;
       const { startLine, endLine } = located.definition;
       for (

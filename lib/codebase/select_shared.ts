@@ -5,7 +5,7 @@
 import type { ChangedLines } from "./changed_lines.ts";
 import type { CodeIndex } from "./code_index.ts";
 import type { Definition, FileFacts } from "./extract.ts";
-import type { IndexLookup } from "./lookup.ts";
+import type { IndexLookup, Located } from "./lookup.ts";
 import type { Candidate } from "./pack.ts";
 
 /** A changed file of the chunk, parsed from its head text. */
@@ -25,6 +25,23 @@ export interface SelectionScope {
   /** Per changed path, the head lines the diff shows. */
   visible: ReadonlyMap<string, ReadonlySet<number>>;
   parsed: ChangedFile[];
+  /** The parsed files' definitions by name (they replace the index's entries of those paths). */
+  fresh: Map<string, Located[]>;
+  /** The parsed files' language families by path. */
+  families: Map<string, string>;
+}
+
+/** The parsed files' definitions by name. */
+export function freshDefinitions(parsed: readonly ChangedFile[]): Map<string, Located[]> {
+  const fresh = new Map<string, Located[]>();
+  for (const file of parsed) {
+    for (const definition of file.facts.definitions) {
+      const list = fresh.get(definition.name);
+      if (list) list.push({ path: file.path, definition });
+      else fresh.set(definition.name, [{ path: file.path, definition }]);
+    }
+  }
+  return fresh;
 }
 
 /** Head texts read once per request, split into lines on demand. */
