@@ -4,6 +4,7 @@
  * commit's index reuses every entry whose content hash did not change.
  */
 import { type CallSite, type Definition, extractFacts } from "./extract.ts";
+import { parserFor } from "./grammars.ts";
 import { type LanguageId, languageOf } from "./languages.ts";
 import { isGuideline } from "./guidelines.ts";
 
@@ -89,10 +90,20 @@ export async function contentHash(text: string): Promise<string> {
   return hex;
 }
 
+/**
+ * One file's entry. A grammar that cannot be loaded fails the whole build (every file of the language would
+ * fail); a file that fails to parse gets an empty entry under its hash, so it is not retried until it changes
+ * and the other 4,999 files keep their index.
+ */
 async function indexFile(file: SourceFile, hash: string): Promise<IndexedFile> {
   const language = languageOf(file.path)!;
-  const facts = await extractFacts(language, file.text, { references: false });
-  return { hash, language, definitions: facts.definitions, calls: facts.calls, imports: facts.imports };
+  await parserFor(language);
+  try {
+    const facts = await extractFacts(language, file.text, { references: false });
+    return { hash, language, definitions: facts.definitions, calls: facts.calls, imports: facts.imports };
+  } catch {
+    return { hash, language, definitions: [], calls: [], imports: [] };
+  }
 }
 
 /** Adds (or replaces, or drops) `file` in `files`, reusing the old entry when its hash is unchanged. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { buildCodeIndex } from "./code_index.ts";
+import { parseCodeIndex, serializeCodeIndex } from "./serialize.ts";
 import { selectContext } from "./select.ts";
 import { contextFor, countWords, diffOf, repository } from "../../tests/support/code_index.ts";
 
@@ -247,4 +248,10 @@ Deno.test("selectContext gives a method below the lines a long class is cut to a
     "definition src/registry.ts:1-60 Registry",
     "definition src/registry.ts:72-74 lookup",
   ]);
+});
+
+Deno.test("selectContext gives the same blocks from an index read back from its serialised form", async () => {
+  const direct = await request(300);
+  const cached = { ...direct, index: parseCodeIndex(serializeCodeIndex(direct.index)) };
+  assert.equal(JSON.stringify(await selectContext(cached)), JSON.stringify(await selectContext(direct)));
 });
