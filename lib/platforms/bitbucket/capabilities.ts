@@ -13,9 +13,7 @@ export const bitbucketCapabilities = {
   },
   commands: "yes",
   threadReplies: {
-    no:
-      "not built yet (the webhook's `comment.parent` and a reply's `parent.id` would allow it); `@loom ask` is " +
-      "answered in the conversation",
+    yes: "`pullrequest:comment_created` with `comment.parent`; answered with a reply to that comment",
   },
   labels: {
     no:

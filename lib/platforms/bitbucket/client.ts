@@ -18,6 +18,7 @@ import {
   type PullRequest,
   type PullRequestRef,
   type ReadsRepository,
+  type RepliesInThreads,
   type ResolvesThreads,
   type ReviewOutput,
 } from "../types.ts";
@@ -26,7 +27,7 @@ import { SUMMARY_MARKER } from "../../markers.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { upsertSummary } from "../summary_comment.ts";
 import { hasSuggestion, suggestionToDiffBlock } from "./suggestion.ts";
-import { resolveBitbucketThreads } from "./threads.ts";
+import { bitbucketThreadReplies, resolveBitbucketThreads, toExistingComment } from "./threads.ts";
 import { createBitbucketReports } from "./reports.ts";
 
 export { SUMMARY_MARKER };
@@ -98,20 +99,6 @@ function pullRequestState(state: string | null | undefined): PullRequest["state"
   return "open";
 }
 
-function toExistingComment(comment: BitbucketComment): ExistingComment {
-  const inline = comment.inline;
-  return {
-    id: String(comment.id),
-    body: comment.content.raw ?? "",
-    author: comment.user?.nickname ?? comment.user?.["display_name"] ?? undefined,
-    // Nicknames and display names can be chosen by anyone; the uuid cannot.
-    authorId: comment.user?.uuid ?? undefined,
-    path: inline?.path,
-    line: inline ? (inline.to ?? inline.from ?? undefined) : undefined,
-    inline: Boolean(inline),
-  };
-}
-
 /**
  * Creates a `PlatformClient` for Bitbucket Cloud. Repositories are addressed as `workspace/repo_slug`.
  * @throws {TypeError} later, from each method, when a repository name is not `workspace/repo_slug`
@@ -124,7 +111,8 @@ export function createBitbucketClient(
   & ComparesCommits
   & PublishesChecks
   & ReadsRepository
-  & ResolvesThreads {
+  & ResolvesThreads
+  & RepliesInThreads {
   const baseUrl = (options.baseUrl ?? "https://api.bitbucket.org/2.0").replace(/\/+$/, "");
   const origin = new URL(baseUrl).origin;
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -258,7 +246,8 @@ export function createBitbucketClient(
     return comments;
   }
 
-  async function postComment(pr: PullRequestRef, body: string): Promise<string> {
+  /** Posts a comment, or with `parentId` a reply to that comment; returns the new comment's id. */
+  async function postComment(pr: PullRequestRef, body: string, parentId?: string): Promise<string> {
     await paceComment();
     const created = await json(
       BitbucketComment,
@@ -266,7 +255,10 @@ export function createBitbucketClient(
       `${pullRequestUrl(pr)}/comments`,
       {
         method: "POST",
-        body: { content: { raw: body } },
+        body: {
+          content: { raw: body },
+          ...(parentId === undefined ? {} : { parent: { id: Number(parentId) } }),
+        },
       },
     );
     return String(created.id);
@@ -457,6 +449,7 @@ export function createBitbucketClient(
     postComment,
     updateComment,
 
+    ...bitbucketThreadReplies(listRawComments, (pr, parentId, body) => postComment(pr, body, parentId)),
     resolveThreads: (pr, commentIds, resolution) =>
       resolveBitbucketThreads(
         {

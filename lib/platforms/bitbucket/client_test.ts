@@ -386,3 +386,44 @@ Deno.test("createBitbucketClient() rejects a repository name that is not workspa
   const client = createBitbucketClient({ token: "t", fetch: () => Promise.reject(new Error("unreachable")) });
   await assert.rejects(client.getDiff({ ...PR, repo: "just-a-name" }), TypeError);
 });
+
+Deno.test("createBitbucketClient() reads a whole nested thread from any comment in it and replies there", async () => {
+  const { fake, client } = setup();
+  await using _ = fake;
+  const inline = { path: "src/app.ts", to: 2 };
+  const root = fake.state.addComment(PR.repo, PR.number, {
+    body: "**Magic number** <!-- loom:fp=0123456789abcdef -->",
+    inline,
+  });
+  const dispute = fake.state.addComment(PR.repo, PR.number, {
+    body: "It is documented.",
+    inline,
+    author: "ada",
+  });
+  dispute.parentId = root.id;
+  const answer = fake.state.addComment(PR.repo, PR.number, { body: "Where?", inline });
+  answer.parentId = dispute.id;
+  const other = fake.state.addComment(PR.repo, PR.number, { body: "Unrelated.", inline, author: "ada" });
+  const again = fake.state.addComment(PR.repo, PR.number, { body: "In the README.", inline, author: "ada" });
+  again.parentId = answer.id;
+
+  for (const start of [root.id, dispute.id, answer.id, again.id]) {
+    const thread = await client.listThreadComments(PR, String(start));
+    assert.deepEqual(
+      thread.map((comment) => comment.id),
+      [root, dispute, answer, again].map((c) => String(c.id)),
+    );
+  }
+  const thread = await client.listThreadComments(PR, String(answer.id));
+  assert.deepEqual(thread.map((comment) => comment.author), ["loom-bot", "ada", "loom-bot", "ada"]);
+  assert.equal(thread[0]!.authorId, (await client.identity()).id, "Loom's comments carry its account uuid");
+  assert.deepEqual((await client.listThreadComments(PR, String(other.id))).map((c) => c.body), [
+    "Unrelated.",
+  ]);
+  assert.deepEqual(await client.listThreadComments(PR, "999999"), []);
+
+  const id = await client.replyInThread(PR, String(again.id), "Thanks, I missed that.");
+  const posted = fake.state.comments(PR.repo, PR.number).find((comment) => String(comment.id) === id)!;
+  assert.equal(posted.parentId, again.id, "the reply answers the comment the thread id names");
+  assert.deepEqual(posted.inline, { path: "src/app.ts", from: null, to: 2 }, "and sits on the same line");
+});

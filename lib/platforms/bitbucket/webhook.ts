@@ -115,6 +115,11 @@ export const bitbucketWebhook: WebhookParser = {
         authorIsBot: isBot(author),
         repoPublic: isPublic(payload.repository),
       };
+      // A reply on a line (Bitbucket gives a reply its parent's `inline`): Loom's findings start such threads.
+      const parent = payload.comment.parent?.id;
+      if (parent !== undefined && payload.comment.inline) {
+        event.thread = { id: String(parent), inReplyTo: String(parent) };
+      }
       return event;
     }
     return null;

@@ -120,7 +120,13 @@ Deno.test("bitbucketWebhook.parse() maps pullrequest:comment_created to a commen
     authorId: "{a54f16da-24e9-4d7f-a3a7-b1ba2cd98aa3}",
     authorIsBot: false,
     repoPublic: false,
+    // The sample is a reply (`parent.id` 16) on a line: it answers in comment 16's thread.
+    thread: { id: "16", inReplyTo: "16" },
   });
+  const copy = structuredClone(body) as { comment: Record<string, unknown> };
+  delete copy.comment.parent;
+  const topLevel = bitbucketWebhook.parse(cloudHeaders("pullrequest:comment_created"), copy);
+  assert.ok(topLevel?.kind === "comment" && topLevel.thread === undefined, "a new comment answers no one");
 });
 
 Deno.test("bitbucketWebhook.parse() prefers the comment's own user over the actor", async () => {
