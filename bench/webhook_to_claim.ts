@@ -38,6 +38,7 @@ async function measure(dialect: "sqlite" | "postgres") {
       return Promise.resolve();
     },
     pull_request_command: () => Promise.resolve(),
+    describe_pull_request: () => Promise.resolve(),
   } as TaskRegistry;
   const stop = new AbortController();
   const worker = runWorker({

@@ -1,7 +1,7 @@
 /**
  * Loom's hidden comment markers, every format and every reader: the summary and its head commit, finding
- * fingerprints, the progress comment, command replies, replies that resolved a thread and the configuration-error
- * comment. Loom finds its own earlier comments by them — to edit a summary or progress comment in place, and to
+ * fingerprints, the progress comment, command replies, replies that resolved a thread, the configuration-error
+ * comment and the bounds of the generated part of a pull request's description. Loom finds its own earlier comments by them — to edit a summary or progress comment in place, and to
  * post nothing twice.
  *
  * Anyone can type `<!-- loom:summary -->` into a comment, so a marker counts only in a comment written by
@@ -17,6 +17,12 @@ const LEGACY_SUMMARY_MARKER = "[//]: # (loom:summary)";
 export const PROGRESS_MARKER = "<!-- loom:progress -->";
 /** The comment explaining a broken `.loom/config.yaml`. */
 export const CONFIG_ERROR_MARKER = "<!-- loom:config-error -->";
+
+/** Where Loom's part of a pull request's description begins and ends (`lib/describe/section.ts`). */
+export const DESCRIBE_START = "<!-- loom:describe:start -->";
+export const DESCRIBE_END = "<!-- loom:describe:end -->";
+/** The comment that holds the description where Loom cannot (or is told not to) edit the description itself. */
+export const DESCRIBE_COMMENT_MARKER = "<!-- loom:describe -->";
 
 const ANY_MARKER = /<!--\s*loom:/;
 const HEAD = /<!-- loom:(?:summary )?head=([0-9a-zA-Z]+) -->/g;

@@ -34,6 +34,7 @@ dbTest("runWorker() completes, retries and fails jobs, then stops on its signal"
   const stop = new AbortController();
   const tasks: TaskRegistry = {
     pull_request_command: noCommands,
+    describe_pull_request: () => Promise.resolve(),
     review_pull_request: async (job) => {
       seen.push(job.payload.number);
       if (job.payload.number === 2 && job.attempts === 1) throw new Error("HTTP 502 from the platform");
@@ -69,6 +70,7 @@ dbTest("runWorker() aborts a running task when its job is cancelled", async ({ d
   let abortedWith: unknown;
   const tasks: TaskRegistry = {
     pull_request_command: noCommands,
+    describe_pull_request: () => Promise.resolve(),
     review_pull_request: async (_job, { signal }) => {
       await cancel(db, id, "Pull request closed");
       await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
@@ -87,6 +89,7 @@ dbTest("runWorker() releases an unfinished job at shutdown without spending an a
   const wakeup = await createWakeup();
   const tasks: TaskRegistry = {
     pull_request_command: noCommands,
+    describe_pull_request: () => Promise.resolve(),
     review_pull_request: async (_job, { signal }) => {
       stop.abort();
       await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
@@ -105,6 +108,7 @@ for (const ending of ["returns", "throws"] as const) {
     const stop = new AbortController();
     const tasks: TaskRegistry = {
       pull_request_command: noCommands,
+      describe_pull_request: () => Promise.resolve(),
       review_pull_request: async () => {
         // The cancellation commits as the task ends, before its notification reaches the worker: the job keeps
         // this worker's lease (as `cancel` leaves it), and `complete` or `fail` finds it no longer in progress.

@@ -25,6 +25,7 @@ import type { CommandDeps, CommandOutcome } from "./deps.ts";
 import { createReplier, type Replier } from "./reply.ts";
 import { ask } from "./ask.ts";
 import { converse } from "./converse.ts";
+import { describeCommand } from "./describe.ts";
 
 export { matchFindings } from "./ignore.ts";
 
@@ -38,6 +39,7 @@ const HELP = [
   "- `@loom ignore <finding title>`: stop posting that finding on this pull request",
   "- `@loom ignore <finding title> because <reason>`: and remember it for later pull requests in this " +
   "repository (add `in <glob>` to limit it to paths, `for the organization` to widen it)",
+  "- `@loom describe`: write a summary, a file-by-file walkthrough and a diagram into the description",
 ].join("\n");
 
 /**
@@ -165,6 +167,9 @@ export async function handlePullRequestCommand(
         commentId: payload.commentId,
         post: reply.post,
       });
+      return { status: "done", command: command.kind };
+    case "describe":
+      await reply.post(await describeCommand(deps, { repo, ref, client, jobId: job.id, payload, signal }));
       return { status: "done", command: command.kind };
   }
 }

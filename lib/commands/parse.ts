@@ -7,6 +7,7 @@ export type Command =
   | { kind: "resume" }
   | { kind: "ask"; question: string }
   | IgnoreCommand
+  | { kind: "describe" }
   | { kind: "help" }
   | { kind: "unknown"; verb: string };
 
@@ -24,7 +25,7 @@ export interface IgnoreCommand {
 }
 
 /** Every verb Loom understands, for help texts. */
-export const COMMAND_VERBS = ["review", "pause", "resume", "ask", "explain", "ignore", "help"] as const;
+export const COMMAND_VERBS = ["review", "pause", "resume", "ask", "explain", "ignore", "describe", "help"] as const;
 
 // A mention at the start of a line: "@loom review", not "ask @loom later" or "foo@loom.dev".
 const MENTION = /^@loom\b[:,]?[ \t]*(.*)$/i;
@@ -71,6 +72,8 @@ export function parseCommand(body: string): Command | null {
         return { kind: "pause" };
       case "resume":
         return { kind: "resume" };
+      case "describe":
+        return { kind: "describe" };
       case "ask":
       case "explain": {
         const question = [argument, ...lines.slice(index + 1)].join("\n").trim();

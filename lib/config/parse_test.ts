@@ -3,9 +3,10 @@ import { configOptions } from "./reference.ts";
 import { type BadCase, configError } from "./testing.ts";
 import { TOP_BAD_VALUES } from "./testing_bad_values_top.ts";
 import { REVIEW_BAD_VALUES } from "./testing_bad_values_review.ts";
+import { DESCRIBE_BAD_VALUES } from "./testing_bad_values_describe.ts";
 
 /** One rejected value per option, each with the position the error must point at. */
-const BAD_VALUES: BadCase[] = [...TOP_BAD_VALUES, ...REVIEW_BAD_VALUES];
+const BAD_VALUES: BadCase[] = [...TOP_BAD_VALUES, ...REVIEW_BAD_VALUES, ...DESCRIBE_BAD_VALUES];
 
 Deno.test("parseRepoConfig() rejects a bad value of every option with its line and column", async (t) => {
   for (const bad of BAD_VALUES) {

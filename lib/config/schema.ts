@@ -7,6 +7,7 @@ import { z } from "zod";
 import { suggest } from "./suggest.ts";
 import { REVIEW_EVENTS } from "../pull_request.ts";
 import { Severity } from "../findings.ts";
+import { DescribeConfig } from "./describe.ts";
 
 /** Prompts shipped with Loom in `lib/config/prompts/<name>.md`, referenced as `builtin:<name>`. */
 export const BUILTIN_PROMPT_NAMES = ["security", "bugs", "performance", "style", "docs", "tests"] as const;
@@ -306,6 +307,9 @@ export const RepoConfig = z.object({
   tickets: TicketsConfig.default(() => TicketsConfig.parse({})).describe(
     "Tickets the pull request refers to, read as context for reviews and descriptions.",
   ),
+  describe: DescribeConfig.default(() => DescribeConfig.parse({})).describe(
+    "The description Loom writes for a pull request (`@loom describe`, or `auto` for every new one).",
+  ),
 }).strict().superRefine((config, context) => {
   for (const issue of crossReferenceIssues(config)) {
     context.addIssue({
@@ -413,6 +417,13 @@ function crossReferenceIssues(config: RepoConfig): RawIssue[] {
           suggestion: suggest(step.persona, personaNames),
         });
       }
+    });
+  }
+  if (!modelNames.includes(config.describe.model)) {
+    issues.push({
+      path: ["describe", "model"],
+      message: `Must name a model in models: current value is "${config.describe.model}"`,
+      suggestion: suggest(config.describe.model, modelNames),
     });
   }
   for (const [name, model] of Object.entries(config.models)) {

@@ -94,6 +94,14 @@ Deno.test("parseRepoConfig() reads every option of a full configuration", () => 
     learnings: { enabled: false, max_rules: 5 },
     tickets: { enabled: false, max: 3 },
     pipeline: { mode: "combined", context_lines: 8 },
+    describe: {
+      auto: true,
+      location: "comment",
+      title: false,
+      walkthrough: false,
+      diagram: false,
+      model: "local",
+    },
   });
 });
 

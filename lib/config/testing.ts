@@ -91,6 +91,13 @@ learnings:
 tickets:
   enabled: false
   max: 3
+describe:
+  auto: true
+  location: comment
+  title: false
+  walkthrough: false
+  diagram: false
+  model: local
 `;
 
 /** The `ConfigError` parsing `yaml` raises; fails the test when it parses or throws something else. */

@@ -9,6 +9,7 @@
  * attempts and adds its spend (a failed attempt's tokens were paid for too) instead of adding a second run.
  */
 import type { TokenUsage } from "../llm_stores.ts";
+import type { ReviewAction } from "../pull_request.ts";
 import { type Db, sql } from "./mod.ts";
 import type { ReviewStatus, RunKind } from "./reviews.ts";
 
@@ -25,6 +26,8 @@ export interface AssistantRun {
   author?: string;
   /** The queue job that ran it; attempts of one job share their row (see the module comment). */
   jobId?: number;
+  /** What started it: `manual` (a command, the default) or the pull-request event of an automatic run. */
+  action?: ReviewAction;
   /** The provider and model that answered; `null` when no model was called (a run that failed before it). */
   provider: string | null;
   model: string | null;
@@ -58,7 +61,7 @@ export async function recordAssistantRun(db: Db, run: AssistantRun): Promise<num
       const rows = await tx.query<{ id: unknown }>(sql`
         insert into reviews (repo_id, pr_number, head_sha, title, author, status, job_id, action, kind, started_at)
         values (${run.repoId}, ${run.prNumber}, ${run.headSha}, ${run.title ?? ""}, ${run.author ?? ""},
-          'running', ${run.jobId ?? null}, 'manual', ${run.kind}, ${run.startedAt})
+          'running', ${run.jobId ?? null}, ${run.action ?? "manual"}, ${run.kind}, ${run.startedAt})
         returning id`);
       id = Number(rows[0]!.id);
     }
@@ -90,4 +93,24 @@ export async function recordAssistantRun(db: Db, run: AssistantRun): Promise<num
       where id = ${id}`);
     return id;
   });
+}
+
+/**
+ * The id of a completed run of `kind` that `jobId` recorded, or of a completed run of `kind` on the pull request
+ * that `action` started (an automatic run: one per pull request); `null` when there is none. What a retried or
+ * redelivered run checks before it calls a model again.
+ */
+export async function findCompletedRun(
+  db: Db,
+  query:
+    & { kind: AssistantRun["kind"] }
+    & ({ jobId: number } | { repoId: number; prNumber: number; action: ReviewAction }),
+): Promise<number | null> {
+  const filter = "jobId" in query
+    ? sql`job_id = ${query.jobId}`
+    : sql`repo_id = ${query.repoId} and pr_number = ${query.prNumber} and action = ${query.action}`;
+  const rows = await db.query<{ id: unknown }>(sql`
+    select id from reviews where kind = ${query.kind} and status = 'completed' and ${filter}
+    order by id desc limit 1`);
+  return rows[0] === undefined ? null : Number(rows[0].id);
 }

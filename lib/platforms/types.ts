@@ -373,6 +373,21 @@ export function canReadIssues(client: PlatformClient): client is PlatformClient 
   return typeof (client as Partial<ReadsIssues>).getIssue === "function";
 }
 
+/**
+ * Optional ability: replace the pull request's description. Loom writes only its own marked section
+ * (`lib/describe/section.ts`); the body given here is the author's text with that section spliced in, built from
+ * a description read just before.
+ */
+export interface EditsDescription {
+  /** The most characters the platform stores (Azure DevOps refuses more than 4,000); absent when not limited. */
+  readonly maxDescriptionLength?: number;
+  updateDescription(pr: PullRequestRef, body: string): Promise<void>;
+}
+
+export function canEditDescription(client: PlatformClient): client is PlatformClient & EditsDescription {
+  return typeof (client as Partial<EditsDescription>).updateDescription === "function";
+}
+
 /** An error from a platform API; `retryable` tells the queue whether to try again. */
 export class PlatformError extends Error {
   readonly platform: PlatformId;

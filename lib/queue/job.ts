@@ -42,6 +42,15 @@ export interface TaskPayloads {
     /** The review thread the comment was written in: a reply there is answered there (`lib/commands/converse.ts`). */
     thread?: CommentThread;
   };
+  /** Describing a newly opened pull request when its repository asks (`describe.auto`, `lib/describe/job.ts`). */
+  describe_pull_request: {
+    platform: PlatformId;
+    repoId: number;
+    repo: string;
+    number: number;
+    /** The `opened` delivery whose review scheduled it (`""` when that review had none). */
+    deliveryId: string;
+  };
 }
 
 export type JobType = keyof TaskPayloads;

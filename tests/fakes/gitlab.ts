@@ -234,6 +234,21 @@ export function startFakeGitLab(
     return json(mergeRequestJson(context.url.origin, pr, ready ? diffRefs : null));
   };
 
+  // `PUT …/merge_requests/:iid`: Loom sends only `description`; GitLab caps it at 1,048,576 characters.
+  const editMergeRequest = (context: Context) => {
+    const pr = mergeRequestOf(context);
+    const fields = (context.body ?? {}) as { description?: unknown; title?: unknown };
+    if (typeof fields.description === "string") {
+      if (fields.description.length > 1_048_576) {
+        return json({ message: { description: ["is too long (maximum is 1048576 characters)"] } }, 400);
+      }
+      pr.body = fields.description;
+    }
+    if (typeof fields.title === "string") pr.title = fields.title;
+    const diffRefs = { base_sha: pr.baseSha, head_sha: pr.headSha, start_sha: pr.startSha ?? pr.baseSha };
+    return json(mergeRequestJson(context.url.origin, pr, diffRefs));
+  };
+
   const postNote = (context: Context) => {
     const pr = mergeRequestOf(context);
     const text = (context.body as { body?: string }).body;
@@ -358,6 +373,7 @@ export function startFakeGitLab(
       { method: "GET", path: `${project}/repository/compare`, handler: compare },
       { method: "GET", path: `${project}/repository/files/*file/raw`, handler: rawFile },
       { method: "GET", path: mergeRequest, handler: getMergeRequest },
+      { method: "PUT", path: mergeRequest, handler: editMergeRequest },
       {
         method: "GET",
         path: `${mergeRequest}/diffs`,
@@ -415,6 +431,11 @@ export function startFakeGitLab(
           projectId: existing?.projectId ?? nextProjectId++,
           fileEntries: toDiffEntries(full.diff, full.files),
         });
+      },
+      pullRequest(repo, number) {
+        const pr = pullRequests.get(key(repo, number));
+        if (!pr) throw new Error(`No merge request ${repo}!${number} was seeded`);
+        return pr;
       },
       addNote(note) {
         return createNote(note, note.body, note.author ?? "someone", null);

@@ -71,6 +71,7 @@ Deno.test("a 10 s PostgreSQL outage under a webhook burst: prompt answers, every
       await new Promise((resolve) => setTimeout(resolve, 20));
     },
     pull_request_command: () => Promise.resolve(),
+    describe_pull_request: () => Promise.resolve(),
   } as TaskRegistry;
   const stop = new AbortController();
   const worker = runWorker({

@@ -53,6 +53,7 @@ async function drainThrough(
       await new Promise((resolve) => setTimeout(resolve, 15));
     },
     pull_request_command: () => Promise.resolve(),
+    describe_pull_request: () => Promise.resolve(),
   } as TaskRegistry;
   const stop = new AbortController();
   const loops = workers.map((db, index) =>

@@ -57,6 +57,7 @@ dbTest(
         return runs === 1 ? new Promise<void>(() => {}) : Promise.resolve();
       },
       pull_request_command: () => Promise.resolve(),
+      describe_pull_request: () => Promise.resolve(),
     } as TaskRegistry;
     const stop = new AbortController();
     const worker = runWorker({

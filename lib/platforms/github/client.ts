@@ -11,6 +11,7 @@ import { formatDiffEntry } from "./diff_entry.ts";
 import { createCheckRuns } from "./check_runs.ts";
 import { gitHubThreads } from "./thread_replies.ts";
 import { createGitHubIssues } from "./issues.ts";
+import { createDescriptionEditor } from "./description.ts";
 import { githubWebUrl } from "./web_url.ts";
 import {
   type ChecksWriteAccess,
@@ -235,6 +236,7 @@ export function createGitHubClient(
     identity,
     ...(options.app === undefined ? {} : createCheckRuns({ octokit, call, splitRepo })),
     ...createGitHubIssues({ octokit, call, splitRepo }),
+    ...createDescriptionEditor({ octokit, call, splitRepo }),
 
     async getRepository(fullName: string): Promise<PlatformRepository> {
       const { owner, repo } = splitRepo({ platform: "github", repo: fullName, number: 0 });

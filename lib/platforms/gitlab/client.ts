@@ -8,6 +8,7 @@ import {
   type ChecksWriteAccess,
   type CommitState,
   type CommitStatus,
+  type EditsDescription,
   type ExistingComment,
   type InlineComment,
   type PlatformClient,
@@ -22,6 +23,7 @@ import {
   type ReviewOutput,
 } from "../types.ts";
 import { createFetchRequester } from "./_requester.ts";
+import { createDescriptionEditor } from "./description.ts";
 import { isBotUsername } from "./webhook.ts";
 import { GitLabDiffFile, type HunkLine, isWithheld, lineCode, toUnifiedDiff, walkHunks } from "./_diff.ts";
 import { withPlatformContext } from "../errors.ts";
@@ -187,7 +189,7 @@ function toAuthorId(id: number | undefined): string | undefined {
  * who may push.
  */
 export interface GitLabAbilities
-  extends ResolvesThreads, RepliesInThreads, ChecksWriteAccess, ReadsRepository {
+  extends ResolvesThreads, RepliesInThreads, ChecksWriteAccess, ReadsRepository, EditsDescription {
   /**
    * The diff between the trees of `baseSha` and `headSha` (`straight`, so a force-pushed head still compares), or
    * null when a commit is unknown or GitLab withheld part of the comparison.
@@ -243,6 +245,7 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
   const client: PlatformClient & GitLabAbilities = {
     platform: "gitlab",
     identity,
+    ...createDescriptionEditor(api),
 
     async getRepository(fullName) {
       try {

@@ -101,6 +101,27 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
     return json(200, { data: { viewer: { login: viewer.login, databaseId: viewer.id } } });
   };
 
+  // `PATCH …/pulls/{number}`: Loom edits only the body; GitHub refuses a body over 65,536 characters.
+  const updatePullRequest = (context: Context) => {
+    const pullRequest = findPullRequest(context);
+    const input = (context.body ?? {}) as { body?: unknown; title?: unknown };
+    if (input.body !== undefined && input.body !== null) {
+      if (typeof input.body !== "string") throw new RouteError(422, "Validation Failed");
+      if (input.body.length > 65_536) {
+        throw new RouteError(422, "Validation Failed", [
+          {
+            resource: "PullRequest",
+            code: "custom",
+            field: "body",
+            message: "body is too long (maximum is 65536 characters)",
+          },
+        ]);
+      }
+      pullRequest.body = input.body;
+    }
+    if (typeof input.title === "string") pullRequest.title = input.title;
+    return json(200, shapes.pullRequestJson(pullRequest));
+  };
   const getPullRequest = (context: Context) => {
     const pullRequest = findPullRequest(context);
     if (!DIFF_MEDIA_TYPE.test(context.headers.get("accept") ?? "")) {
@@ -349,6 +370,7 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
       },
     },
     { method: "GET", path: `${repo}/pulls/:number`, handler: getPullRequest },
+    { method: "PATCH", path: `${repo}/pulls/:number`, handler: updatePullRequest },
     { method: "GET", path: `${repo}/pulls/:number/files`, handler: listFiles },
     { method: "GET", path: `${repo}/pulls/:number/comments`, handler: listReviewComments },
     { method: "GET", path: `${repo}/pulls/:number/reviews`, handler: listReviews },

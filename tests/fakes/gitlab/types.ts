@@ -86,6 +86,8 @@ export interface FailureRule {
 
 export interface FakeGitLabState {
   addPullRequest(seed: FakePullRequestSeed): void;
+  /** The stored merge request, live: what Loom wrote (`body` after a description edit) and what tests change. */
+  pullRequest(repo: string, number: number): StoredPullRequest;
   /** Adds a note written by someone (for tests that need existing comments). */
   addNote(note: { repo: string; number: number; body: string; author?: string }): FakeNote;
   failNext(rule: FailureRule): void;
