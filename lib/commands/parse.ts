@@ -25,7 +25,16 @@ export interface IgnoreCommand {
 }
 
 /** Every verb Loom understands, for help texts. */
-export const COMMAND_VERBS = ["review", "pause", "resume", "ask", "explain", "ignore", "describe", "help"] as const;
+export const COMMAND_VERBS = [
+  "review",
+  "pause",
+  "resume",
+  "ask",
+  "explain",
+  "ignore",
+  "describe",
+  "help",
+] as const;
 
 // A mention at the start of a line: "@loom review", not "ask @loom later" or "foo@loom.dev".
 const MENTION = /^@loom\b[:,]?[ \t]*(.*)$/i;
