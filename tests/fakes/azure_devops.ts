@@ -8,6 +8,7 @@
  */
 import { replyInThread, updateThread } from "./azure_devops/thread_writes.ts";
 import { json, type RouteContext, startFakeServer } from "./server_core.ts";
+import { createFakeWorkItems } from "./azure_devops/work_items.ts";
 import { commitDiffs } from "./azure_devops/commit_diffs.ts";
 import { azureAccessControlLists, azureIdentities, FakePermissions } from "./permissions.ts";
 import { createRepoAccess, tokenOf } from "./repo_access.ts";
@@ -291,6 +292,7 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
     refuseAccount(context) ?? handler(context);
   const repository = "/:org/:project/_apis/git/repositories/:repo";
   const pullRequest = `${repository}/pullRequests/:id`;
+  const workItems = createFakeWorkItems(pullRequest);
   const server = startFakeServer({
     // Azure DevOps matches resource names regardless of case (`pullrequests`, `pullRequests`).
     caseInsensitive: true,
@@ -320,14 +322,10 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
         parts[2] === "_apis" && parts[3] === "git" && parts[4] === "repositories" && parts[5] !== undefined
       ) {
         if (!access.canRead(tokenOf(request.headers), `${parts[1]}/${parts[5]}`)) {
-          return azureError(
-            404,
-            `TF401019: The Git repository with name or identifier ${
-              parts[5]
-            } does not exist or you do not have ` +
-              "permissions for the operation you are attempting.",
-            "GitRepositoryNotFoundException",
-          );
+          const message =
+            `TF401019: The Git repository with name or identifier ${parts[5]} does not exist or ` +
+            "you do not have permissions for the operation you are attempting.";
+          return azureError(404, message, "GitRepositoryNotFoundException");
         }
       }
       return undefined;
@@ -416,6 +414,7 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
         handler: checked((context) => updateThread(threadOf(context), context.body)),
       },
       { method: "POST", path: `${pullRequest}/statuses`, handler: checked(postStatus) },
+      ...workItems.routes(checked),
     ],
     notFound: (request) =>
       refuseAccount(request) ??
@@ -431,6 +430,7 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
   const requests = server.requests;
 
   const state: FakeAzureDevopsState = {
+    ...workItems.state,
     addPullRequest(seed) {
       const base = new Map<string, string>();
       const head = new Map<string, string>();

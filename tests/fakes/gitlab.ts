@@ -27,6 +27,7 @@ import type {
   Strict,
 } from "./gitlab/types.ts";
 import type { RepositoryCompareSchema } from "@gitbeaker/core";
+import { type FakeGitLabIssue, issueJson } from "./gitlab/issues.ts";
 
 export * from "./gitlab/types.ts";
 
@@ -151,6 +152,15 @@ export function startFakeGitLab(
     const repo = findProject(context.params.project!);
     if (!repo) throw json({ message: "404 Project Not Found" }, 404);
     return repo;
+  };
+  const issues = new Map<string, FakeGitLabIssue>();
+  const getIssue = (context: Context) => {
+    const repo = projectOf(context);
+    const issue = issues.get(key(repo, Number(context.params.iid)));
+    if (!issue) throw json({ message: "404 Not found" }, 404);
+    const projectId = [...pullRequests.values()].find((pr) => pr.repo === repo)?.projectId ??
+      fakeRepoId(repo);
+    return json(issueJson(context.url.origin, Number(projectId), issue));
   };
   const mergeRequestOf = (context: Context): StoredPullRequest => {
     const pr = pullRequests.get(key(projectOf(context), Number(context.params.iid)));
@@ -374,6 +384,7 @@ export function startFakeGitLab(
       { method: "GET", path: `${project}/repository/files/*file/raw`, handler: rawFile },
       { method: "GET", path: mergeRequest, handler: getMergeRequest },
       { method: "PUT", path: mergeRequest, handler: editMergeRequest },
+      { method: "GET", path: `${project}/issues/:iid`, handler: getIssue },
       {
         method: "GET",
         path: `${mergeRequest}/diffs`,
@@ -436,6 +447,9 @@ export function startFakeGitLab(
         const pr = pullRequests.get(key(repo, number));
         if (!pr) throw new Error(`No merge request ${repo}!${number} was seeded`);
         return pr;
+      },
+      addIssue(issue) {
+        issues.set(key(issue.repo, issue.iid), issue);
       },
       addNote(note) {
         return createNote(note, note.body, note.author ?? "someone", null);

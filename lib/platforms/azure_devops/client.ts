@@ -14,6 +14,7 @@ import {
   type PlatformIdentity,
   type PullRequest,
   type PullRequestRef,
+  type ReadsIssues,
   type ReadsRepository,
   type ResolvesThreads,
 } from "../types.ts";
@@ -21,6 +22,7 @@ import { compareCommits, diffFromChanges } from "./compare.ts";
 import { identitiesRoot, identityCanContribute } from "./permission.ts";
 import { statusContext } from "./status_context.ts";
 import { resolveAzureThreads } from "./threads.ts";
+import { createAzureWorkItems } from "./work_items.ts";
 import {
   activeLabels,
   AzureRepository,
@@ -120,7 +122,7 @@ function isText(comment: Comment): boolean {
  */
 export function createAzureDevopsClient(
   options: AzureDevopsClientOptions,
-): PlatformClient & ChecksWriteAccess & ComparesCommits & ReadsRepository & ResolvesThreads {
+): PlatformClient & ChecksWriteAccess & ComparesCommits & ReadsRepository & ResolvesThreads & ReadsIssues {
   const baseUrl = (options.baseUrl ?? "https://dev.azure.com").replace(/\/+$/, "");
   const root = options.organization ? `${baseUrl}/${encodeURIComponent(options.organization)}` : baseUrl;
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -354,6 +356,7 @@ export function createAzureDevopsClient(
   return {
     platform: "azure_devops",
     identity,
+    ...createAzureWorkItems(call, repoApi),
 
     async getRepository(fullName) {
       const read = await call(AzureRepository, `read repository "${fullName}"`, repoApi(fullName));

@@ -17,6 +17,7 @@ import {
   type PlatformUser,
   type PullRequest,
   type PullRequestRef,
+  type ReadsIssues,
   type ReadsRepository,
   type RepliesInThreads,
   type ResolvesThreads,
@@ -29,6 +30,7 @@ import { GitLabDiffFile, type HunkLine, isWithheld, lineCode, toUnifiedDiff, wal
 import { withPlatformContext } from "../errors.ts";
 import { resolvedReply } from "../resolved_reply.ts";
 import { rememberIdentity } from "../own_comments.ts";
+import { createGitLabIssues } from "./issues.ts";
 import { appendUnanchored, upsertSummary } from "../summary_comment.ts";
 import { Discussion, gitLabThreadReplies, Note } from "./thread_replies.ts";
 
@@ -189,7 +191,13 @@ function toAuthorId(id: number | undefined): string | undefined {
  * who may push.
  */
 export interface GitLabAbilities
-  extends ResolvesThreads, RepliesInThreads, ChecksWriteAccess, ReadsRepository, EditsDescription {
+  extends
+    ResolvesThreads,
+    RepliesInThreads,
+    ChecksWriteAccess,
+    ReadsRepository,
+    EditsDescription,
+    ReadsIssues {
   /**
    * The diff between the trees of `baseSha` and `headSha` (`straight`, so a force-pushed head still compares), or
    * null when a commit is unknown or GitLab withheld part of the comparison.
@@ -246,6 +254,7 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
     platform: "gitlab",
     identity,
     ...createDescriptionEditor(api),
+    ...createGitLabIssues(api),
 
     async getRepository(fullName) {
       try {

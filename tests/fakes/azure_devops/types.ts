@@ -1,4 +1,5 @@
 /** The public types of the fake Azure DevOps, and the shapes it stores pull requests in. */
+import type { FakeWorkItemState } from "./work_items.ts";
 import type { FakeRepoPermission } from "../permissions.ts";
 
 /** One file of a seeded pull request: content at the base and at the head (absent = does not exist there). */
@@ -70,7 +71,7 @@ export interface RecordedRequest {
   body: unknown;
 }
 
-export interface FakeAzureDevopsState {
+export interface FakeAzureDevopsState extends FakeWorkItemState {
   addPullRequest(seed: FakePullRequestSeed): void;
   /**
    * A new push to the pull request: a new head commit and iteration. `files` holds only what changed since the

@@ -84,10 +84,22 @@ export interface FailureRule {
   retryAfter?: string;
 }
 
+/** An issue the fake serves (`tests/fakes/gitlab/issues.ts`). */
+export interface FakeGitLabIssue {
+  /** The project's full path, `group/app`. */
+  repo: string;
+  iid: number;
+  title: string;
+  description?: string;
+  state?: "opened" | "closed";
+}
+
 export interface FakeGitLabState {
   addPullRequest(seed: FakePullRequestSeed): void;
   /** The stored merge request, live: what Loom wrote (`body` after a description edit) and what tests change. */
   pullRequest(repo: string, number: number): StoredPullRequest;
+  /** Serves an issue at `GET /projects/:id/issues/:iid` (`tests/fakes/gitlab/issues.ts`). */
+  addIssue(issue: FakeGitLabIssue): void;
   /** Adds a note written by someone (for tests that need existing comments). */
   addNote(note: { repo: string; number: number; body: string; author?: string }): FakeNote;
   failNext(rule: FailureRule): void;
