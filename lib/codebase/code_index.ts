@@ -9,7 +9,7 @@ import { type LanguageId, languageOf } from "./languages.ts";
 import { isGuideline } from "./guidelines.ts";
 
 /** The format `serializeCodeIndex` writes; `parseCodeIndex` refuses any other. */
-export const CODE_INDEX_FORMAT = 1;
+export const CODE_INDEX_FORMAT = 2;
 
 /** A file of the repository. */
 export interface SourceFile {

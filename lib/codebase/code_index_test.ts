@@ -101,18 +101,19 @@ Deno.test("serializeCodeIndex and parseCodeIndex round-trip, and an index of ano
   const index = await buildCodeIndex([
     { path: "src/util.ts", text: UTIL },
     { path: "src/main.ts", text: MAIN },
-    { path: "tools/run.py", text: "class Runner:\n    def go(self):\n        pass\n" },
+    { path: "tools/run.py", text: "class Runner:\n    def go(self):\n        return shell.run(self)\n" },
     { path: ".loom/rules/a.md", text: "Rule.\n" },
   ]);
   const text = serializeCodeIndex(index);
   const parsed = parseCodeIndex(text);
   assert.deepEqual(parsed, index);
   assert.equal(parsed.files["tools/run.py"].definitions[1].container, "Runner");
+  assert.deepEqual(parsed.files["tools/run.py"].calls, [{ callee: "run", line: 3, receiver: "shell" }]);
   assert.equal(serializeCodeIndex(parsed), text);
   assert.ok(text.length < JSON.stringify(index).length, "tuples are smaller than the object form");
 
   const old = JSON.stringify({ ...JSON.parse(text), format: CODE_INDEX_FORMAT - 1 });
-  assert.throws(() => parseCodeIndex(old), /Not a code index of format 1: it is format 0/);
+  assert.throws(() => parseCodeIndex(old), /Not a code index of format 2: it is format 1/);
   assert.throws(() => parseCodeIndex(JSON.stringify({ files: {} })), /no marker/);
   assert.throws(() => parseCodeIndex("{"), /not JSON/);
   const broken = JSON.parse(text);

@@ -4,7 +4,7 @@
  * needs no more memory than parsing the largest of them.
  */
 import { type Node, type Parser, Query, type QueryCapture } from "web-tree-sitter";
-import { baseName, calleeName, endLineOf } from "./extract_names.ts";
+import { baseName, calleeName, endLineOf, receiverName } from "./extract_names.ts";
 import { parserFor } from "./grammars.ts";
 import type { LanguageId } from "./languages.ts";
 import type { Found, LanguageSpec } from "./spec.ts";
@@ -25,6 +25,8 @@ export interface Definition {
 export interface CallSite {
   callee: string;
   line: number;
+  /** The last name of what it is called on, when it is a name: `Billing::Charge.call` → `Charge`, `money.Add` → `money`. */
+  receiver?: string;
 }
 
 /** An identifier that is used (or declared) at a line. */
@@ -155,8 +157,12 @@ function visit(node: Node, spec: LanguageSpec, scopes: Scope[], facts: FileFacts
     if (name) scopes.push({ endIndex: node.endIndex, name: baseName(name), kind: "impl" });
   }
   if (calleeField !== undefined) {
-    const callee = calleeName(calleeField === "" ? node : node.childForFieldName(calleeField));
-    if (callee) facts.calls.push({ callee, line: node.startPosition.row + 1 });
+    const calleeNode = calleeField === "" ? node : node.childForFieldName(calleeField);
+    const callee = calleeName(calleeNode);
+    if (callee) {
+      const receiver = receiverName(node, calleeNode);
+      facts.calls.push({ callee, line: node.startPosition.row + 1, ...(receiver ? { receiver } : {}) });
+    }
   }
   if (importOf) facts.imports.push(...importOf(node));
 }

@@ -59,8 +59,8 @@ Deno.test("C#: classes, constructors, methods, properties, interfaces, records, 
   );
   assert.deepEqual(facts.imports, ["System.Collections.Generic", "Acme.Shop.Pricing"]);
   assert.deepEqual(facts.calls.filter((call) => call.line === 22 || call.line === 24), [
-    { callee: "PriceOf", line: 22 },
-    { callee: "Apply", line: 24 },
+    { callee: "PriceOf", line: 22, receiver: "_prices" },
+    { callee: "Apply", line: 24, receiver: "Discounts" },
   ]);
 });
 

@@ -55,8 +55,8 @@ Deno.test("Go: functions, methods with their receiver type, structs, interfaces,
   assert.deepEqual(facts.imports, ["fmt", "github.com/acme/shop/internal/money"]);
   assert.deepEqual(facts.calls.filter((call) => call.line >= 23 && call.line <= 30), [
     { callee: "Cart", line: 23 },
-    { callee: "Add", line: 29 },
-    { callee: "Price", line: 29 },
+    { callee: "Add", line: 29, receiver: "money" },
+    { callee: "Price", line: 29, receiver: "p" },
   ]);
 });
 

@@ -58,9 +58,9 @@ Deno.test("Java: classes, constructors, methods, nested interfaces, enums, recor
     "com.acme.util.Strings.slug",
   ]);
   assert.deepEqual(facts.calls.filter((call) => call.line === 21), [
-    { callee: "apply", line: 21 },
-    { callee: "amount", line: 21 },
-    { callee: "region", line: 21 },
+    { callee: "apply", line: 21, receiver: "taxes" },
+    { callee: "amount", line: 21, receiver: "line" },
+    { callee: "region", line: 21, receiver: "line" },
   ]);
 });
 

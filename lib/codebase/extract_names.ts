@@ -72,3 +72,41 @@ export function calleeName(node: Node | null): string | null {
 export function baseName(node: Node): string {
   return NAME_TYPES.has(node.type) ? node.text : (calleeName(node) ?? node.text);
 }
+
+/** Where a member callee keeps what it is called on, per node type across the grammars. */
+const OBJECT_OF_CALLEE: Record<string, string> = {
+  member_expression: "object",
+  selector_expression: "operand",
+  field_expression: "value",
+  scoped_identifier: "path",
+  attribute: "object",
+  member_access_expression: "expression",
+  scope_resolution: "scope",
+};
+
+/** Where a call node keeps what it is called on, for grammars whose callee is a bare name. */
+const OBJECT_OF_CALL: Record<string, string> = {
+  call: "receiver",
+  method_invocation: "object",
+  member_call_expression: "object",
+  nullsafe_member_call_expression: "object",
+  scoped_call_expression: "scope",
+};
+
+/** Receivers that name the object itself, not a class or module. */
+const SELF = new Set(["self", "this", "cls", "static", "parent"]);
+
+/**
+ * The last name of what a call is made on: `Billing::Charge.call(x)` → `Charge`, `money.Add()` → `money`,
+ * `this.store.put()` → `store`. Null for a plain call, a call on `this`/`self`, or on a computed value.
+ */
+export function receiverName(call: Node, callee: Node | null): string | null {
+  const field = (callee && OBJECT_OF_CALLEE[callee.type]) ?? OBJECT_OF_CALL[call.type];
+  if (!field) return null;
+  const holder = callee && OBJECT_OF_CALLEE[callee.type] ? callee : call;
+  const object = holder.childForFieldName(field);
+  // A call's result (`slug(x).toUpperCase()`) is a value, not a name the callee belongs to.
+  if (!object || /call|invocation/.test(object.type)) return null;
+  const name = NAME_TYPES.has(object.type) ? object.text : calleeName(object);
+  return name && !SELF.has(name) ? name : null;
+}

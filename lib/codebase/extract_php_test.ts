@@ -55,10 +55,10 @@ Deno.test("PHP: functions, classes, interfaces, methods, constants, uses and req
   ]);
   assert.deepEqual(facts.calls.filter((call) => call.line >= 24 && call.line <= 26), [
     { callee: "Invoice", line: 24 },
-    { callee: "now", line: 24 },
-    { callee: "addLine", line: 25 },
-    { callee: "of", line: 25 },
-    { callee: "finalise", line: 26 },
+    { callee: "now", line: 24, receiver: "clock" },
+    { callee: "addLine", line: 25, receiver: "invoice" },
+    { callee: "of", line: 25, receiver: "Money" },
+    { callee: "finalise", line: 26, receiver: "Invoice" },
   ]);
 });
 

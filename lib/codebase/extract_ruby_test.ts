@@ -41,12 +41,12 @@ Deno.test("Ruby: modules, classes, methods, singleton methods, constants, requir
   );
   assert.deepEqual(facts.imports, ["json", "./pricing"]);
   assert.deepEqual(facts.calls.filter((call) => call.line === 15 || call.line === 19), [
-    { callee: "sum", line: 15 },
-    { callee: "price_of", line: 15 },
-    { callee: "quantity", line: 15 },
+    { callee: "sum", line: 15, receiver: "lines" },
+    { callee: "price_of", line: 15, receiver: "Pricing" },
+    { callee: "quantity", line: 15, receiver: "line" },
     { callee: "new", line: 19 },
     { callee: "fetch", line: 19 },
-    { callee: "parse", line: 19 },
+    { callee: "parse", line: 19, receiver: "JSON" },
   ]);
 });
 
@@ -139,4 +139,46 @@ Deno.test("Ruby: a service object's class and instance call are one name, so its
   assert.deepEqual(blocks.filter((block) => block.startsWith("caller")), [
     "caller app/jobs/renewal_job.rb:4-10 perform",
   ], "the comment above the calling method comes with it");
+});
+
+const REFUND = `module Billing
+  class Refund
+    def self.call(charge)
+      new(charge).call
+    end
+
+    def call
+      Gateway.refund(@charge.id)
+    end
+  end
+end
+`;
+
+const REFUND_JOB = `class RefundJob < ApplicationJob
+  def perform(charge)
+    Billing::Refund.call(charge)
+  end
+end
+`;
+
+Deno.test("Ruby: a call made on the changed method's class by name is its caller, however common the method's name", async () => {
+  const head = CHARGE_BASE.replace(
+    "def self.call(subscription)",
+    "def self.call(subscription, amount_cents:)",
+  );
+  const blocks = await contextFor(
+    {
+      "app/services/billing/charge_subscription.rb": head,
+      "app/services/billing/refund.rb": REFUND,
+      "app/jobs/renewal_job.rb": RENEWAL_JOB,
+      "app/jobs/refund_job.rb": REFUND_JOB,
+    },
+    "app/services/billing/charge_subscription.rb",
+    CHARGE_BASE,
+  );
+  assert.deepEqual(
+    blocks.filter((block) => block.startsWith("caller")),
+    ["caller app/jobs/renewal_job.rb:4-10 perform"],
+    "two files define call; RefundJob calls Refund.call, RenewalJob calls ChargeSubscription.call",
+  );
 });

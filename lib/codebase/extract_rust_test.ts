@@ -62,9 +62,9 @@ Deno.test("Rust: functions, impl methods with their type, structs, traits, const
   );
   assert.deepEqual(facts.imports, ["crate::store", "std::collections::HashMap", "./keys"]);
   assert.deepEqual(facts.calls.filter((call) => call.line === 19 || call.line === 26), [
-    { callee: "normalise", line: 19 },
+    { callee: "normalise", line: 19, receiver: "keys" },
     { callee: "Cache", line: 26 },
-    { callee: "with_capacity", line: 26 },
+    { callee: "with_capacity", line: 26, receiver: "HashMap" },
   ]);
 });
 

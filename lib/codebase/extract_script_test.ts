@@ -78,7 +78,7 @@ Deno.test("TypeScript: calls by last name, imports as written, identifiers and t
   assert.deepEqual(facts.calls.filter((call) => call.line === 10 || call.line === 11 || call.line === 36), [
     { callee: "retry", line: 10 },
     { callee: "fetch", line: 10 },
-    { callee: "info", line: 11 },
+    { callee: "info", line: 11, receiver: "log" },
     { callee: "decode", line: 36 },
     { callee: "send", line: 36 },
   ]);
@@ -168,10 +168,10 @@ Deno.test("Python: classes, methods, nested functions, module constants, imports
   );
   assert.deepEqual(facts.imports, ["os.path", "typing", ".store", ".events"]);
   assert.deepEqual(facts.calls.filter((call) => call.line >= 22 && call.line <= 24), [
-    { callee: "join", line: 22 },
-    { callee: "emit", line: 23 },
+    { callee: "join", line: 22, receiver: "path" },
+    { callee: "emit", line: 23, receiver: "events" },
     { callee: "key", line: 23 },
-    { callee: "put", line: 24 },
+    { callee: "put", line: 24, receiver: "store" },
     { callee: "key", line: 24 },
   ]);
   const onLine13 = facts.references.filter((reference) => reference.line === 13).map((reference) =>

@@ -28,6 +28,8 @@ export interface IndexLookup {
   folders: Map<string, string[]>;
   /** Per path, the index paths its imports resolve to; filled as asked. */
   imported: Map<string, Set<string>>;
+  /** Calls made on a named receiver, by `callee` and receiver (`call\u0000ChargeSubscription`). */
+  qualified: Map<string, LocatedCall[]>;
   /** Per path, its language family (`languageFamily`). */
   families: Map<string, string>;
   /** Per path, the index paths importing it; built on first use. */
@@ -69,6 +71,7 @@ export function lookupOf(index: CodeIndex): IndexLookup {
     folders: new Map(),
     imported: new Map(),
     families: new Map(),
+    qualified: new Map(),
   };
   for (const [path, file] of Object.entries(index.files)) {
     lookup.families.set(path, languageFamily(file.language));
@@ -81,6 +84,11 @@ export function lookupOf(index: CodeIndex): IndexLookup {
       const list = lookup.calls.get(call.callee);
       if (list) list.push({ path, line: call.line });
       else lookup.calls.set(call.callee, [{ path, line: call.line }]);
+      if (call.receiver === undefined) continue;
+      const key = `${call.callee}\u0000${call.receiver}`;
+      const qualified = lookup.qualified.get(key);
+      if (qualified) qualified.push({ path, line: call.line });
+      else lookup.qualified.set(key, [{ path, line: call.line }]);
     }
     addSuffixes(lookup.modules, moduleStem(path), path);
     const slash = path.lastIndexOf("/");

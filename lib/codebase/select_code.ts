@@ -168,6 +168,14 @@ interface CallSite {
   tier: number;
 }
 
+/** The names a call of `definition` may be made on: its container, its file's name, its folder's name. */
+function qualifiersOf(definition: Definition, path: string): string[] {
+  const parts = path.split("/");
+  const file = parts[parts.length - 1].replace(/\.[^.]*$/, "");
+  const folder = parts.length > 1 ? parts[parts.length - 2] : undefined;
+  return [...new Set([definition.container, file, folder].filter((name): name is string => !!name))];
+}
+
 /** The name a definition is called by: a constructor is called by its class's name. */
 function calledAs(definition: Definition): string | null {
   if (CONSTRUCTORS.has(definition.name)) return definition.container ?? null;
@@ -199,6 +207,15 @@ export async function callerCandidates(scope: SelectionScope): Promise<Candidate
             line: call.line,
           }))
         );
+      // Calls made on the function's class, struct or module by name (`Billing::Charge.call`, `money.Add`) are
+      // its calls wherever they are, however common the name.
+      const qualified = new Set<string>();
+      for (const receiver of qualifiersOf(changed, file.path)) {
+        for (const call of scope.lookup.qualified.get(`${name}\u0000${receiver}`) ?? []) {
+          qualified.add(`${call.path}\u0000${call.line}`);
+          if (!unique) calls.push(call);
+        }
+      }
       const sites: CallSite[] = [];
       for (const call of calls) {
         if (scope.lookup.families.get(call.path) !== file.family) continue;
@@ -214,8 +231,9 @@ export async function callerCandidates(scope: SelectionScope): Promise<Candidate
           : folderOf(call.path) === folderOf(file.path)
           ? 2
           : 3;
-        if (near >= 2 && !unique) continue;
-        sites.push({ path: call.path, line: call.line, tier: near });
+        const named = qualified.has(`${call.path}\u0000${call.line}`);
+        if (near >= 2 && !unique && !named) continue;
+        sites.push({ path: call.path, line: call.line, tier: named ? Math.min(near, 1) : near });
       }
       sites.sort((a, b) => a.tier - b.tier || (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
       const taken = new Set<string>();

@@ -10,7 +10,7 @@ import type { LanguageId } from "./languages.ts";
 const MARKER = "loom-code-index";
 
 type DefinitionTuple = [string, string, number, number] | [string, string, number, number, string];
-/** path, hash, language, definitions, calls as [callee, line, callee, line, …], imports */
+/** path, hash, language, definitions, calls as [callee, line, receiver or "", callee, …], imports */
 type FileTuple = [string, string, string, DefinitionTuple[], Array<string | number>, string[]];
 
 interface Serialized {
@@ -33,7 +33,7 @@ export function serializeCodeIndex(index: CodeIndex): string {
           ? [d.name, d.kind, d.startLine, d.endLine]
           : [d.name, d.kind, d.startLine, d.endLine, d.container]
       ),
-      file.calls.flatMap((call) => [call.callee, call.line]),
+      file.calls.flatMap((call) => [call.callee, call.line, call.receiver ?? ""]),
       file.imports,
     ];
   });
@@ -66,14 +66,15 @@ function readFile(tuple: unknown): [string, IndexedFile] {
   const [path, hash, language, definitions, calls, imports] = tuple;
   if (!isString(path) || !isString(hash) || !isString(language)) fail("a file has no path, hash or language");
   if (
-    !Array.isArray(definitions) || !Array.isArray(calls) || calls.length % 2 !== 0 || !Array.isArray(imports)
+    !Array.isArray(definitions) || !Array.isArray(calls) || calls.length % 3 !== 0 || !Array.isArray(imports)
   ) {
     fail(`${path}: bad lists`);
   }
   const callSites = [];
-  for (let i = 0; i < calls.length; i += 2) {
-    if (!isString(calls[i]) || !isLine(calls[i + 1])) fail(`${path}: a bad call`);
-    callSites.push({ callee: calls[i] as string, line: calls[i + 1] as number });
+  for (let i = 0; i < calls.length; i += 3) {
+    const [callee, line, receiver] = [calls[i], calls[i + 1], calls[i + 2]];
+    if (!isString(callee) || !isLine(line) || !isString(receiver)) fail(`${path}: a bad call`);
+    callSites.push({ callee, line, ...(receiver !== "" ? { receiver } : {}) });
   }
   if (!imports.every(isString)) fail(`${path}: a bad import`);
   return [path, {
