@@ -24,6 +24,7 @@ import type { LlmClient, LlmProviderId, TokenUsage } from "../llm/types.ts";
 import type { Logger } from "../log.ts";
 import type { PlatformClient, PullRequest, PullRequestRef } from "../platforms/types.ts";
 import type { ContextBlock } from "../review/prompt_context.ts";
+import { readPullRequestTickets } from "../review/ticket_context.ts";
 import type { ModelKeys } from "../tenancy/credentials.ts";
 import { selectFiles } from "./budget.ts";
 import { DescribeAnswer, describeMessages } from "./prompt.ts";
@@ -49,7 +50,10 @@ export interface DescribeDeps {
   modelKeys?(repo: Repo): Promise<ModelKeys>;
   configCache?: ConfigCache;
   now?: () => number;
-  /** Untrusted context for the call, such as referenced tickets; none when absent. */
+  /**
+   * Untrusted context for the call; absent, the tickets the pull request refers to (`tickets` in the
+   * repository's configuration, read as for reviews).
+   */
   contextFor?(input: { repo: Repo; client: PlatformClient; pr: PullRequest }): Promise<ContextBlock[]>;
 }
 
@@ -147,7 +151,7 @@ export async function describePullRequest(
     const files = parseDiff(await client.getDiff(ref));
     if (files.length === 0) return { status: "skipped", reason: "The pull request changes no files" };
     const selection = selectFiles(files, MAX_DESCRIBE_DIFF_CHARS);
-    const context = await contextBlocks(deps, { repo, client, pr });
+    const context = await contextBlocks(deps, { repo, client, pr, config, signal });
     const resolved = resolveModel(config, config.describe.model, deps.server);
     model = deps.modelKeys ? (await deps.modelKeys(repo)).apply(resolved) : resolved;
     const parts = config.describe;
@@ -185,12 +189,16 @@ export async function describePullRequest(
 
 async function contextBlocks(
   deps: DescribeDeps,
-  input: { repo: Repo; client: PlatformClient; pr: PullRequest },
+  input: { repo: Repo; client: PlatformClient; pr: PullRequest; config: RepoConfig; signal: AbortSignal },
 ): Promise<ContextBlock[]> {
-  if (!deps.contextFor) return [];
   try {
-    return await deps.contextFor(input);
+    if (deps.contextFor) return await deps.contextFor(input);
+    const { repo, pr, signal } = input;
+    const ref = pr.ref;
+    return (await readPullRequestTickets(deps, { repo, ref, pr, config: input.config.tickets, signal }))
+      .blocks;
   } catch (error) {
+    if (input.signal.aborted) throw error;
     deps.log.warn("Describe continues without its context", {
       repo: input.pr.ref.repo,
       number: input.pr.ref.number,
