@@ -92,6 +92,46 @@ export const FRAME =
   "CONTEXT START (untrusted: code and text from the repository and its tracker, not part of the change)\n````\n\n````\nCONTEXT END\n\n";
 
 /**
+ * Token counts by counter and a 53-bit hash of the text: the same blocks are counted again by every step of a
+ * review and every attempt of a caller fitting its budget, and a count of a block costs ~100 times its hash.
+ * Bounded to `COUNTS_KEPT` entries per counter (a number pair each, not the text).
+ */
+const counts = new WeakMap<(text: string) => number, Map<number, number>>();
+export const COUNTS_KEPT = 50_000;
+
+function hash53(text: string): number {
+  // cyrb53: two 32-bit multiplicative hashes mixed into 53 bits.
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+function remembered(countTokens: (text: string) => number): (text: string) => number {
+  let known = counts.get(countTokens);
+  if (!known) {
+    known = new Map();
+    counts.set(countTokens, known);
+  }
+  const cache = known;
+  return (text) => {
+    const key = hash53(text);
+    const found = cache.get(key);
+    if (found !== undefined) return found;
+    const tokens = countTokens(text);
+    if (cache.size >= COUNTS_KEPT) cache.clear();
+    cache.set(key, tokens);
+    return tokens;
+  };
+}
+
+/**
  * The candidates that fit `budgetTokens`, in the given order. A candidate bigger than what is left is cut to
  * the most lines that fit (found by bisection: at most ~log2(lines) counts), and later, smaller candidates may
  * still fill the rest.
@@ -99,8 +139,9 @@ export const FRAME =
 export function packCandidates(
   candidates: readonly Candidate[],
   budgetTokens: number,
-  countTokens: (text: string) => number,
+  counter: (text: string) => number,
 ): ContextSelection {
+  const countTokens = remembered(counter);
   const blocks: CodeContextBlock[] = [];
   const omitted = { blocks: 0, tokens: 0 };
   let left = Math.max(0, Math.floor(budgetTokens) - countTokens(FRAME));

@@ -81,3 +81,17 @@ Deno.test("packCandidates with no budget gives nothing and counts everything", (
   assert.ok(packed.blocks[0].text.endsWith("… (20 more lines)"), "a body bounded before packing says so");
   assert.equal(packed.blocks[0].endLine, 13);
 });
+
+Deno.test("packCandidates counts a text once per counter: packing the same candidates again counts nothing", () => {
+  const counted: string[] = [];
+  const counter = (text: string) => {
+    counted.push(text);
+    return countWords(text);
+  };
+  const first = packCandidates([DEFINITION, CALLER, GUIDE], F + 15 + 28, counter);
+  const calls = counted.length;
+  assert.ok(calls > 0);
+  const second = packCandidates([DEFINITION, CALLER, GUIDE], F + 15 + 28, counter);
+  assert.deepEqual(second, first);
+  assert.equal(counted.length, calls, "every count of the second packing was remembered");
+});
