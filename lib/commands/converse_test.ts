@@ -8,8 +8,6 @@ import { loadServerConfig } from "../config/env.ts";
 import { createLlmClient } from "../llm/mod.ts";
 import { silentLogger } from "../log.ts";
 import { createGitHubClient } from "../platforms/github/mod.ts";
-import { createBitbucketClient } from "../platforms/bitbucket/mod.ts";
-import { startFakeBitbucket } from "../../tests/fakes/bitbucket.ts";
 import { FAKE_GITHUB_TOKEN, type FakeGitHub, startFakeGitHub } from "../../tests/fakes/github.ts";
 import { type FakeLlmServer, startFakeOpenAI } from "../../tests/fakes/openai.ts";
 import { type CommandDeps, handlePullRequestCommand, MAX_LOOM_REPLIES_PER_THREAD } from "./mod.ts";
@@ -354,86 +352,5 @@ dbTest(
     );
     const runs = await db.query<{ kind: string }>(sql`select kind from reviews`);
     assert.deepEqual(runs.map((row) => row.kind), ["ask"]);
-  },
-);
-
-dbTest(
-  "on Bitbucket Cloud a writer's dispute is answered under the comment it replied to, and conceded",
-  async ({ db }) => {
-    await using bitbucket = startFakeBitbucket();
-    await using openai = await startFakeOpenAI({
-      reply: () => ({
-        json: { reply: "Agreed, b is intended.", verdict: "concede", learning: "b may be zero." },
-      }),
-    });
-    const repoName = "acme/app";
-    bitbucket.state.addPullRequest({
-      repo: repoName,
-      number: 6,
-      title: "Divide",
-      author: "ada",
-      headSha: "c".repeat(40),
-      baseSha: "d".repeat(40),
-      baseRef: "main",
-      headRef: "feature",
-      diff: DIFF,
-      files: {
-        "src/a.ts": {
-          base: "const a = 1;\nexport { a };\n",
-          head: "const a = 1;\nconst b = a / 0;\nexport { a };\n",
-        },
-      },
-    });
-    const ada = { login: "ada", id: "{6b1a6f0e-5d43-4c1f-9d3c-0d3f1c2a7e11}" };
-    bitbucket.state.setPermission(repoName, ada.id, "write");
-    const inline = { path: "src/a.ts", to: 2 };
-    const root = bitbucket.state.addComment(repoName, 6, {
-      body: `**Division by zero**\n\n<!-- loom:fp=${FP} -->`,
-      inline,
-    });
-    const dispute = bitbucket.state.addComment(repoName, 6, {
-      body: "b is meant to be Infinity.",
-      inline,
-      author: "ada",
-    });
-    dispute.parentId = root.id;
-    const repo = await createRepo(db, { platform: "bitbucket", fullName: repoName, webhookSecret: "x" });
-    const deps: CommandDeps = {
-      db,
-      server: loadServerConfig({ LOOM_LLM_BASE_URL: openai.url, LOOM_LLM_API_KEY: "test-key" }),
-      log: silentLogger,
-      createClient: () =>
-        createBitbucketClient({ baseUrl: bitbucket.apiUrl, token: bitbucket.token, commentDelayMs: 0 }),
-      createLlm: (model) => createLlmClient({ ...model, baseUrl: openai.url, apiKey: "test-key" }),
-    };
-    const outcome = await handlePullRequestCommand(deps, {
-      id: 1,
-      payload: {
-        platform: "bitbucket",
-        repoId: repo.id,
-        repo: repoName,
-        number: 6,
-        commentId: String(dispute.id),
-        body: dispute.body,
-        author: ada.login,
-        authorId: ada.id,
-        deliveryId: "bb",
-        // As the webhook gives it: the parent of the new reply.
-        thread: { id: String(root.id), inReplyTo: String(root.id) },
-      },
-    }, new AbortController().signal);
-    assert.deepEqual(outcome, { status: "done", command: "converse" });
-    const answer = bitbucket.state.comments(repoName, 6).find((comment) => comment.body.includes("Agreed"))!;
-    assert.equal(answer.parentId, root.id, "answered in the thread");
-    assert.match(answer.body, /Dismissed: I will not post this finding/);
-    assert.deepEqual(
-      (await listIgnoredFindings(db, { repoId: repo.id, prNumber: 6 })).map((row) => row.fingerprint),
-      [FP],
-    );
-    const text = openai.requests[0]!.messages.map((message) => message.content).join("\n");
-    assert.match(
-      text,
-      /\[finding 1\] @loom-bot \(Loom\):\n\*\*Division by zero\*\*\n\n\[reply 2\] @ada:\nb is meant/,
-    );
   },
 );

@@ -167,6 +167,8 @@ const PLATFORMS: Record<string, {
           payload.id = `azure-comment-${commentId}`;
           const { comment, pullRequest } = payload.resource;
           comment.id = commentId;
+          // The first comment of a new thread: a command, not a reply in someone's thread.
+          comment.parentCommentId = 0;
           comment.content = "@loom review";
           comment.author.id = commenter.id;
           comment.author.uniqueName = commenter.login;

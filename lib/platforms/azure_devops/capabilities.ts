@@ -13,8 +13,7 @@ export const azureDevopsCapabilities = {
   resolveThreads: { yes: "thread status set to `fixed`, after a reply naming the commit" },
   commands: "yes",
   threadReplies: {
-    no: "not built yet (the comment event names its thread, and a reply is a comment of that thread); " +
-      "`@loom ask` is answered in a new thread",
+    yes: "comment events with a `parentCommentId` name their thread; answered with a comment in that thread",
   },
   labels: {
     yes: "active pull request labels (tags); a label change arrives as an update of the pull request",

@@ -16,12 +16,11 @@ import {
   type PullRequestRef,
   type ReadsIssues,
   type ReadsRepository,
-  type ResolvesThreads,
 } from "../types.ts";
 import { compareCommits, diffFromChanges } from "./compare.ts";
 import { identitiesRoot, identityCanContribute } from "./permission.ts";
 import { statusContext } from "./status_context.ts";
-import { resolveAzureThreads } from "./threads.ts";
+import { azureThreadReplies, type AzureThreads, resolveAzureThreads } from "./threads.ts";
 import { createAzureWorkItems } from "./work_items.ts";
 import {
   activeLabels,
@@ -122,7 +121,7 @@ function isText(comment: Comment): boolean {
  */
 export function createAzureDevopsClient(
   options: AzureDevopsClientOptions,
-): PlatformClient & ChecksWriteAccess & ComparesCommits & ReadsRepository & ResolvesThreads & ReadsIssues {
+): PlatformClient & ChecksWriteAccess & ComparesCommits & ReadsRepository & AzureThreads & ReadsIssues {
   const baseUrl = (options.baseUrl ?? "https://dev.azure.com").replace(/\/+$/, "");
   const root = options.organization ? `${baseUrl}/${encodeURIComponent(options.organization)}` : baseUrl;
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -454,6 +453,7 @@ export function createAzureDevopsClient(
 
     resolveThreads: (pr, ids, resolution) =>
       resolveAzureThreads(call, { repositoryApi: repoApi(pr.repo), pr, pace: paceThread }, ids, resolution),
+    ...azureThreadReplies(call, (pr) => ({ repositoryApi: repoApi(pr.repo), pr, pace: paceThread })),
 
     async canWrite(pr, user) {
       const { repository } = await fetchPullRequest(pr);

@@ -53,6 +53,8 @@ export const Comment = z.object({
   isDeleted: z.boolean().nullish(),
   publishedDate: z.string().nullish(),
   lastContentUpdatedDate: z.string().nullish(),
+  /** The comment this one answers within its thread; 0 for the thread's first comment. */
+  parentCommentId: z.number().int().nullish(),
   "_links": z.object({ threads: z.object({ href: z.string() }).nullish() }).nullish(),
 });
 export type Comment = z.infer<typeof Comment>;

@@ -5,7 +5,13 @@
  * touched: one a person already set to fixed, won't fix, closed or by design keeps their decision.
  */
 import { resolvedReply } from "../resolved_reply.ts";
-import type { PullRequestRef, ThreadResolution } from "../types.ts";
+import type {
+  ExistingComment,
+  PullRequestRef,
+  RepliesInThreads,
+  ResolvesThreads,
+  ThreadResolution,
+} from "../types.ts";
 import type { AzureCall } from "./permission.ts";
 import { Comment, List, Thread } from "./schema.ts";
 
@@ -14,6 +20,9 @@ const OPEN_STATUSES: ReadonlySet<string | number> = new Set(["active", 1, "pendi
 const THREAD_FIXED = 2;
 /** `CommentType.text`. */
 const COMMENT_TEXT = 1;
+
+/** What this file gives the client: resolving threads and answering in them. */
+export type AzureThreads = ResolvesThreads & RepliesInThreads;
 
 export interface AzureThreadTarget {
   /** `…/{project}/_apis/git/repositories/{repository}`. */
@@ -56,4 +65,52 @@ export async function resolveAzureThreads(
       body: { status: THREAD_FIXED },
     });
   }
+}
+
+/**
+ * Reading and answering one thread (`RepliesInThreads`): the thread id is Azure DevOps' own (the comment event's
+ * `_links.threads`), its comments are read from the pull request's thread list and come in the order Azure DevOps
+ * numbered them (the first comment is 1), and a reply is `POST …/threads/{threadId}/comments` answering the first
+ * comment. Comment ids are `<threadId>:<commentId>`, as the client writes them everywhere.
+ */
+export function azureThreadReplies(
+  call: AzureCall,
+  target: (pr: PullRequestRef) => AzureThreadTarget,
+): RepliesInThreads {
+  const threadsUrl = (pr: PullRequestRef) => `${target(pr).repositoryApi}/pullRequests/${pr.number}/threads`;
+  return {
+    async listThreadComments(pr, threadId) {
+      const list = await call(List(Thread), `list threads of ${pr.repo}!${pr.number}`, threadsUrl(pr));
+      const thread = (list?.value ?? []).find((candidate) => String(candidate.id) === threadId);
+      if (thread === undefined || thread.isDeleted) return [];
+      const context = thread.threadContext;
+      const position = context?.rightFileEnd ?? context?.rightFileStart ?? context?.leftFileEnd ??
+        context?.leftFileStart;
+      return thread.comments
+        .filter((comment) => !comment.isDeleted && comment.commentType !== "system")
+        .toSorted((a, b) => a.id - b.id)
+        .map((comment): ExistingComment => ({
+          id: `${thread.id}:${comment.id}`,
+          body: comment.content ?? "",
+          author: comment.author?.uniqueName ?? comment.author?.displayName ?? undefined,
+          authorId: comment.author?.id ?? undefined,
+          path: context ? context.filePath.replace(/^\/+/, "") : undefined,
+          line: position?.line,
+          inline: Boolean(context),
+        }));
+    },
+    async replyInThread(pr, threadId, body) {
+      await target(pr).pace();
+      const comment = await call(
+        Comment,
+        `reply in thread ${threadId}`,
+        `${threadsUrl(pr)}/${threadId}/comments`,
+        {
+          method: "POST",
+          body: { content: body, parentCommentId: 1, commentType: COMMENT_TEXT },
+        },
+      );
+      return `${threadId}:${comment?.id ?? 0}`;
+    },
+  };
 }

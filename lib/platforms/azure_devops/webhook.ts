@@ -196,6 +196,9 @@ export const azureDevopsWebhook: WebhookParser = {
         authorIsBot: false,
         repoPublic: isPublic(pullRequest),
       };
+      // Every comment is in a thread; only a reply (a parent other than 0) answers someone there.
+      const parent = comment.parentCommentId;
+      if (threadId && parent) event.thread = { id: threadId, inReplyTo: `${threadId}:${parent}` };
       return event;
     }
     return null;

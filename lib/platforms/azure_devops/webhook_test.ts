@@ -111,7 +111,16 @@ Deno.test("azureDevopsWebhook.parse() maps a new pull-request comment to a comme
     authorId: "54d125f7-69f7-4191-904f-c5b96b6261c8",
     authorIsBot: false,
     repoPublic: undefined,
+    // The sample answers comment 1 of thread 1 (`parentCommentId`).
+    thread: { id: "1", inReplyTo: "1:1" },
   });
+  const first = structuredClone(body) as { resource: { comment: Record<string, unknown> } };
+  first.resource.comment.parentCommentId = 0;
+  const started = azureDevopsWebhook.parse(new Headers(), first);
+  assert.ok(
+    started?.kind === "comment" && started.thread === undefined,
+    "a thread's first comment answers no one",
+  );
 });
 
 Deno.test("azureDevopsWebhook.parse() ignores edited, system and deleted comments", async () => {
