@@ -4,9 +4,9 @@
  *
  * Guarantees:
  * - the author's text is never changed (`spliceSection`), and it is read again right before the write, so an
- *   edit the author made while the model was answering is kept (the window left is one request long; no
- *   platform offers a conditional write of the description except Bitbucket Data Center, whose `version` Loom
- *   sends, so a concurrent edit there fails the write and the job tries again with the new text);
+ *   edit the author made while the model was answering is kept (the window left is about one request long: no
+ *   platform offers a conditional write of the description except Bitbucket Data Center, whose `version` is sent,
+ *   so an edit there between its read and the write fails the write and the job tries again with the new text);
  * - a run that would change nothing writes nothing (a retried job, a second run with the same answer);
  * - where the platform caps the description (Azure DevOps: 4,000 characters), the richest rendering that fits
  *   is written; when none fits beside the author's text, nothing in the description changes and the section

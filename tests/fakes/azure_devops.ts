@@ -10,6 +10,7 @@ import { replyInThread, updateThread } from "./azure_devops/thread_writes.ts";
 import { json, type RouteContext, startFakeServer } from "./server_core.ts";
 import { createFakeWorkItems } from "./azure_devops/work_items.ts";
 import { commitDiffs } from "./azure_devops/commit_diffs.ts";
+import { pullRequestEdits } from "./azure_devops/pull_request_edits.ts";
 import { azureAccessControlLists, azureIdentities, FakePermissions } from "./permissions.ts";
 import { createRepoAccess, tokenOf } from "./repo_access.ts";
 import {
@@ -415,6 +416,7 @@ export function startFakeAzureDevops(options: FakeAzureDevopsOptions = {}): Fake
       },
       { method: "POST", path: `${pullRequest}/statuses`, handler: checked(postStatus) },
       ...workItems.routes(checked),
+      { method: "PATCH", path: pullRequest, handler: checked(pullRequestEdits(pullRequestOf, organization)) },
     ],
     notFound: (request) =>
       refuseAccount(request) ??

@@ -350,6 +350,23 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
         handler: (context) => Response.json(pullRequestJson(pullRequestOf(context))),
       },
       {
+        // Bitbucket asks for the title on every update ("title: This field is required."); Loom sends it back.
+        method: "PUT",
+        path: pullRequest,
+        handler: (context) => {
+          const pr = pullRequestOf(context);
+          const input = (context.body ?? {}) as { title?: unknown; description?: unknown };
+          if (typeof input.title !== "string" || input.title === "") {
+            return Response.json({ type: "error", error: { message: "title: This field is required." } }, {
+              status: 400,
+            });
+          }
+          pr.title = input.title;
+          if (typeof input.description === "string") pr.body = input.description;
+          return Response.json(pullRequestJson(pr));
+        },
+      },
+      {
         method: "GET",
         path: `${pullRequest}/diff`,
         handler: (context) =>

@@ -12,6 +12,7 @@
  */
 import { createPermissions, errorResponse, restUser } from "./bitbucket_server/permissions.ts";
 import { checkAnchor } from "./bitbucket_server/anchors.ts";
+import { createPullRequestEdits } from "./bitbucket_server/pull_request_edits.ts";
 import { applyThreadUpdate, parentOf, threadFields } from "./bitbucket_server/threads.ts";
 import { type FakeRequest, json, type RouteContext, startFakeServer } from "./server_core.ts";
 import { createRepoAccess, fakeRepoId } from "./repo_access.ts";
@@ -47,6 +48,7 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
   let origin = "";
 
   const key = (repo: string, number: number) => `${repo}#${number}`.toLowerCase();
+  const edits = createPullRequestEdits((pr) => pullRequestJson(pr));
 
   function repositoryJson(repo: string) {
     const [project, slug] = repo.split("/");
@@ -69,7 +71,7 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
     });
     return {
       id: pr.number,
-      version: 0,
+      version: edits.versionOf(pr),
       title: pr.title,
       // Data Center leaves the field out when the pull request has no description.
       ...(pr.body ? { description: pr.body } : {}),
@@ -383,6 +385,7 @@ export function startFakeBitbucketServer(options: FakeBitbucketServerOptions = {
       ),
       route("GET", repoPath, (context) => json(repositoryJson(repoOf(context)))),
       route("GET", prPath, (context) => json(pullRequestJson(pullRequestOf(context)))),
+      route("PUT", prPath, (context) => edits.edit(pullRequestOf(context), context.body)),
       route(
         "GET",
         `${prPath}/diff`,

@@ -220,6 +220,14 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
     return json({ id: comment.id, body: comment.body, user: user(botLogin) } satisfies Comment, 201);
   };
 
+  // `PATCH …/pulls/{index}` (`EditPullRequestOption`): Loom sends only `body`.
+  const editPullRequest = (context: Context) => {
+    const pr = pullRequestOf(context);
+    const fields = (context.body ?? {}) as { body?: unknown; title?: unknown };
+    if (typeof fields.body === "string") pr.body = fields.body;
+    if (typeof fields.title === "string") pr.title = fields.title;
+    return getPullRequest(context);
+  };
   const getPullRequest = (context: Context) => {
     const pr = pullRequestOf(context);
     return json(
@@ -383,6 +391,7 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
         },
       },
       { method: "GET", path: `${repo}/pulls/:number`, handler: getPullRequest },
+      { method: "PATCH", path: `${repo}/pulls/:number`, handler: editPullRequest },
       {
         method: "GET",
         path: `${repo}/pulls/:number/reviews`,

@@ -41,6 +41,7 @@ import {
 import { SUMMARY_MARKER } from "../../markers.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { upsertSummary } from "../summary_comment.ts";
+import { createDescriptionEditor } from "./description.ts";
 
 export { SUMMARY_MARKER };
 
@@ -353,6 +354,7 @@ export function createAzureDevopsClient(
   });
 
   return {
+    ...createDescriptionEditor(call, pullRequestApi),
     platform: "azure_devops",
     identity,
     ...createAzureWorkItems(call, repoApi),

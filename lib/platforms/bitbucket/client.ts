@@ -29,6 +29,7 @@ import { upsertSummary } from "../summary_comment.ts";
 import { hasSuggestion, suggestionToDiffBlock } from "./suggestion.ts";
 import { bitbucketThreadReplies, resolveBitbucketThreads, toExistingComment } from "./threads.ts";
 import { createBitbucketReports } from "./reports.ts";
+import { createDescriptionEditor } from "./description.ts";
 
 export { SUMMARY_MARKER };
 
@@ -354,6 +355,7 @@ export function createBitbucketClient(
   }
 
   return {
+    ...createDescriptionEditor({ send, fetchPullRequest, pullRequestUrl }),
     platform: "bitbucket",
     identity,
     canWrite,

@@ -11,6 +11,7 @@ import {
   type ChecksWriteAccess,
   type CommitState,
   type ComparesCommits,
+  type EditsDescription,
   type ExistingComment,
   type InlineComment,
   type PlatformClient,
@@ -35,6 +36,7 @@ import {
 } from "./schema.ts";
 import { createBitbucketServerReports } from "./reports.ts";
 import { createRestHttp, splitRepo } from "./rest.ts";
+import { createDescriptionEditor } from "./description.ts";
 import { createWriteAccessCheck } from "./permission.ts";
 import { fitComment } from "./comment_length.ts";
 import { resolveServerThreads } from "./threads.ts";
@@ -64,7 +66,8 @@ export interface BitbucketServerClient
     ChecksWriteAccess,
     ReadsRepository,
     PublishesChecks,
-    ResolvesThreads {
+    ResolvesThreads,
+    EditsDescription {
   canWrite(pr: PullRequestRef, user: PlatformUser): Promise<boolean>;
 }
 
@@ -274,6 +277,7 @@ export function createBitbucketServerClient(options: BitbucketServerClientOption
   return {
     platform: "bitbucket_server",
     identity,
+    ...createDescriptionEditor(http, (pr) => pullRequestUrl(pr)),
     ...createBitbucketServerReports({
       send,
       insightsUrl: (repo) => repoUrl(repo, `${root}/rest/insights/1.0`),

@@ -8,6 +8,7 @@ import { z } from "zod";
 import {
   type ChecksWriteAccess,
   type ComparesCommits,
+  type EditsDescription,
   type ExistingComment,
   type InlineComment,
   type PlatformClient,
@@ -27,6 +28,7 @@ import { withSummaryMarker } from "../../markers.ts";
 import { rememberIdentity } from "../own_comments.ts";
 import { resolvedNote } from "../resolved_reply.ts";
 import { appendUnanchored } from "../summary_comment.ts";
+import { createDescriptionEditor } from "./description.ts";
 
 /** Options for {@linkcode createGiteaClient}. */
 export interface GiteaClientOptions {
@@ -169,7 +171,13 @@ export function toReviewComment(comment: InlineComment): GiteaReviewComment {
  */
 export function createGiteaClient(
   options: GiteaClientOptions,
-): PlatformClient & ChecksWriteAccess & ComparesCommits & ReadsRepository & ResolvesThreads {
+):
+  & PlatformClient
+  & ChecksWriteAccess
+  & ComparesCommits
+  & ReadsRepository
+  & ResolvesThreads
+  & EditsDescription {
   // gitea-js is imported on the first call, so only processes that talk to Gitea hold it.
   let sdk: Promise<ReturnType<typeof giteaApi>> | undefined;
   const api = () =>
@@ -227,6 +235,7 @@ export function createGiteaClient(
   });
 
   return {
+    ...createDescriptionEditor({ api, splitRepo, wrap }),
     platform: "gitea",
     identity,
 
