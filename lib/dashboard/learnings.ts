@@ -53,8 +53,13 @@ export function learningSourceUrl(
     headSha: "",
   });
   if (links === null) return null;
-  const anchor = learning.source.commentId === null ? "" : COMMENT_ANCHORS[learning.repo.platform]?.(
-    learning.source.commentId,
-  ) ?? "";
+  const commentId = learning.source.commentId;
+  // A reaction or a dispute is on an inline comment; GitHub anchors those as review discussions.
+  const inline = learning.source.kind === "reaction" || learning.source.kind === "concede";
+  const anchor = commentId === null
+    ? ""
+    : inline && learning.repo.platform === "github"
+    ? `#discussion_r${commentId}`
+    : COMMENT_ANCHORS[learning.repo.platform]?.(commentId) ?? "";
   return `${links.pullRequest}${anchor}`;
 }

@@ -114,6 +114,8 @@ export interface ExistingComment {
   line?: number;
   /** True for comments anchored to a line of the diff. */
   inline: boolean;
+  /** Thumbs-down reactions, where the listing says (GitHub's `reactions` rollup); absent when it does not. */
+  thumbsDown?: number;
 }
 
 /** One inline comment, anchored to a line that exists on `side` of the diff. */
@@ -282,6 +284,19 @@ export interface ChecksWriteAccess {
 
 export function canCheckWriteAccess(client: PlatformClient): client is PlatformClient & ChecksWriteAccess {
   return typeof (client as Partial<ChecksWriteAccess>).canWrite === "function";
+}
+
+/**
+ * Platforms whose API says who reacted to a comment: GitHub (reactions), GitLab (award emoji), Gitea (reactions).
+ * Bitbucket Cloud, Bitbucket Data Center and Azure DevOps have no reactions on pull-request comments.
+ */
+export interface ReadsReactions {
+  /** The logins that gave `comment` (one of `listComments`') a thumbs-down, in the platform's order. */
+  thumbsDownOn(pr: PullRequestRef, comment: ExistingComment): Promise<string[]>;
+}
+
+export function canReadReactions(client: PlatformClient): client is PlatformClient & ReadsReactions {
+  return typeof (client as Partial<ReadsReactions>).thumbsDownOn === "function";
 }
 
 /** A line range of the reviewed commit that a check run points at, with the finding's weight as the level. */

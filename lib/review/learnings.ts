@@ -7,6 +7,9 @@
  */
 import type { LearningsConfig } from "../config/schema.ts";
 import type { Db } from "../db/mod.ts";
+import type { Repo } from "../db/repos.ts";
+import type { Logger } from "../log.ts";
+import { proposeFromReactions } from "./reactions.ts";
 import type { Finding } from "../findings.ts";
 import {
   activeLearningsFor,
@@ -57,14 +60,19 @@ export function reviewLearningsOf(
 
 /**
  * Reads the learnings a review of `repo` uses, per the repository's `learnings` configuration: none when
- * `enabled` is false, at most `max_rules` rules in one prompt.
+ * `enabled` is false, at most `max_rules` rules in one prompt. Given the pull request's Loom comments, it first
+ * proposes learnings from their thumbs-down reactions (`reactions.ts`; proposals wait for approval, so this
+ * review does not use them yet).
  */
 export async function loadReviewLearnings(
-  db: Db,
-  repo: { id: number; organizationId: number | null },
+  deps: { db: Db; log: Logger },
+  repo: Repo,
   config: LearningsConfig,
+  comments?: Pick<Parameters<typeof proposeFromReactions>[0], "client" | "ref" | "existing">,
 ): Promise<ReviewLearnings> {
+  const { db } = deps;
   if (!config.enabled) return reviewLearningsOf([]);
+  if (comments !== undefined) await proposeFromReactions({ db, repo, log: deps.log, ...comments });
   return reviewLearningsOf(await activeLearningsFor(db, repo), {
     ...DEFAULT_LEARNING_BUDGET,
     maxRules: config.max_rules,

@@ -374,7 +374,7 @@ async function reviewFiles(input: {
       });
     }
   }
-  const learnings = await loadReviewLearnings(deps.db, input.repo, config.learnings);
+  const learnings = await loadReviewLearnings(deps, input.repo, config.learnings, { client, ref, existing });
   const { runs, findings: merged, reviewable, skippedFiles, redactions } = await runPipeline({
     ...deps.engine,
     loaded,

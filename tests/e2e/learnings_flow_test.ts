@@ -69,3 +69,54 @@ dbTest(
     assert.equal(fourth.comments.length, 1);
   },
 );
+
+dbTest(
+  "a thumbs-down on a Loom comment proposes a learning at the next review; approved, it suppresses",
+  async ({ db }) => {
+    await using flow = await startLearningsFlow(db);
+    const first = await flow.review(1, "scripts/build.ts", 'console.log("built");');
+    assert.equal(first.comments.length, 1);
+    const comment = flow.github.state.reviewComments.find((item) => item.number === 1)!;
+    comment.reactions = [
+      { content: "+1", user: { login: "bob", type: "User" } },
+      { content: "-1", user: { login: "lin", type: "User" } },
+      { content: "-1", user: { login: "eve", type: "User" } },
+    ];
+    // GitHub sends no webhook for a reaction: the next review of the pull request reads it.
+    await flow.review(1, "scripts/build.ts", 'console.log("built again");', "// Build.\n");
+    const asked = flow.github.requests.filter((request) => request.path.includes("/reactions"));
+    assert.deepEqual(asked.map((request) => request.path), [
+      `/repos/${flow.repo.fullName}/pulls/comments/${comment.id}/reactions`,
+    ]);
+    const [learning] = await listLearnings(db, { repoId: flow.repo.id });
+    assert.ok(learning, "the reaction proposed a learning");
+    assert.equal(learning.status, "proposed");
+    assert.equal(learning.createdBy, "lin, eve");
+    assert.deepEqual(learning.source, {
+      kind: "reaction",
+      url: null,
+      commentId: String(comment.id),
+      prNumber: 1,
+    });
+    assert.deepEqual(learning.suppress, {
+      title: "avoid console.log in production code (line)",
+      step: "bugs",
+    });
+    assert.match(
+      learning.rule,
+      /^Do not report “Avoid `console\.log` in production code \(line 2\)”: @lin, @eve gave/,
+    );
+
+    // A proposal changes nothing until someone approves it; reading the reaction again proposes nothing new.
+    const second = await flow.review(2, "scripts/deploy.ts", 'console.log("deployed");');
+    assert.equal(second.comments.length, 1);
+    assert.doesNotMatch(second.prompts[0]!, /Team guidance/);
+    await flow.review(1, "scripts/build.ts", 'console.log("built once more");');
+    assert.equal((await listLearnings(db, { repoId: flow.repo.id })).length, 1);
+
+    await editLearning(db, learning.id, { status: "active" }, "ada");
+    const third = await flow.review(3, "scripts/test.ts", 'console.log("tested");');
+    assert.deepEqual(third.comments, []);
+    assert.match(third.summary, /1 finding suppressed by learnings/);
+  },
+);

@@ -98,6 +98,8 @@ export async function startLearningsFlow(
     "pipelines:\n  default:\n    - { name: bugs, prompt: 'builtin:bugs' }\n",
   );
   const deps = createReviewDeps(server, db, silentLogger);
+  // Each review is its own job: a job id seen before would be a retry of that review.
+  let jobs = 0;
   return {
     github,
     server,
@@ -118,7 +120,7 @@ export async function startLearningsFlow(
       });
       const before = openai.requests.length;
       const outcome = await reviewPullRequest(deps, {
-        id: number,
+        id: ++jobs,
         payload: {
           platform: "github",
           repoId: repo.id,

@@ -12,6 +12,7 @@ import { createCheckRuns } from "./check_runs.ts";
 import { gitHubThreads } from "./thread_replies.ts";
 import { createGitHubIssues } from "./issues.ts";
 import { createDescriptionEditor } from "./description.ts";
+import { gitHubReactions } from "./reactions.ts";
 import { githubWebUrl } from "./web_url.ts";
 import {
   type ChecksWriteAccess,
@@ -27,6 +28,7 @@ import {
   type PullRequest,
   type PullRequestRef,
   type ReadsIssues,
+  type ReadsReactions,
   type ReadsRepository,
   type RepliesInThreads,
   type ResolvesThreads,
@@ -188,6 +190,7 @@ export function createGitHubClient(
   & ReadsIssues
   & ResolvesThreads
   & RepliesInThreads
+  & ReadsReactions
   & GitHubCompare
   & Partial<PublishesChecks> {
   const log = options.log ?? createLogger();
@@ -400,6 +403,7 @@ export function createGitHubClient(
           if (comment.user?.login !== undefined) existing.author = comment.user.login;
           if (comment.user?.id !== undefined) existing.authorId = String(comment.user.id);
           existing.path = comment.path;
+          if (comment.reactions !== undefined) existing.thumbsDown = comment.reactions["-1"];
           const line = comment.line ?? comment.original_line;
           if (line !== undefined && line !== null) existing.line = line;
           comments.push(existing);
@@ -471,6 +475,7 @@ export function createGitHubClient(
     },
 
     ...gitHubThreads(octokit, call, githubWebUrl(options.baseUrl ?? "https://api.github.com")),
+    ...gitHubReactions(octokit, call),
 
     async setStatus(pr: PullRequestRef, status: CommitStatus): Promise<void> {
       const { owner, repo } = splitRepo(pr);

@@ -199,6 +199,7 @@ Deno.test("createGitHubClient() listComments() pages through issue and review co
       path: "src/app.ts",
       line: 3,
       inline: true,
+      thumbsDown: 0,
     });
     const issuePages = fake.requests.filter((request) => request.path.endsWith("/issues/7/comments"));
     assert.deepEqual(issuePages.map((request) => request.search.get("page") ?? "1"), ["1", "2"]);

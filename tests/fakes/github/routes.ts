@@ -375,6 +375,29 @@ export function githubRoutes(env: GitHubRouteEnv): Route<FakeUser>[] {
     { method: "GET", path: `${repo}/pulls/:number/comments`, handler: listReviewComments },
     { method: "GET", path: `${repo}/pulls/:number/reviews`, handler: listReviews },
     {
+      method: "GET",
+      path: `${repo}/pulls/comments/:id/reactions`,
+      handler: (context) => {
+        const comment = state.reviewComments.find((item) =>
+          item.repo === repoOf(context) && item.id === Number(context.params.id)
+        );
+        if (comment === undefined) throw new RouteError(404, "Not Found");
+        const wanted = context.url.searchParams.get("content");
+        const reactions = (comment.reactions ?? []).filter((item) =>
+          wanted === null || item.content === wanted
+        )
+          .map((item, index) => ({
+            id: comment.id * 100 + index,
+            "node_id": `REA_${comment.id}_${index}`,
+            user: user(item.user.login, item.user.type),
+            content: item.content,
+            "created_at": comment.createdAt,
+          }));
+        const page = paginate(context.url, reactions);
+        return json(200, page.items, page.headers);
+      },
+    },
+    {
       method: "POST",
       path: `${repo}/pulls/:number/comments/:id/replies`,
       handler: (context) =>

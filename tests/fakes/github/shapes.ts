@@ -157,7 +157,26 @@ export function createShapes(state: FakeGitHubState, api: () => string, requestC
     side: comment.side,
     "subject_type": "line",
     ...(comment.inReplyTo === undefined ? {} : { "in_reply_to_id": comment.inReplyTo }),
+    reactions: reactionRollup(comment),
   });
+
+  // GitHub's `reaction-rollup`: the count of each of its eight reactions.
+  const reactionRollup = (comment: FakeReviewComment) => {
+    const count = (content: string) =>
+      (comment.reactions ?? []).filter((item) => item.content === content).length;
+    return {
+      url: `${api()}/repos/${comment.repo}/pulls/comments/${comment.id}/reactions`,
+      "total_count": comment.reactions?.length ?? 0,
+      "+1": count("+1"),
+      "-1": count("-1"),
+      laugh: count("laugh"),
+      confused: count("confused"),
+      heart: count("heart"),
+      hooray: count("hooray"),
+      eyes: count("eyes"),
+      rocket: count("rocket"),
+    };
+  };
 
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
     new Response(JSON.stringify(body), {

@@ -112,6 +112,8 @@ export interface FakeReviewComment extends FakeComment {
   inReplyTo?: number;
   /** On a thread's first comment: resolved through GraphQL `resolveReviewThread`. */
   resolved?: boolean;
+  /** Reactions people gave it (`+1`, `-1`, `laugh`, …); a test pushes them, as GitHub sends no webhook. */
+  reactions?: { content: string; user: FakeUser }[];
 }
 
 export interface FakeReview {
