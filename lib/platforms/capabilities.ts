@@ -25,6 +25,7 @@ export const CAPABILITY_ROWS = [
   { key: "commands", label: "Commands checked against write access" },
   { key: "threadReplies", label: "Replies in Loom's threads answered there" },
   { key: "labels", label: "Label triggers (`triggers.labels`)" },
+  { key: "tickets", label: "Ticket context from the platform's tracker (`tickets`)" },
 ] as const;
 
 export type CapabilityKey = (typeof CAPABILITY_ROWS)[number]["key"];

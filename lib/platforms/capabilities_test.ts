@@ -15,6 +15,7 @@ import {
   canCheckWriteAccess,
   canCompareCommits,
   canPublishChecks,
+  canReadIssues,
   canReplyInThreads,
   canResolveThreads,
 } from "./types.ts";
@@ -43,6 +44,7 @@ const CLIENT_CHECKS: Partial<Record<CapabilityKey, (client: PlatformClient) => b
   resolveThreads: canResolveThreads,
   commands: canCheckWriteAccess,
   threadReplies: canReplyInThreads,
+  tickets: canReadIssues,
 };
 
 Deno.test("every platform's declared capabilities match what its client can do", () => {

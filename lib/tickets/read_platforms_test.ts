@@ -9,6 +9,10 @@ import { createAzureDevopsClient } from "../platforms/azure_devops/client.ts";
 import { htmlToText } from "../platforms/azure_devops/work_items.ts";
 import { startFakeAzureDevops } from "../../tests/fakes/azure_devops.ts";
 import { startFakeGitLab } from "../../tests/fakes/gitlab.ts";
+import { startFakeGitea } from "../../tests/fakes/gitea.ts";
+import { startFakeBitbucket } from "../../tests/fakes/bitbucket.ts";
+import { createBitbucketClient } from "../platforms/bitbucket/client.ts";
+import { createGiteaClient } from "../platforms/gitea/client.ts";
 import { makeGitDiff } from "../../tests/fakes/git_diff.ts";
 import { readTickets } from "./read.ts";
 
@@ -133,4 +137,77 @@ Deno.test("htmlToText keeps the text of Azure DevOps rich text and drops markup 
     htmlToText("<div>a &lt;b&gt;<br>c</div><script>alert(1)</script><p>&#x41;&nbsp;&unknown;</p>"),
     "a <b>\nc\nA &unknown;",
   );
+});
+
+Deno.test("readTickets reads Gitea issues, also of another repository, and a referred pull request", async () => {
+  await using gitea = startFakeGitea();
+  const { diff, baseSha, headSha } = await makeGitDiff({ "a.txt": { base: "a\n", head: "b\n" } });
+  const body = "Closes #3, follows up on #6 and infra/deploy#2. Not #404.";
+  gitea.state.addPullRequest({ repo: "team/app", number: 9, body, diff, baseSha, headSha });
+  gitea.state.addPullRequest({
+    repo: "team/app",
+    number: 6,
+    title: "First cut of the cache",
+    diff,
+    baseSha,
+    headSha,
+  });
+  gitea.state.addIssue({ repo: "team/app", number: 3, title: "Cache misses", body: "Hit rate is 20%." });
+  gitea.state.addIssue({ repo: "infra/deploy", number: 2, title: "Redis in staging", state: "closed" });
+  const client = createGiteaClient({ baseUrl: gitea.url, token: gitea.token });
+  const context = await readTickets({
+    client,
+    ref: { platform: "gitea", repo: "team/app", number: 9 },
+    texts: { title: "Cache", body },
+    max: 5,
+    signal: new AbortController().signal,
+    log: silentLogger,
+  });
+  assert.deepEqual(context.blocks.map((block) => block.source), ["issue #3", "issue #6", "infra/deploy#2"]);
+  assert.match(
+    context.blocks[0]!.text,
+    /^Title: Cache misses\nState: open\nURL: .*\/team\/app\/issues\/3\n\nHit rate is 20%\.$/,
+  );
+  assert.match(context.blocks[1]!.text, /URL: .*\/team\/app\/pulls\/6/);
+  assert.match(context.blocks[2]!.text, /State: closed/);
+  assert.deepEqual(context.unread.map((ticket) => ticket.source), ["issue #404"]);
+  assert.match(context.unread[0]!.reason, /Gitea answered 404/);
+});
+
+Deno.test("readTickets reads Bitbucket Cloud issues where the tracker is on, and names them unread where it is off", async () => {
+  await using bitbucket = startFakeBitbucket();
+  const { diff, baseSha, headSha } = await makeGitDiff({ "a.txt": { base: "a\n", head: "b\n" } });
+  const seed = { title: "Retry uploads", author: "ada", baseRef: "main", headRef: "retry", diff, files: {} };
+  const body = "Resolves #6 (see https://bitbucket.org/team/app/issues/7/uploads-fail).";
+  bitbucket.state.addPullRequest({ ...seed, repo: "team/app", number: 2, body, headSha, baseSha });
+  bitbucket.state.addIssue({
+    repo: "team/app",
+    id: 6,
+    title: "Uploads fail on flaky links",
+    content: "Retry **3** times.",
+  });
+  const client = createBitbucketClient({ baseUrl: bitbucket.apiUrl, token: bitbucket.token });
+  const read = (repo: string) =>
+    readTickets({
+      client,
+      ref: { platform: "bitbucket", repo, number: 2 },
+      texts: { title: "Retry uploads", body },
+      host: "bitbucket.org",
+      max: 5,
+      signal: new AbortController().signal,
+      log: silentLogger,
+    });
+  const context = await read("team/app");
+  assert.deepEqual(context.blocks.map((block) => block.source), ["issue #6"]);
+  assert.match(
+    context.blocks[0]!.text,
+    /^Title: Uploads fail on flaky links\nState: new\nURL: https:\/\/bitbucket\.org\/team\/app\/issues\/6\n\nRetry \*\*3\*\* times\.$/,
+  );
+  assert.deepEqual(context.unread.map((ticket) => ticket.source), ["issue #7"]);
+  assert.match(context.unread[0]!.reason, /404: No Issue matches/);
+
+  bitbucket.state.addPullRequest({ ...seed, repo: "team/site", number: 2, body, headSha, baseSha });
+  const off = await read("team/site");
+  assert.deepEqual(off.blocks, []);
+  assert.match(off.unread[0]!.reason, /Repository has no issue tracker/);
 });

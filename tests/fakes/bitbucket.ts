@@ -7,6 +7,7 @@
 import { json, type RouteContext, startFakeServer } from "./server_core.ts";
 import { bitbucketRepositoryPermissions, FakePermissions } from "./permissions.ts";
 import { type FakeReport, reportHandlers } from "./bitbucket/reports.ts";
+import { createFakeIssues } from "./bitbucket/issues.ts";
 import { createRepoAccess, fakeRepoId, tokenOf } from "./repo_access.ts";
 import type {
   FakeBitbucket,
@@ -107,6 +108,7 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
 
   type Context = RouteContext<undefined>;
   const repoOf = (context: Context) => `${context.params.workspace}/${context.params.slug}`;
+  const issues = createFakeIssues(() => origin);
   /** The pull request a route names; Bitbucket's 404 is thrown for an unknown one. */
   const pullRequestOf = (context: Context): StoredPullRequest => {
     const repo = repoOf(context);
@@ -401,6 +403,11 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
         handler: insights.annotate,
       },
       { method: "GET", path: `${repository}/src/:ref/*file`, handler: getSource },
+      {
+        method: "GET",
+        path: `${repository}/issues/:id`,
+        handler: (c) => issues.answer(repoOf(c), Number(c.params.id)),
+      },
     ],
     notFound: (request) =>
       errorResponse(404, `Resource not found: ${request.method} ${request.url.pathname}`),
@@ -411,6 +418,7 @@ export function startFakeBitbucket(options: FakeBitbucketOptions = {}): FakeBitb
   const requests = server.requests;
 
   const state: FakeBitbucketState = {
+    addIssue: issues.add,
     addPullRequest(seed) {
       const diffSpec = `${seed.repo}:${seed.headSha.slice(0, SHORT)}%0D${seed.baseSha.slice(0, SHORT)}`;
       pullRequests.set(key(seed.repo, seed.number), { ...seed, diffSpec });

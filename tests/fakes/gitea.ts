@@ -16,6 +16,7 @@ import type {
 import { json as jsonAnswer, type RouteContext, startFakeServer } from "./server_core.ts";
 import { FakePermissions, giteaPermission } from "./permissions.ts";
 import { createRepoAccess, fakeRepoId } from "./repo_access.ts";
+import { type FakeGiteaIssue, giteaIssueJson } from "./gitea/issues.ts";
 import type {
   FailureRule,
   FakeGitea,
@@ -133,6 +134,16 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
   type Context = RouteContext<undefined>;
   const repoOf = (context: Context) => `${context.params.owner}/${context.params.repo}`;
   /** The pull request a route names; Gitea's 404 is thrown for an unknown one. */
+  const issues = new Map<string, FakeGiteaIssue>();
+  const getIssue = (context: Context) => {
+    const [repo, number] = [repoOf(context), Number(context.params.number)];
+    const issue = issues.get(key(repo, number));
+    const pr = pullRequests.get(key(repo, number));
+    if (issue) return json(giteaIssueJson(context.url.origin, issue, user("reporter")));
+    if (!pr) throw json({ message: "issue does not exist [id: 0, repo_id: 0, index: " + number + "]" }, 404);
+    const asIssue = { repo, number, title: pr.title, body: pr.body ?? "" };
+    return json(giteaIssueJson(context.url.origin, asIssue, user(pr.author), true));
+  };
   const pullRequestOf = (context: Context): FullSeed => {
     const pr = pullRequests.get(key(repoOf(context), Number(context.params.number)));
     if (!pr) throw json({ message: "pull request does not exist" }, 404);
@@ -370,6 +381,7 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
       },
       { method: "GET", path: `${repo}/raw/*file`, handler: rawFile },
       { method: "PATCH", path: `${repo}/issues/comments/:id`, handler: editComment },
+      { method: "GET", path: `${repo}/issues/:number`, handler: getIssue },
       { method: "GET", path: `${repo}/issues/:number/comments`, handler: listComments },
       { method: "POST", path: `${repo}/issues/:number/comments`, handler: postComment },
       {
@@ -421,6 +433,7 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
           ...seed,
         });
       },
+      addIssue: (issue) => void issues.set(key(issue.repo, issue.number), issue),
       addComment(comment) {
         const stored = { id: nextId++, ...comment, author: comment.author ?? "someone" };
         comments.push(stored);

@@ -18,4 +18,5 @@ export const azureDevopsCapabilities = {
   labels: {
     yes: "active pull request labels (tags); a label change arrives as an update of the pull request",
   },
+  tickets: { yes: "work items linked to the pull request, and `AB#12` or `#12` in its text" },
 } as const satisfies PlatformCapabilities;

@@ -19,4 +19,8 @@ export const bitbucketCapabilities = {
     no:
       "Bitbucket Cloud pull requests have no labels; a non-empty `triggers.labels.include` skips every automatic review",
   },
+  tickets: {
+    partly:
+      "`#12` from the repository's issue tracker, which is off unless enabled; Jira keys with `LOOM_JIRA_URL`",
+  },
 } as const satisfies PlatformCapabilities;

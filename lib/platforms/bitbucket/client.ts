@@ -17,6 +17,7 @@ import {
   type PublishesChecks,
   type PullRequest,
   type PullRequestRef,
+  type ReadsIssues,
   type ReadsRepository,
   type RepliesInThreads,
   type ResolvesThreads,
@@ -30,6 +31,7 @@ import { hasSuggestion, suggestionToDiffBlock } from "./suggestion.ts";
 import { bitbucketThreadReplies, resolveBitbucketThreads, toExistingComment } from "./threads.ts";
 import { createBitbucketReports } from "./reports.ts";
 import { createDescriptionEditor } from "./description.ts";
+import { createBitbucketIssues } from "./issues.ts";
 
 export { SUMMARY_MARKER };
 
@@ -112,6 +114,7 @@ export function createBitbucketClient(
   & ComparesCommits
   & PublishesChecks
   & ReadsRepository
+  & ReadsIssues
   & ResolvesThreads
   & RepliesInThreads {
   const baseUrl = (options.baseUrl ?? "https://api.bitbucket.org/2.0").replace(/\/+$/, "");
@@ -360,6 +363,7 @@ export function createBitbucketClient(
     identity,
     canWrite,
     ...createBitbucketReports({ send, repoUrl, resolveHash }),
+    ...createBitbucketIssues({ json, repoUrl }),
 
     async getRepository(fullName) {
       const repository = await json(

@@ -31,4 +31,8 @@ export const bitbucketServerCapabilities = {
     no:
       "Data Center pull requests have no labels; a non-empty `triggers.labels.include` skips every automatic review",
   },
+  tickets: {
+    no:
+      "Bitbucket Data Center has no issue tracker of its own: Jira keys are read when `LOOM_JIRA_URL` is set",
+  },
 } as const satisfies PlatformCapabilities;

@@ -31,4 +31,5 @@ export const giteaCapabilities = {
       "reply in a review thread; `@loom ask` is answered in the conversation",
   },
   labels: { yes: "`label_updated`/`label_cleared` start the review a label filter skipped" },
+  tickets: { yes: "issues and pull requests: `#12`, `owner/name#12`, closing keywords, issue URLs" },
 } as const satisfies PlatformCapabilities;

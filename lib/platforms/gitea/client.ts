@@ -17,12 +17,14 @@ import {
   type PlatformUser,
   type PullRequest,
   type PullRequestRef,
+  type ReadsIssues,
   type ReadsRepository,
   type ResolvesThreads,
   type ReviewEvent,
   type ReviewOutput,
 } from "../types.ts";
 import { withPlatformContext } from "../errors.ts";
+import { createGiteaIssues } from "./issues.ts";
 import { isBotLogin } from "./webhook.ts";
 import { withSummaryMarker } from "../../markers.ts";
 import { rememberIdentity } from "../own_comments.ts";
@@ -177,7 +179,8 @@ export function createGiteaClient(
   & ComparesCommits
   & ReadsRepository
   & ResolvesThreads
-  & EditsDescription {
+  & EditsDescription
+  & ReadsIssues {
   // gitea-js is imported on the first call, so only processes that talk to Gitea hold it.
   let sdk: Promise<ReturnType<typeof giteaApi>> | undefined;
   const api = () =>
@@ -238,6 +241,7 @@ export function createGiteaClient(
     ...createDescriptionEditor({ api, splitRepo, wrap }),
     platform: "gitea",
     identity,
+    ...createGiteaIssues({ api, splitRepo, wrap }),
 
     async getRepository(fullName) {
       try {

@@ -16,4 +16,7 @@ export const githubCapabilities = {
     yes: "`pull_request_review_comment` with `in_reply_to_id`; answered through `…/comments/{id}/replies`",
   },
   labels: { yes: "`labeled`/`unlabeled` start the review a label filter skipped" },
+  tickets: {
+    yes: "issues and pull requests: `#12`, `owner/name#12`, closing keywords, issue URLs; first comments too",
+  },
 } as const satisfies PlatformCapabilities;

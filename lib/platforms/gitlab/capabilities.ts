@@ -14,4 +14,5 @@ export const gitlabCapabilities = {
     yes: "note hooks on a `DiffNote` with its `discussion_id`; answered as a note of the discussion",
   },
   labels: { yes: "a merge request update that changes the labels starts the review a label filter skipped" },
+  tickets: { yes: "issues (`#12`) and merge requests (`!12`), also `group/project#12` and issue URLs" },
 } as const satisfies PlatformCapabilities;

@@ -1,6 +1,7 @@
 /** The public types of the fake Bitbucket, and the shape it stores pull requests in. */
 import type { FakeRepoPermission } from "../permissions.ts";
 import type { FakeReport } from "./reports.ts";
+import type { FakeBitbucketIssue } from "./issues.ts";
 
 /** One file of a seeded pull request: its content at the base and at the head (absent = file does not exist). */
 
@@ -66,6 +67,8 @@ export interface RecordedRequest {
 
 export interface FakeBitbucketState {
   addPullRequest(seed: FakePullRequestSeed): void;
+  /** Seeds an issue; a repository with one has its issue tracker on (`issues.ts`). */
+  addIssue(issue: FakeBitbucketIssue): void;
   /** Seeds an existing comment (for dedupe and pagination tests). */
   addComment(
     repo: string,

@@ -1,5 +1,6 @@
 /** The public types of the fake Gitea, and the shape it stores pull requests in. */
 import type { FakeRepoPermission } from "../permissions.ts";
+import type { FakeGiteaIssue } from "./issues.ts";
 
 /** Content of one file of a seeded pull request. */
 export interface FakeFileSeed {
@@ -100,6 +101,8 @@ export type FullSeed =
 
 export interface FakeGiteaState {
   addPullRequest(seed: FakePullRequestSeed): void;
+  /** Serves an issue at `GET /repos/{owner}/{repo}/issues/{index}` (`issues.ts`). */
+  addIssue(issue: FakeGiteaIssue): void;
   addComment(comment: { repo: string; number: number; body: string; author?: string }): FakeIssueComment;
   addReview(review: { repo: string; number: number; body?: string; author?: string }): FakeReview;
   failNext(rule: FailureRule): void;
