@@ -211,6 +211,72 @@ export function canCompareCommits(client: PlatformClient): client is PlatformCli
   return typeof (client as Partial<ComparesCommits>).getCompareDiff === "function";
 }
 
+/** One text file of a repository snapshot. */
+export interface RepositoryFile {
+  /** Relative to the repository root, `/`-separated. */
+  path: string;
+  text: string;
+}
+
+/** What reading a snapshot left out; final once its files have been iterated. */
+export interface RepositoryArchiveStats {
+  /** Files given. */
+  files: number;
+  /** Uncompressed bytes of the entries read, skipped ones included. */
+  bytes: number;
+  /** Files over the size cap. */
+  skippedLarge: number;
+  /** Files that are not UTF-8 text. */
+  skippedBinary: number;
+  /** Files the reader's filter did not want. */
+  skippedUnwanted: number;
+  /** Reading stopped at the total-size or file-count cap: the snapshot is incomplete. */
+  truncated: boolean;
+}
+
+/** Caps on reading a snapshot (defaults in `archive.ts`: 256 KB per file, 200 MB, 20,000 files). */
+export interface ArchiveLimits {
+  /**
+   * Larger files are skipped. Source files over 256 KB are nearly always generated or vendored, and the index has
+   * nothing to gain from them.
+   */
+  maxFileBytes?: number;
+  /** Reading stops after this many uncompressed bytes of entries (skipped ones included). */
+  maxTotalBytes?: number;
+  /** Reading stops after this many files were given. */
+  maxFiles?: number;
+  /** Whether a path is worth reading at all; unwanted files are skipped before their bytes are buffered. */
+  wanted?(path: string): boolean;
+}
+
+/** A repository snapshot read as it downloads (`readTarGz` in `archive.ts`). */
+export interface RepositoryArchive {
+  /** Iterate once; the download is cancelled when iteration stops early. */
+  files: AsyncIterable<RepositoryFile>;
+  stats: RepositoryArchiveStats;
+}
+
+/**
+ * Optional ability: the repository's tree at one commit as one archive download (the code index is built from
+ * it), instead of one request per file.
+ */
+export interface ReadsArchive {
+  /**
+   * @param limits size caps and a path filter (`ArchiveLimits` in `archive.ts`)
+   * @throws {PlatformError} when the platform refuses or fails the download; reading a corrupt or cut-off archive
+   *   throws while iterating
+   */
+  getArchive(
+    pr: PullRequestRef,
+    sha: string,
+    options?: { signal?: AbortSignal; limits?: ArchiveLimits },
+  ): Promise<RepositoryArchive>;
+}
+
+export function canReadArchive(client: PlatformClient): client is PlatformClient & ReadsArchive {
+  return typeof (client as Partial<ReadsArchive>).getArchive === "function";
+}
+
 /** A repository as its platform describes it to a credential that can read it. */
 export interface PlatformRepository {
   /** The platform's stable id, which a rename keeps (GitHub's numeric id, Bitbucket's `{uuid}`, …). */

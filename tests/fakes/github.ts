@@ -12,6 +12,7 @@ import { readJsonOrText, startFakeServer } from "./server_core.ts";
 import { authenticate } from "./github/auth.ts";
 import { githubRoutes } from "./github/routes.ts";
 import { githubAppRoutes } from "./github/app.ts";
+import { githubArchiveRoutes } from "./github/archive.ts";
 import { createShapes, RouteError } from "./github/shapes.ts";
 import { createGitHubStore } from "./github/state.ts";
 import { createRepoAccess, tokenOf } from "./repo_access.ts";
@@ -111,6 +112,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
         maxContentBytes: options.maxContentBytes ?? 1_000_000,
       }),
       ...githubAppRoutes({ store, shapes, app: options.app, tokens, api }),
+      ...githubArchiveRoutes(store, api),
     ],
     notFound: () => shapes.errorJson(new RouteError(404, "Not Found")),
     onError: (error) => shapes.errorJson(error),

@@ -14,6 +14,7 @@ import { createGitHubIssues } from "./issues.ts";
 import { createDescriptionEditor } from "./description.ts";
 import { gitHubReactions } from "./reactions.ts";
 import { githubWebUrl } from "./web_url.ts";
+import { githubArchive, type ReadsArchive } from "./archive.ts";
 import {
   type ChecksWriteAccess,
   type CommitStatus,
@@ -192,6 +193,7 @@ export function createGitHubClient(
   & RepliesInThreads
   & ReadsReactions
   & GitHubCompare
+  & ReadsArchive
   & Partial<PublishesChecks> {
   const log = options.log ?? createLogger();
   const octokit = createOctokit(options, log);
@@ -440,6 +442,7 @@ export function createGitHubClient(
         return String(data.id);
       });
     },
+    ...githubArchive(octokit, splitRepo, call),
 
     async updateComment(pr: PullRequestRef, commentId: string, body: string): Promise<void> {
       const { owner, repo } = splitRepo(pr);
