@@ -146,7 +146,11 @@ export function toRawIssues(issue: z.core.$ZodIssue): RawIssue[] {
     case "too_small":
     case "too_big": {
       const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
-      const word = issue.code === "too_small" ? "at least" : "at most";
+      // `gt`/`lt` bounds are exclusive: 0 is not allowed by "greater than 0".
+      const exclusive = (issue as { inclusive?: boolean }).inclusive === false;
+      const word = issue.code === "too_small"
+        ? (exclusive ? "greater than" : "at least")
+        : (exclusive ? "less than" : "at most");
       const what = issue.origin === "array"
         ? `Must list ${word} ${bound} item${Number(bound) === 1 ? "" : "s"}`
         : issue.origin === "string"

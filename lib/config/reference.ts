@@ -13,8 +13,11 @@ function unwrap(schema: z.ZodType): z.ZodType {
     const def = current._zod.def as { type: string; innerType?: z.ZodType; in?: z.ZodType };
     if ((def.type === "default" || def.type === "optional" || def.type === "prefault") && def.innerType) {
       current = def.innerType;
-    } else if (def.type === "pipe" && def.in) current = def.in;
-    else return current;
+    } else if (def.type === "pipe" && def.in) {
+      // `z.preprocess` is a pipe from a transform into the schema that validates: the schema is the option.
+      const into = (def as { out?: z.ZodType }).out;
+      current = def.in._zod.def.type === "transform" && into ? into : def.in;
+    } else return current;
   }
 }
 

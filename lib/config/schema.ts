@@ -179,6 +179,35 @@ export const PipelineStep = z.object({
 }).strict();
 export type PipelineStep = z.infer<typeof PipelineStep>;
 
+/** What code context each model call is given beside the diff (`lib/review/code_context.ts`). */
+export const ContextOptions = z.object({
+  symbols: z.boolean().default(true).describe(
+    "Give the definitions of the functions, types and constants the changed lines use (found anywhere in the " +
+      "repository) and the function or class each change sits in.",
+  ),
+  callers: z.boolean().default(true).describe(
+    "Give the places elsewhere in the repository that call a changed function.",
+  ),
+  guidelines: z.boolean().default(true).describe(
+    "Give the repository's guideline files: `AGENTS.md` and `CONTRIBUTING.md` (the nearest ones up the tree " +
+      "of each changed file) and `.loom/rules/*.md`.",
+  ),
+  // Above 0.9 the context would crowd out the diff the call is about.
+  max_share: z.number().gt(0).max(0.9).default(0.4).describe(
+    "Most of one model call's diff budget (`chunk tokens`) the context may take, as a share: 0.4 adds at " +
+      "most 40% on top of the diff. Blocks are packed by priority (definitions, enclosing scope, callers, " +
+      "guidelines, neighbours); what does not fit is counted in the summary.",
+  ),
+}).strict();
+export type ContextOptions = z.infer<typeof ContextOptions>;
+
+/** `context: false` turns every kind off (no index is built); `context: true` is every default. */
+export const ContextConfig = z.preprocess(
+  (value) =>
+    value === false ? { symbols: false, callers: false, guidelines: false } : value === true ? {} : value,
+  ContextOptions,
+);
+
 /** How the llm steps of a pipeline call the model. */
 export const PipelineOptions = z.object({
   mode: z.enum(["separate", "combined"]).default("separate").describe(
@@ -298,6 +327,10 @@ export const RepoConfig = z.object({
     "How llm steps call the model: one call per step, or all steps combined, and how much context they see.",
   ),
   output: OutputConfig.default(() => OutputConfig.parse({})).describe("How the review is posted."),
+  context: ContextConfig.default(() => ContextOptions.parse({})).describe(
+    "Code from the rest of the repository given to each model call beside the diff, read from an index of " +
+      "the head commit. `false` gives none (and downloads nothing).",
+  ),
   path_instructions: z.array(PathInstruction).default(() => []).describe(
     "Extra review instructions for matching files, in order.",
   ),

@@ -87,6 +87,7 @@ Deno.test("parseRepoConfig() reads every option of a full configuration", () => 
       on_step_failure: "neutral",
       resolve_fixed: false,
     },
+    context: { symbols: false, callers: false, guidelines: false, max_share: 0.25 },
     path_instructions: [{
       paths: ["src/api/**"],
       instructions: "Every handler must check the caller's organization.",

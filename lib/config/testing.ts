@@ -82,6 +82,11 @@ output:
   grouping: severity
   on_step_failure: neutral
   resolve_fixed: false
+context:
+  symbols: false
+  callers: false
+  guidelines: false
+  max_share: 0.25
 path_instructions:
   - paths: ["src/api/**"]
     instructions: Every handler must check the caller's organization.

@@ -36,6 +36,8 @@ import postgres0016 from "../../migrations/postgres/0016_repo_management.sql" wi
 import sqlite0016 from "../../migrations/sqlite/0016_repo_management.sql" with { type: "text" };
 import postgres0017 from "../../migrations/postgres/0017_learnings.sql" with { type: "text" };
 import sqlite0017 from "../../migrations/sqlite/0017_learnings.sql" with { type: "text" };
+import postgres0018 from "../../migrations/postgres/0018_code_indexes.sql" with { type: "text" };
+import sqlite0018 from "../../migrations/sqlite/0018_code_indexes.sql" with { type: "text" };
 import postgres0019 from "../../migrations/postgres/0019_run_kind.sql" with { type: "text" };
 import sqlite0019 from "../../migrations/sqlite/0019_run_kind.sql" with { type: "text" };
 import type { SqlDialect } from "./sql.ts";
@@ -65,6 +67,7 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 15, name: "0015_github_installations", text: postgres0015 },
     { version: 16, name: "0016_repo_management", text: postgres0016 },
     { version: 17, name: "0017_learnings", text: postgres0017 },
+    { version: 18, name: "0018_code_indexes", text: postgres0018 },
     { version: 19, name: "0019_run_kind", text: postgres0019 },
   ],
   sqlite: [
@@ -85,6 +88,7 @@ export const MIGRATIONS: Record<SqlDialect, readonly Migration[]> = {
     { version: 15, name: "0015_github_installations", text: sqlite0015 },
     { version: 16, name: "0016_repo_management", text: sqlite0016 },
     { version: 17, name: "0017_learnings", text: sqlite0017 },
+    { version: 18, name: "0018_code_indexes", text: sqlite0018 },
     { version: 19, name: "0019_run_kind", text: sqlite0019 },
   ],
 };

@@ -8,6 +8,7 @@
 import type { Finding } from "../findings.ts";
 import type { ReviewAction } from "../pull_request.ts";
 import { type Db, sql } from "./mod.ts";
+import { parseStepContext, type StepContextSource } from "./step_context.ts";
 
 /**
  * `completed`: every configured step ran; `partial`: some steps failed; `failed`: nothing could be reviewed;
@@ -69,6 +70,8 @@ export interface ReviewStepRecord {
   cached: boolean;
   durationMs: number;
   error: string | null;
+  /** Where the context its model calls were given came from (`step_context.ts`); read back, not written here. */
+  context?: StepContextSource[];
 }
 
 /** The record of a step that has not run (yet): no model, no tokens, no cost. */
@@ -274,7 +277,7 @@ export async function getReview(
   if (!rows[0]) return null;
   const steps = await db.query<ReviewStepRecord>(
     sql`select name, provider, model, status, input_tokens, cached_input_tokens, cache_write_tokens,
-          output_tokens, cost_usd, cached, duration_ms, error
+          output_tokens, cost_usd, cached, duration_ms, error, context
         from review_steps
         where review_id = ${id} and attempt = (select attempts from reviews where id = ${id}) order by id`,
   );
@@ -293,6 +296,7 @@ export async function getReview(
       costUsd: Number(step.costUsd),
       durationMs: Number(step.durationMs),
       cached: Boolean(step.cached),
+      context: parseStepContext(step.context),
     })),
     findings: findings.map((finding) => ({
       ...finding,
