@@ -163,6 +163,26 @@ export default function LiveReview(props: { initial: ReviewLive; refreshMs?: num
           </tbody>
         </table>
       </div>
+      {review.steps.some((step) => (step.context?.length ?? 0) > 0) && (
+        <>
+          <h2>Context given</h2>
+          <p class="muted small">
+            Code and guidelines from the repository each step's model calls saw beside the diff.
+          </p>
+          {review.steps.filter((step) => (step.context?.length ?? 0) > 0).map((step) => (
+            <section class="panel" key={step.name} data-testid="step-context" data-step={step.name}>
+              <h3>{step.name}</h3>
+              <ul>
+                {step.context!.map((source) => (
+                  <li key={`${source.kind}:${source.source}`} data-kind={source.kind}>
+                    <span class="pill">{source.kind}</span> <code>{source.source}</code>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ))}
+        </>
+      )}
       <h2>Findings ({findingsCount})</h2>
       {findingsCount === 0 && (
         <p class="muted">

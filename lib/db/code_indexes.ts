@@ -99,3 +99,29 @@ export async function dropCodeIndex(db: Db, key: CodeIndexKey): Promise<void> {
   await db.exec(sql`delete from code_indexes
     where repo_id = ${key.repoId} and commit_sha = ${key.commitSha} and format = ${key.format}`);
 }
+
+/** The heads earlier reviews of a pull request looked at, newest first, each once. */
+export async function listReviewedHeads(
+  db: Db,
+  repoId: number,
+  prNumber: number,
+  limit: number,
+): Promise<string[]> {
+  const rows = await db.query<{ headSha: string }>(sql`
+    select head_sha, max(id) as newest from reviews where repo_id = ${repoId} and pr_number = ${prNumber}
+    group by head_sha order by newest desc limit ${limit}`);
+  return rows.map((row) => row.headSha);
+}
+
+/** The repository's cached commits of `format`, most recently used first. */
+export async function recentCodeIndexes(
+  db: Db,
+  repoId: number,
+  format: number,
+  limit: number,
+): Promise<string[]> {
+  const rows = await db.query<{ commitSha: string }>(sql`
+    select commit_sha from code_indexes where repo_id = ${repoId} and format = ${format}
+    order by used_at desc, created_at desc limit ${limit}`);
+  return rows.map((row) => row.commitSha);
+}

@@ -91,10 +91,10 @@ dbTest("recordStepContexts() stores each step's context sources for the review p
     { kind: "definition", source: "src/util.ts:3-9" },
     { kind: "caller", source: "src/main.ts:12-20" },
   ];
-  await recordStepContexts(db, reviewId, [{ name: "bugs", context: sources }, {
-    name: "security",
-    context: [],
-  }]);
+  await recordStepContexts(db, reviewId, [
+    { record: { name: "bugs" }, context: sources },
+    { record: { name: "security" }, context: [] },
+  ]);
   const found = await getReview(db, reviewId);
   assert.deepEqual(found?.steps.map((step) => [step.name, step.context]), [["bugs", sources], [
     "security",

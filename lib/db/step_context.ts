@@ -1,7 +1,8 @@
 /**
  * Where each step's context came from (`review_steps.context`, migration 0018): a JSON list of `{kind, source}`
- * written once the pipeline has run, read by the dashboard's review page. Written on the step rows of the
- * review's current attempt, so a retried review shows what its last attempt gave.
+ * written once the pipeline has run, read by the dashboard's review page. Written on each step's newest row: the
+ * attempt that just recorded it, or — when a lease ran out and a later attempt of the same head already recorded
+ * the step — that attempt's row, which the page shows and whose context is the same.
  */
 import { type Db, sql } from "./mod.ts";
 
@@ -11,19 +12,18 @@ export interface StepContextSource {
   source: string;
 }
 
-/** Stores each named step's sources; a step without any keeps `null`. */
+/** Stores each step's sources (the pipeline's step runs as they are); a step without any keeps `null`. */
 export async function recordStepContexts(
   db: Db,
   reviewId: number,
-  steps: readonly { name: string; context?: readonly StepContextSource[] }[],
+  steps: readonly { record: { name: string }; context?: readonly StepContextSource[] }[],
 ): Promise<void> {
   for (const step of steps) {
     if (!step.context || step.context.length === 0) continue;
     const value = JSON.stringify(step.context.map(({ kind, source }) => ({ kind, source })));
     await db.exec(sql`
       update review_steps set context = ${value}
-      where review_id = ${reviewId} and name = ${step.name}
-        and attempt = (select attempts from reviews where id = ${reviewId})`);
+      where id = (select max(id) from review_steps where review_id = ${reviewId} and name = ${step.record.name})`);
   }
 }
 

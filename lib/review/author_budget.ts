@@ -11,6 +11,7 @@ import type { ServerConfig } from "../config/env.ts";
 import { type AuthorSpendKind, budgetScope, takeAuthorBudgetSlot } from "../db/author_budget.ts";
 import type { Db } from "../db/mod.ts";
 import type { Logger } from "../log.ts";
+import { canCheckWriteAccess, type PlatformClient, type PullRequestRef } from "../platforms/types.ts";
 
 export type AuthorBudgetDecision = { allowed: true } | { allowed: false; reason: string; nextStep: string };
 
@@ -53,4 +54,15 @@ export async function checkAuthorBudget(
     nextStep: "A maintainer can comment `@loom review` to review it now; the budget " +
       "(LOOM_PUBLIC_AUTHOR_HOURLY_BUDGET) frees up as the hour passes.",
   };
+}
+
+/** The webhook's word on the author's write access, else the platform's permission API. */
+export async function authorIsMaintainer(
+  client: PlatformClient,
+  ref: PullRequestRef,
+  author: string,
+  fromWebhook: boolean | undefined,
+): Promise<boolean> {
+  if (fromWebhook !== undefined) return fromWebhook;
+  return canCheckWriteAccess(client) ? await client.canWrite(ref, { login: author }) : false;
 }

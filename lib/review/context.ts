@@ -13,7 +13,7 @@ import type { TokenCounter } from "../llm/tokens.ts";
 import { mapBounded } from "../concurrency.ts";
 
 /** Diff tokens one LLM call may carry unless configured otherwise. */
-const DEFAULT_CHUNK_TOKENS = 24_000;
+export const DEFAULT_CHUNK_TOKENS = 24_000;
 /** Diff tokens one step may spend on a pull request, over all its chunks, unless configured otherwise. */
 const DEFAULT_STEP_TOKENS = 240_000;
 /** Lines read from the head file above and below each hunk, beyond git's own three, unless configured. */

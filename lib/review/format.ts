@@ -97,12 +97,39 @@ export interface SummaryInput {
   redactions?: Partial<Record<string, number>>;
   /** Set when only the commits since an earlier reviewed head were reviewed. */
   incrementalFrom?: string;
+  /** Code context given beside the diff (`code_context.ts`); absent when none was asked for. */
+  codeContext?: {
+    blocks: number;
+    tokens: number;
+    omittedBlocks: number;
+    omittedTokens: number;
+    note?: string;
+  };
   /** A run whose steps did not all run says so first; absent means completed. */
   outcome?: RunOutcome;
   /** Findings of this run not posted because a learning suppresses them. */
   suppressedByLearnings?: number;
   /** One-line notes about what the review was given (tickets read, tickets that could not be read). */
   notes?: string[];
+}
+
+/** The coverage of the code context: what was given, what the budget left out, and why it is partial. */
+function renderCodeContext(context: NonNullable<SummaryInput["codeContext"]>): string[] {
+  const count = (value: number) => value.toLocaleString("en-US");
+  const given = context.blocks === 0
+    ? "Code context: none was found for these changes"
+    : `Code context: ${count(context.blocks)} block${context.blocks === 1 ? "" : "s"} ` +
+      `(${count(context.tokens)} tokens) of repository code and guidelines beside the diff`;
+  // The engine trims a block that fits only in part: its cut lines count as left-out tokens, not as a block.
+  const cut = count(context.omittedTokens);
+  const left = context.omittedBlocks > 0
+    ? `; ${count(context.omittedBlocks)} more (${cut} tokens) did not fit its budget.`
+    : context.omittedTokens > 0
+    ? `; ${cut} tokens were cut to fit its budget.`
+    : ".";
+  const lines = [given + left];
+  if (context.note !== undefined) lines.push(`Code context is partial: ${sanitizeLine(context.note)}.`);
+  return lines;
 }
 
 function escapeCell(text: string): string {
@@ -153,6 +180,7 @@ export function renderSummary(input: SummaryInput): string {
       `Only the changes since the last reviewed commit ${input.incrementalFrom.slice(0, 12)} were reviewed.`,
     );
   }
+  if (input.codeContext !== undefined) lines.push(...renderCodeContext(input.codeContext));
   for (const note of input.notes ?? []) lines.push(sanitizeLine(note));
   const carried = input.carried ?? [];
   if (input.alreadyPosted > 0) {

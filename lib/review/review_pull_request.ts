@@ -41,7 +41,7 @@ import { pipelineSteps } from "./policy.ts";
 import { markStepStarted, planReviewSteps } from "../db/review_progress.ts";
 import { evaluateTriggers } from "../config/triggers.ts";
 import type { LlmClient, LlmProviderId, TokenUsage } from "../llm/types.ts";
-import { canCheckWriteAccess, type PlatformClient, type PullRequestRef } from "../platforms/types.ts";
+import type { PlatformClient, PullRequestRef } from "../platforms/types.ts";
 import type { TaskPayloads } from "../queue/mod.ts";
 import { anchorFindings } from "./anchor.ts";
 import { readPullRequestState } from "../db/pull_requests.ts";
@@ -58,10 +58,11 @@ import { resolveFixedThreads } from "./resolve_fixed.ts";
 import { planPublication, publishReview, renderPublication } from "./publish.ts";
 import { UnreviewableError } from "./unreviewable.ts";
 import { guardPosting, headMovedReason, type JobLifecycle } from "./posting_guard.ts";
-import { type AuthorBudgetDecision, checkAuthorBudget } from "./author_budget.ts";
+import { type AuthorBudgetDecision, authorIsMaintainer, checkAuthorBudget } from "./author_budget.ts";
 import type { ModelKeys } from "../tenancy/credentials.ts";
 import { checkModelKeys } from "./model_keys.ts";
 import { type ReviewTickets, reviewTickets } from "./ticket_context.ts";
+import { joinContext, recordStepContexts, reviewCodeContext } from "./review_context.ts";
 
 export interface ReviewDeps {
   db: Db;
@@ -276,22 +277,12 @@ async function reviewHead(
     files,
     loaded,
     headSha: pr.headSha,
+    baseSha: pr.baseSha,
     title: pr.title,
     incremental: payload.action === "synchronize",
     signal,
     modelKeys,
   });
-}
-
-/** The webhook's word on the author's write access, else the platform's permission API. */
-async function authorIsMaintainer(
-  client: PlatformClient,
-  ref: PullRequestRef,
-  author: string,
-  fromWebhook: boolean | undefined,
-): Promise<boolean> {
-  if (fromWebhook !== undefined) return fromWebhook;
-  return canCheckWriteAccess(client) ? await client.canWrite(ref, { login: author }) : false;
 }
 
 /** A review the author's budget refused: a `skipped` record with the reason, so the history shows it. */
@@ -339,6 +330,7 @@ async function reviewFiles(input: {
   files: DiffFile[];
   loaded: Awaited<ReturnType<typeof loadRepoConfig>>;
   headSha: string;
+  baseSha: string;
   title: string;
   /** A push to a reviewed pull request: review only what changed since the last reviewed head, when possible. */
   incremental: boolean;
@@ -375,6 +367,7 @@ async function reviewFiles(input: {
     }
   }
   const learnings = await loadReviewLearnings(deps, input.repo, config.learnings, { client, ref, existing });
+  const codeContext = reviewCodeContext(input, config.context);
   const { runs, findings: merged, reviewable, skippedFiles, redactions } = await runPipeline({
     ...deps.engine,
     loaded,
@@ -394,8 +387,9 @@ async function reviewFiles(input: {
     headSha: input.headSha,
     readHeadFile: (path) => client.getFile(ref, path, input.headSha),
     guidanceFor: learnings.guidanceFor,
-    contextFor: input.tickets.contextFor,
+    contextFor: joinContext(input.tickets.contextFor, codeContext?.contextFor),
   });
+  await recordStepContexts(deps.db, reviewId, runs);
   const { kept, suppressed: suppressedByLearnings } = learnings.partition(merged);
   // Anchored against the whole pull request: an incremental review's hunks are exact pull-request hunks.
   const { inline: anchored, unanchored } = anchorFindings(kept, input.files);
@@ -433,6 +427,7 @@ async function reviewFiles(input: {
     incrementalFrom: plan?.fromSha,
     suppressedByLearnings,
     notes: input.tickets.notes,
+    codeContext: codeContext?.coverage(),
   });
 
   const stored: StoredFinding[] = [

@@ -113,3 +113,40 @@ export function archiveResponse(
     },
   });
 }
+
+/** A seeded pull request as the GitLab and Gitea fakes keep it: file contents on each side. */
+interface SeededPullRequest {
+  repo: string;
+  headSha: string;
+  headRef?: string;
+  baseSha: string;
+  baseRef?: string;
+  files: Record<string, { base?: string; head?: string }>;
+}
+
+/**
+ * The repository's files at `ref` as far as the fake knows them: the head or base side of every pull request of
+ * `repo` at that commit or branch; undefined when no pull request is there (the platform's 404).
+ */
+export function snapshotOf(
+  pullRequests: Iterable<SeededPullRequest>,
+  repo: string,
+  ref: string,
+): Map<string, string> | undefined {
+  let found = false;
+  const files = new Map<string, string>();
+  for (const pr of pullRequests) {
+    if (pr.repo.toLowerCase() !== repo.toLowerCase()) continue;
+    const side = ref === pr.headSha || ref === pr.headRef
+      ? "head"
+      : ref === pr.baseSha || ref === pr.baseRef
+      ? "base"
+      : undefined;
+    if (side === undefined) continue;
+    found = true;
+    for (const [path, content] of Object.entries(pr.files)) {
+      if (content[side] !== undefined) files.set(path, content[side]);
+    }
+  }
+  return found ? files : undefined;
+}

@@ -17,6 +17,7 @@ import { json as jsonAnswer, type RouteContext, startFakeServer } from "./server
 import { FakePermissions, giteaPermission } from "./permissions.ts";
 import { createRepoAccess, fakeRepoId } from "./repo_access.ts";
 import { type FakeGiteaIssue, giteaIssueJson } from "./gitea/issues.ts";
+import { archiveResponse, snapshotOf } from "./archive.ts";
 import type {
   FailureRule,
   FakeGitea,
@@ -192,6 +193,15 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
     const content = pr && (isHead ? pr.files[filePath]?.head : pr.files[filePath]?.base);
     if (content === undefined) return json({ message: "object does not exist [id: , rel_path: ]" }, 404);
     return new Response(content, { headers: { "content-type": "text/plain; charset=utf-8" } });
+  };
+
+  // `git archive` of the commit under Gitea's top folder, the repository's name.
+  const archive = (context: Context) => {
+    const repo = repoOf(context);
+    const sha = context.params.sha!;
+    const files = snapshotOf(pullRequests.values(), repo, sha);
+    if (!files) return json({ message: "object does not exist" }, 404);
+    return archiveResponse(`${context.params.repo}-${sha}.tar.gz`, context.params.repo!, files, sha);
   };
 
   const editComment = (context: Context) => {
@@ -380,6 +390,11 @@ export function startFakeGitea(options: FakeGiteaOptions = {}): FakeGitea {
           }),
       },
       { method: "GET", path: `${repo}/raw/*file`, handler: rawFile },
+      {
+        method: "GET",
+        path: /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/archive\/(?<sha>[^/]+)\.tar\.gz$/,
+        handler: archive,
+      },
       { method: "PATCH", path: `${repo}/issues/comments/:id`, handler: editComment },
       { method: "GET", path: `${repo}/issues/:number`, handler: getIssue },
       { method: "GET", path: `${repo}/issues/:number/comments`, handler: listComments },

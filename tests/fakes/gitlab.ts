@@ -5,6 +5,7 @@
  */
 import { json as jsonAnswer, type RouteContext, startFakeServer } from "./server_core.ts";
 import { createRepoAccess, fakeRepoId } from "./repo_access.ts";
+import { archiveResponse, snapshotOf } from "./archive.ts";
 import { storedPosition, toDiffEntries, validatePosition } from "./gitlab/diff.ts";
 import {
   currentUser,
@@ -236,6 +237,16 @@ export function startFakeGitLab(
     return new Response(content, { headers: { "content-type": "text/plain; charset=utf-8" } });
   };
 
+  // `git archive` of the commit, GitLab's top folder `<project>-<sha>-<sha>/`.
+  const archive = (context: Context) => {
+    const repo = projectOf(context);
+    const sha = context.url.searchParams.get("sha") ?? "";
+    const files = snapshotOf(pullRequests.values(), repo, sha);
+    if (!files) return json({ message: "404 Commit Not Found" }, 404);
+    const folder = `${repo.split("/").at(-1)}-${sha}-${sha}`;
+    return archiveResponse(`${folder}.tar.gz`, folder, files, sha);
+  };
+
   const getMergeRequest = (context: Context) => {
     const pr = mergeRequestOf(context);
     const ready = pr.pendingReads <= 0;
@@ -382,6 +393,7 @@ export function startFakeGitLab(
       { method: "GET", path: `${project}/members/all`, handler: listMembers },
       { method: "GET", path: `${project}/repository/compare`, handler: compare },
       { method: "GET", path: `${project}/repository/files/*file/raw`, handler: rawFile },
+      { method: "GET", path: `${project}/repository/archive.tar.gz`, handler: archive },
       { method: "GET", path: mergeRequest, handler: getMergeRequest },
       { method: "PUT", path: mergeRequest, handler: editMergeRequest },
       { method: "GET", path: `${project}/issues/:iid`, handler: getIssue },

@@ -6,6 +6,7 @@
 import type { ServerConfig } from "../../config/env.ts";
 import type { PlatformClient } from "../types.ts";
 import { createGiteaClient } from "./client.ts";
+import { giteaArchive } from "../archive_download.ts";
 
 export { createGiteaClient, toReviewComment } from "./client.ts";
 export type { GiteaClientOptions, GiteaReviewComment } from "./client.ts";
@@ -35,5 +36,7 @@ export function createGiteaClientFromConfig(
   if (token === undefined) {
     throw new Error("Cannot create a Gitea client: no credentials: set LOOM_GITEA_TOKEN");
   }
-  return createGiteaClient({ baseUrl: config.giteaUrl, token, fetch: options.fetch });
+  const clientOptions = { baseUrl: config.giteaUrl, token, fetch: options.fetch };
+  // The archive download (`canReadArchive`) lives beside the client, which is at its 500-line limit.
+  return { ...createGiteaClient(clientOptions), ...giteaArchive(clientOptions) };
 }

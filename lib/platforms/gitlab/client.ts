@@ -17,6 +17,7 @@ import {
   type PlatformUser,
   type PullRequest,
   type PullRequestRef,
+  type ReadsArchive,
   type ReadsIssues,
   type ReadsRepository,
   type RepliesInThreads,
@@ -33,6 +34,7 @@ import { rememberIdentity } from "../own_comments.ts";
 import { createGitLabIssues } from "./issues.ts";
 import { appendUnanchored, upsertSummary } from "../summary_comment.ts";
 import { Discussion, gitLabThreadReplies, Note } from "./thread_replies.ts";
+import { gitlabArchive } from "../archive_download.ts";
 
 /** Options for {@linkcode createGitLabClient}. */
 export interface GitLabClientOptions {
@@ -205,7 +207,9 @@ export interface GitLabAbilities
   getCompareDiff(pr: PullRequestRef, baseSha: string, headSha: string): Promise<string | null>;
 }
 
-export function createGitLabClient(options: GitLabClientOptions): PlatformClient & GitLabAbilities {
+export function createGitLabClient(
+  options: GitLabClientOptions,
+): PlatformClient & GitLabAbilities & ReadsArchive {
   // gitbeaker is imported on the first call, so only processes that talk to GitLab hold it (about 17 MB resident).
   let sdk: Promise<InstanceType<typeof Gitlab>> | undefined;
   const api = () =>
@@ -250,11 +254,12 @@ export function createGitLabClient(options: GitLabClientOptions): PlatformClient
     }
   });
 
-  const client: PlatformClient & GitLabAbilities = {
+  const client: PlatformClient & GitLabAbilities & ReadsArchive = {
     platform: "gitlab",
     identity,
     ...createDescriptionEditor(api),
     ...createGitLabIssues(api),
+    ...gitlabArchive(options),
 
     async getRepository(fullName) {
       try {
