@@ -170,8 +170,9 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     assert.doesNotMatch(summary!, /Code context is partial/);
 
     // The dashboard's data: each llm step lists the caller it was given.
+    // The completed record of the first head (a busy machine can retry an attempt whose lease ran out).
     const [{ id: firstReview }] = await context.database.db.query<{ id: number }>(
-      sql`select id from reviews order by id limit 1`,
+      sql`select id from reviews where head_sha = ${first.headSha} and status = 'completed' order by id desc limit 1`,
     );
     const platforms = {
       githubApiUrl: github.url,
