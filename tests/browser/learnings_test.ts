@@ -63,12 +63,6 @@ dbTest(
         `${flow.github.url}/${FLOW_REPO}/pull/1#issuecomment-701`,
       );
       await shot(page, "learnings", dialect);
-      if (dialect === "sqlite") {
-        await page.screenshot({
-          path: "docs/screenshots/learnings-1280.png",
-          fullPage: true,
-        });
-      }
 
       // Disable it in the browser: PR 3 gets the comment again.
       await Promise.all([
