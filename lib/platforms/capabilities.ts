@@ -26,6 +26,7 @@ export const CAPABILITY_ROWS = [
   { key: "threadReplies", label: "Replies in Loom's threads answered there" },
   { key: "labels", label: "Label triggers (`triggers.labels`)" },
   { key: "tickets", label: "Ticket context from the platform's tracker (`tickets`)" },
+  { key: "archive", label: "Code context indexed from a repository archive (`context`)" },
 ] as const;
 
 export type CapabilityKey = (typeof CAPABILITY_ROWS)[number]["key"];

@@ -15,6 +15,7 @@ import {
   canCheckWriteAccess,
   canCompareCommits,
   canPublishChecks,
+  canReadArchive,
   canReadIssues,
   canReplyInThreads,
   canResolveThreads,
@@ -45,6 +46,7 @@ const CLIENT_CHECKS: Partial<Record<CapabilityKey, (client: PlatformClient) => b
   commands: canCheckWriteAccess,
   threadReplies: canReplyInThreads,
   tickets: canReadIssues,
+  archive: canReadArchive,
 };
 
 Deno.test("every platform's declared capabilities match what its client can do", () => {

@@ -19,4 +19,9 @@ export const azureDevopsCapabilities = {
     yes: "active pull request labels (tags); a label change arrives as an update of the pull request",
   },
   tickets: { yes: "work items linked to the pull request, and `AB#12` or `#12` in its text" },
+  archive: {
+    no:
+      "not read yet (the items API answers a zip, which the tar reader does not read): the review indexes " +
+      "the diff's own files, and its summary says the repository index was unavailable",
+  },
 } as const satisfies PlatformCapabilities;

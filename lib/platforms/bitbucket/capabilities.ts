@@ -23,4 +23,8 @@ export const bitbucketCapabilities = {
     partly:
       "`#12` from the repository's issue tracker, which is off unless enabled; Jira keys with `LOOM_JIRA_URL`",
   },
+  archive: {
+    no: "not read yet (Bitbucket serves archives from bitbucket.org, outside its REST API): the review " +
+      "indexes the diff's own files, and its summary says the repository index was unavailable",
+  },
 } as const satisfies PlatformCapabilities;

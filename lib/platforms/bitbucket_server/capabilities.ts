@@ -35,4 +35,9 @@ export const bitbucketServerCapabilities = {
     no:
       "Bitbucket Data Center has no issue tracker of its own: Jira keys are read when `LOOM_JIRA_URL` is set",
   },
+  archive: {
+    no:
+      "not read yet (`…/repos/{repo}/archive?format=tgz` is not wired): the review indexes the diff's own " +
+      "files, and its summary says the repository index was unavailable",
+  },
 } as const satisfies PlatformCapabilities;

@@ -32,4 +32,5 @@ export const giteaCapabilities = {
   },
   labels: { yes: "`label_updated`/`label_cleared` start the review a label filter skipped" },
   tickets: { yes: "issues and pull requests: `#12`, `owner/name#12`, closing keywords, issue URLs" },
+  archive: { yes: "`GET /repos/{owner}/{repo}/archive/{sha}.tar.gz`" },
 } as const satisfies PlatformCapabilities;

@@ -19,4 +19,5 @@ export const githubCapabilities = {
   tickets: {
     yes: "issues and pull requests: `#12`, `owner/name#12`, closing keywords, issue URLs; first comments too",
   },
+  archive: { yes: "`GET /repos/{owner}/{repo}/tarball/{sha}`, followed to codeload" },
 } as const satisfies PlatformCapabilities;

@@ -15,4 +15,5 @@ export const gitlabCapabilities = {
   },
   labels: { yes: "a merge request update that changes the labels starts the review a label filter skipped" },
   tickets: { yes: "issues (`#12`) and merge requests (`!12`), also `group/project#12` and issue URLs" },
+  archive: { yes: "`GET /projects/:id/repository/archive.tar.gz?sha=`" },
 } as const satisfies PlatformCapabilities;
