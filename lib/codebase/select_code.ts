@@ -6,7 +6,6 @@
  */
 import { fullyVisible } from "./changed_lines.ts";
 import type { Definition } from "./extract.ts";
-import { languageFamily, languageOf } from "./languages.ts";
 import { importedPaths, importersOf, type Located } from "./lookup.ts";
 import type { Candidate } from "./pack.ts";
 import { type ChangedFile, innermost, type SelectionScope, span } from "./select_shared.ts";
