@@ -188,7 +188,8 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       }
       return findingsReply(request);
     });
-    const first = await startLoom(context.env);
+    // The killed process's short lease is what frees its job for the second process.
+    const first = await startLoom({ ...context.env, LOOM_JOB_LEASE_MS: "1500" });
     try {
       const payload = openedPayload(context.diff.headSha, context.diff.baseSha);
       assert.equal(

@@ -140,7 +140,9 @@ export async function setupReviewE2e(options: ReviewE2eOptions): Promise<ReviewE
         LOOM_LLM_BASE_URL: openai.url,
         LOOM_LLM_API_KEY: "sk-e2e",
         LOOM_POLL_INTERVAL_MS: "100",
-        LOOM_JOB_LEASE_MS: "1500",
+        // Long enough that a heartbeat delayed by a busy machine (a whole suite on two cores) does not hand a
+        // running review to a second claim; tests of a killed worker shorten it for the process they kill.
+        LOOM_JOB_LEASE_MS: "6000",
       },
       async [Symbol.asyncDispose]() {
         await openai.close();
