@@ -114,3 +114,21 @@ export async function findCompletedRun(
     order by id desc limit 1`);
   return rows[0] === undefined ? null : Number(rows[0].id);
 }
+
+/**
+ * Whether a review of the pull request other than job `exceptJobId`'s is in the history: the first review Loom
+ * runs for a pull request finds none, so an automatic step that belongs to a pull request's first review (its
+ * description) still happens when a push superseded the `opened` review before it started.
+ */
+export async function hasEarlierReview(
+  db: Db,
+  query: { repoId: number; prNumber: number; exceptJobId?: number },
+): Promise<boolean> {
+  const except = query.exceptJobId === undefined
+    ? sql``
+    : sql`and (job_id is null or job_id <> ${query.exceptJobId})`;
+  const rows = await db.query<{ id: unknown }>(sql`
+    select id from reviews where kind = 'review' and repo_id = ${query.repoId} and pr_number = ${query.prNumber}
+    ${except} limit 1`);
+  return rows.length > 0;
+}

@@ -5,12 +5,14 @@
  * repository's configuration through the same cache the review reads it from, so a repository without
  * `describe.auto` pays nothing and gets no job. A retried review job schedules again: the live job's dedupe key,
  * and the completed run `describePullRequest` looks for, keep it to one description per pull request; a
- * redelivered `opened` webhook does the same. An `opened` review superseded by a push before it started
- * schedules nothing: that pull request is described on request (`@loom describe`).
+ * redelivered `opened` webhook does the same. An `opened` review superseded by a push before it started never
+ * runs, so the push's review schedules it instead when it is the first review of the pull request in the history
+ * (`hasEarlierReview`); later pushes, and pull requests Loom reviewed before `describe.auto` was turned on,
+ * are described on request (`@loom describe`).
  */
 import { ConfigError } from "../config/errors.ts";
 import { loadRepoConfig } from "../config/load.ts";
-import { findCompletedRun } from "../db/assistant_runs.ts";
+import { findCompletedRun, hasEarlierReview } from "../db/assistant_runs.ts";
 import { getRepo } from "../db/repos.ts";
 import { pullRequestGroupKey } from "../pull_request.ts";
 import { enqueue, type EnqueueResult, PermanentJobError, type TaskPayloads } from "../queue/mod.ts";
@@ -23,14 +25,16 @@ import { type DescribeDeps, type DescribeOutcome, describePullRequest } from "./
  */
 export async function scheduleAutoDescribe(
   deps: DescribeDeps,
-  job: { payload: TaskPayloads["review_pull_request"] },
+  job: { id?: number; payload: TaskPayloads["review_pull_request"] },
   signal: AbortSignal,
 ): Promise<EnqueueResult | null> {
   const payload = job.payload;
-  if (payload.action !== "opened") return null;
+  if (payload.action !== "opened" && payload.action !== "synchronize") return null;
   try {
     const repo = await getRepo(deps.db, payload.repoId);
     if (!repo || repo.paused) return null;
+    const first = { repoId: repo.id, prNumber: payload.number, exceptJobId: job.id };
+    if (payload.action === "synchronize" && await hasEarlierReview(deps.db, first)) return null;
     const ref = { platform: repo.platform, repo: payload.repo, number: payload.number };
     const done = {
       kind: "describe" as const,
