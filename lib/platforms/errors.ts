@@ -32,3 +32,11 @@ export function withPlatformContext(platform: PlatformId, message: string, error
     cause: error,
   });
 }
+
+/**
+ * A ticket of a kind the platform does not have (a merge request asked of GitHub, a work item of GitLab): a 404,
+ * not retried, so it is reported like a missing ticket and never fails the review.
+ */
+export function ticketKindMissing(platform: PlatformId, message: string): PlatformError {
+  return new PlatformError(message, { platform, status: 404, retryable: false });
+}

@@ -5,13 +5,8 @@
  * bug's repro steps, and acceptance criteria) as HTML; it is given to the model as plain text.
  */
 import { z } from "zod";
-import {
-  type IssueRef,
-  type IssueText,
-  PlatformError,
-  type PullRequestRef,
-  type ReadsIssues,
-} from "../types.ts";
+import { ticketKindMissing } from "../errors.ts";
+import { type IssueRef, type IssueText, type PullRequestRef, type ReadsIssues } from "../types.ts";
 import type { AzureCall } from "./permission.ts";
 import { List } from "./schema.ts";
 
@@ -68,11 +63,10 @@ export function createAzureWorkItems(call: AzureCall, repositoryApi: (repo: stri
 
     async getIssue(pr: PullRequestRef, issue: IssueRef): Promise<IssueText> {
       if (issue.kind !== "work_item") {
-        throw new PlatformError(`Cannot read a ${issue.kind} from Azure DevOps: it has work items`, {
-          platform: "azure_devops",
-          status: 404,
-          retryable: false,
-        });
+        throw ticketKindMissing(
+          "azure_devops",
+          `Cannot read a ${issue.kind} from Azure DevOps: it has work items`,
+        );
       }
       const project = repositoryApi(pr.repo).replace(/\/_apis\/git\/repositories\/[^/]+$/, "");
       const item =

@@ -5,6 +5,7 @@
  * unread ticket like any missing issue.
  */
 import { z } from "zod";
+import { ticketKindMissing } from "../errors.ts";
 import {
   type IssueRef,
   type IssueText,
@@ -32,11 +33,10 @@ export function createBitbucketIssues(deps: BitbucketIssueDeps): ReadsIssues {
   return {
     async getIssue(pr: PullRequestRef, issue: IssueRef): Promise<IssueText> {
       if (issue.kind !== "issue") {
-        throw new PlatformError(`Cannot read a ${issue.kind} from Bitbucket: it has issues only`, {
-          platform: "bitbucket",
-          status: 404,
-          retryable: false,
-        });
+        throw ticketKindMissing(
+          "bitbucket",
+          `Cannot read a ${issue.kind} from Bitbucket: it has issues only`,
+        );
       }
       const repo = issue.repo ?? pr.repo;
       const found = await deps.json(

@@ -5,6 +5,7 @@
  */
 import type { giteaApi } from "gitea-js";
 import { z } from "zod";
+import { ticketKindMissing } from "../errors.ts";
 import {
   type IssueRef,
   type IssueText,
@@ -33,11 +34,7 @@ export function createGiteaIssues(deps: GiteaIssueDeps): ReadsIssues {
   return {
     async getIssue(pr: PullRequestRef, issue: IssueRef): Promise<IssueText> {
       if (issue.kind !== "issue") {
-        throw new PlatformError(`Cannot read a ${issue.kind} from Gitea: it has issues only`, {
-          platform: "gitea",
-          status: 404,
-          retryable: false,
-        });
+        throw ticketKindMissing("gitea", `Cannot read a ${issue.kind} from Gitea: it has issues only`);
       }
       const repo = issue.repo ?? pr.repo;
       try {

@@ -6,7 +6,7 @@
  */
 import type { Octokit } from "@octokit/rest";
 import type { IssueRef, IssueText, PullRequestRef, ReadsIssues } from "../types.ts";
-import { PlatformError } from "../types.ts";
+import { ticketKindMissing } from "../errors.ts";
 
 /** The first comments read with an issue: the discussion that refines what it asks, without its whole history. */
 export const ISSUE_COMMENTS_READ = 3;
@@ -25,11 +25,7 @@ export function createGitHubIssues(deps: IssueDeps): ReadsIssues {
   return {
     async getIssue(pr: PullRequestRef, issue: IssueRef): Promise<IssueText> {
       if (issue.kind !== "issue") {
-        throw new PlatformError(`Cannot read a ${issue.kind} from GitHub: it has issues only`, {
-          platform: "github",
-          status: 404,
-          retryable: false,
-        });
+        throw ticketKindMissing("github", `Cannot read a ${issue.kind} from GitHub: it has issues only`);
       }
       const { owner, repo } = splitRepo({ ...pr, repo: issue.repo ?? pr.repo });
       return await call(`read issue ${owner}/${repo}#${issue.number}`, async () => {

@@ -5,14 +5,8 @@
  */
 import type { Gitlab } from "@gitbeaker/rest";
 import { z } from "zod";
-import { withPlatformContext } from "../errors.ts";
-import {
-  type IssueRef,
-  type IssueText,
-  PlatformError,
-  type PullRequestRef,
-  type ReadsIssues,
-} from "../types.ts";
+import { ticketKindMissing, withPlatformContext } from "../errors.ts";
+import { type IssueRef, type IssueText, type PullRequestRef, type ReadsIssues } from "../types.ts";
 
 /** The fields of an issue or merge request that the ticket text shows; GitLab sends many more. */
 const Ticket = z.object({
@@ -27,11 +21,10 @@ export function createGitLabIssues(api: () => Promise<InstanceType<typeof Gitlab
   return {
     async getIssue(pr: PullRequestRef, issue: IssueRef): Promise<IssueText> {
       if (issue.kind === "work_item") {
-        throw new PlatformError("Cannot read a work item from GitLab: it has issues and merge requests", {
-          platform: "gitlab",
-          status: 404,
-          retryable: false,
-        });
+        throw ticketKindMissing(
+          "gitlab",
+          "Cannot read a work item from GitLab: it has issues and merge requests",
+        );
       }
       const project = issue.repo ?? pr.repo;
       const sign = issue.kind === "issue" ? "#" : "!";
