@@ -5,17 +5,13 @@
  * thread, the code and the finding in the prompt; anywhere else, from the title and the diff (at most
  * `MAX_EXPLAIN_DIFF_CHARS`). Either way the run is recorded in the review history with its tokens and cost.
  */
-import type { Repo } from "../db/repos.ts";
 import type { ChatMessage } from "../llm/types.ts";
 import { LlmError } from "../llm/types.ts";
-import type { PlatformClient, PullRequestRef } from "../platforms/types.ts";
-import type { TaskPayloads } from "../queue/mod.ts";
 import { fenceFor } from "../review/fence.ts";
 import { type RedactionResult, redactMessages } from "../review/redact.ts";
 import { sanitizeMarkdown } from "../review/sanitize.ts";
-import type { CommandDeps } from "./deps.ts";
+import type { CommandContext, CommandDeps } from "./deps.ts";
 import { commandModel } from "./model.ts";
-import type { Replier } from "./reply.ts";
 import { recordedChat } from "./run.ts";
 import { answerInThread, MAX_LOOM_REPLIES_PER_THREAD, readLoomThread } from "./converse.ts";
 
@@ -67,16 +63,7 @@ export function explainMessages(input: {
 /** Answers one question from a person with write access (the command path checked it). */
 export async function ask(
   deps: CommandDeps,
-  input: {
-    client: PlatformClient;
-    ref: PullRequestRef;
-    repo: Repo;
-    reply: Replier;
-    payload: TaskPayloads["pull_request_command"];
-    jobId?: number;
-    question: string;
-    signal: AbortSignal;
-  },
+  input: CommandContext & { question: string },
 ): Promise<void> {
   const question = input.question.slice(0, MAX_QUESTION_CHARS);
   const thread = input.payload.thread === undefined

@@ -14,7 +14,6 @@
  */
 import { findRecordedFinding } from "../db/recorded_finding.ts";
 import { ignoreFinding, type PullRequestKey } from "../db/pull_requests.ts";
-import type { Repo } from "../db/repos.ts";
 import { LearningInputError, proposeLearning } from "../learnings/mod.ts";
 import { LlmError } from "../llm/types.ts";
 import { readFingerprints } from "../markers.ts";
@@ -24,13 +23,11 @@ import {
   type PlatformClient,
   type PullRequestRef,
 } from "../platforms/types.ts";
-import type { TaskPayloads } from "../queue/mod.ts";
 import { checkAuthorBudget } from "../review/author_budget.ts";
 import { sanitizeMarkdown } from "../review/sanitize.ts";
-import type { CommandDeps, CommandOutcome } from "./deps.ts";
+import type { CommandContext, CommandDeps, CommandOutcome } from "./deps.ts";
 import { commandModel } from "./model.ts";
 import { authorCanWrite } from "./permission.ts";
-import type { Replier } from "./reply.ts";
 import { recordedChat } from "./run.ts";
 import { ThreadAnswer, type ThreadEntry, threadMessages } from "./converse_prompt.ts";
 import { commentedHunk, fileWindow } from "./thread_context.ts";
@@ -68,18 +65,8 @@ export async function readLoomThread(
   return { id: threadId, comments, fingerprint, loomId: identity.id };
 }
 
-interface ThreadInput {
-  client: PlatformClient;
-  ref: PullRequestRef;
-  repo: Repo;
-  reply: Replier;
-  payload: TaskPayloads["pull_request_command"];
-  jobId?: number;
-  signal: AbortSignal;
-}
-
 /** Answers a reply (no command) in a review thread, when the thread is Loom's and the author within budget. */
-export async function converse(deps: CommandDeps, input: ThreadInput): Promise<CommandOutcome> {
+export async function converse(deps: CommandDeps, input: CommandContext): Promise<CommandOutcome> {
   const { payload } = input;
   if (payload.thread === undefined) {
     return { status: "ignored", reason: "The comment is in no review thread" };
@@ -128,7 +115,7 @@ export async function converse(deps: CommandDeps, input: ThreadInput): Promise<C
  */
 export async function answerInThread(
   deps: CommandDeps,
-  input: ThreadInput & { thread: LoomThread; question?: string; canWrite(): Promise<boolean> },
+  input: CommandContext & { thread: LoomThread; question?: string; canWrite(): Promise<boolean> },
 ): Promise<boolean> {
   const { payload, thread } = input;
   const replies = thread.comments.slice(1);
@@ -217,7 +204,7 @@ export async function answerInThread(
 /** Dismisses the finding and proposes a learning for someone with write access; says what happened. */
 async function concede(
   deps: CommandDeps,
-  input: ThreadInput & {
+  input: CommandContext & {
     thread: LoomThread;
     canWrite(): Promise<boolean>;
     key: PullRequestKey;

@@ -6,7 +6,9 @@ import type { Db } from "../db/mod.ts";
 import type { Repo } from "../db/repos.ts";
 import type { LlmClient, LlmProviderId, TokenUsage } from "../llm/types.ts";
 import type { Logger } from "../log.ts";
-import type { PlatformClient } from "../platforms/types.ts";
+import type { PlatformClient, PullRequestRef } from "../platforms/types.ts";
+import type { TaskPayloads } from "../queue/mod.ts";
+import type { Replier } from "./reply.ts";
 import type { ModelKeys } from "../tenancy/credentials.ts";
 import type { Command } from "./parse.ts";
 import type { PermissionCache } from "./permission.ts";
@@ -34,3 +36,15 @@ export type CommandOutcome =
   | { status: "ignored"; reason: string }
   | { status: "denied"; command: Command["kind"]; error?: string }
   | { status: "done"; command: Command["kind"] | "converse"; reviewJobId?: number };
+
+/** What a command's action is given about the comment it answers: the platform, the pull request, the reply. */
+export interface CommandContext {
+  client: PlatformClient;
+  ref: PullRequestRef;
+  repo: Repo;
+  reply: Replier;
+  payload: TaskPayloads["pull_request_command"];
+  /** The command job: attempts of one job share one history row. */
+  jobId?: number;
+  signal: AbortSignal;
+}

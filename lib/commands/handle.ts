@@ -12,17 +12,17 @@
  * one, and the webhook receiver never treats Loom's own replies as commands.
  */
 import { mention } from "../platforms/mention.ts";
-import { getRepo, type Repo } from "../db/repos.ts";
+import { getRepo } from "../db/repos.ts";
 import { type PullRequestKey, setPullRequestPaused } from "../db/pull_requests.ts";
-import { canReplyInThreads, type PlatformClient, type PullRequestRef } from "../platforms/types.ts";
+import { canReplyInThreads, type PullRequestRef } from "../platforms/types.ts";
 import { enqueue, PermanentJobError, type TaskPayloads } from "../queue/mod.ts";
 import { checkAuthorBudget } from "../review/author_budget.ts";
 import { pullRequestGroupKey } from "../pull_request.ts";
 import { parseCommand } from "./parse.ts";
 import { ignoreCommand } from "./ignore.ts";
 import { authorCanWrite } from "./permission.ts";
-import type { CommandDeps, CommandOutcome } from "./deps.ts";
-import { createReplier, type Replier } from "./reply.ts";
+import type { CommandContext, CommandDeps, CommandOutcome } from "./deps.ts";
+import { createReplier } from "./reply.ts";
 import { ask } from "./ask.ts";
 import { converse } from "./converse.ts";
 import { describeCommand } from "./describe.ts";
@@ -176,13 +176,7 @@ export async function handlePullRequestCommand(
 
 async function startReview(
   deps: CommandDeps,
-  input: {
-    client: PlatformClient;
-    ref: PullRequestRef;
-    repo: Repo;
-    reply: Replier;
-    payload: TaskPayloads["pull_request_command"];
-  },
+  input: Pick<CommandContext, "client" | "ref" | "repo" | "reply" | "payload">,
 ): Promise<CommandOutcome> {
   const pr = await input.client.getPullRequest(input.ref);
   if (pr.state !== "open") {
