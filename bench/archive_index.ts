@@ -15,21 +15,7 @@ import { silentLogger } from "../lib/log.ts";
 import { indexWants } from "../lib/review/code_index_source.ts";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../tests/fakes/github.ts";
 import { syntheticRepository } from "./context_repo.ts";
-
-function flag(name: string, fallback: string): string {
-  const index = Deno.args.indexOf(name);
-  return index >= 0 ? Deno.args[index + 1]! : fallback;
-}
-
-function statusKb(field: "VmRSS" | "VmHWM"): number {
-  const status = Deno.readTextFileSync("/proc/self/status");
-  return Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1] ?? 0);
-}
-
-function cpuMs(): number {
-  const fields = Deno.readTextFileSync("/proc/self/stat").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+import { cpuMs, flag, statusKb } from "./process_stats.ts";
 
 function emit(text: string): void {
   Deno.stdout.writeSync(new TextEncoder().encode(text + "\n"));

@@ -33,26 +33,10 @@ import { autoContextLines, planChunks, trimContext } from "../lib/review/context
 import { buildReviewMessages, type PromptFile, renderNumberedDiff } from "../lib/review/prompt.ts";
 import type { CodeContextBlock } from "../lib/codebase/mod.ts";
 import { syntheticRepository } from "./context_repo.ts";
+import { cpuMs, flag, statusKb } from "./process_stats.ts";
 
 /** Context budget as a share of each chunk's diff prompt, as `deno task eval --context-only` reports it. */
 const BUDGET_SHARE = 0.5;
-
-function flag(name: string, fallback: string): string {
-  const index = Deno.args.indexOf(name);
-  return index >= 0 ? Deno.args[index + 1]! : fallback;
-}
-
-function statusKb(field: "VmRSS" | "VmHWM"): number {
-  const status = Deno.readTextFileSync("/proc/self/status");
-  return Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1] ?? 0);
-}
-
-/** CPU time this process has used (user + system), in ms: wall time on a shared machine also counts waiting. */
-function cpuMs(): number {
-  const fields = Deno.readTextFileSync("/proc/self/stat").split(") ")[1]!.split(" ");
-  // utime and stime are the 12th and 13th fields after the command name, in clock ticks of 10 ms.
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 async function readTree(root: string, folder = ""): Promise<{ path: string; text: string }[]> {
   const files: { path: string; text: string }[] = [];
