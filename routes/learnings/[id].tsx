@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { LearningToggle } from "../../components/LearningToggle.tsx";
 import type { AppEnv } from "../../lib/http/define.ts";
 import { defineHandlers } from "../../lib/http/define.ts";
 import { HttpError } from "../../lib/http/errors.ts";
@@ -102,16 +103,7 @@ function LearningPage(
                   {" "}
                 </>
               )}
-              {learning.status === "active" && (
-                <button
-                  type="submit"
-                  name="action"
-                  value={learning.enabled ? "disable" : "enable"}
-                  class="secondary"
-                >
-                  {learning.enabled ? "Disable" : "Enable"}
-                </button>
-              )}
+              {learning.status === "active" && <LearningToggle enabled={learning.enabled} />}
             </form>
             <details>
               <summary>Delete this learning…</summary>

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { LearningToggle } from "../../components/LearningToggle.tsx";
 import type { AppEnv } from "../../lib/http/define.ts";
 import { defineHandlers } from "../../lib/http/define.ts";
 import { hasRole, type Viewer } from "../../lib/auth/mod.ts";
@@ -87,16 +88,7 @@ function LearningRow(
                   <button type="submit" name="action" value="dismiss" class="secondary">Dismiss</button>
                 </>
               )
-              : (
-                <button
-                  type="submit"
-                  name="action"
-                  value={learning.enabled ? "disable" : "enable"}
-                  class="secondary"
-                >
-                  {learning.enabled ? "Disable" : "Enable"}
-                </button>
-              )}
+              : <LearningToggle enabled={learning.enabled} />}
           </form>
         )}
       </td>
