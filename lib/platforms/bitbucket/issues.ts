@@ -6,13 +6,7 @@
  */
 import { z } from "zod";
 import { ticketKindMissing } from "../errors.ts";
-import {
-  type IssueRef,
-  type IssueText,
-  PlatformError,
-  type PullRequestRef,
-  type ReadsIssues,
-} from "../types.ts";
+import { type IssueRef, type IssueText, type PullRequestRef, type ReadsIssues } from "../types.ts";
 
 const BitbucketIssue = z.object({
   title: z.string(),
