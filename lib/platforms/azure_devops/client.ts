@@ -20,7 +20,7 @@ import {
 import { compareCommits, diffFromChanges } from "./compare.ts";
 import { identitiesRoot, identityCanContribute } from "./permission.ts";
 import { statusContext } from "./status_context.ts";
-import { azureThreadReplies, type AzureThreads, resolveAzureThreads } from "./threads.ts";
+import { azureThreadReplies, type AzureThreads, resolveAzureThreads, threadComments } from "./threads.ts";
 import { createAzureWorkItems } from "./work_items.ts";
 import {
   activeLabels,
@@ -110,10 +110,6 @@ function splitCommentId(commentId: string): [number, number] {
     );
   }
   return [Number(match[1]), Number(match[2])];
-}
-
-function isText(comment: Comment): boolean {
-  return !comment.isDeleted && comment.commentType !== "system";
 }
 
 /**
@@ -318,24 +314,7 @@ export function createAzureDevopsClient(
 
   // The identity behind the PAT, as comment authors carry it (`author.id`).
   async function listComments(pr: PullRequestRef): Promise<ExistingComment[]> {
-    const comments: ExistingComment[] = [];
-    for (const thread of await listThreads(pr)) {
-      const context = thread.threadContext;
-      const position = context?.rightFileEnd ?? context?.rightFileStart ?? context?.leftFileEnd ??
-        context?.leftFileStart;
-      for (const comment of thread.comments.filter(isText)) {
-        comments.push({
-          id: `${thread.id}:${comment.id}`,
-          body: comment.content ?? "",
-          author: comment.author?.uniqueName ?? comment.author?.displayName ?? undefined,
-          authorId: comment.author?.id ?? undefined,
-          path: context ? context.filePath.replace(/^\/+/, "") : undefined,
-          line: position?.line,
-          inline: Boolean(context),
-        });
-      }
-    }
-    return comments;
+    return (await listThreads(pr)).flatMap(threadComments);
   }
 
   const identity = rememberIdentity(async (): Promise<PlatformIdentity> => {

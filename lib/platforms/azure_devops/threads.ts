@@ -21,6 +21,29 @@ const THREAD_FIXED = 2;
 /** `CommentType.text`. */
 const COMMENT_TEXT = 1;
 
+/**
+ * A thread's text comments (deleted and system comments left out) as `ExistingComment`s, id
+ * `<thread>:<comment>`, oldest first, anchored where the thread is: what listing a pull request's comments and reading one
+ * thread both give.
+ */
+export function threadComments(thread: Thread): ExistingComment[] {
+  const context = thread.threadContext;
+  const position = context?.rightFileEnd ?? context?.rightFileStart ?? context?.leftFileEnd ??
+    context?.leftFileStart;
+  return thread.comments
+    .filter((comment) => !comment.isDeleted && comment.commentType !== "system")
+    .toSorted((a, b) => a.id - b.id)
+    .map((comment) => ({
+      id: `${thread.id}:${comment.id}`,
+      body: comment.content ?? "",
+      author: comment.author?.uniqueName ?? comment.author?.displayName ?? undefined,
+      authorId: comment.author?.id ?? undefined,
+      path: context ? context.filePath.replace(/^\/+/, "") : undefined,
+      line: position?.line,
+      inline: Boolean(context),
+    }));
+}
+
 /** What this file gives the client: resolving threads and answering in them. */
 export type AzureThreads = ResolvesThreads & RepliesInThreads;
 
@@ -83,21 +106,7 @@ export function azureThreadReplies(
       const list = await call(List(Thread), `list threads of ${pr.repo}!${pr.number}`, threadsUrl(pr));
       const thread = (list?.value ?? []).find((candidate) => String(candidate.id) === threadId);
       if (thread === undefined || thread.isDeleted) return [];
-      const context = thread.threadContext;
-      const position = context?.rightFileEnd ?? context?.rightFileStart ?? context?.leftFileEnd ??
-        context?.leftFileStart;
-      return thread.comments
-        .filter((comment) => !comment.isDeleted && comment.commentType !== "system")
-        .toSorted((a, b) => a.id - b.id)
-        .map((comment): ExistingComment => ({
-          id: `${thread.id}:${comment.id}`,
-          body: comment.content ?? "",
-          author: comment.author?.uniqueName ?? comment.author?.displayName ?? undefined,
-          authorId: comment.author?.id ?? undefined,
-          path: context ? context.filePath.replace(/^\/+/, "") : undefined,
-          line: position?.line,
-          inline: Boolean(context),
-        }));
+      return threadComments(thread);
     },
     async replyInThread(pr, threadId, body) {
       await target(pr).pace();
